@@ -1,0 +1,2 @@
+import { register } from "node:module";
+register("./count-gen-loads.mjs", import.meta.url);

@@ -1,0 +1,28 @@
+import { defineCommand, runMain } from "citty";
+import { check } from "./check.js";
+import { SyncError } from "./errors.js";
+import { sync, type SourceKind } from "./sync.js";
+
+const sources: readonly SourceKind[] = ["gomod", "maven", "git"];
+
+const syncCommand = defineCommand({
+  meta: { name: "sync", description: "fetch the upstream Envoy proto set, regenerate @xdskit/envoy-api, rewrite UPSTREAM" },
+  args: {
+    source: { type: "string", default: "gomod", description: "gomod (go-control-plane envoy module), maven (java-control-plane api jar) or git (envoyproxy/envoy)" },
+    version: { type: "string", default: "latest", description: "module version, jar version or git ref" },
+    "allow-removals": { type: "boolean", default: false, description: "accept an upstream that drops files the committed API has" },
+  },
+  async run({ args }) {
+    if (!sources.includes(args.source as SourceKind)) throw new SyncError("source", `--source must be one of ${sources.join(", ")}`);
+    await sync({ source: args.source as SourceKind, version: args.version, allowRemovals: args["allow-removals"], log: (l) => console.log(l) });
+  },
+});
+
+const checkCommand = defineCommand({
+  meta: { name: "check", description: "verify the committed generated code matches UPSTREAM (offline)" },
+  run() {
+    check((l) => console.log(l));
+  },
+});
+
+await runMain(defineCommand({ meta: { name: "proto-sync" }, subCommands: { sync: syncCommand, check: checkCommand } }));
