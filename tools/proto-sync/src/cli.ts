@@ -1,4 +1,4 @@
-import { defineCommand, runMain } from "citty";
+import { defineCommand, runCommand } from "citty";
 import { check } from "./check.js";
 import { SyncError } from "./errors.js";
 import { sync, type SourceKind } from "./sync.js";
@@ -25,4 +25,12 @@ const checkCommand = defineCommand({
   },
 });
 
-await runMain(defineCommand({ meta: { name: "proto-sync" }, subCommands: { sync: syncCommand, check: checkCommand } }));
+try {
+  await runCommand(defineCommand({ meta: { name: "proto-sync" }, subCommands: { sync: syncCommand, check: checkCommand } }), {
+    rawArgs: process.argv.slice(2),
+  });
+} catch (e) {
+  // A SyncError's message already names the file or artifact; a stack adds nothing.
+  console.error(e instanceof SyncError ? `proto-sync: ${e.message}` : e);
+  process.exit(1);
+}

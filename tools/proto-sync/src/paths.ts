@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,4 +14,5 @@ export const upstreamFile = join(apiRoot, "UPSTREAM");
 /** The committed upstream image every generation starts from. */
 export const imageFile = join(toolRoot, "upstream/image.binpb");
 export const descriptorDumpDir = join(toolRoot, "descriptor-dump");
-export const workDir = join(repoRoot, ".cache/proto-sync");
+/** Scratch space; outside the repo, whose buf.yaml would otherwise claim the fetched protos. */
+export const workDir = join(tmpdir(), "xdskit-proto-sync");

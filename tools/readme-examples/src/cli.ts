@@ -1,0 +1,64 @@
+// Type-checks and runs every marked example in the package READMEs, so a
+// README that drifts from the API fails the test command.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { extractExamples } from "./extract.js";
+
+const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const require = createRequire(import.meta.url);
+const tsc = require.resolve("typescript/bin/tsc", { paths: [root] });
+const tsx = require.resolve("tsx/cli");
+
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+
+for (const group of ["packages", "apps"]) {
+  const base = join(root, group);
+  if (!existsSync(base)) continue;
+  for (const name of readdirSync(base).sort()) {
+    const dir = join(base, name);
+    const readme = join(dir, "README.md");
+    if (!existsSync(readme)) continue;
+    const examples = extractExamples(readFileSync(readme, "utf8"));
+    if (examples.length === 0) continue;
+    const work = join(dir, ".readme-examples");
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    const files = examples.map((src, i) => {
+      const f = join(work, `example-${i + 1}.ts`);
+      writeFileSync(f, src);
+      return f;
+    });
+    writeFileSync(
+      join(work, "tsconfig.json"),
+      JSON.stringify({ extends: relative(work, join(root, "tsconfig.base.json")), compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ["*.ts"] }),
+    );
+    const label = relative(root, readme);
+    const check = spawnSync(process.execPath, [tsc, "-p", join(work, "tsconfig.json")], { encoding: "utf8" });
+    if (check.status !== 0) {
+      failed += files.length;
+      failures.push(`${label}: type errors\n${check.stdout}${check.stderr}`);
+      continue;
+    }
+    for (const f of files) {
+      const r = spawnSync(process.execPath, [tsx, f], { cwd: work, encoding: "utf8", timeout: 120_000 });
+      if (r.status === 0) {
+        passed++;
+        console.log(`ok   ${label} ${relative(work, f)}`);
+      } else {
+        failed++;
+        failures.push(`${label} ${relative(work, f)} exited ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
+      }
+    }
+  }
+}
+
+for (const f of failures) console.error(`FAIL ${f}`);
+mkdirSync(join(root, ".test-results"), { recursive: true });
+writeFileSync(join(root, ".test-results/readme-examples.json"), JSON.stringify({ numPassedTests: passed, numFailedTests: failed }));
+console.log(`readme examples: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
