@@ -1,7 +1,7 @@
 import { defineCommand, runCommand } from "citty";
 import { check } from "./check.js";
 import { SyncError } from "./errors.js";
-import { sync, type SourceKind } from "./sync.js";
+import { regenerate, sync, type SourceKind } from "./sync.js";
 
 const sources: readonly SourceKind[] = ["gomod", "maven", "git"];
 
@@ -18,6 +18,13 @@ const syncCommand = defineCommand({
   },
 });
 
+const generateCommand = defineCommand({
+  meta: { name: "generate", description: "regenerate @xdskit/envoy-api from the committed upstream image (offline)" },
+  run() {
+    regenerate((l) => console.log(l));
+  },
+});
+
 const checkCommand = defineCommand({
   meta: { name: "check", description: "verify the committed generated code matches UPSTREAM (offline)" },
   run() {
@@ -26,7 +33,7 @@ const checkCommand = defineCommand({
 });
 
 try {
-  await runCommand(defineCommand({ meta: { name: "proto-sync" }, subCommands: { sync: syncCommand, check: checkCommand } }), {
+  await runCommand(defineCommand({ meta: { name: "proto-sync" }, subCommands: { sync: syncCommand, generate: generateCommand, check: checkCommand } }), {
     rawArgs: process.argv.slice(2),
   });
 } catch (e) {

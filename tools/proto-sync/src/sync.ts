@@ -60,3 +60,11 @@ export async function sync(opts: SyncOptions): Promise<void> {
   });
   opts.log(`envoy ${fetched.envoy.version} (${fetched.envoy.commit || "commit unknown"}): ${Object.keys(generated).length} files in ${relative(repoRoot, apiRoot)}`);
 }
+
+/** Regenerates envoy-api from the committed image, as turbo's `generate` step; UPSTREAM is not touched. */
+export function regenerate(log: (line: string) => void): void {
+  generate(imageFile);
+  const set = readImage(imageFile);
+  writeRegistry(genDir, set, registryFile);
+  log(`generated ${Object.keys(hashTree(genDir)).length} files from ${relative(repoRoot, imageFile)}`);
+}
