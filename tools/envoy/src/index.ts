@@ -1,0 +1,3 @@
+export { ensureEnvoy, envoyVersion, EnvoyInstallError, versionOf } from "./install-envoy.js";
+export { startEnvoy, EnvoyProcessError, type ConfigDump, type EnvoyOptions, type EnvoyProcess } from "./envoy-process.js";
+export { bootstrapFor, configSource, type BootstrapOptions, type XdsMode } from "./bootstrap.js";
