@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { createSubscription, isSubscribed, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
+
+const names = (s: { resourceNames(): ReadonlySet<string> }) => [...s.resourceNames()].sort();
+
+describe("createSubscription (SotW)", () => {
+  it("an empty first request is a legacy wildcard, kept while requests stay empty", () => {
+    const s = createSubscription({ resourceNames: [] });
+    expect(s.isWildcard()).toBe(true);
+    expect(s.isLegacyWildcard()).toBe(true);
+    s.setResourceNames([]);
+    expect(s.isWildcard()).toBe(true);
+    expect(s.isLegacyWildcard()).toBe(true);
+  });
+
+  it("names end a legacy wildcard; an empty request afterwards means nothing", () => {
+    const s = createSubscription();
+    s.setResourceNames(["a", "b"]);
+    expect(s.isWildcard()).toBe(false);
+    expect(s.isLegacyWildcard()).toBe(false);
+    expect(names(s)).toEqual(["a", "b"]);
+    s.setResourceNames([]);
+    expect(s.isWildcard()).toBe(false);
+    expect(names(s)).toEqual([]);
+  });
+
+  it('"*" is an explicit wildcard alongside names, and is dropped when a request omits it', () => {
+    const s = createSubscription({ resourceNames: ["*", "a"] });
+    expect(s.isWildcard()).toBe(true);
+    expect(s.isLegacyWildcard()).toBe(false);
+    expect(names(s)).toEqual(["a"]);
+    expect(s.resourceNames().has(WILDCARD_RESOURCE_NAME)).toBe(false);
+    s.setResourceNames(["b"]);
+    expect(s.isWildcard()).toBe(false);
+    expect(names(s)).toEqual(["b"]);
+  });
+
+  it("without allowLegacyWildcard an empty first request subscribes to nothing", () => {
+    const s = createSubscription({ resourceNames: [], allowLegacyWildcard: false });
+    expect(s.isWildcard()).toBe(false);
+    expect(s.isLegacyWildcard()).toBe(false);
+    expect(isSubscribed(s, "a")).toBe(false);
+  });
+});
+
+describe("createSubscription (delta)", () => {
+  it("a legacy wildcard becomes explicit on the first change and lasts until '*' is unsubscribed", () => {
+    const s = createSubscription({ resourceNames: [] });
+    s.updateResourceNames([], []);
+    expect(s.isLegacyWildcard()).toBe(true);
+    s.updateResourceNames(["a"], []);
+    expect(s.isWildcard()).toBe(true);
+    expect(s.isLegacyWildcard()).toBe(false);
+    expect(names(s)).toEqual(["a"]);
+    s.updateResourceNames([], ["*"]);
+    expect(s.isWildcard()).toBe(false);
+    expect(names(s)).toEqual(["a"]);
+  });
+
+  it("subscribes and unsubscribes names incrementally", () => {
+    const s = createSubscription({ resourceNames: ["a", "b"] });
+    s.updateResourceNames(["c", "*"], ["a"]);
+    expect(names(s)).toEqual(["b", "c"]);
+    expect(s.isWildcard()).toBe(true);
+    s.updateResourceNames([], ["b", "c", "zzz"]);
+    expect(names(s)).toEqual([]);
+    expect(isSubscribed(s, "anything")).toBe(true);
+  });
+});
+
+describe("returned resources", () => {
+  it("start from a record (initial_resource_versions) or a map, and are copied", () => {
+    const initial = { a: "v1", b: "v2" };
+    const s = createSubscription({ resourceNames: ["a"], returnedResources: initial });
+    expect(s.returnedResources()).toEqual(new Map([["a", "v1"], ["b", "v2"]]));
+    const map = new Map([["x", "1"]]);
+    const t = createSubscription({ returnedResources: map });
+    map.set("y", "2");
+    expect(t.returnedResources()).toEqual(new Map([["x", "1"]]));
+    expect(createSubscription().returnedResources().size).toBe(0);
+  });
+
+  it("are replaced (SotW) or updated (delta) by the server", () => {
+    const s = createSubscription({ returnedResources: { a: "1", b: "1" } });
+    s.updateReturnedResources([["a", "2"], ["c", "1"]], ["b"]);
+    expect(s.returnedResources()).toEqual(new Map([["a", "2"], ["c", "1"]]));
+    s.updateReturnedResources([["d", "1"]]);
+    expect(s.returnedResources().get("d")).toBe("1");
+    const next = new Map([["z", "9"]]);
+    s.setReturnedResources(next);
+    next.clear();
+    expect(s.returnedResources()).toEqual(new Map([["z", "9"]]));
+  });
+});
+
+describe("isSubscribed", () => {
+  it("is true for wildcard or an explicitly named resource", () => {
+    expect(isSubscribed(createSubscription({ resourceNames: ["a"] }), "a")).toBe(true);
+    expect(isSubscribed(createSubscription({ resourceNames: ["a"] }), "b")).toBe(false);
+    expect(isSubscribed(createSubscription(), "b")).toBe(true);
+  });
+});
