@@ -54,7 +54,8 @@ describe("prepareResource", () => {
     expect(r.any).toBe(any);
     expect(any.typeUrl).toBe(CLUSTER_TYPE_URL);
     expect(any.value).toBe(bytes);
-    expect(equals(ClusterSchema, anyUnpack(any, ClusterSchema)!, cluster)).toBe(true);
+    const unpacked = anyUnpack(any, ClusterSchema);
+    expect(unpacked && equals(ClusterSchema, unpacked, cluster)).toBe(true);
   });
 
   it("withTtl shares the memoized encoding", () => {

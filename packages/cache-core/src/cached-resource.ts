@@ -100,17 +100,20 @@ class PreparedResource implements CachedResource {
 
   get bytes(): Uint8Array {
     const enc = this.#encoding;
-    return (enc.bytes ??= enc.encode());
+    if (enc.bytes === undefined) enc.bytes = enc.encode();
+    return enc.bytes;
   }
 
   get hash(): string {
     const enc = this.#encoding;
-    return (enc.hash ??= hashResource(this.bytes));
+    if (enc.hash === undefined) enc.hash = hashResource(this.bytes);
+    return enc.hash;
   }
 
   get any(): Any {
     const enc = this.#encoding;
-    return (enc.any ??= create(AnySchema, { typeUrl: this.typeUrl, value: this.bytes }));
+    if (enc.any === undefined) enc.any = create(AnySchema, { typeUrl: this.typeUrl, value: this.bytes });
+    return enc.any;
   }
 
   withTtl(ttlMs: number | undefined): CachedResource {

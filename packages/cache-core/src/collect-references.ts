@@ -34,7 +34,10 @@ export function collectReferences(
     }
     for (const [typeUrl, names] of resourceReferences(schema, message, { typeUrl: resource.typeUrl, types })) {
       let into = out.get(typeUrl);
-      if (into === undefined) out.set(typeUrl, (into = new Set()));
+      if (into === undefined) {
+        into = new Set();
+        out.set(typeUrl, into);
+      }
       for (const name of names) into.add(name);
     }
   }

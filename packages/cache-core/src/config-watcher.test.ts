@@ -68,7 +68,8 @@ describe("Cache interfaces", () => {
     cache.createDeltaWatch(request, sub, (r) => (got = r));
     expect(got?.resources.map((r) => r.name)).toEqual(["c1"]);
     expect(got?.removed).toEqual(["gone"]);
-    sub.setReturnedResources(got!.nextVersionMap);
+    if (got === undefined) throw new Error("no delta response");
+    sub.setReturnedResources(got.nextVersionMap);
     expect(sub.returnedResources().get("c1")).toBe(c1.hash);
   });
 

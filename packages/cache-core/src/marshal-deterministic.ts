@@ -6,6 +6,7 @@ import {
   toBinary,
   type DescField,
   type DescMessage,
+  type Message,
   type MessageShape,
   type Registry,
 } from "@bufbuild/protobuf";
@@ -113,7 +114,7 @@ function writeBody(writer: BinaryWriter, msg: ReflectMessage, registry: Registry
 function canonicalAny(any: MessageShape<typeof AnySchema>, registry: Registry): MessageShape<typeof AnySchema> {
   const desc = registry.getMessage(typeNameOfUrl(any.typeUrl));
   if (desc === undefined || any.value.length === 0) return any;
-  let inner;
+  let inner: Message;
   try {
     inner = fromBinary(desc, any.value);
   } catch {

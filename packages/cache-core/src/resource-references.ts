@@ -33,7 +33,10 @@ class ReferenceSet {
   add(typeUrl: string, name: string): void {
     if (name === "") return;
     let names = this.map.get(typeUrl);
-    if (names === undefined) this.map.set(typeUrl, (names = new Set()));
+    if (names === undefined) {
+      names = new Set();
+      this.map.set(typeUrl, names);
+    }
     names.add(name);
   }
   result(): ResourceReferences {

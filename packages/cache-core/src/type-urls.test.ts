@@ -69,8 +69,8 @@ describe("type URLs", () => {
   });
 
   it("compareTypeUrls sorts into ADS order with custom types last, by URL", () => {
-    const custom = ["type.googleapis.com/z.Custom", "type.googleapis.com/a.Custom"];
-    const shuffled = [RUNTIME_TYPE_URL, custom[0]!, ROUTE_TYPE_URL, CLUSTER_TYPE_URL, custom[1]!, LISTENER_TYPE_URL, ENDPOINT_TYPE_URL];
+    const [z, a] = ["type.googleapis.com/z.Custom", "type.googleapis.com/a.Custom"] as const;
+    const shuffled = [RUNTIME_TYPE_URL, z, ROUTE_TYPE_URL, CLUSTER_TYPE_URL, a, LISTENER_TYPE_URL, ENDPOINT_TYPE_URL];
     expect(shuffled.sort(compareTypeUrls)).toEqual([
       CLUSTER_TYPE_URL,
       ENDPOINT_TYPE_URL,
