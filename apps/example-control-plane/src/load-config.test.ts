@@ -1,0 +1,122 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
+import { envoyRegistry } from "@xdskit/envoy-api";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError } from "./config-error.js";
+import { loadConfig } from "./load-config.js";
+
+let dir = "";
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function configDir(files: Record<string, string>): string {
+  dir = mkdtempSync(join(tmpdir(), "cp-config-"));
+  for (const [p, body] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), body);
+  }
+  return dir;
+}
+
+const cluster = (name: string, timeout = "1s") => `
+- "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+  name: ${name}
+  connect_timeout: ${timeout}
+  type: EDS
+  eds_cluster_config: { eds_config: { ads: {}, resource_api_version: V3 } }
+`;
+const endpoints = (name: string) => `
+- "@type": type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment
+  cluster_name: ${name}
+  endpoints:
+    - lb_endpoints:
+        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 8080 } } }
+`;
+const listener = (field = "stat_prefix") => `
+resources:
+  - "@type": type.googleapis.com/envoy.config.listener.v3.Listener
+    name: http
+    address: { socket_address: { address: 0.0.0.0, port_value: 10000 } }
+    filter_chains:
+      - filters:
+          - name: envoy.filters.network.http_connection_manager
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+              ${field}: ingress
+              rds: { route_config_name: local, config_source: { ads: {}, resource_api_version: V3 } }
+              http_filters:
+                - name: envoy.filters.http.router
+                  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+`;
+const route = `{"@type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration", "name": "local",
+  "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [{"match": {"prefix": "/"}, "route": {"cluster": "web"}}]}]}`;
+
+function problemsOf(files: Record<string, string>): string[] {
+  try {
+    loadConfig(configDir(files), envoyRegistry);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems.map((p) => `${p.file} @ ${p.fieldPath}: ${p.reason}`);
+  }
+  throw new Error("config loaded without problems");
+}
+
+describe("loadConfig", () => {
+  it("loads a consistent directory into the default group, by type and name", () => {
+    const groups = loadConfig(
+      configDir({ "clusters.yaml": cluster("web"), "endpoints.yml": endpoints("web"), "listeners.yaml": listener(), "routes.json": route }),
+      envoyRegistry,
+    );
+    const g = groups.get("default");
+    expect([...(g?.keys() ?? [])].sort()).toEqual([CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL].sort());
+    expect(g?.get(ENDPOINT_TYPE_URL)?.get("web")?.origin).toEqual({ file: "endpoints.yml", path: "[0]" });
+    expect(g?.get(LISTENER_TYPE_URL)?.get("http")?.resource.bytes.length).toBeGreaterThan(50);
+  });
+
+  it("gives each subdirectory group the defaults plus its own overrides", () => {
+    const groups = loadConfig(
+      configDir({ "c.yaml": cluster("web") + endpoints("web"), "canary/c.yaml": cluster("web", "5s") }),
+      envoyRegistry,
+    );
+    const base = groups.get("default")?.get(CLUSTER_TYPE_URL)?.get("web");
+    const canary = groups.get("canary")?.get(CLUSTER_TYPE_URL)?.get("web");
+    expect(canary?.origin.file).toBe(join("canary", "c.yaml"));
+    expect(canary?.resource.hash).not.toBe(base?.resource.hash);
+    expect(groups.get("canary")?.get(ENDPOINT_TYPE_URL)?.has("web")).toBe(true);
+  });
+
+  it("names file, field path and reason for an unknown field deep inside a typed_config", () => {
+    expect(problemsOf({ "l.yaml": listener("stat_prefx"), "r.json": route, "c.yaml": cluster("web") + endpoints("web") })).toEqual([
+      'l.yaml @ resources[0].filter_chains[0].filters[0].typed_config.stat_prefx: unknown field "stat_prefx" in envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+    ]);
+  });
+
+  it("names the field for a value of the wrong kind", () => {
+    const [p] = problemsOf({ "c.yaml": cluster("web", "soon") });
+    expect(p).toMatch(/^c\.yaml @ \[0\]\.connect_timeout: /);
+  });
+
+  it("reports a file that does not parse", () => {
+    const [p] = problemsOf({ "bad.yaml": "resources: [ {" });
+    expect(p).toMatch(/^bad\.yaml @ : does not parse/);
+  });
+
+  it("reports an unknown resource type and a resource without @type", () => {
+    expect(problemsOf({ "x.yaml": '- "@type": type.googleapis.com/envoy.config.nope.v3.Nope\n  name: a\n- name: b\n' })).toEqual([
+      "x.yaml @ [1]: resource has no \"@type\"",
+      'x.yaml @ [0]."@type": unknown resource type type.googleapis.com/envoy.config.nope.v3.Nope',
+    ]);
+  });
+
+  it("reports every broken reference, naming the referring resource", () => {
+    const problems = problemsOf({ "l.yaml": listener(), "c.yaml": cluster("web") });
+    expect(problems).toContain('l.yaml @ resources[0]: http refers to RouteConfiguration "local", which group "default" does not define');
+    expect(problems).toContain('c.yaml @ [0]: web refers to ClusterLoadAssignment "web", which group "default" does not define');
+  });
+
+  it("reports duplicate names within a group, naming both places", () => {
+    const problems = problemsOf({ "a.yaml": cluster("web") + endpoints("web"), "b.yaml": cluster("web") });
+    expect(problems).toEqual(['b.yaml @ [0]: duplicate Cluster "web" (also in a.yaml at [0])']);
+  });
+});

@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join, relative, sep } from "node:path";
+import type { Registry } from "@bufbuild/protobuf";
+import {
+  CacheError,
+  ENDPOINT_TYPE_URL,
+  prepareResource,
+  resourceReferences,
+  ROUTE_TYPE_URL,
+  type CachedResource,
+} from "@xdskit/cache-core";
+import { ConfigError, type ConfigProblem } from "./config-error.js";
+import { decodeResource, type DecodedResource } from "./decode-resource.js";
+import { parseResourceFile } from "./parse-resource-file.js";
+
+/** Files directly in the config directory form this group; every other group starts from it. */
+export const DEFAULT_GROUP = "default";
+
+export interface LoadedResource {
+  resource: CachedResource;
+  origin: { file: string; path: string };
+}
+
+/** What one node group is served: resources by type URL, each with where it was written. */
+export type GroupConfig = Map<string, Map<string, LoadedResource>>;
+
+const configExtensions = new Set([".yaml", ".yml", ".json"]);
+/** Reference kinds that must resolve inside a group; others (SRDS wildcard, ECDS, SDS…) may come later or from elsewhere. */
+const mustResolve = new Set([ENDPOINT_TYPE_URL, ROUTE_TYPE_URL]);
+
+function listConfigFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number): void => {
+    for (const name of readdirSync(d).sort()) {
+      if (name.startsWith(".")) continue;
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory() && depth === 0) walk(p, 1);
+      else if (st.isFile() && configExtensions.has(extname(name))) out.push(relative(dir, p));
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+const groupOf = (file: string): string => (file.includes(sep) ? (file.split(sep)[0] ?? DEFAULT_GROUP) : DEFAULT_GROUP);
+
+function addTo(group: GroupConfig, loaded: LoadedResource, problems: ConfigProblem[]): void {
+  const { typeUrl, name } = loaded.resource;
+  let byName = group.get(typeUrl);
+  if (!byName) {
+    byName = new Map();
+    group.set(typeUrl, byName);
+  }
+  const seen = byName.get(name);
+  if (seen && groupOf(seen.origin.file) === groupOf(loaded.origin.file)) {
+    problems.push({
+      file: loaded.origin.file,
+      fieldPath: loaded.origin.path,
+      reason: `duplicate ${typeUrl.slice(typeUrl.lastIndexOf(".") + 1)} "${name}" (also in ${seen.origin.file}${seen.origin.path ? ` at ${seen.origin.path}` : ""})`,
+    });
+    return;
+  }
+  byName.set(name, loaded);
+}
+
+function checkReferences(groupName: string, group: GroupConfig, problems: ConfigProblem[]): void {
+  for (const byName of group.values()) {
+    for (const { resource, origin } of byName.values()) {
+      if (!resource.schema || !resource.message) continue;
+      for (const [typeUrl, names] of resourceReferences(resource.schema, resource.message, { typeUrl: resource.typeUrl })) {
+        if (!mustResolve.has(typeUrl)) continue;
+        for (const name of names) {
+          if (group.get(typeUrl)?.has(name)) continue;
+          problems.push({
+            file: origin.file,
+            fieldPath: origin.path,
+            reason: `${resource.name} refers to ${typeUrl.slice(typeUrl.lastIndexOf(".") + 1)} "${name}", which group "${groupName}" does not define`,
+          });
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Reads a config directory: files at its top level make the `default` group;
+ * each subdirectory is a group (named after it) made of `default` plus its own
+ * files, which override default resources of the same type and name. Every
+ * problem is collected; any problem throws a {@link ConfigError} listing them
+ * all, so the caller keeps serving the last good config.
+ */
+export function loadConfig(dir: string, registry: Registry): Map<string, GroupConfig> {
+  const problems: ConfigProblem[] = [];
+  const decoded: DecodedResource[] = [];
+  let files: string[];
+  try {
+    files = listConfigFiles(dir);
+  } catch (e) {
+    throw new ConfigError([{ file: dir, fieldPath: "", reason: `cannot read config directory: ${(e as Error).message}` }], e);
+  }
+  for (const file of files) {
+    const parsed = parseResourceFile(file, readFileSync(join(dir, file), "utf8"));
+    problems.push(...parsed.problems);
+    for (const raw of parsed.resources) {
+      const d = decodeResource(raw, registry);
+      if ("reason" in d) problems.push(d);
+      else decoded.push(d);
+    }
+  }
+
+  const loaded: LoadedResource[] = [];
+  for (const d of decoded) {
+    try {
+      loaded.push({ resource: prepareResource(d.schema, d.message, { typeUrl: d.typeUrl, registry }), origin: d.origin });
+    } catch (e) {
+      problems.push({ file: d.origin.file, fieldPath: d.origin.path, reason: e instanceof CacheError ? e.message : String(e) });
+    }
+  }
+
+  const groups = new Map<string, GroupConfig>([[DEFAULT_GROUP, new Map()]]);
+  for (const file of files) if (groupOf(file) !== DEFAULT_GROUP) groups.set(groupOf(file), new Map());
+  const base = loaded.filter((l) => groupOf(l.origin.file) === DEFAULT_GROUP);
+  for (const [name, group] of groups) {
+    for (const l of base) addTo(group, l, problems);
+    if (name !== DEFAULT_GROUP) for (const l of loaded.filter((x) => groupOf(x.origin.file) === name)) addTo(group, l, problems);
+  }
+  for (const [name, group] of groups) checkReferences(name, group, problems);
+  // A default resource shared by several groups reports the same problem once.
+  const unique = [...new Map(problems.map((p) => [`${p.file}|${p.fieldPath}|${p.reason}`, p])).values()];
+  if (unique.length > 0) throw new ConfigError(unique);
+  return groups;
+}
