@@ -35,9 +35,13 @@ export function parseResourceFile(file: string, text: string): { resources: RawR
       else if (typeof v["@type"] !== "string") problems.push({ file, fieldPath: path, reason: `${prefix}resource has no "@type"` });
       else resources.push({ file, path: prefix ? `${prefix.trim()}${path ? ` ${path}` : ""}` : path, json: v });
     };
-    if (Array.isArray(value)) value.forEach((v, i) => add(v, `[${i}]`));
-    else if (isObject(value) && Array.isArray(value["resources"]) && value["@type"] === undefined) value["resources"].forEach((v, i) => add(v, `resources[${i}]`));
-    else add(value, "");
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) add(v, `[${i}]`);
+    } else if (isObject(value) && Array.isArray(value["resources"]) && value["@type"] === undefined) {
+      for (const [i, v] of value["resources"].entries()) add(v, `resources[${i}]`);
+    } else {
+      add(value, "");
+    }
   });
   return { resources, problems };
 }
