@@ -1,0 +1,314 @@
+import {
+  CacheError,
+  compareTypeUrls,
+  defaultResourceTypes,
+  nodeIdHash,
+  silentLogger,
+  WILDCARD_RESOURCE_NAME,
+  type Cache,
+  type CachedResource,
+  type Cancel,
+  type DeltaResponse,
+  type FetchResult,
+  type Logger,
+  type NodeHash,
+  type ResourceTypeRegistry,
+  type SotwResponse,
+  type Subscription,
+} from "@xdskit/cache-core";
+import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
+import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { answerDelta } from "./delta-answer.js";
+import { NodeStatus, type DeltaWatch, type SotwWatch, type StatusInfo } from "./node-status.js";
+import { internalSnapshot, type Snapshot, type VersionedSnapshot } from "./snapshot.js";
+import { SnapshotError } from "./snapshot-error.js";
+import { answerHeartbeat, answerSotw } from "./sotw-answer.js";
+import type { TypeResources } from "./type-resources.js";
+
+/** Options of {@link createSnapshotCache}. */
+export interface SnapshotCacheOptions {
+  /**
+   * ADS mode: hold a SotW response for named resources until every name
+   * exists in the snapshot, so an aggregated stream receives each update
+   * whole. Default: false.
+   */
+  readonly ads?: boolean;
+  /** Maps a request's node to the key snapshots are set under. Default: `nodeIdHash` (the node id). */
+  readonly nodeHash?: NodeHash;
+  /** Default: silent. */
+  readonly logger?: Logger;
+  /**
+   * Send heartbeats for resources with a TTL every this many milliseconds
+   * (see {@link SnapshotCache.close}). Default: none.
+   */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * The types requests may name before the node has a snapshot (afterwards
+   * the snapshot's own types are accepted too). Register custom types here to
+   * accept their watches early. Default: the built-in Envoy types.
+   */
+  readonly types?: ResourceTypeRegistry;
+}
+
+/**
+ * A cache of one {@link Snapshot} per node key, serving SotW and delta
+ * watches and fetches from it. Setting a snapshot answers every open watch
+ * of that node the snapshot makes answerable, in ADS response order.
+ */
+export interface SnapshotCache extends Cache {
+  /**
+   * Makes `snapshot` what the node key sees and answers its open watches
+   * that are behind: State-of-the-World and delta, in ADS response order by
+   * type (clusters before endpoints before listeners before routes), in the
+   * order they were opened within a type. Other nodes are not touched.
+   *
+   * @returns how many watches were answered.
+   * @throws {SnapshotError} `invalid-snapshot` for a snapshot `createSnapshot` did not make.
+   */
+  setSnapshot(node: string, snapshot: Snapshot): number;
+  /** The snapshot of a node key, if one is set. */
+  getSnapshot(node: string): Snapshot | undefined;
+  /**
+   * Forgets a node key's snapshot. Its open watches stay open until a new
+   * snapshot answers them; a node without open watches is forgotten entirely.
+   */
+  clearSnapshot(node: string): void;
+  /** Watch counts and last request time of a node key, or `undefined` when it never made a request. */
+  statusInfo(node: string): StatusInfo | undefined;
+  /** Every node key that made a request and was not forgotten by {@link clearSnapshot}. */
+  statusKeys(): string[];
+  /** Stops heartbeats. The cache stays usable. */
+  close(): void;
+}
+
+const noop: Cancel = () => {};
+
+type Due =
+  | { readonly kind: "sotw"; readonly watch: SotwWatch; readonly response: SotwResponse }
+  | { readonly kind: "delta"; readonly watch: DeltaWatch; readonly response: DeltaResponse };
+
+class SnapshotCacheImpl implements SnapshotCache {
+  readonly #ads: boolean;
+  readonly #nodeHash: NodeHash;
+  readonly #logger: Logger;
+  readonly #types: ResourceTypeRegistry;
+  readonly #snapshots = new Map<string, VersionedSnapshot>();
+  readonly #statuses = new Map<string, NodeStatus>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: SnapshotCacheOptions) {
+    this.#ads = options.ads ?? false;
+    this.#nodeHash = options.nodeHash ?? nodeIdHash;
+    this.#logger = options.logger ?? silentLogger;
+    this.#types = options.types ?? defaultResourceTypes;
+    const interval = options.heartbeatIntervalMs;
+    if (interval !== undefined) {
+      if (!(Number.isFinite(interval) && interval > 0)) {
+        throw new SnapshotError("invalid-options", `heartbeatIntervalMs must be a positive number of milliseconds, not ${interval}`);
+      }
+      this.#timer = setInterval(() => this.#sendHeartbeats(), interval);
+      // Heartbeats alone must not keep the process alive.
+      this.#timer.unref();
+    }
+  }
+
+  createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel {
+    const [status, snapshot] = this.#accept(request.typeUrl, request.node);
+    const watch: SotwWatch = { typeUrl: request.typeUrl, request, subscription, respond, open: true };
+    const resources = snapshot?.typeResources(request.typeUrl);
+    if (resources !== undefined) {
+      const picked = answerSotw(request.versionInfo, subscription, resources, this.#ads);
+      if (picked !== undefined) {
+        this.#deliverSotw(watch, sotwResponse(watch, resources, picked, false));
+        return noop;
+      }
+    }
+    status.sotw.add(watch);
+    return () => {
+      watch.open = false;
+      status.sotw.delete(watch);
+    };
+  }
+
+  createDeltaWatch(
+    request: DeltaDiscoveryRequest,
+    subscription: Subscription,
+    respond: (response: DeltaResponse) => void,
+  ): Cancel {
+    const [status, snapshot] = this.#accept(request.typeUrl, request.node);
+    const watch: DeltaWatch = { typeUrl: request.typeUrl, request, subscription, respond, open: true };
+    const resources = snapshot?.typeResources(request.typeUrl);
+    if (resources !== undefined) {
+      const response = deltaResponse(watch, resources);
+      if (response !== undefined) {
+        this.#deliverDelta(watch, response);
+        return noop;
+      }
+    }
+    status.delta.add(watch);
+    return () => {
+      watch.open = false;
+      status.delta.delete(watch);
+    };
+  }
+
+  async fetch(request: DiscoveryRequest): Promise<FetchResult> {
+    const [, snapshot] = this.#accept(request.typeUrl, request.node);
+    const resources = snapshot?.typeResources(request.typeUrl);
+    // Nothing newer than what the client has: a REST poller keeps polling instead of seeing an error.
+    if (resources === undefined || request.versionInfo === resources.version) {
+      return { kind: "not-modified", request, version: resources?.version ?? request.versionInfo };
+    }
+    const names = request.resourceNames;
+    let picked: readonly CachedResource[] = resources.list;
+    if (names.length > 0 && !names.includes(WILDCARD_RESOURCE_NAME)) {
+      picked = names.flatMap((name) => {
+        const resource = resources.byName.get(name);
+        return resource === undefined ? [] : [resource];
+      });
+    }
+    return {
+      kind: "response",
+      response: { request, typeUrl: request.typeUrl, version: resources.version, resources: picked, heartbeat: false },
+    };
+  }
+
+  setSnapshot(node: string, snapshot: Snapshot): number {
+    const next = internalSnapshot(snapshot);
+    this.#snapshots.set(node, next);
+    const status = this.#statuses.get(node);
+    if (status === undefined || status.idle) return 0;
+
+    // Decide every answer first, then respond: a server may open or cancel
+    // watches from inside respond.
+    const due: Due[] = [];
+    const typeUrls = new Set([...status.sotw.typeUrls(), ...status.delta.typeUrls()]);
+    for (const typeUrl of [...typeUrls].sort(compareTypeUrls)) {
+      const resources = next.typeResources(typeUrl);
+      if (resources === undefined) continue;
+      for (const watch of status.sotw.of(typeUrl) ?? []) {
+        const picked = answerSotw(watch.request.versionInfo, watch.subscription, resources, this.#ads);
+        if (picked !== undefined) due.push({ kind: "sotw", watch, response: sotwResponse(watch, resources, picked, false) });
+      }
+      for (const watch of status.delta.of(typeUrl) ?? []) {
+        const response = deltaResponse(watch, resources);
+        if (response !== undefined) due.push({ kind: "delta", watch, response });
+      }
+    }
+    for (const item of due) {
+      if (item.kind === "sotw") status.sotw.delete(item.watch);
+      else status.delta.delete(item.watch);
+    }
+    for (const item of due) {
+      if (item.kind === "sotw") this.#deliverSotw(item.watch, item.response);
+      else this.#deliverDelta(item.watch, item.response);
+    }
+    this.#logger.debug("snapshot set", { node, answered: due.length, open: status.sotw.size + status.delta.size });
+    return due.length;
+  }
+
+  getSnapshot(node: string): Snapshot | undefined {
+    return this.#snapshots.get(node);
+  }
+
+  clearSnapshot(node: string): void {
+    this.#snapshots.delete(node);
+    if (this.#statuses.get(node)?.idle === true) this.#statuses.delete(node);
+  }
+
+  statusInfo(node: string): StatusInfo | undefined {
+    return this.#statuses.get(node)?.info();
+  }
+
+  statusKeys(): string[] {
+    return [...this.#statuses.keys()];
+  }
+
+  close(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Validates a request and records it; throws before anything changes. */
+  #accept(typeUrl: string, node: Node | undefined): [NodeStatus, VersionedSnapshot | undefined] {
+    const key = this.#nodeHash(node);
+    const snapshot = this.#snapshots.get(key);
+    if (typeUrl === "") {
+      throw new CacheError("unknown-type", "request has no type URL", { typeUrl });
+    }
+    if (this.#types.get(typeUrl) === undefined && snapshot?.knows(typeUrl) !== true) {
+      throw new CacheError("unknown-type", `unknown resource type "${typeUrl}": not a registered type and not in the snapshot of node "${key}"`, {
+        typeUrl,
+      });
+    }
+    let status = this.#statuses.get(key);
+    if (status === undefined) {
+      status = new NodeStatus(key);
+      this.#statuses.set(key, status);
+    }
+    status.touch(node);
+    return [status, snapshot];
+  }
+
+  #sendHeartbeats(): void {
+    for (const [node, status] of this.#statuses) {
+      if (status.sotw.size === 0) continue;
+      const snapshot = this.#snapshots.get(node);
+      if (snapshot === undefined) continue;
+      const due: [SotwWatch, SotwResponse][] = [];
+      for (const typeUrl of [...status.sotw.typeUrls()].sort(compareTypeUrls)) {
+        const resources = snapshot.typeResources(typeUrl);
+        if (resources === undefined || resources.withTtl.length === 0) continue;
+        for (const watch of status.sotw.of(typeUrl) ?? []) {
+          const picked = answerHeartbeat(watch.request.versionInfo, watch.subscription, resources);
+          if (picked !== undefined) due.push([watch, sotwResponse(watch, resources, picked, true)]);
+        }
+      }
+      for (const [watch] of due) status.sotw.delete(watch);
+      for (const [watch, response] of due) this.#deliverSotw(watch, response);
+      if (due.length > 0) this.#logger.debug("heartbeats sent", { node, watches: due.length });
+    }
+  }
+
+  #deliverSotw(watch: SotwWatch, response: SotwResponse): void {
+    if (!watch.open) return;
+    watch.open = false;
+    try {
+      watch.respond(response);
+    } catch (error) {
+      this.#logger.error("a SotW watch's respond threw", { typeUrl: watch.typeUrl, error });
+    }
+  }
+
+  #deliverDelta(watch: DeltaWatch, response: DeltaResponse): void {
+    if (!watch.open) return;
+    watch.open = false;
+    try {
+      watch.respond(response);
+    } catch (error) {
+      this.#logger.error("a delta watch's respond threw", { typeUrl: watch.typeUrl, error });
+    }
+  }
+}
+
+function sotwResponse(watch: SotwWatch, resources: TypeResources, picked: readonly CachedResource[], heartbeat: boolean): SotwResponse {
+  return { request: watch.request, typeUrl: watch.typeUrl, version: resources.version, resources: picked, heartbeat };
+}
+
+function deltaResponse(watch: DeltaWatch, resources: TypeResources): DeltaResponse | undefined {
+  const answer = answerDelta(watch.request.responseNonce, watch.subscription, resources);
+  if (answer === undefined) return undefined;
+  return { request: watch.request, typeUrl: watch.typeUrl, systemVersion: resources.version, ...answer };
+}
+
+/**
+ * A snapshot cache (see {@link SnapshotCache}). Each resource is marshalled
+ * once, when its snapshot is built; responses share the snapshot's
+ * `CachedResource`s, so answering a watch costs no encoding, and setting a
+ * snapshot costs in proportion to the watches of that node it answers.
+ *
+ * @throws {SnapshotError} `invalid-options` for a heartbeat interval that is not a positive number.
+ */
+export function createSnapshotCache(options: SnapshotCacheOptions = {}): SnapshotCache {
+  return new SnapshotCacheImpl(options);
+}

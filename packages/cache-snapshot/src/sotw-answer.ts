@@ -1,0 +1,65 @@
+import type { CachedResource, Subscription } from "@xdskit/cache-core";
+import type { TypeResources } from "./type-resources.js";
+
+/**
+ * The resources a State-of-the-World watch gets from one type of a snapshot,
+ * or `undefined` when it should stay open.
+ *
+ * A watch is answered when the client's version differs from the type's, or
+ * when it names a resource it was not sent yet that now exists (a new
+ * subscription at an unchanged version). Wildcard subscribers get every
+ * resource (the full state Envoy requires for clusters and listeners);
+ * others get the names they subscribed to that exist. In ADS mode a named
+ * subscription is held until every name exists, so the client gets the
+ * whole update at once instead of a partial one it would have to patch up
+ * on the next response.
+ */
+export function answerSotw(
+  versionInfo: string,
+  subscription: Subscription,
+  resources: TypeResources,
+  ads: boolean,
+): readonly CachedResource[] | undefined {
+  const changed = versionInfo !== resources.version;
+  if (subscription.isWildcard()) return changed ? resources.list : undefined;
+
+  const names = subscription.resourceNames();
+  if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources.byName)) return undefined;
+  const picked: CachedResource[] = [];
+  for (const name of names) {
+    const resource = resources.byName.get(name);
+    if (resource !== undefined) picked.push(resource);
+    else if (ads) return undefined;
+  }
+  return picked;
+}
+
+function namesSomethingNew(
+  names: ReadonlySet<string>,
+  returned: ReadonlyMap<string, string>,
+  held: ReadonlyMap<string, CachedResource>,
+): boolean {
+  for (const name of names) if (!returned.has(name) && held.has(name)) return true;
+  return false;
+}
+
+/**
+ * The resources a heartbeat refreshes for a watch: those with a TTL that the
+ * watch subscribes to. Only watches whose client is at the type's current
+ * version get heartbeats: a heartbeat carries that version, and a client that
+ * is behind (an ADS watch held for missing names) must not be told it is current.
+ */
+export function answerHeartbeat(
+  versionInfo: string,
+  subscription: Subscription,
+  resources: TypeResources,
+): readonly CachedResource[] | undefined {
+  if (resources.withTtl.length === 0 || versionInfo !== resources.version) return undefined;
+  if (subscription.isWildcard()) return resources.withTtl;
+  const picked: CachedResource[] = [];
+  for (const name of subscription.resourceNames()) {
+    const resource = resources.byName.get(name);
+    if (resource?.ttlMs !== undefined) picked.push(resource);
+  }
+  return picked.length > 0 ? picked : undefined;
+}

@@ -1,0 +1,38 @@
+import type { CachedResource } from "@xdskit/cache-core";
+
+/**
+ * One type of a snapshot at one version: what every watch of that type is
+ * answered from. Built once per snapshot and shared by every node and watch
+ * that gets it; responses reuse {@link list} (wildcard) or pick from
+ * {@link byName}, never copying or re-encoding resources.
+ */
+export class TypeResources {
+  readonly typeUrl: string;
+  readonly version: string;
+  readonly byName: ReadonlyMap<string, CachedResource>;
+  /** Every resource, in the order given; frozen, so it can be handed out as is. */
+  readonly list: readonly CachedResource[];
+  /** The resources that carry a TTL: what a heartbeat refreshes. */
+  readonly withTtl: readonly CachedResource[];
+  #versions: ReadonlyMap<string, string> | undefined;
+
+  constructor(typeUrl: string, version: string, resources: readonly CachedResource[]) {
+    this.typeUrl = typeUrl;
+    this.version = version;
+    this.list = Object.freeze(resources);
+    const byName = new Map<string, CachedResource>();
+    for (const resource of resources) byName.set(resource.name, resource);
+    this.byName = byName;
+    this.withTtl = Object.freeze(resources.filter((resource) => resource.ttlMs !== undefined));
+  }
+
+  /** name → per-resource version (the stable hash); computed on first use, then shared by every delta watch. */
+  versionMap(): ReadonlyMap<string, string> {
+    if (this.#versions === undefined) {
+      const versions = new Map<string, string>();
+      for (const resource of this.list) versions.set(resource.name, resource.hash);
+      this.#versions = versions;
+    }
+    return this.#versions;
+  }
+}
