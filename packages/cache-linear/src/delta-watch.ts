@@ -1,0 +1,79 @@
+import type { CachedResource, DeltaResponse, Subscription } from "@xdskit/cache-core";
+import type { DeltaDiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import type { ResourceStore } from "./resource-store.js";
+import type { IndexedWatch } from "./watch-index.js";
+import { covers, type WatchKeys } from "./watch-keys.js";
+
+/** An open delta watch. */
+export interface DeltaWatch extends IndexedWatch {
+  readonly request: DeltaDiscoveryRequest;
+  readonly subscription: Subscription;
+  readonly keys: WatchKeys;
+  readonly exact: ReadonlySet<string>;
+  readonly respond: (response: DeltaResponse) => void;
+  open: boolean;
+}
+
+/** What a delta client must be sent: resources whose hash differs from what it holds, and names it holds that are gone. */
+export interface DeltaDiff {
+  readonly resources: CachedResource[];
+  readonly removed: string[];
+}
+
+function diffName(store: ResourceStore, returned: ReadonlyMap<string, string>, name: string, into: DeltaDiff): void {
+  const resource = store.get(name);
+  const held = returned.get(name);
+  if (resource !== undefined) {
+    if (held !== resource.hash) into.resources.push(resource);
+  } else if (held !== undefined) {
+    into.removed.push(name);
+  }
+}
+
+/**
+ * The full diff of a new watch: every covered resource against what the
+ * client holds, plus covered names it holds that no longer exist. Names the
+ * client holds but no longer subscribes to are left alone (the client drops
+ * them itself when it unsubscribes).
+ */
+export function deltaDiffAll(store: ResourceStore, watch: DeltaWatch): DeltaDiff {
+  const returned = watch.subscription.returnedResources();
+  const diff: DeltaDiff = { resources: [], removed: [] };
+  for (const resource of store.covered(watch.keys)) {
+    if (returned.get(resource.name) !== resource.hash) diff.resources.push(resource);
+  }
+  for (const name of returned.keys()) {
+    if (!store.has(name) && covers(watch.keys, watch.exact, name)) diff.removed.push(name);
+  }
+  return diff;
+}
+
+/**
+ * The diff of a pending watch after an update. A watch is only kept pending
+ * when its client is current, so only the names this update changed can differ.
+ */
+export function deltaDiffOf(store: ResourceStore, watch: DeltaWatch, changed: readonly string[]): DeltaDiff {
+  const returned = watch.subscription.returnedResources();
+  const diff: DeltaDiff = { resources: [], removed: [] };
+  for (const name of changed) diffName(store, returned, name, diff);
+  return diff;
+}
+
+export function isEmptyDiff(diff: DeltaDiff): boolean {
+  return diff.resources.length === 0 && diff.removed.length === 0;
+}
+
+/** The response for a diff; `nextVersionMap` is what the client holds once it applies it. */
+export function deltaResponse(watch: DeltaWatch, diff: DeltaDiff, systemVersion: string): DeltaResponse {
+  const next = new Map(watch.subscription.returnedResources());
+  for (const resource of diff.resources) next.set(resource.name, resource.hash);
+  for (const name of diff.removed) next.delete(name);
+  return {
+    request: watch.request,
+    typeUrl: watch.request.typeUrl,
+    systemVersion,
+    resources: diff.resources,
+    removed: diff.removed,
+    nextVersionMap: next,
+  };
+}

@@ -1,0 +1,345 @@
+import type { DescMessage, Message, Registry } from "@bufbuild/protobuf";
+import {
+  type CachedResource,
+  type Cache,
+  type Cancel,
+  type DeltaResponse,
+  type FetchResult,
+  type Logger,
+  prepareResource,
+  type ResourceTypeRegistry,
+  type SotwResponse,
+  type Subscription,
+  silentLogger,
+  typeUrlOf,
+} from "@xdskit/cache-core";
+import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
+import { LinearCacheError } from "./linear-cache-error.js";
+import { ResourceStore } from "./resource-store.js";
+import { parseVersion, type SotwWatch, sotwAnswerableAfter, sotwNeedsAnswer, sotwResponse } from "./sotw-watch.js";
+import { WatchIndex } from "./watch-index.js";
+import { keysOfNames, watchKeysOf } from "./watch-keys.js";
+
+/**
+ * A resource handed to the cache: a {@link CachedResource} (from
+ * `prepareResource`), or a message of the cache's schema, which the cache
+ * prepares (name derived, marshalled and hashed once).
+ */
+export type ResourceInput = CachedResource | Message;
+
+/** Options of {@link createLinearCache}. Give `typeUrl`, `schema`, or both. */
+export interface LinearCacheOptions {
+  /** The one type URL the cache serves. Default: the type URL of `schema`. */
+  readonly typeUrl?: string;
+  /**
+   * The message schema, needed only to accept plain messages (rather than
+   * `CachedResource`s) in updates. Default: none.
+   */
+  readonly schema?: DescMessage;
+  /** Prepended to the counter to make `version_info` strings: `${versionPrefix}${n}`. Default: `""`. */
+  readonly versionPrefix?: string;
+  /** Resources the cache starts with, at version `${versionPrefix}0`. Default: none. */
+  readonly initialResources?: Iterable<ResourceInput>;
+  /** Where custom types' `nameOf` is found when preparing messages. Default: the built-in types. */
+  readonly types?: ResourceTypeRegistry;
+  /** Canonicalizes `Any` contents when marshalling messages. Default: none. */
+  readonly registry?: Registry;
+  /** Default: silent. */
+  readonly logger?: Logger;
+}
+
+/**
+ * An eventually consistent cache of one resource type, shared by every node:
+ * one linear version history (a counter), per-resource versions (content
+ * hashes) for delta, SotW and delta watches, and fetch. Meant for high-churn
+ * types such as EDS, behind a mux beside a snapshot cache.
+ *
+ * Updates are synchronous: watches they answer are called back before the
+ * update returns. An update whose resources all have the same content (and
+ * TTL) as the cached ones changes nothing: no new version, no callback.
+ */
+export interface LinearCache extends Cache {
+  /** The type URL served. */
+  readonly typeUrl: string;
+  /** The current `version_info`: `${versionPrefix}${counter}`. */
+  version(): string;
+  /** Adds or replaces one resource. Returns whether anything changed (and so a new version). */
+  updateResource(resource: ResourceInput): boolean;
+  /** Removes one resource; a name that does not exist is ignored. Returns whether anything changed. */
+  deleteResource(name: string): boolean;
+  /**
+   * Upserts and deletes as one version step. Deletes apply first, so a name
+   * in both ends up upserted; duplicate upserts: the last wins. Every input is
+   * prepared before the cache changes, so a bad one leaves the cache as it was.
+   */
+  updateResources(upserts: Iterable<ResourceInput>, deletes?: Iterable<string>): boolean;
+  /** Replaces every resource, as one version step that carries only what changed. */
+  setResources(resources: Iterable<ResourceInput>): boolean;
+  /** One resource, or `undefined`. */
+  getResource(name: string): CachedResource | undefined;
+  /** A copy of name → resource. */
+  getResources(): Map<string, CachedResource>;
+  /** How many resources the cache holds. */
+  resourceCount(): number;
+  /** Open (pending) SotW watches. */
+  sotwWatchCount(): number;
+  /** Open (pending) delta watches. */
+  deltaWatchCount(): number;
+  /** Open watches (SotW and delta) that would be told about `name`: exact, glob and wildcard ones. */
+  watchCountFor(name: string): number;
+}
+
+function isCachedResource(input: ResourceInput): input is CachedResource {
+  const candidate = input as Partial<CachedResource>;
+  return typeof candidate.typeUrl === "string" && typeof candidate.name === "string" && typeof candidate.withTtl === "function";
+}
+
+class LinearCacheImpl implements LinearCache {
+  readonly typeUrl: string;
+  readonly #prefix: string;
+  readonly #schema: DescMessage | undefined;
+  readonly #types: ResourceTypeRegistry | undefined;
+  readonly #registry: Registry | undefined;
+  readonly #logger: Logger;
+  readonly #store = new ResourceStore();
+  readonly #sotw = new WatchIndex<SotwWatch>();
+  readonly #delta = new WatchIndex<DeltaWatch>();
+
+  constructor(options: LinearCacheOptions) {
+    const typeUrl = options.typeUrl ?? (options.schema === undefined ? undefined : typeUrlOf(options.schema));
+    if (typeUrl === undefined || typeUrl === "") {
+      throw new LinearCacheError("unknown-type", "a linear cache needs a type URL: pass typeUrl or schema", { servedTypeUrl: "" });
+    }
+    this.typeUrl = typeUrl;
+    this.#prefix = options.versionPrefix ?? "";
+    this.#schema = options.schema;
+    this.#types = options.types;
+    this.#registry = options.registry;
+    this.#logger = options.logger ?? silentLogger;
+    for (const resource of this.#prepareAll(options.initialResources ?? [])) this.#store.put(resource, 0);
+  }
+
+  version(): string {
+    return this.#prefix + this.#store.counter;
+  }
+
+  updateResource(resource: ResourceInput): boolean {
+    return this.updateResources([resource]);
+  }
+
+  deleteResource(name: string): boolean {
+    return this.updateResources([], [name]);
+  }
+
+  updateResources(upserts: Iterable<ResourceInput>, deletes: Iterable<string> = []): boolean {
+    const prepared = new Map<string, CachedResource>();
+    for (const resource of this.#prepareAll(upserts)) prepared.set(resource.name, resource);
+    const store = this.#store;
+    const removed: string[] = [];
+    for (const name of deletes) if (store.has(name) && !prepared.has(name)) removed.push(name);
+    return this.#apply(prepared.values(), removed);
+  }
+
+  setResources(resources: Iterable<ResourceInput>): boolean {
+    const prepared = new Map<string, CachedResource>();
+    for (const resource of this.#prepareAll(resources)) prepared.set(resource.name, resource);
+    const removed: string[] = [];
+    for (const name of this.#store.names()) if (!prepared.has(name)) removed.push(name);
+    return this.#apply(prepared.values(), removed);
+  }
+
+  getResource(name: string): CachedResource | undefined {
+    return this.#store.get(name);
+  }
+
+  getResources(): Map<string, CachedResource> {
+    return this.#store.snapshot();
+  }
+
+  resourceCount(): number {
+    return this.#store.size;
+  }
+
+  sotwWatchCount(): number {
+    return this.#sotw.size;
+  }
+
+  deltaWatchCount(): number {
+    return this.#delta.size;
+  }
+
+  watchCountFor(name: string): number {
+    return this.#sotw.countFor(name) + this.#delta.countFor(name);
+  }
+
+  createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel {
+    this.#checkType(request.typeUrl);
+    const keys = watchKeysOf(subscription);
+    const watch: SotwWatch = {
+      request,
+      subscription,
+      keys,
+      exact: new Set(keys.names),
+      clientVersion: parseVersion(request.versionInfo, this.#prefix, this.#store.counter),
+      respond,
+      open: true,
+    };
+    if (sotwNeedsAnswer(this.#store, watch)) {
+      watch.open = false;
+      this.#deliver(watch, sotwResponse(this.#store, watch, this.version()));
+      return noop;
+    }
+    this.#sotw.add(watch);
+    return () => this.#close(this.#sotw, watch);
+  }
+
+  createDeltaWatch(request: DeltaDiscoveryRequest, subscription: Subscription, respond: (response: DeltaResponse) => void): Cancel {
+    this.#checkType(request.typeUrl);
+    const keys = watchKeysOf(subscription);
+    const watch: DeltaWatch = { request, subscription, keys, exact: new Set(keys.names), respond, open: true };
+    const diff = deltaDiffAll(this.#store, watch);
+    if (!isEmptyDiff(diff)) {
+      watch.open = false;
+      this.#deliver(watch, deltaResponse(watch, diff, this.version()));
+      return noop;
+    }
+    this.#delta.add(watch);
+    return () => this.#close(this.#delta, watch);
+  }
+
+  async fetch(request: DiscoveryRequest): Promise<FetchResult> {
+    this.#checkType(request.typeUrl);
+    const version = this.version();
+    if (request.versionInfo === version) return { kind: "not-modified", request, version };
+    const keys = keysOfNames(request.resourceNames.length === 0, request.resourceNames);
+    const resources = this.#store.covered(keys);
+    return { kind: "response", response: { request, typeUrl: request.typeUrl, version, resources, heartbeat: false } };
+  }
+
+  #checkType(typeUrl: string): void {
+    if (typeUrl !== this.typeUrl) {
+      throw new LinearCacheError(
+        "unknown-type",
+        `this linear cache serves "${this.typeUrl}", not "${typeUrl}" (field "type_url")`,
+        { typeUrl, servedTypeUrl: this.typeUrl },
+      );
+    }
+  }
+
+  #prepareAll(inputs: Iterable<ResourceInput>): CachedResource[] {
+    const out: CachedResource[] = [];
+    for (const input of inputs) {
+      const resource = this.#prepare(input);
+      // Marshal and hash here, once per update, whatever the number of watchers.
+      void resource.hash;
+      out.push(resource);
+    }
+    return out;
+  }
+
+  #prepare(input: ResourceInput): CachedResource {
+    if (isCachedResource(input)) {
+      if (input.typeUrl !== this.typeUrl) {
+        throw new LinearCacheError(
+          "type-mismatch",
+          `resource "${input.name}" has type "${input.typeUrl}" but this linear cache serves "${this.typeUrl}"`,
+          { typeUrl: input.typeUrl, resourceName: input.name, servedTypeUrl: this.typeUrl },
+        );
+      }
+      return input;
+    }
+    const schema = this.#schema;
+    if (schema === undefined) {
+      throw new LinearCacheError(
+        "invalid-resource",
+        `a ${input.$typeName} message was given to the linear cache of "${this.typeUrl}", which has no schema: pass a CachedResource or create the cache with a schema`,
+        { typeUrl: this.typeUrl, servedTypeUrl: this.typeUrl },
+      );
+    }
+    return prepareResource(schema, input, {
+      typeUrl: this.typeUrl,
+      ...(this.#types === undefined ? {} : { types: this.#types }),
+      ...(this.#registry === undefined ? {} : { registry: this.#registry }),
+    });
+  }
+
+  #apply(upserts: Iterable<CachedResource>, removed: readonly string[]): boolean {
+    const store = this.#store;
+    const changed: CachedResource[] = [];
+    for (const resource of upserts) {
+      const current = store.get(resource.name);
+      // Same content and TTL: nothing to tell anyone.
+      if (current !== undefined && current.hash === resource.hash && current.ttlMs === resource.ttlMs) continue;
+      changed.push(resource);
+    }
+    if (changed.length === 0 && removed.length === 0) return false;
+    const at = store.bump();
+    const names: string[] = [];
+    for (const name of removed) {
+      store.remove(name);
+      names.push(name);
+    }
+    for (const resource of changed) {
+      store.put(resource, at);
+      names.push(resource.name);
+    }
+    const answered = this.#notify(names);
+    this.#logger.debug("linear cache updated", {
+      typeUrl: this.typeUrl,
+      version: this.version(),
+      changed: changed.length,
+      removed: removed.length,
+      answered,
+    });
+    return true;
+  }
+
+  // Versions are read per delivery: a callback may itself update the cache.
+  #notify(names: readonly string[]): number {
+    const store = this.#store;
+    let answered = 0;
+    for (const [watch, covered] of this.#sotw.affected(names)) {
+      if (!watch.open || !sotwAnswerableAfter(store, watch, covered)) continue;
+      this.#close(this.#sotw, watch);
+      this.#deliver(watch, sotwResponse(store, watch, this.version()));
+      answered++;
+    }
+    for (const [watch, covered] of this.#delta.affected(names)) {
+      if (!watch.open) continue;
+      const diff = deltaDiffOf(store, watch, covered);
+      if (isEmptyDiff(diff)) continue;
+      this.#close(this.#delta, watch);
+      this.#deliver(watch, deltaResponse(watch, diff, this.version()));
+      answered++;
+    }
+    return answered;
+  }
+
+  #close<W extends SotwWatch | DeltaWatch>(index: WatchIndex<W>, watch: W): void {
+    if (!watch.open) return;
+    watch.open = false;
+    index.remove(watch);
+  }
+
+  #deliver<R>(watch: { readonly respond: (response: R) => void }, response: R): void {
+    try {
+      watch.respond(response);
+    } catch (error) {
+      // One broken stream must not keep the other watchers of this update from their answers.
+      this.#logger.error("a watch callback threw", { typeUrl: this.typeUrl, error });
+    }
+  }
+}
+
+const noop: Cancel = () => {};
+
+/**
+ * A linear cache for one type URL.
+ *
+ * @throws {LinearCacheError} when neither `typeUrl` nor `schema` is given, or
+ *   an initial resource is of another type.
+ */
+export function createLinearCache(options: LinearCacheOptions): LinearCache {
+  return new LinearCacheImpl(options);
+}

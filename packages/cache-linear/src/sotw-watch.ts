@@ -1,0 +1,80 @@
+import type { SotwResponse, Subscription } from "@xdskit/cache-core";
+import type { DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import type { ResourceStore } from "./resource-store.js";
+import type { IndexedWatch } from "./watch-index.js";
+import { covers, type WatchKeys } from "./watch-keys.js";
+
+/** An open State-of-the-World watch. */
+export interface SotwWatch extends IndexedWatch {
+  readonly request: DiscoveryRequest;
+  readonly subscription: Subscription;
+  readonly keys: WatchKeys;
+  readonly exact: ReadonlySet<string>;
+  /** The counter value of the client's `version_info`; `undefined` when it is not one of ours. */
+  readonly clientVersion: number | undefined;
+  readonly respond: (response: SotwResponse) => void;
+  open: boolean;
+}
+
+/**
+ * The counter in a `version_info` of this cache (`<prefix><n>`), or
+ * `undefined` for an empty version, another prefix, or a counter from the
+ * future (a cache restarted with the same prefix): such clients get the
+ * current state.
+ */
+export function parseVersion(versionInfo: string, prefix: string, counter: number): number | undefined {
+  if (!versionInfo.startsWith(prefix)) return undefined;
+  const digits = versionInfo.slice(prefix.length);
+  if (!/^\d{1,15}$/.test(digits)) return undefined;
+  const n = Number(digits);
+  return n <= counter ? n : undefined;
+}
+
+/**
+ * Whether a client at `version` needs an answer on account of `name`: it
+ * changed after that version, it exists but the client was not sent it (a
+ * new subscription), or the client holds it and it is gone.
+ */
+function nameIsStale(store: ResourceStore, returned: ReadonlyMap<string, string>, version: number, name: string): boolean {
+  if (store.has(name)) return store.changedAt(name) > version || !returned.has(name);
+  return returned.has(name);
+}
+
+/**
+ * Whether a new watch must be answered now. Wildcard: the client's version is
+ * not the current one, or it holds fewer resources than exist (it just turned
+ * wildcard). Named: any covered name is stale (see {@link nameIsStale}).
+ */
+export function sotwNeedsAnswer(store: ResourceStore, watch: SotwWatch): boolean {
+  const version = watch.clientVersion;
+  if (version === undefined) return true;
+  const returned = watch.subscription.returnedResources();
+  if (watch.keys.wildcard) return version !== store.counter || returned.size < store.size;
+  for (const name of watch.keys.names) if (nameIsStale(store, returned, version, name)) return true;
+  for (const prefix of watch.keys.prefixes) {
+    for (const name of store.namesUnder(prefix)) if (nameIsStale(store, returned, version, name)) return true;
+  }
+  for (const name of returned.keys()) {
+    if (!store.has(name) && covers(watch.keys, watch.exact, name)) return true;
+  }
+  return false;
+}
+
+/** Whether an update that changed `changed` (names the watch covers) makes a pending watch answerable. */
+export function sotwAnswerableAfter(store: ResourceStore, watch: SotwWatch, changed: readonly string[]): boolean {
+  const version = watch.clientVersion ?? -1;
+  const returned = watch.subscription.returnedResources();
+  for (const name of changed) if (nameIsStale(store, returned, version, name)) return true;
+  return false;
+}
+
+/** The full state the watch covers, at the current version. */
+export function sotwResponse(store: ResourceStore, watch: SotwWatch, version: string): SotwResponse {
+  return {
+    request: watch.request,
+    typeUrl: watch.request.typeUrl,
+    version,
+    resources: store.covered(watch.keys),
+    heartbeat: false,
+  };
+}

@@ -1,0 +1,95 @@
+import { slashPrefixes } from "./resource-glob.js";
+import type { WatchKeys } from "./watch-keys.js";
+
+/** A watch as the index sees it. */
+export interface IndexedWatch {
+  readonly keys: WatchKeys;
+}
+
+function addTo<K, W>(map: Map<K, Set<W>>, key: K, watch: W): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(watch);
+}
+
+function removeFrom<K, W>(map: Map<K, Set<W>>, key: K, watch: W): void {
+  const set = map.get(key);
+  if (set === undefined) return;
+  set.delete(watch);
+  if (set.size === 0) map.delete(key);
+}
+
+/**
+ * Open watches indexed by the names they cover, so that an update visits only
+ * the watches interested in what changed: by exact name, by glob prefix (one
+ * lookup per `/` in the changed name) and the wildcard set.
+ */
+export class WatchIndex<W extends IndexedWatch> {
+  readonly #byName = new Map<string, Set<W>>();
+  readonly #byPrefix = new Map<string, Set<W>>();
+  readonly #wildcard = new Set<W>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(watch: W): void {
+    const { keys } = watch;
+    if (keys.wildcard) this.#wildcard.add(watch);
+    else {
+      for (const name of keys.names) addTo(this.#byName, name, watch);
+      for (const prefix of keys.prefixes) addTo(this.#byPrefix, prefix, watch);
+    }
+    this.#size++;
+  }
+
+  remove(watch: W): void {
+    const { keys } = watch;
+    if (keys.wildcard) this.#wildcard.delete(watch);
+    else {
+      for (const name of keys.names) removeFrom(this.#byName, name, watch);
+      for (const prefix of keys.prefixes) removeFrom(this.#byPrefix, prefix, watch);
+    }
+    this.#size--;
+  }
+
+  /** How many watches cover `name` (wildcard and glob watches included). */
+  countFor(name: string): number {
+    return this.#collect([name]).size;
+  }
+
+  /**
+   * The watches that cover any of `changed`, each with the changed names it
+   * covers, in order. Cost: the number of (changed name, interested watch)
+   * pairs, whatever the total number of watches.
+   */
+  affected(changed: readonly string[]): Map<W, string[]> {
+    return this.#collect(changed);
+  }
+
+  #collect(changed: readonly string[]): Map<W, string[]> {
+    const hits = new Map<W, string[]>();
+    const hit = (watch: W, name: string): void => {
+      const names = hits.get(watch);
+      if (names === undefined) hits.set(watch, [name]);
+      // A watch can cover one name by exact name and by a prefix: count it once.
+      else if (names[names.length - 1] !== name) names.push(name);
+    };
+    for (const name of changed) {
+      for (const watch of this.#wildcard) hit(watch, name);
+      const exact = this.#byName.get(name);
+      if (exact !== undefined) for (const watch of exact) hit(watch, name);
+      if (this.#byPrefix.size > 0) {
+        for (const prefix of slashPrefixes(name)) {
+          const globbed = this.#byPrefix.get(prefix);
+          if (globbed !== undefined) for (const watch of globbed) hit(watch, name);
+        }
+      }
+    }
+    return hits;
+  }
+}
