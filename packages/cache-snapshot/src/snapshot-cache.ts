@@ -199,12 +199,13 @@ class SnapshotCacheImpl implements SnapshotCache {
       if (item.kind === "sotw") status.sotw.delete(item.watch);
       else status.delta.delete(item.watch);
     }
+    let answered = 0;
     for (const item of due) {
-      if (item.kind === "sotw") this.#deliverSotw(item.watch, item.response);
-      else this.#deliverDelta(item.watch, item.response);
+      const sent = item.kind === "sotw" ? this.#deliverSotw(item.watch, item.response) : this.#deliverDelta(item.watch, item.response);
+      if (sent) answered++;
     }
-    this.#logger.debug("snapshot set", { node, answered: due.length, open: status.sotw.size + status.delta.size });
-    return due.length;
+    this.#logger.debug("snapshot set", { node, answered, open: status.sotw.size + status.delta.size });
+    return answered;
   }
 
   getSnapshot(node: string): Snapshot | undefined {
@@ -270,24 +271,26 @@ class SnapshotCacheImpl implements SnapshotCache {
     }
   }
 
-  #deliverSotw(watch: SotwWatch, response: SotwResponse): void {
-    if (!watch.open) return;
+  #deliverSotw(watch: SotwWatch, response: SotwResponse): boolean {
+    if (!watch.open) return false;
     watch.open = false;
     try {
       watch.respond(response);
     } catch (error) {
       this.#logger.error("a SotW watch's respond threw", { typeUrl: watch.typeUrl, error });
     }
+    return true;
   }
 
-  #deliverDelta(watch: DeltaWatch, response: DeltaResponse): void {
-    if (!watch.open) return;
+  #deliverDelta(watch: DeltaWatch, response: DeltaResponse): boolean {
+    if (!watch.open) return false;
     watch.open = false;
     try {
       watch.respond(response);
     } catch (error) {
       this.#logger.error("a delta watch's respond threw", { typeUrl: watch.typeUrl, error });
     }
+    return true;
   }
 }
 
