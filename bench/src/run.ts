@@ -1,0 +1,386 @@
+// Benchmark driver: builds the Go peer and load generator, runs every scenario of
+// bench/SCENARIOS.md against the go-control-plane peer and (when configured) our server,
+// prints a table and writes bench/results/{<timestamp>,latest}.json and latest.svg.
+//
+//   pnpm bench                 full run, 3 runs per case
+//   pnpm bench:smoke           1 run, tiny sizes (CI)
+//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000
+//
+// Our server is the shell command in XDSKIT_BENCH_SERVER; it receives the server arguments of
+// SCENARIOS.md section 3 appended (e.g. XDSKIT_BENCH_SERVER="node --expose-gc dist/bench-server.js").
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const binDir = path.join(benchDir, ".bin");
+const resultsDir = path.join(benchDir, "results");
+
+interface Case {
+	name: string;
+	scenario: string;
+	serverArgs: string[];
+	loadgenArgs: string[];
+	keyFigures: string[];
+}
+
+interface RunResult {
+	scenario: string;
+	ok: boolean;
+	error?: string;
+	server?: string;
+	figures: Record<string, number>;
+	details?: Record<string, unknown>;
+}
+
+interface Summary {
+	median: number;
+	min: number;
+	max: number;
+}
+
+type ServerKey = "go" | "ours";
+
+interface CaseResult {
+	name: string;
+	scenario: string;
+	serverArgs: string[];
+	loadgenArgs: string[];
+	servers: Partial<Record<ServerKey, { runs: RunResult[]; figures: Record<string, Summary> }>>;
+	ratio: Record<string, number>;
+}
+
+function parseArgs(argv: string[]) {
+	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[] };
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i];
+		if (a === "--smoke") opts.smoke = true;
+		else if (a === "--runs") opts.runs = Number(argv[++i]);
+		else if (a === "--only") opts.only = (argv[++i] ?? "").split(",");
+		else if (a === "--skip") opts.skip = (argv[++i] ?? "").split(",");
+		else throw new Error(`unknown argument ${a}`);
+	}
+	if (opts.runs === 0) opts.runs = opts.smoke ? 1 : 3;
+	return opts;
+}
+
+function sizes(c: number, k: number, m: number): string[] {
+	return ["--clusters", String(c), "--endpoints", String(k), "--listeners", String(m)];
+}
+
+function cases(smoke: boolean): Case[] {
+	if (smoke) {
+		const s = sizes(50, 2, 3);
+		return [
+			{ name: "fanout-20", scenario: "fanout", serverArgs: s, loadgenArgs: ["--clients", "20", "--fraction", "0.1"], keyFigures: ["convergeMs", "serverCpuS", "encodeCalls"] },
+			{ name: "idle-20", scenario: "idle", serverArgs: s, loadgenArgs: ["--clients", "20", "--settle", "500ms"], keyFigures: ["rssPerClientBytes", "heapPerClientBytes"] },
+			{ name: "churn-20", scenario: "churn", serverArgs: s, loadgenArgs: ["--clients", "20", "--clusters", "50", "--subscribe", "10", "--rate", "20", "--duration", "3s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
+			{ name: "bytes-5", scenario: "bytes", serverArgs: sizes(10, 10, 0), loadgenArgs: ["--clients", "5", "--churn-fraction", "0.05"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
+			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: ["recoverMs", "sinceFailureMs"] },
+		];
+	}
+	const fan = sizes(1000, 5, 10);
+	const small = sizes(100, 5, 10);
+	const fanKeys = ["convergeMs", "serverCpuS", "encodeCalls"];
+	const idleKeys = ["rssPerClientBytes", "heapPerClientBytes"];
+	return [
+		{ name: "fanout-1000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "1000", "--fraction", "0.1"], keyFigures: fanKeys },
+		{ name: "fanout-5000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "5000", "--fraction", "0.1"], keyFigures: fanKeys },
+		{ name: "idle-1000", scenario: "idle", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: idleKeys },
+		{ name: "idle-5000", scenario: "idle", serverArgs: small, loadgenArgs: ["--clients", "5000"], keyFigures: idleKeys },
+		{ name: "churn-1000", scenario: "churn", serverArgs: sizes(1000, 10, 10), loadgenArgs: ["--clients", "1000", "--clusters", "1000", "--subscribe", "100", "--rate", "100", "--duration", "30s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
+		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
+		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: ["recoverMs", "sinceFailureMs"] },
+	];
+}
+
+function log(msg: string): void {
+	process.stderr.write(`[bench] ${msg}\n`);
+}
+
+function goBuild(dir: string, out: string): void {
+	const t = Date.now();
+	execFileSync("go", ["build", "-o", out, "."], { cwd: path.join(benchDir, dir), stdio: ["ignore", "inherit", "inherit"] });
+	log(`built ${path.relative(benchDir, out)} in ${Date.now() - t} ms`);
+}
+
+function machine() {
+	const cpus = os.cpus();
+	let go = "unknown";
+	try {
+		go = execFileSync("go", ["env", "GOVERSION"], { encoding: "utf8" }).trim();
+	} catch {}
+	return {
+		cpuModel: cpus[0]?.model ?? "unknown",
+		cores: cpus.length,
+		memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+		platform: `${os.platform()} ${os.release()}`,
+		node: process.version,
+		go,
+	};
+}
+
+interface Server {
+	proc: ChildProcess;
+	grpcPort: number;
+	controlPort: number;
+	exited: Promise<void>;
+}
+
+function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
+	if (key === "go") return { cmd: path.join(binDir, "gcp-peer"), args: [] };
+	const line = process.env.XDSKIT_BENCH_SERVER ?? "";
+	// exec so that signals reach the server itself, not a wrapping shell
+	return { cmd: "sh", args: ["-c", `exec ${line} "$@"`, "xdskit-bench-server"] };
+}
+
+function startServer(key: ServerKey, scenario: string, extra: string[], ports = { grpc: 0, control: 0 }): Promise<Server> {
+	const { cmd, args } = serverCommand(key);
+	const all = [...args, "--scenario", scenario, "--port", String(ports.grpc), "--control-port", String(ports.control), ...extra];
+	const proc = spawn(cmd, all, { cwd: benchDir, stdio: ["ignore", "pipe", "inherit"] });
+	const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => {
+			proc.kill("SIGKILL");
+			reject(new Error(`${key} server did not print READY within 60 s`));
+		}, 60_000);
+		const early = (code: number | null) => {
+			clearTimeout(timer);
+			reject(new Error(`${key} server exited (${code}) before READY`));
+		};
+		proc.once("exit", early);
+		if (!proc.stdout) return reject(new Error("no stdout"));
+		const rl = createInterface({ input: proc.stdout });
+		rl.on("line", (line) => {
+			const m = /^READY (\d+) (\d+)$/.exec(line.trim());
+			if (!m) return;
+			clearTimeout(timer);
+			proc.off("exit", early);
+			rl.close();
+			resolve({ proc, grpcPort: Number(m[1]), controlPort: Number(m[2]), exited });
+		});
+	});
+}
+
+async function stopServer(s: Server): Promise<void> {
+	if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
+	try {
+		await fetch(`http://127.0.0.1:${s.controlPort}/quit`, { method: "POST", signal: AbortSignal.timeout(5000) });
+	} catch {}
+	const killer = setTimeout(() => s.proc.kill("SIGKILL"), 5000);
+	await s.exited;
+	clearTimeout(killer);
+}
+
+async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunResult> {
+	let server = await startServer(key, c.scenario, c.serverArgs);
+	const args = [
+		"--scenario", c.scenario,
+		"--target", `127.0.0.1:${server.grpcPort}`,
+		"--control", `127.0.0.1:${server.controlPort}`,
+		...c.loadgenArgs,
+	];
+	const lg = spawn(path.join(binDir, "loadgen"), args, { stdio: ["pipe", "pipe", "pipe"] });
+	let stdout = "";
+	lg.stdout.on("data", (d: Buffer) => {
+		stdout += d.toString();
+	});
+	const restart = async () => {
+		const ports = { grpc: server.grpcPort, control: server.controlPort };
+		server.proc.kill("SIGKILL");
+		await server.exited;
+		server = await startServer(key, c.scenario, [...c.serverArgs, "--initial-version", "2"], ports);
+		lg.stdin.write("GO\n");
+	};
+	createInterface({ input: lg.stderr }).on("line", (line) => {
+		if (line.trim() === "EVENT restart") {
+			restart().catch((e: unknown) => {
+				log(`restart failed: ${String(e)}`);
+				lg.kill("SIGKILL");
+			});
+			return;
+		}
+		process.stderr.write(`  ${line}\n`);
+	});
+	const timer = setTimeout(() => lg.kill("SIGKILL"), timeoutMs);
+	const code = await new Promise<number | null>((resolve) => lg.once("close", (c) => resolve(c)));
+	clearTimeout(timer);
+	await stopServer(server);
+	const last = stdout.trim().split("\n").pop() ?? "";
+	try {
+		return JSON.parse(last) as RunResult;
+	} catch {
+		return { scenario: c.scenario, ok: false, error: `loadgen exited ${code} without a result`, figures: {} };
+	}
+}
+
+function summarize(values: number[]): Summary {
+	const v = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(v.length / 2);
+	const median = v.length % 2 ? (v[mid] ?? Number.NaN) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
+	return { median, min: v[0] ?? Number.NaN, max: v[v.length - 1] ?? Number.NaN };
+}
+
+function fmt(n: number | undefined): string {
+	if (n === undefined || Number.isNaN(n)) return "-";
+	const a = Math.abs(n);
+	if (a >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+	if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+	if (a >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+	if (a >= 100) return n.toFixed(0);
+	if (a >= 1) return n.toFixed(2);
+	return n.toFixed(3);
+}
+
+function cell(s: Summary | undefined): string {
+	return s ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : "-";
+}
+
+function printTable(results: CaseResult[], oursAvailable: boolean): void {
+	const rows: string[][] = [["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go"]];
+	for (const r of results) {
+		const figures = new Set([...Object.keys(r.servers.go?.figures ?? {}), ...Object.keys(r.servers.ours?.figures ?? {})]);
+		for (const f of [...figures].sort()) {
+			const ratio = r.ratio[f];
+			rows.push([r.name, f, cell(r.servers.go?.figures[f]), oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a", ratio === undefined ? "-" : ratio.toFixed(2)]);
+		}
+	}
+	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+	for (const [n, r] of rows.entries()) {
+		process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}\n`);
+		if (n === 0) process.stdout.write(`${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
+	}
+}
+
+function escapeXml(s: string): string {
+	return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// One row per key figure: bars for both servers scaled to the larger median of the two.
+function svgChart(results: CaseResult[], cs: Case[], title: string): string {
+	const rowH = 44;
+	const labelW = 330;
+	const barW = 420;
+	const rows: { label: string; go?: number; ours?: number }[] = [];
+	for (const r of results) {
+		const keys = cs.find((c) => c.name === r.name)?.keyFigures ?? [];
+		for (const k of keys) {
+			const go = r.servers.go?.figures[k]?.median;
+			const ours = r.servers.ours?.figures[k]?.median;
+			if (go === undefined && ours === undefined) continue;
+			rows.push({ label: `${r.name} · ${k}`, ...(go === undefined ? {} : { go }), ...(ours === undefined ? {} : { ours }) });
+		}
+	}
+	const height = 60 + rows.length * rowH + 20;
+	const width = labelW + barW + 120;
+	const parts: string[] = [
+		`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+		`<rect width="100%" height="100%" fill="white"/>`,
+		`<text x="10" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+		`<rect x="${labelW}" y="30" width="12" height="12" fill="#4e79a7"/><text x="${labelW + 16}" y="40">go-control-plane</text>`,
+		`<rect x="${labelW + 140}" y="30" width="12" height="12" fill="#f28e2b"/><text x="${labelW + 156}" y="40">ours (xdskit)</text>`,
+		`<text x="${labelW + 260}" y="40" fill="#666">median; lower is better</text>`,
+	];
+	rows.forEach((row, n) => {
+		const y = 60 + n * rowH;
+		const scale = Math.max(row.go ?? 0, row.ours ?? 0) || 1;
+		parts.push(`<text x="10" y="${y + 18}">${escapeXml(row.label)}</text>`);
+		const bar = (v: number | undefined, dy: number, color: string) => {
+			if (v === undefined) {
+				parts.push(`<text x="${labelW}" y="${y + dy + 12}" fill="#999">not available</text>`);
+				return;
+			}
+			const w = Math.max(1, (Math.max(v, 0) / scale) * barW);
+			parts.push(`<rect x="${labelW}" y="${y + dy}" width="${w.toFixed(1)}" height="16" fill="${color}"/>`);
+			parts.push(`<text x="${(labelW + w + 6).toFixed(1)}" y="${y + dy + 12}">${escapeXml(fmt(v))}</text>`);
+		};
+		bar(row.go, 2, "#4e79a7");
+		bar(row.ours, 20, "#f28e2b");
+	});
+	parts.push("</svg>");
+	return `${parts.join("\n")}\n`;
+}
+
+function writeAtomic(file: string, content: string): void {
+	writeFileSync(`${file}.tmp`, content);
+	renameSync(`${file}.tmp`, file);
+}
+
+async function main(): Promise<void> {
+	const opts = parseArgs(process.argv.slice(2));
+	const m = machine();
+	log(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.node}, ${m.go}`);
+	mkdirSync(binDir, { recursive: true });
+	goBuild("peers/go-control-plane", path.join(binDir, "gcp-peer"));
+	goBuild("loadgen", path.join(binDir, "loadgen"));
+
+	const oursAvailable = Boolean(process.env.XDSKIT_BENCH_SERVER?.trim());
+	const servers: ServerKey[] = oursAvailable ? ["go", "ours"] : ["go"];
+	if (!oursAvailable) log("ours: not available (set XDSKIT_BENCH_SERVER to our bench server command)");
+
+	const all = cases(opts.smoke).filter((c) => (opts.only.length === 0 || opts.only.includes(c.name)) && !opts.skip.includes(c.name));
+	const timeoutMs = opts.smoke ? 60_000 : 15 * 60_000;
+	const results: CaseResult[] = [];
+	let failures = 0;
+	for (const c of all) {
+		const cr: CaseResult = { name: c.name, scenario: c.scenario, serverArgs: c.serverArgs, loadgenArgs: c.loadgenArgs, servers: {}, ratio: {} };
+		for (const key of servers) {
+			const runs: RunResult[] = [];
+			for (let i = 0; i < opts.runs; i++) {
+				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs}`);
+				let r: RunResult;
+				try {
+					r = await runOnce(key, c, timeoutMs);
+				} catch (e) {
+					r = { scenario: c.scenario, ok: false, error: String(e), figures: {} };
+				}
+				if (!r.ok) {
+					failures++;
+					log(`${c.name} · ${key} · run ${i + 1} failed: ${r.error}`);
+				}
+				runs.push(r);
+			}
+			const ok = runs.filter((r) => r.ok);
+			const names = new Set(ok.flatMap((r) => Object.keys(r.figures)));
+			const figures: Record<string, Summary> = {};
+			for (const f of names) {
+				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined));
+			}
+			cr.servers[key] = { runs, figures };
+		}
+		const go = cr.servers.go?.figures ?? {};
+		const ours = cr.servers.ours?.figures ?? {};
+		for (const f of Object.keys(go)) {
+			const a = ours[f]?.median;
+			const b = go[f]?.median;
+			if (a !== undefined && b !== undefined && b !== 0) cr.ratio[f] = a / b;
+		}
+		results.push(cr);
+	}
+
+	process.stdout.write(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; node ${m.node}; ${m.go}\n`);
+	process.stdout.write(`runs per case: ${opts.runs}${opts.smoke ? " (smoke)" : ""}; ours: ${oursAvailable ? process.env.XDSKIT_BENCH_SERVER : "not available"}\n\n`);
+	printTable(results, oursAvailable);
+
+	const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, machine: m, ours: oursAvailable ? process.env.XDSKIT_BENCH_SERVER : null, cases: results };
+	mkdirSync(resultsDir, { recursive: true });
+	const json = `${JSON.stringify(report, null, 2)}\n`;
+	writeAtomic(path.join(resultsDir, `${stamp}.json`), json);
+	writeAtomic(path.join(resultsDir, "latest.json"), json);
+	writeAtomic(path.join(resultsDir, "latest.svg"), svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores${opts.smoke ? " (smoke)" : ""}`));
+	process.stdout.write(`\nwrote bench/results/${stamp}.json, latest.json, latest.svg\n`);
+	if (failures > 0) {
+		process.stderr.write(`${failures} run(s) failed\n`);
+		process.exitCode = 1;
+	}
+}
+
+main().catch((e: unknown) => {
+	process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+	process.exit(1);
+});
