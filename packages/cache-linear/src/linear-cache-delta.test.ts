@@ -23,7 +23,8 @@ class DeltaStream {
   }
 
   watch(): this {
-    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL });
+    const responseNonce = this.responses.length === 0 ? "" : `n${this.responses.length}`;
+    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, responseNonce });
     this.cancel = this.cache.createDeltaWatch(request, this.subscription, (response) => {
       this.responses.push(response);
       this.subscription.setReturnedResources(response.nextVersionMap);
@@ -86,10 +87,22 @@ describe("delta watches", () => {
     expect(d.last?.removed).toEqual(["gone"]);
   });
 
-  it("keep wildcard clients in sync with every change", () => {
+  it("answer the first request of a wildcard stream even when there is nothing yet", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema });
     const d = new DeltaStream(cache, ["*"]).watch();
-    expect(d.responses).toHaveLength(0);
+    expect(d.responses).toHaveLength(1);
+    expect(d.last?.resources).toEqual([]);
+    expect(d.last?.removed).toEqual([]);
+    d.watch();
+    expect(d.responses).toHaveLength(1);
+    const named = new DeltaStream(cache, ["a"]).watch();
+    expect(named.responses).toHaveLength(0);
+  });
+
+  it("keep wildcard clients in sync with every change", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema });
+    const d = new DeltaStream(cache, ["*"]).watch().watch();
+    expect(d.responses).toHaveLength(1);
     cache.updateResources([cla("a"), cla("b")]);
     expect(d.sent()).toEqual(["a", "b"]);
     d.watch();

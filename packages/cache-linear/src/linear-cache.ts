@@ -199,7 +199,8 @@ class LinearCacheImpl implements LinearCache {
     const keys = watchKeysOf(subscription);
     const watch: DeltaWatch = { request, subscription, keys, exact: new Set(keys.names), respond, open: true };
     const diff = deltaDiffAll(this.#store, watch);
-    if (!isEmptyDiff(diff)) {
+    // The first request of a wildcard stream is answered even when empty, so the client learns its initial state.
+    if (!isEmptyDiff(diff) || (keys.wildcard && request.responseNonce === "")) {
       watch.open = false;
       this.#deliver(watch, deltaResponse(watch, diff, this.version()));
       return noop;

@@ -1,0 +1,26 @@
+import { CacheError } from "@xdskit/cache-core";
+
+/** Details of a {@link MuxCacheError}. */
+export interface MuxCacheErrorDetails {
+  /** The request's type URL. */
+  readonly typeUrl: string;
+  /** What the classifier returned, when it returned a key no cache is registered under. */
+  readonly cacheKey?: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * A request no cache of the mux claims: the classifier returned nothing, a key
+ * with no cache, or threw. Its `code` is `unknown-type` and its message names
+ * the type URL (and the key), so a server can answer the stream with
+ * INVALID_ARGUMENT naming the type.
+ */
+export class MuxCacheError extends CacheError {
+  /** What the classifier returned (the type URL, by default); `undefined` when it claimed nothing or threw. */
+  readonly cacheKey: string | undefined;
+
+  constructor(message: string, details: MuxCacheErrorDetails) {
+    super("unknown-type", message, details);
+    this.cacheKey = details.cacheKey;
+  }
+}

@@ -1,0 +1,124 @@
+import {
+  type Cache,
+  CacheError,
+  type Cancel,
+  type DeltaResponse,
+  type FetchResult,
+  type Logger,
+  type SotwResponse,
+  type Subscription,
+  silentLogger,
+} from "@xdskit/cache-core";
+import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { MuxCacheError } from "./mux-cache-error.js";
+
+/** Picks the key of the cache that serves a request; `undefined` when none does. */
+export type Classify<R> = (request: R) => string | undefined;
+
+/** Options of {@link createMuxCache}. */
+export interface MuxCacheOptions {
+  /**
+   * The caches, by key. With the default classifiers the keys are type URLs,
+   * for example `{ [ENDPOINT_TYPE_URL]: linear, [CLUSTER_TYPE_URL]: snapshot }`.
+   */
+  readonly caches: ReadonlyMap<string, Cache> | Readonly<Record<string, Cache>>;
+  /** Routes SotW watches and fetches. Default: the request's type URL. */
+  readonly classify?: Classify<DiscoveryRequest>;
+  /** Routes delta watches. Default: the request's type URL. */
+  readonly classifyDelta?: Classify<DeltaDiscoveryRequest>;
+  /** Default: silent. */
+  readonly logger?: Logger;
+}
+
+/**
+ * One {@link Cache} made of several: each watch and fetch goes to the cache
+ * its classifier picks, and that cache alone answers it (responses and
+ * cancels pass through untouched). A request no cache claims throws a
+ * {@link MuxCacheError} naming its type URL (fetch: the promise rejects).
+ */
+export interface MuxCache extends Cache {
+  /** The keys of the caches, in the order given. */
+  readonly keys: readonly string[];
+  /** The cache a SotW request or fetch would go to, or `undefined`. Never throws. */
+  cacheFor(request: DiscoveryRequest): Cache | undefined;
+  /** The cache a delta request would go to, or `undefined`. Never throws. */
+  cacheForDelta(request: DeltaDiscoveryRequest): Cache | undefined;
+}
+
+const byTypeUrl = (request: { readonly typeUrl: string }): string => request.typeUrl;
+
+class MuxCacheImpl implements MuxCache {
+  readonly keys: readonly string[];
+  readonly #caches: ReadonlyMap<string, Cache>;
+  readonly #classify: Classify<DiscoveryRequest>;
+  readonly #classifyDelta: Classify<DeltaDiscoveryRequest>;
+  readonly #logger: Logger;
+
+  constructor(options: MuxCacheOptions) {
+    const caches = options.caches;
+    this.#caches = caches instanceof Map ? new Map(caches) : new Map(Object.entries(caches));
+    this.keys = Object.freeze([...this.#caches.keys()]);
+    this.#classify = options.classify ?? byTypeUrl;
+    this.#classifyDelta = options.classifyDelta ?? byTypeUrl;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel {
+    return this.#route(this.#classify, request).createWatch(request, subscription, respond);
+  }
+
+  createDeltaWatch(request: DeltaDiscoveryRequest, subscription: Subscription, respond: (response: DeltaResponse) => void): Cancel {
+    return this.#route(this.#classifyDelta, request).createDeltaWatch(request, subscription, respond);
+  }
+
+  async fetch(request: DiscoveryRequest): Promise<FetchResult> {
+    return this.#route(this.#classify, request).fetch(request);
+  }
+
+  cacheFor(request: DiscoveryRequest): Cache | undefined {
+    return this.#lookup(this.#classify, request);
+  }
+
+  cacheForDelta(request: DeltaDiscoveryRequest): Cache | undefined {
+    return this.#lookup(this.#classifyDelta, request);
+  }
+
+  #lookup<R extends { readonly typeUrl: string }>(classify: Classify<R>, request: R): Cache | undefined {
+    try {
+      const key = classify(request);
+      return key === undefined ? undefined : this.#caches.get(key);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #route<R extends { readonly typeUrl: string }>(classify: Classify<R>, request: R): Cache {
+    const typeUrl = request.typeUrl;
+    let key: string | undefined;
+    try {
+      key = classify(request);
+    } catch (error) {
+      if (error instanceof CacheError) throw error;
+      throw new MuxCacheError(`classifying a request of type "${typeUrl}" failed: ${String(error)}`, { typeUrl, cause: error });
+    }
+    const cache = key === undefined ? undefined : this.#caches.get(key);
+    if (cache !== undefined) return cache;
+    const known = this.keys.length === 0 ? "none" : this.keys.map((k) => `"${k}"`).join(", ");
+    const message =
+      key === undefined || key === typeUrl
+        ? `no cache serves type "${typeUrl}" (caches: ${known})`
+        : `no cache serves type "${typeUrl}": it was classified as "${key}", which is not one of the caches (${known})`;
+    this.#logger.warn("mux cache: unrouted request", { typeUrl, cacheKey: key });
+    throw new MuxCacheError(message, key === undefined ? { typeUrl } : { typeUrl, cacheKey: key });
+  }
+}
+
+/**
+ * A cache that routes every request to one of `caches`.
+ *
+ * @example
+ * const cache = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: eds, [CLUSTER_TYPE_URL]: snapshot } });
+ */
+export function createMuxCache(options: MuxCacheOptions): MuxCache {
+  return new MuxCacheImpl(options);
+}
