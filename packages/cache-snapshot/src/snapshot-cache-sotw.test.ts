@@ -100,6 +100,13 @@ describe("SnapshotCache SotW", () => {
     expect(names(watch(cache, CLUSTER_TYPE_URL, { names: ["b"] }).got[0])).toEqual(["b"]);
   });
 
+  it("a watch naming every resource of the type gets them all", () => {
+    const cache = createSnapshotCache({ ads: true });
+    cache.setSnapshot("n1", snapshot("v1", { [ENDPOINT_TYPE_URL]: assignments("a", "b") }));
+    const eds = watch(cache, ENDPOINT_TYPE_URL, { names: ["b", "a"] });
+    expect(names(eds.got[0])?.sort()).toEqual(["a", "b"]);
+  });
+
   it("answers a new name at an unchanged version when it exists, and not a name already sent", () => {
     const cache = createSnapshotCache();
     cache.setSnapshot("n1", snapshot("v1", { [ENDPOINT_TYPE_URL]: assignments("a", "b") }));

@@ -9,7 +9,8 @@ import type { TypeResources } from "./type-resources.js";
  * when it names a resource it was not sent yet that now exists (a new
  * subscription at an unchanged version). Wildcard subscribers get every
  * resource (the full state Envoy requires for clusters and listeners);
- * others get the names they subscribed to that exist. In ADS mode a named
+ * others get the names they subscribed to that exist, in the order they
+ * named them (in snapshot order when they named every one). In ADS mode a named
  * subscription is held until every name exists, so the client gets the
  * whole update at once instead of a partial one it would have to patch up
  * on the next response.
@@ -25,11 +26,18 @@ export function answerSotw(
 
   const names = subscription.resourceNames();
   if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources.byName)) return undefined;
+  let found = 0;
+  for (const name of names) {
+    if (resources.byName.has(name)) found++;
+    else if (ads) return undefined;
+  }
+  // Named every resource of the type (as Envoy does for EDS with a consistent
+  // snapshot): share the snapshot's list instead of building a copy per watch.
+  if (found === resources.list.length) return resources.list;
   const picked: CachedResource[] = [];
   for (const name of names) {
     const resource = resources.byName.get(name);
     if (resource !== undefined) picked.push(resource);
-    else if (ads) return undefined;
   }
   return picked;
 }
