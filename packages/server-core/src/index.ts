@@ -1,0 +1,21 @@
+export type { Callbacks, FetchInfo, NackInfo, PeerInfo, StreamInfo } from "./callbacks.js";
+export { observe } from "./call-hook.js";
+export { classifyRequest, type RequestKind } from "./classify-request.js";
+export { GrpcStatus, type GrpcStatusCode, isGrpcStatusCode } from "./grpc-status.js";
+export {
+  ServerError,
+  statusOf,
+  type ServerErrorCode,
+  type ServerErrorDetails,
+  type WireStatus,
+} from "./server-error.js";
+export {
+  DEFAULT_LEGACY_WILDCARD_TYPES,
+  resolveServerOptions,
+  type ResolvedServerOptions,
+  type ServerOptions,
+} from "./server-options.js";
+export { ResponseQueue } from "./response-queue.js";
+export { nextStreamId } from "./stream-id.js";
+export { StreamState, type StreamInit } from "./stream-state.js";
+export { TypeState } from "./type-state.js";

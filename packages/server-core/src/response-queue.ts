@@ -1,0 +1,87 @@
+import { compareTypeUrls } from "@xdskit/cache-core";
+
+/**
+ * The responses a stream has ready but not yet written: at most one per
+ * type URL (a newer one replaces an unsent older one), so a client that
+ * does not read costs bounded memory. The writer takes them one at a time,
+ * only when the transport asks for more, which is what backpressure needs.
+ */
+export class ResponseQueue<T> {
+  readonly #pending = new Map<string, T>();
+  readonly #ordered: boolean;
+  #wake: (() => void) | undefined = undefined;
+  #ended = false;
+  #failed = false;
+  #error: unknown = undefined;
+
+  /** @param ordered take in `ADS_RESPONSE_ORDER` rather than in arrival order. */
+  constructor(ordered = false) {
+    this.#ordered = ordered;
+  }
+
+  /** Queues a response for a type, replacing an unsent one. Ignored once the queue ended. */
+  put(typeUrl: string, item: T): void {
+    if (this.#ended || this.#failed) return;
+    this.#pending.delete(typeUrl);
+    this.#pending.set(typeUrl, item);
+    this.#signal();
+  }
+
+  /** Drops the unsent response of a type, if any. */
+  drop(typeUrl: string): void {
+    this.#pending.delete(typeUrl);
+  }
+
+  /** Number of unsent responses. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Ends the queue: `take` resolves `undefined` from now on. */
+  end(): void {
+    this.#ended = true;
+    this.#pending.clear();
+    this.#signal();
+  }
+
+  /** Fails the queue: `take` rejects with `error` (the first one given). */
+  fail(error: unknown): void {
+    if (this.#ended || this.#failed) return;
+    this.#failed = true;
+    this.#error = error;
+    this.#pending.clear();
+    this.#signal();
+  }
+
+  /** The next response with its type URL; waits while none is ready; `undefined` once ended. */
+  async take(): Promise<readonly [string, T] | undefined> {
+    for (;;) {
+      if (this.#failed) throw this.#error;
+      if (this.#ended) return undefined;
+      const typeUrl = this.#pick();
+      if (typeUrl !== undefined) {
+        const item = this.#pending.get(typeUrl) as T;
+        this.#pending.delete(typeUrl);
+        return [typeUrl, item];
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
+
+  #pick(): string | undefined {
+    let best: string | undefined;
+    for (const typeUrl of this.#pending.keys()) {
+      if (!this.#ordered) return typeUrl;
+      if (best === undefined || compareTypeUrls(typeUrl, best) < 0) best = typeUrl;
+    }
+    return best;
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}

@@ -1,0 +1,132 @@
+import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
+import type { Status } from "@xdskit/envoy-api/google/rpc/status_pb";
+import type { NackInfo, PeerInfo, StreamInfo } from "./callbacks.js";
+import { ServerError } from "./server-error.js";
+import type { ResolvedServerOptions } from "./server-options.js";
+import { nextStreamId } from "./stream-id.js";
+import { TypeState } from "./type-state.js";
+
+/** What a transport knows when a stream opens. */
+export interface StreamInit {
+  readonly protocol: "sotw" | "delta";
+  /** The type URL of a per-type service, or `""` for ADS. */
+  readonly typeUrl: string;
+  readonly requestHeader: Headers;
+  readonly peer: PeerInfo | undefined;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The server side of one stream: its id and node, its nonces, and one
+ * {@link TypeState} per type URL. Also the {@link StreamInfo} callbacks get.
+ */
+export class StreamState implements StreamInfo {
+  readonly id: number;
+  readonly protocol: "sotw" | "delta";
+  readonly typeUrl: string;
+  readonly requestHeader: Headers;
+  readonly peer: PeerInfo | undefined;
+  readonly signal: AbortSignal;
+  readonly types = new Map<string, TypeState>();
+  #node: Node | undefined = undefined;
+  #nonce = 0;
+  #closed = false;
+  readonly #options: ResolvedServerOptions;
+
+  constructor(init: StreamInit, options: ResolvedServerOptions) {
+    this.id = nextStreamId();
+    this.protocol = init.protocol;
+    this.typeUrl = init.typeUrl;
+    this.requestHeader = init.requestHeader;
+    this.peer = init.peer;
+    this.signal = init.signal;
+    this.#options = options;
+  }
+
+  get node(): Node | undefined {
+    return this.#node;
+  }
+
+  /** A nonce never used before on this stream. */
+  nextNonce(): string {
+    this.#nonce += 1;
+    return this.#nonce.toString(36);
+  }
+
+  /**
+   * The node for a request: the first request must carry one and it is kept
+   * for the stream (later requests may omit it; a different one is ignored).
+   *
+   * @throws {ServerError} `missing-node` on a first request without a node.
+   */
+  acceptNode(node: Node | undefined): Node {
+    const kept = this.#node;
+    if (kept !== undefined) return kept;
+    if (node === undefined) {
+      throw new ServerError("missing-node", "the first request of a stream must carry a node (field \"node\")");
+    }
+    this.#node = node;
+    return node;
+  }
+
+  /**
+   * The type URL a request is about. ADS requests must name one; a per-type
+   * service fills an empty one in and refuses any other.
+   *
+   * @throws {ServerError} `missing-type-url` or `type-url-mismatch`.
+   */
+  resolveTypeUrl(requested: string): string {
+    if (this.typeUrl === "") {
+      if (requested === "") {
+        throw new ServerError("missing-type-url", "an aggregated (ADS) request must name its type (field \"type_url\")");
+      }
+      return requested;
+    }
+    if (requested !== "" && requested !== this.typeUrl) {
+      throw new ServerError(
+        "type-url-mismatch",
+        `this service serves "${this.typeUrl}" but the request asks for "${requested}" (field "type_url")`,
+        { typeUrl: requested },
+      );
+    }
+    return this.typeUrl;
+  }
+
+  /** Creates the state of a type on its first request, applying the legacy-wildcard policy. */
+  openType(typeUrl: string, resourceNames: readonly string[], returned?: ReadonlyMap<string, string>): TypeState {
+    const state = new TypeState(typeUrl, {
+      resourceNames,
+      allowLegacyWildcard: this.#options.allowsLegacyWildcard(typeUrl),
+      ...(returned === undefined ? {} : { returnedResources: returned }),
+    });
+    this.types.set(typeUrl, state);
+    return state;
+  }
+
+  /** The NACK to report for a rejected response, or `undefined` when this nonce was reported already. */
+  nackOf(state: TypeState, nonce: string, detail: Status | undefined): NackInfo | undefined {
+    if (!state.firstNackOf(nonce)) return undefined;
+    return {
+      streamId: this.id,
+      protocol: this.protocol,
+      node: this.#node,
+      typeUrl: state.typeUrl,
+      version: state.lastVersion,
+      nonce,
+      resourceNames: state.lastResourceNames,
+      code: detail?.code ?? 0,
+      message: detail?.message ?? "",
+    };
+  }
+
+  /** Whether {@link close} was called: no new watch may be opened. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Cancels every watch of the stream; idempotent. */
+  close(): void {
+    this.#closed = true;
+    for (const state of this.types.values()) state.cancelWatch();
+  }
+}

@@ -1,0 +1,79 @@
+import { type Cancel, createSubscription, type MutableSubscription, type SubscriptionOptions } from "@xdskit/cache-core";
+
+/**
+ * What one stream knows about one type URL: the subscription, what was last
+ * sent (nonce, version, names), the open watch, and which rejected nonce was
+ * already reported. SotW and delta streams keep one per type.
+ */
+export class TypeState {
+  readonly typeUrl: string;
+  readonly subscription: MutableSubscription;
+  /** Nonce of the last response sent; `undefined` before the first. */
+  lastNonce: string | undefined = undefined;
+  /** `version_info` / `system_version_info` of the last response sent. */
+  lastVersion = "";
+  /** Names carried by the last response sent. */
+  lastResourceNames: readonly string[] = [];
+  #cancel: Cancel | undefined = undefined;
+  #reportedNack: string | undefined = undefined;
+
+  constructor(typeUrl: string, subscription: SubscriptionOptions) {
+    this.typeUrl = typeUrl;
+    this.subscription = createSubscription(subscription);
+  }
+
+  /**
+   * SotW: applies the names of a request. What the client was sent of names
+   * it no longer subscribes to is forgotten, so subscribing to them again
+   * gets them sent again.
+   */
+  setResourceNames(names: readonly string[]): void {
+    const subscription = this.subscription;
+    subscription.setResourceNames(names);
+    if (subscription.isWildcard()) return;
+    const wanted = subscription.resourceNames();
+    const returned = subscription.returnedResources();
+    let stale = false;
+    for (const name of returned.keys()) {
+      if (!wanted.has(name)) {
+        stale = true;
+        break;
+      }
+    }
+    if (!stale) return;
+    const kept = new Map<string, string>();
+    for (const [name, version] of returned) if (wanted.has(name)) kept.set(name, version);
+    subscription.setReturnedResources(kept);
+  }
+
+  /** Records a response as sent. */
+  recordSent(nonce: string, version: string, resourceNames: readonly string[]): void {
+    this.lastNonce = nonce;
+    this.lastVersion = version;
+    this.lastResourceNames = resourceNames;
+  }
+
+  /** Replaces the open watch, cancelling the previous one. */
+  setWatch(cancel: Cancel | undefined): void {
+    const previous = this.#cancel;
+    this.#cancel = cancel;
+    previous?.();
+  }
+
+  /** Cancels the open watch, if any. */
+  cancelWatch(): void {
+    this.setWatch(undefined);
+  }
+
+  /** Whether a watch is open (it may have responded already). */
+  hasWatch(): boolean {
+    return this.#cancel !== undefined;
+  }
+
+  /** True the first time a NACK of `nonce` is seen, false for repeats. */
+  firstNackOf(nonce: string): boolean {
+    if (this.#reportedNack === nonce) return false;
+    this.#reportedNack = nonce;
+    return true;
+  }
+}

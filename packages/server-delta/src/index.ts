@@ -1,0 +1,5 @@
+export { registerDeltaServices, type DeltaServicesOptions } from "./delta-routes.js";
+export { DELTA_SERVICES, type DeltaService } from "./delta-services.js";
+export { createDeltaStreamHandler, type DeltaStreamHandler, type DeltaStreamOptions } from "./delta-stream.js";
+export { deltaResource, encodeDeltaResponse } from "./encode-delta-response.js";
+export { requestReadError, toConnectError } from "./to-connect-error.js";

@@ -1,0 +1,7 @@
+export { encodeSotwResponse, resourceAny } from "./encode-sotw-response.js";
+export { fetchDiscovery, type FetchCall, type FetchOutcome } from "./fetch-discovery.js";
+export { createFetchHandler, type FetchHandler, type FetchHandlerOptions } from "./fetch-handler.js";
+export { registerSotwServices, type SotwServicesOptions } from "./sotw-routes.js";
+export { SOTW_SERVICES, type SotwService } from "./sotw-services.js";
+export { createSotwStreamHandler, type SotwStreamHandler, type SotwStreamOptions } from "./sotw-stream.js";
+export { requestReadError, toConnectError } from "./to-connect-error.js";

@@ -1,0 +1,91 @@
+import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConfigFetcher, ConfigWatcher } from "@xdskit/cache-core";
+import { registerDeltaServices } from "@xdskit/server-delta";
+import { resolveServerOptions, type ServerOptions } from "@xdskit/server-core";
+import { registerSotwServices } from "@xdskit/server-sotw";
+import type { NodeHandler } from "./node-handler.js";
+import { listenXds, type ListenOptions, type XdsListener } from "./listen-xds.js";
+import { peerContextValues, peerOf } from "./peer-info.js";
+import { createRestHandler, type RestOptions } from "./rest-gateway.js";
+
+/** Options of {@link createXdsServer}. */
+export interface XdsServerOptions extends Omit<ServerOptions, "shutdownSignal"> {
+  /** Serve the SotW methods (ADS, Stream*, Fetch*). Default: `true`. */
+  readonly sotw?: boolean;
+  /** Serve the delta methods (delta ADS, Delta*, VHDS, LEDS). Default: `true`. */
+  readonly delta?: boolean;
+  /**
+   * Serve the REST/JSON gateway (`POST /v3/discovery:<type>`) from `handler`
+   * and `listen`; needs a cache that is also a `ConfigFetcher`. `false` turns
+   * it off. Default: on, with the defaults of {@link RestOptions}.
+   */
+  readonly rest?: boolean | RestOptions;
+  /** Options of the Connect router (protocols, read limits, …). Default: Connect's. */
+  readonly router?: ConnectRouterOptions;
+  /** How long `close()` waits for connections to finish before destroying them, in ms. Default: 2000. */
+  readonly closeTimeoutMs?: number;
+}
+
+/** Every xDS service over one cache. */
+export interface XdsServer {
+  /** Registers every enabled gRPC/Connect method on a router (for your own server, or a `connectNodeAdapter`). */
+  routes(router: ConnectRouter): void;
+  /** A node `http`/`http2` request handler: the REST gateway, then the Connect routes. */
+  readonly handler: NodeHandler;
+  /** Starts a node HTTP/2 server (cleartext or TLS, HTTP/1.1 allowed for REST) serving {@link handler}. */
+  listen(options?: ListenOptions): Promise<XdsListener>;
+  /** Ends every stream with UNAVAILABLE (proxies reconnect elsewhere) and closes every listener. */
+  close(): Promise<void>;
+  /** Aborted once `close()` was called. */
+  readonly closing: AbortSignal;
+}
+
+function isFetcher(cache: ConfigWatcher): cache is ConfigWatcher & ConfigFetcher {
+  return typeof (cache as Partial<ConfigFetcher>).fetch === "function";
+}
+
+/**
+ * Composes the SotW, delta, Fetch and REST servers over a cache. The
+ * servers see the cache only through `ConfigWatcher` (and `ConfigFetcher`
+ * for Fetch and REST).
+ */
+export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions = {}): XdsServer {
+  const shutdown = new AbortController();
+  const streamOptions = { ...options, shutdownSignal: shutdown.signal, peerOf };
+  const listeners = new Set<XdsListener>();
+  const routes = (router: ConnectRouter): void => {
+    if (options.sotw ?? true) registerSotwServices(router, cache, streamOptions);
+    if (options.delta ?? true) registerDeltaServices(router, cache, streamOptions);
+  };
+  const connectHandler = connectNodeAdapter({ ...options.router, routes, contextValues: peerContextValues });
+  const rest = options.rest ?? true;
+  const restHandler =
+    rest !== false && isFetcher(cache)
+      ? createRestHandler(cache, resolveServerOptions(streamOptions), rest === true ? {} : rest)
+      : undefined;
+  const handler: NodeHandler =
+    restHandler === undefined
+      ? connectHandler
+      : (request, response) => {
+          if (!restHandler(request, response)) connectHandler(request, response);
+        };
+  return {
+    routes,
+    handler,
+    closing: shutdown.signal,
+    async listen(listenOptions = {}) {
+      const listener = await listenXds(handler, {
+        closeTimeoutMs: options.closeTimeoutMs ?? 2000,
+        ...listenOptions,
+      });
+      listeners.add(listener);
+      listener.closed.then(() => listeners.delete(listener));
+      return listener;
+    },
+    async close() {
+      shutdown.abort();
+      await Promise.all([...listeners].map((listener) => listener.close()));
+    },
+  };
+}

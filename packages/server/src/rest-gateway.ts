@@ -1,0 +1,141 @@
+import type { IncomingMessage } from "node:http";
+import type { Http2ServerRequest } from "node:http2";
+import { fromJson, type JsonValue, type Registry, toJsonString } from "@bufbuild/protobuf";
+import type { NodeServerRequest, NodeServerResponse } from "./node-handler.js";
+import type { ConfigFetcher } from "@xdskit/cache-core";
+import {
+  DiscoveryRequestSchema,
+  DiscoveryResponseSchema,
+} from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { GrpcStatus, type ResolvedServerOptions, ServerError, statusOf } from "@xdskit/server-core";
+import { fetchDiscovery, SOTW_SERVICES } from "@xdskit/server-sotw";
+import { peerOfRequest } from "./peer-info.js";
+
+/** Options of the REST/JSON gateway. */
+export interface RestOptions {
+  /**
+   * Resolves the types inside `Any` for JSON. Default: the whole Envoy API
+   * registry of `@xdskit/envoy-api/registry`, imported on the first REST
+   * request (it takes about 1.5 s to load).
+   */
+  readonly registry?: Registry;
+  /** The largest request body accepted, in bytes. Default: 4 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
+const REST_PREFIX = "/v3/discovery:";
+const typeOfRestName = new Map(SOTW_SERVICES.map((entry) => [entry.restName, entry.typeUrl]));
+
+const httpOfStatus: Readonly<Record<number, number>> = {
+  [GrpcStatus.INVALID_ARGUMENT]: 400,
+  [GrpcStatus.UNAUTHENTICATED]: 401,
+  [GrpcStatus.PERMISSION_DENIED]: 403,
+  [GrpcStatus.NOT_FOUND]: 404,
+  [GrpcStatus.RESOURCE_EXHAUSTED]: 429,
+  [GrpcStatus.UNIMPLEMENTED]: 501,
+  [GrpcStatus.UNAVAILABLE]: 503,
+};
+
+/** A node request handler for `POST /v3/discovery:<type>`; returns false for any other path. */
+export type RestHandler = (request: NodeServerRequest, response: NodeServerResponse) => boolean;
+
+/**
+ * The xDS REST/JSON gateway (Envoy's `api_type: REST`): a JSON
+ * DiscoveryRequest in, a JSON DiscoveryResponse out, 304 Not Modified when
+ * the client's `version_info` is current.
+ */
+export function createRestHandler(fetcher: ConfigFetcher, options: ResolvedServerOptions, rest: RestOptions = {}): RestHandler {
+  const maxBodyBytes = rest.maxBodyBytes ?? 4 * 1024 * 1024;
+  let registry: Promise<Registry> | undefined = rest.registry === undefined ? undefined : Promise.resolve(rest.registry);
+  const loadRegistry = (): Promise<Registry> => {
+    registry ??= import("@xdskit/envoy-api/registry").then((module) => module.envoyRegistry);
+    return registry;
+  };
+  return (request, response) => {
+    const url = request.url ?? "";
+    if (!url.startsWith(REST_PREFIX)) return false;
+    const name = url.slice(REST_PREFIX.length).split("?")[0] ?? "";
+    const typeUrl = typeOfRestName.get(name);
+    if (typeUrl === undefined) return false;
+    serve(fetcher, options, request, response, typeUrl, maxBodyBytes, loadRegistry).catch((error: unknown) => {
+      options.logger.error("xds REST request failed", { error });
+      if (!response.headersSent) send(response, 500, { code: GrpcStatus.INTERNAL, message: String(error) });
+    });
+    return true;
+  };
+}
+
+async function serve(
+  fetcher: ConfigFetcher,
+  options: ResolvedServerOptions,
+  request: NodeServerRequest,
+  response: NodeServerResponse,
+  typeUrl: string,
+  maxBodyBytes: number,
+  loadRegistry: () => Promise<Registry>,
+): Promise<void> {
+  if (request.method !== "POST") {
+    response.writeHead(405, { allow: "POST", "content-type": "application/json" });
+    response.end(JSON.stringify({ code: GrpcStatus.UNIMPLEMENTED, message: "use POST with a JSON DiscoveryRequest" }));
+    return;
+  }
+  try {
+    const body = await readBody(request, maxBodyBytes);
+    const registry = await loadRegistry();
+    let json: JsonValue;
+    try {
+      json = JSON.parse(body) as JsonValue;
+    } catch (error) {
+      throw new ServerError("invalid-request", `the request body is not JSON: ${String(error)}`, { cause: error });
+    }
+    let discovery: ReturnType<typeof fromJson<typeof DiscoveryRequestSchema>>;
+    try {
+      discovery = fromJson(DiscoveryRequestSchema, json, { registry, ignoreUnknownFields: true });
+    } catch (error) {
+      throw new ServerError("invalid-request", `the request body is not a DiscoveryRequest: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    const headers = new Headers();
+    for (const [key, value] of Object.entries(request.headers)) {
+      if (key.startsWith(":") || value === undefined) continue;
+      headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const peer = peerOfRequest(request);
+    const outcome = await fetchDiscovery(fetcher, options, { typeUrl, requestHeader: headers, peer }, discovery);
+    if (outcome.kind === "not-modified") {
+      response.writeHead(304);
+      response.end();
+      return;
+    }
+    const text = toJsonString(DiscoveryResponseSchema, outcome.response, { registry });
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(text);
+  } catch (error) {
+    const { status, message } = statusOf(error);
+    send(response, httpOfStatus[status] ?? 500, { code: status, message });
+  }
+}
+
+function send(response: NodeServerResponse, httpStatus: number, body: { code: number; message: string }): void {
+  response.writeHead(httpStatus, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+function readBody(request: IncomingMessage | Http2ServerRequest, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ServerError("invalid-request", `the request body is larger than ${limit} bytes`, { status: GrpcStatus.RESOURCE_EXHAUSTED }));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("error", reject);
+  });
+}
