@@ -203,4 +203,34 @@ describe("what Envoy rejects, the builders reject first", () => {
     expect(envoy.output).toContain("Sum of weights in the weighted_cluster must be greater than 0");
     expect(() => route({ weightedClusters: [{ name: "c", weight: 0 }] })).toThrow(expect.objectContaining({ code: "invalid-value", field: "weightedClusters" }));
   });
+
+  it("an inline scope that names its route configuration instead of carrying it", () => {
+    const scopes = scopedRouteConfiguration({ name: "a", routeConfiguration: routeConfiguration({ name: "ra", virtualHosts: [] }), key: ["a"] });
+    const listener = httpListener({ name: "l", port: 10080, scopedRoutes: { name: "s", keyFragments: [{ header: "x-tenant" }], scopes: [scopes] } });
+    // The same listener with the scope pointing at RDS instead, which the builder refuses to make.
+    const raw = JSON.stringify(json(ListenerSchema, listener)).replace('"routeConfiguration":{"name":"ra"}', '"routeConfigurationName":"ra"');
+    expect(raw).toContain('"routeConfigurationName":"ra"');
+    scopes.routeConfiguration = undefined;
+    scopes.routeConfigurationName = "ra";
+    const envoy = validateBootstrap(bootstrap({ listeners: [JSON.parse(raw)] }));
+    expect(envoy.ok).toBe(false);
+    expect(envoy.output).toContain("is not supported with inline scoped routes");
+    expect(() => httpListener({ name: "l", port: 10080, scopedRoutes: { name: "s", keyFragments: [{ header: "x-tenant" }], scopes: [scopes] } })).toThrow(
+      expect.objectContaining({ code: "missing-field", field: "scopedRoutes.scopes[0].routeConfiguration" }),
+    );
+  });
+
+  it("a STATIC cluster whose endpoint is a host name", () => {
+    const cluster = staticCluster({ name: "s", endpoints: [{ host: "127.0.0.1", port: 80 }] });
+    const endpoint = cluster.loadAssignment?.endpoints[0]?.lbEndpoints[0]?.hostIdentifier;
+    const address = endpoint?.case === "endpoint" ? endpoint.value.address?.address : undefined;
+    if (address?.case !== "socketAddress") throw new Error("expected a socket address");
+    address.value.address = "backend.invalid";
+    const envoy = validateBootstrap(bootstrap({ clusters: [json(ClusterSchema, cluster)] }));
+    expect(envoy.ok).toBe(false);
+    expect(envoy.output).toMatch(/malformed IP address: backend\.invalid/);
+    expect(() => staticCluster({ name: "s", endpoints: [{ host: "backend.invalid", port: 80 }] })).toThrow(
+      expect.objectContaining({ code: "invalid-address", field: "endpoints[0].host" }),
+    );
+  });
 });
