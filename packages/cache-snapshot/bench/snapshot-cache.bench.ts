@@ -56,8 +56,7 @@ function counted<M extends Message>(message: M): M {
   });
 }
 // Reads of the counted field per encode, measured once per type.
-function readsPerEncode(message: Message, encode: () => void): number {
-  void message;
+function readsPerEncode(encode: () => void): number {
   const before = fieldReads;
   encode();
   return fieldReads - before;
@@ -99,9 +98,9 @@ function buildSnapshot(version: number): { snapshot: Snapshot; encodes: number }
 }
 
 const probe = counted(cluster(0));
-const perClusterEncode = readsPerEncode(probe, () => marshalDeterministic(ClusterSchema, probe));
+const perClusterEncode = readsPerEncode(() => marshalDeterministic(ClusterSchema, probe));
 const probeCla = counted(assignment(0, 0));
-const perClaEncode = readsPerEncode(probeCla, () => marshalDeterministic(ClusterLoadAssignmentSchema, probeCla));
+const perClaEncode = readsPerEncode(() => marshalDeterministic(ClusterLoadAssignmentSchema, probeCla));
 if (perClusterEncode !== perClaEncode || perClusterEncode === 0) throw new Error(`uneven probes: ${perClusterEncode} vs ${perClaEncode}`);
 const perEncode = perClusterEncode;
 
