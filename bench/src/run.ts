@@ -370,10 +370,11 @@ async function main(): Promise<void> {
 	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, machine: m, ours: oursAvailable ? process.env.XDSKIT_BENCH_SERVER : null, cases: results };
 	mkdirSync(resultsDir, { recursive: true });
 	const json = `${JSON.stringify(report, null, 2)}\n`;
-	writeAtomic(path.join(resultsDir, `${stamp}.json`), json);
-	writeAtomic(path.join(resultsDir, "latest.json"), json);
-	writeAtomic(path.join(resultsDir, "latest.svg"), svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores${opts.smoke ? " (smoke)" : ""}`));
-	process.stdout.write(`\nwrote bench/results/${stamp}.json, latest.json, latest.svg\n`);
+	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores${opts.smoke ? " (smoke)" : ""}`);
+	// Smoke runs (CI, tests) must not overwrite the figures people recorded with full runs.
+	const written = opts.smoke ? ["smoke.json", "smoke.svg"] : [`${stamp}.json`, "latest.json", "latest.svg"];
+	for (const name of written) writeAtomic(path.join(resultsDir, name), name.endsWith(".svg") ? chart : json);
+	process.stdout.write(`\nwrote ${written.map((n) => `bench/results/${n}`).join(", ")}\n`);
 	if (failures > 0) {
 		process.stderr.write(`${failures} run(s) failed\n`);
 		process.exitCode = 1;

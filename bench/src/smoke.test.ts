@@ -1,0 +1,24 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+
+const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// Keeps the harness from rotting: builds both Go programs and runs every scenario at tiny sizes.
+test("bench:smoke runs every scenario end to end against the go-control-plane peer", () => {
+	const run = spawnSync(process.execPath, ["--import", "tsx", "src/run.ts", "--smoke"], {
+		cwd: benchDir,
+		encoding: "utf8",
+		timeout: 240_000,
+	});
+	expect(run.status, run.stderr.slice(-4000)).toBe(0);
+	const report = JSON.parse(readFileSync(path.join(benchDir, "results/smoke.json"), "utf8")) as {
+		cases: { name: string; servers: { go?: { runs: { ok: boolean }[] } } }[];
+	};
+	expect(report.cases.map((c) => c.name)).toEqual(["fanout-20", "idle-20", "churn-20", "bytes-5", "reconnect-20"]);
+	for (const c of report.cases) {
+		expect(c.servers.go?.runs.every((r) => r.ok), c.name).toBe(true);
+	}
+}, 300_000);
