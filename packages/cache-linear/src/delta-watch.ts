@@ -63,11 +63,22 @@ export function isEmptyDiff(diff: DeltaDiff): boolean {
   return diff.resources.length === 0 && diff.removed.length === 0;
 }
 
-/** The response for a diff; `nextVersionMap` is what the client holds once it applies it. */
-export function deltaResponse(watch: DeltaWatch, diff: DeltaDiff, systemVersion: string): DeltaResponse {
-  const next = new Map(watch.subscription.returnedResources());
-  for (const resource of diff.resources) next.set(resource.name, resource.hash);
-  for (const name of diff.removed) next.delete(name);
+/**
+ * The response for a diff; `nextVersionMap` is what the client holds once it
+ * applies it. A wildcard client then holds exactly every resource, so all
+ * wildcard responses of a version share the store's map instead of copying
+ * what each client held.
+ */
+export function deltaResponse(store: ResourceStore, watch: DeltaWatch, diff: DeltaDiff, systemVersion: string): DeltaResponse {
+  let next: ReadonlyMap<string, string>;
+  if (watch.keys.wildcard) {
+    next = store.versionMap();
+  } else {
+    const copy = new Map(watch.subscription.returnedResources());
+    for (const resource of diff.resources) copy.set(resource.name, resource.hash);
+    for (const name of diff.removed) copy.delete(name);
+    next = copy;
+  }
   return {
     request: watch.request,
     typeUrl: watch.request.typeUrl,

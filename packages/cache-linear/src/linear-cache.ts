@@ -202,7 +202,7 @@ class LinearCacheImpl implements LinearCache {
     // The first request of a wildcard stream is answered even when empty, so the client learns its initial state.
     if (!isEmptyDiff(diff) || (keys.wildcard && request.responseNonce === "")) {
       watch.open = false;
-      this.#deliver(watch, deltaResponse(watch, diff, this.version()));
+      this.#deliver(watch, deltaResponse(this.#store, watch, diff, this.version()));
       return noop;
     }
     this.#delta.add(watch);
@@ -311,7 +311,7 @@ class LinearCacheImpl implements LinearCache {
       const diff = deltaDiffOf(store, watch, covered);
       if (isEmptyDiff(diff)) continue;
       this.#close(this.#delta, watch);
-      this.#deliver(watch, deltaResponse(watch, diff, this.version()));
+      this.#deliver(watch, deltaResponse(this.#store, watch, diff, this.version()));
       answered++;
     }
     return answered;
