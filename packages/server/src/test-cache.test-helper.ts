@@ -47,7 +47,7 @@ export class TestCache implements ConfigWatcher, ConfigFetcher {
   readonly #sotw = new Set<SotwWatch>();
   readonly #delta = new Set<DeltaWatch>();
   readonly #served: ReadonlySet<string> | undefined;
-  /** Every SotW request the cache was asked to watch, in order. */
+  /** The SotW requests the cache was asked to watch, in order (the last 100). */
   readonly sotwRequests: DiscoveryRequest[] = [];
 
   constructor(served?: Iterable<string>) {
@@ -73,6 +73,7 @@ export class TestCache implements ConfigWatcher, ConfigFetcher {
   createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel {
     this.#check(request.typeUrl);
     this.sotwRequests.push(request);
+    if (this.sotwRequests.length > 100) this.sotwRequests.shift();
     const watch: SotwWatch = { request, subscription, respond };
     const answer = this.#sotwAnswer(watch);
     if (answer !== undefined) {
