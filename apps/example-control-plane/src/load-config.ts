@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { Registry } from "@bufbuild/protobuf";
+import type { ConfigSource } from "@xdskit/envoy-api/envoy/config/core/v3/config_source_pb";
 import {
   CacheError,
   ENDPOINT_TYPE_URL,
@@ -12,6 +13,7 @@ import {
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { decodeResource, type DecodedResource } from "./decode-resource.js";
 import { parseResourceFile } from "./parse-resource-file.js";
+import { resolveSelfConfigSources } from "./resolve-self-config-sources.js";
 
 /** Files directly in the config directory form this group; every other group starts from it. */
 export const DEFAULT_GROUP = "default";
@@ -90,7 +92,12 @@ function checkReferences(groupName: string, group: GroupConfig, problems: Config
  * problem is collected; any problem throws a {@link ConfigError} listing them
  * all, so the caller keeps serving the last good config.
  */
-export function loadConfig(dir: string, registry: Registry): Map<string, GroupConfig> {
+export interface LoadConfigOptions {
+  /** What `self: {}` config sources become (see resolveSelfConfigSources); unset leaves them as written. */
+  readonly selfConfigSource?: ConfigSource;
+}
+
+export function loadConfig(dir: string, registry: Registry, options: LoadConfigOptions = {}): Map<string, GroupConfig> {
   const problems: ConfigProblem[] = [];
   const decoded: DecodedResource[] = [];
   let files: string[];
@@ -112,6 +119,7 @@ export function loadConfig(dir: string, registry: Registry): Map<string, GroupCo
   const loaded: LoadedResource[] = [];
   for (const d of decoded) {
     try {
+      if (options.selfConfigSource) resolveSelfConfigSources(d.schema, d.message, options.selfConfigSource, registry);
       loaded.push({ resource: prepareResource(d.schema, d.message, { typeUrl: d.typeUrl, registry }), origin: d.origin });
     } catch (e) {
       problems.push({ file: d.origin.file, fieldPath: d.origin.path, reason: e instanceof CacheError ? e.message : String(e) });

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 // `pnpm --filter @xdskit/envoy-tool install-envoy`: installs the pinned Envoy and prints its path.
 import { ensureEnvoy, versionOf } from "./install-envoy.js";
 

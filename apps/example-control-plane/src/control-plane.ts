@@ -1,0 +1,104 @@
+import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { Registry } from "@bufbuild/protobuf";
+import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
+import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
+import { configSource } from "@xdskit/resource-builders";
+import type { Logger as Pino } from "pino";
+import { formatProblem } from "./config-error.js";
+import { ConfigStore, type ReloadResult } from "./config-store.js";
+import type { CliOptions } from "./cli-options.js";
+import { toXdsLogger } from "./pino-logger.js";
+import { startUpstream } from "./upstream.js";
+import { watchConfig } from "./watch-config.js";
+
+export interface ControlPlane {
+  readonly port: number;
+  readonly upstreamPort: number | undefined;
+  readonly store: ConfigStore;
+  readonly cache: SnapshotCache;
+  readonly server: XdsServer;
+  /** Re-reads the config directory now (the watcher calls this on every settled change). */
+  reload(): ReloadResult;
+  stop(): Promise<void>;
+}
+
+export type ControlPlaneOptions = Pick<CliOptions, "config" | "host" | "port" | "mode" | "upstreamPort" | "tlsCert" | "tlsKey" | "tlsClientCa"> & {
+  registry: Registry;
+  log: Pino;
+  /** Watch the config directory and reload on change. Default true. */
+  watch?: boolean;
+};
+
+/**
+ * The example control plane: a snapshot cache filled from the config
+ * directory, every xDS service over it, a reload on every change that keeps
+ * the last good config when an edit is bad, and an optional built-in upstream.
+ */
+export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
+  const log = o.log;
+  const xdsLog = toXdsLogger(log);
+  let store: ConfigStore | undefined;
+  const cache = createSnapshotCache({
+    ads: o.mode === "ads" || o.mode === "delta-ads",
+    logger: xdsLog,
+    nodeHash: (node) => {
+      if (!store) throw new Error("control plane not started");
+      return store.nodeGroup(node);
+    },
+  });
+  store = new ConfigStore(o.config, cache, o.registry, { selfConfigSource: configSource(o.mode) });
+  const current = store;
+
+  const reload = (): ReloadResult => {
+    const r = current.reload();
+    if (r.ok) {
+      for (const group of r.changedGroups) log.info({ group, versions: r.versions.get(group) }, "serving new config");
+    } else {
+      log.error({ problems: r.problems.map(formatProblem) }, "config rejected; still serving the last good config");
+    }
+    return r;
+  };
+  const first = reload();
+  if (!first.ok) throw new Error(`the config in ${o.config} has problems:\n  ${first.problems.map(formatProblem).join("\n  ")}`);
+
+  const server = createXdsServer(cache, {
+    logger: xdsLog,
+    ordered: true,
+    callbacks: {
+      onStreamOpen: (s) => log.info({ stream: s.id, peer: s.peer?.address, typeUrl: s.typeUrl }, "stream opened"),
+      onStreamClosed: (s) => log.info({ stream: s.id, node: s.node?.id }, "stream closed"),
+      onDeltaStreamOpen: (s) => log.info({ stream: s.id, peer: s.peer?.address }, "delta stream opened"),
+      onDeltaStreamClosed: (s) => log.info({ stream: s.id, node: s.node?.id }, "delta stream closed"),
+      onNack: (n) =>
+        log.warn({ node: n.node?.id, typeUrl: n.typeUrl, version: n.version, resources: n.resourceNames, reason: n.message }, "config rejected by a proxy (NACK)"),
+    },
+  });
+  const tls =
+    o.tlsCert && o.tlsKey
+      ? {
+          cert: readFileSync(o.tlsCert),
+          key: readFileSync(o.tlsKey),
+          ...(o.tlsClientCa ? { ca: readFileSync(o.tlsClientCa), requestCert: true, rejectUnauthorized: true } : {}),
+        }
+      : undefined;
+  const listener: XdsListener = await server.listen({ host: o.host, port: o.port, ...(tls ? { tls } : {}) });
+  let upstream: { server: Server; port: number } | undefined;
+  if (o.upstreamPort !== 0) upstream = await startUpstream(o.host, o.upstreamPort);
+  const stopWatching = o.watch === false ? undefined : watchConfig(o.config, reload);
+
+  return {
+    port: listener.port,
+    upstreamPort: upstream?.port,
+    store: current,
+    cache,
+    server,
+    reload,
+    async stop() {
+      await stopWatching?.();
+      await server.close();
+      cache.close();
+      if (upstream) await new Promise<void>((r) => upstream?.server.close(() => r()));
+    },
+  };
+}

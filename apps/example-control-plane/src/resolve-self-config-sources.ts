@@ -1,0 +1,46 @@
+import { clone, toBinary, type DescMessage, type Message, type Registry } from "@bufbuild/protobuf";
+import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
+import { anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
+import { ConfigSourceSchema, type ConfigSource } from "@xdskit/envoy-api/envoy/config/core/v3/config_source_pb";
+
+/**
+ * Replaces every `ConfigSource` written as `self: {}` (inside `typed_config`
+ * too) with `replacement`'s specifier. Envoy 1.40 does not accept `self` for
+ * xDS subscriptions (EDS, RDS, SRDS…), so the config files say `self` and the
+ * control plane fills in the source that matches how its Envoys connect
+ * (`--mode`). Returns how many were replaced; `message` is changed in place.
+ */
+export function resolveSelfConfigSources(desc: DescMessage, message: Message, replacement: ConfigSource, registry: Registry): number {
+  let replaced = 0;
+  const walk = (r: ReflectMessage): boolean => {
+    if (r.desc.typeName === ConfigSourceSchema.typeName) {
+      const cs = r.message as ConfigSource;
+      if (cs.configSourceSpecifier.case !== "self") return false;
+      cs.configSourceSpecifier = clone(ConfigSourceSchema, replacement).configSourceSpecifier;
+      replaced++;
+      return true;
+    }
+    if (r.desc.typeName === "google.protobuf.Any") {
+      const any = r.message as Any;
+      const inner = anyUnpack(any, registry);
+      const innerDesc = inner && registry.getMessage(inner.$typeName);
+      if (!inner || !innerDesc || !walk(reflect(innerDesc, inner))) return false;
+      any.value = toBinary(innerDesc, inner);
+      return true;
+    }
+    let changed = false;
+    for (const field of r.fields) {
+      if (!r.isSet(field)) continue;
+      if (field.fieldKind === "message") {
+        changed = walk(r.get(field)) || changed;
+      } else if (field.fieldKind === "list" && field.listKind === "message") {
+        for (const item of r.get(field)) changed = walk(item as ReflectMessage) || changed;
+      } else if (field.fieldKind === "map" && field.mapKind === "message") {
+        for (const [, item] of r.get(field)) changed = walk(item as ReflectMessage) || changed;
+      }
+    }
+    return changed;
+  };
+  walk(reflect(desc, message));
+  return replaced;
+}
