@@ -13,4 +13,4 @@ if [ ! -x "$exe" ] || [ "$("$exe" -version 2>/dev/null | head -1)" != "$version"
   GOBIN="$bin" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@$version" >&2
 fi
 cd "$root"
-exec "$exe" -color=never "$@"
+exec "$exe" -no-color "$@"

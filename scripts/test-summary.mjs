@@ -1,10 +1,10 @@
-// Adds up every vitest JSON report (and the README example run) into one
+// Adds up every vitest JSON report (and the README example and packed-install runs) into one
 // closing line, "tests: N passed, N failed", for humans and CI alike.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const reports = [join(root, ".test-results/readme-examples.json")];
+const reports = [join(root, ".test-results/readme-examples.json"), join(root, ".test-results/packed-install.json")];
 for (const group of ["packages", "apps", "tools", "."]) {
   const base = join(root, group);
   if (!existsSync(base)) continue;
