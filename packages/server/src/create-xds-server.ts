@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConfigFetcher, ConfigWatcher } from "@xdskit/cache-core";
@@ -52,6 +53,8 @@ function isFetcher(cache: ConfigWatcher): cache is ConfigWatcher & ConfigFetcher
  */
 export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions = {}): XdsServer {
   const shutdown = new AbortController();
+  // Every open stream listens for shutdown.
+  setMaxListeners(0, shutdown.signal);
   const streamOptions = { ...options, shutdownSignal: shutdown.signal, peerOf };
   const listeners = new Set<XdsListener>();
   const routes = (router: ConnectRouter): void => {
