@@ -147,6 +147,9 @@ async function check(p: WorkspacePackage): Promise<Outcome> {
   if (packed.get(p.name) === "") problems.push("no dist/: build it first (turbo run build)");
   const packFailure = packFailures.get(p.name);
   if (packFailure) problems.push(`pnpm pack failed (so would pnpm publish):\n    ${packFailure.replace(/\n/g, "\n    ")}`);
+  if (packFailure?.includes("CANNOT_RESOLVE_WORKSPACE_PROTOCOL")) {
+    problems.push('a workspace: dependency (devDependencies too) points at a package without a "version": give it one ("0.0.0" for a private tool)');
+  }
   if (problems.length > 0) {
     fail(`${p.name} manifest\n  ${problems.join("\n  ")}`);
     return finish();
