@@ -40,6 +40,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         this.close();
         return Promise.resolve({ value: undefined, done: true });
       },
+      // The transport calls throw() when the call fails; the queue just ends.
+      throw: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
     };
   }
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { defaultConfigDir, parseCli } from "./cli-options.js";
+
+describe("parseCli", () => {
+  it("runs on the built-in default config with no arguments", () => {
+    expect(parseCli([])).toMatchObject({ config: defaultConfigDir, host: "127.0.0.1", port: 18000, mode: "ads", upstreamPort: 18080, logLevel: "info" });
+  });
+  it("takes the mode, ports and TLS files", () => {
+    expect(parseCli(["--mode", "delta", "-p", "0", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-ca", "ca.pem"])).toMatchObject({
+      mode: "delta",
+      port: 0,
+      tlsCert: "c.pem",
+      tlsKey: "k.pem",
+      tlsClientCa: "ca.pem",
+    });
+  });
+  it("rejects a bad port, an unknown mode, and half a TLS pair", () => {
+    expect(() => parseCli(["-p", "70000"])).toThrow(/not a port/);
+    expect(() => parseCli(["--mode", "grpc"])).toThrow(/Allowed choices are ads, xds, delta, delta-ads, rest/);
+    expect(() => parseCli(["--tls-cert", "c.pem"])).toThrow(/go together/);
+    expect(() => parseCli(["--tls-client-ca", "ca.pem"])).toThrow(/needs --tls-cert/);
+  });
+});
