@@ -107,7 +107,9 @@ async function* runSotwStream(
         versions.set(resource.name, resource.hash);
       }
       state.recordSent(nonce, response.version, names);
-      state.subscription.setReturnedResources(versions);
+      // A heartbeat renews TTLs of resources the client already holds; it is not
+      // the client's new state, so it must not replace what we recorded as sent.
+      if (!response.heartbeat) state.subscription.setReturnedResources(versions);
       if (callbacks.onStreamResponse !== undefined) {
         const hook = callbacks.onStreamResponse;
         await observe(logger, "onStreamResponse", () => hook(stream, response.request, message));
