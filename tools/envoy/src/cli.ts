@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm --filter @xdskit/envoy-tool install-envoy`: installs the pinned Envoy and prints its path.
+// `./scripts/pnpm.sh --filter @xdskit/envoy-tool install-envoy`: installs the pinned Envoy and prints its path.
 import { ensureEnvoy, versionOf } from "./install-envoy.js";
 
 const [cmd] = process.argv.slice(2);
