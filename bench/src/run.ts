@@ -6,10 +6,13 @@
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
 //   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000
 //
-// Our server is the shell command in XDSKIT_BENCH_SERVER; it receives the server arguments of
-// SCENARIOS.md section 3 appended (e.g. XDSKIT_BENCH_SERVER="node --expose-gc dist/bench-server.js").
+// Our server is bench/servers/xdskit, compiled into bench/dist by this driver (tsc -p
+// tsconfig.build.json; the @xdskit packages it imports must be built) and run with
+// `node --expose-gc`. XDSKIT_BENCH_SERVER overrides the command (the server arguments of
+// SCENARIOS.md section 3 are appended); set it to "" to run the go-control-plane peer alone.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -108,6 +111,19 @@ function goBuild(dir: string, out: string): void {
 	log(`built ${path.relative(benchDir, out)} in ${Date.now() - t} ms`);
 }
 
+// Compiles our bench server and returns the command that starts it.
+function buildOurs(): string {
+	const t = Date.now();
+	const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+	try {
+		execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: benchDir, stdio: ["ignore", "inherit", "inherit"] });
+	} catch {
+		throw new Error("building bench/servers/xdskit failed; are the @xdskit packages built? (pnpm exec turbo run build --filter @xdskit/bench...)");
+	}
+	log(`built dist/servers/xdskit in ${Date.now() - t} ms`);
+	return `'${process.execPath}' --expose-gc '${path.join(benchDir, "dist/servers/xdskit/server.js")}'`;
+}
+
 function machine() {
 	const cpus = os.cpus();
 	let go = "unknown";
@@ -131,9 +147,11 @@ interface Server {
 	exited: Promise<void>;
 }
 
+let oursCommand = "";
+
 function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
 	if (key === "go") return { cmd: path.join(binDir, "gcp-peer"), args: [] };
-	const line = process.env.XDSKIT_BENCH_SERVER ?? "";
+	const line = oursCommand;
 	// exec so that signals reach the server itself, not a wrapping shell
 	return { cmd: "sh", args: ["-c", `exec ${line} "$@"`, "xdskit-bench-server"] };
 }
@@ -318,9 +336,11 @@ async function main(): Promise<void> {
 	goBuild("peers/go-control-plane", path.join(binDir, "gcp-peer"));
 	goBuild("loadgen", path.join(binDir, "loadgen"));
 
-	const oursAvailable = Boolean(process.env.XDSKIT_BENCH_SERVER?.trim());
+	const override = process.env.XDSKIT_BENCH_SERVER;
+	oursCommand = override === undefined ? buildOurs() : override.trim();
+	const oursAvailable = oursCommand !== "";
 	const servers: ServerKey[] = oursAvailable ? ["go", "ours"] : ["go"];
-	if (!oursAvailable) log("ours: not available (set XDSKIT_BENCH_SERVER to our bench server command)");
+	if (!oursAvailable) log("ours: not available (XDSKIT_BENCH_SERVER is empty)");
 
 	const all = cases(opts.smoke).filter((c) => (opts.only.length === 0 || opts.only.includes(c.name)) && !opts.skip.includes(c.name));
 	const timeoutMs = opts.smoke ? 60_000 : 15 * 60_000;
@@ -363,11 +383,11 @@ async function main(): Promise<void> {
 	}
 
 	process.stdout.write(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; node ${m.node}; ${m.go}\n`);
-	process.stdout.write(`runs per case: ${opts.runs}${opts.smoke ? " (smoke)" : ""}; ours: ${oursAvailable ? process.env.XDSKIT_BENCH_SERVER : "not available"}\n\n`);
+	process.stdout.write(`runs per case: ${opts.runs}${opts.smoke ? " (smoke)" : ""}; ours: ${oursAvailable ? oursCommand : "not available"}\n\n`);
 	printTable(results, oursAvailable);
 
 	const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, machine: m, ours: oursAvailable ? process.env.XDSKIT_BENCH_SERVER : null, cases: results };
+	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, machine: m, ours: oursAvailable ? oursCommand : null, cases: results };
 	mkdirSync(resultsDir, { recursive: true });
 	const json = `${JSON.stringify(report, null, 2)}\n`;
 	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores${opts.smoke ? " (smoke)" : ""}`);

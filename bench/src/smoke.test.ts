@@ -6,19 +6,28 @@ import { expect, test } from "vitest";
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-// Keeps the harness from rotting: builds both Go programs and runs every scenario at tiny sizes.
-test("bench:smoke runs every scenario end to end against the go-control-plane peer", () => {
+// Keeps the harness from rotting: builds both Go programs and our server, runs every scenario at
+// tiny sizes against both servers.
+test("bench:smoke runs every scenario end to end against the go-control-plane peer and ours", () => {
+	// Our server as the driver builds it by default, whatever the environment says.
+	const env = { ...process.env };
+	delete env.XDSKIT_BENCH_SERVER;
 	const run = spawnSync(process.execPath, ["--import", "tsx", "src/run.ts", "--smoke"], {
 		cwd: benchDir,
+		env,
 		encoding: "utf8",
 		timeout: 240_000,
 	});
 	expect(run.status, run.stderr.slice(-4000)).toBe(0);
 	const report = JSON.parse(readFileSync(path.join(benchDir, "results/smoke.json"), "utf8")) as {
-		cases: { name: string; servers: { go?: { runs: { ok: boolean }[] } } }[];
+		ours: string | null;
+		cases: { name: string; servers: { go?: { runs: { ok: boolean }[] }; ours?: { runs: { ok: boolean }[] } } }[];
 	};
 	expect(report.cases.map((c) => c.name)).toEqual(["fanout-20", "idle-20", "churn-20", "bytes-5", "reconnect-20"]);
+	expect(report.ours).toContain("servers/xdskit/server.js");
 	for (const c of report.cases) {
-		expect(c.servers.go?.runs.every((r) => r.ok), c.name).toBe(true);
+		expect(c.servers.go?.runs.every((r) => r.ok), `${c.name} go`).toBe(true);
+		expect(c.servers.ours?.runs.length, `${c.name} ours`).toBe(1);
+		expect(c.servers.ours?.runs.every((r) => r.ok), `${c.name} ours`).toBe(true);
 	}
 }, 300_000);
