@@ -1,0 +1,3 @@
+import { defineModeSuite } from "../support/mode-suite.js";
+
+defineModeSuite("rest");
