@@ -44,6 +44,8 @@ export interface TestControlPlane {
   readonly endpoints: LinearCache | undefined;
   /** Every NACK the server saw, in order. */
   readonly nacks: NackInfo[];
+  /** Every SotW request the server saw: type URL and the names it asked for. */
+  readonly sotwRequests: { typeUrl: string; names: readonly string[] }[];
   /** Delta modes: the version of each resource in the last delta response that carried it, by `typeUrl name`. */
   readonly deltaSent: Map<string, string>;
   /**
@@ -86,11 +88,20 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<TestCon
   }
   const nacks: NackInfo[] = [];
   const deltaSent = new Map<string, string>();
+  const sotwRequests: { typeUrl: string; names: readonly string[] }[] = [];
+  // REST answers need a type registry for the Anys. Left to the server, it is imported on the
+  // first REST request (~1.5 s here), longer than Envoy's 1 s REST request timeout: the first
+  // poll fails and Envoy retries. Load it before Envoy starts.
+  const rest = o.mode === "rest" ? { rest: { registry: (await import("@xdskit/envoy-api/registry")).envoyRegistry } } : {};
   const server = createXdsServer(cache, {
+    ...rest,
     ...o.serverOptions,
     callbacks: {
       onNack: (nack) => {
         nacks.push(nack);
+      },
+      onStreamRequest: (_stream, request) => {
+        sotwRequests.push({ typeUrl: request.typeUrl, names: [...request.resourceNames] });
       },
       onStreamDeltaResponse: (_stream, _request, response) => {
         for (const r of response.resources) deltaSent.set(`${response.typeUrl} ${r.name}`, r.version);
@@ -107,6 +118,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<TestCon
     endpoints,
     nacks,
     deltaSent,
+    sotwRequests,
     push(version, resources) {
       if (endpoints === undefined) {
         const snapshot = createSnapshot(version, resources as Record<string, Iterable<Message>>);
