@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Real processes, sockets and heap checks: one file at a time (2 cores), each in a fork with
+// --expose-gc so heap bounds are measured after full collections.
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts"],
+    pool: "forks",
+    fileParallelism: false,
+    poolOptions: { forks: { execArgv: ["--expose-gc"] } },
+    testTimeout: 180_000,
+    hookTimeout: 60_000,
+  },
+});
