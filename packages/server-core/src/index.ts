@@ -1,6 +1,7 @@
 export type { Callbacks, FetchInfo, NackInfo, PeerInfo, StreamInfo } from "./callbacks.js";
 export { observe } from "./call-hook.js";
 export { classifyRequest, type RequestKind } from "./classify-request.js";
+export { durationBytes } from "./duration-bytes.js";
 export { GrpcStatus, type GrpcStatusCode, isGrpcStatusCode } from "./grpc-status.js";
 export {
   ServerError,
@@ -19,3 +20,4 @@ export { ResponseQueue } from "./response-queue.js";
 export { nextStreamId } from "./stream-id.js";
 export { StreamState, type StreamInit } from "./stream-state.js";
 export { TypeState } from "./type-state.js";
+export { varintSize, WireWriter, writeVarint } from "./wire-writer.js";

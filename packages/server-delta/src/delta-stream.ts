@@ -1,23 +1,12 @@
 import type { HandlerContext } from "@connectrpc/connect";
-import { type ConfigWatcher, type DeltaResponse, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
+import type { ConfigWatcher, DeltaResponse } from "@xdskit/cache-core";
 import type {
   DeltaDiscoveryRequest,
   DeltaDiscoveryResponse,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import {
-  classifyRequest,
-  observe,
-  type PeerInfo,
-  type ResolvedServerOptions,
-  ResponseQueue,
-  resolveServerOptions,
-  ServerError,
-  type ServerOptions,
-  type StreamInit,
-  StreamState,
-  type TypeState,
-} from "@xdskit/server-core";
+import { type PeerInfo, resolveServerOptions, type ServerOptions } from "@xdskit/server-core";
 import { encodeDeltaResponse } from "./encode-delta-response.js";
+import { runDeltaStream } from "./run-delta-stream.js";
 import { requestReadError, toConnectError } from "./to-connect-error.js";
 
 /** Options of {@link createDeltaStreamHandler}. */
@@ -37,6 +26,12 @@ export type DeltaStreamHandler = (
   context: HandlerContext,
 ) => AsyncIterable<DeltaDiscoveryResponse>;
 
+const toMessage = (
+  response: DeltaResponse,
+  nonce: string,
+  message: DeltaDiscoveryResponse | undefined,
+): DeltaDiscoveryResponse => message ?? encodeDeltaResponse(response, nonce);
+
 /**
  * The incremental (delta) stream handler: DeltaAggregatedResources, or a
  * per-type Delta* method when `typeUrl` is set. Subscription changes are
@@ -49,139 +44,36 @@ export function createDeltaStreamHandler(watcher: ConfigWatcher, options: DeltaS
   const typeUrl = options.typeUrl ?? "";
   const peerOf = options.peerOf;
   return (requests, context) =>
-    runDeltaStream(watcher, resolved, requests, {
-      protocol: "delta",
-      typeUrl,
-      requestHeader: context.requestHeader,
-      peer: peerOf?.(context),
-      signal: context.signal,
-    });
-}
-
-async function* runDeltaStream(
-  watcher: ConfigWatcher,
-  options: ResolvedServerOptions,
-  requests: AsyncIterable<DeltaDiscoveryRequest>,
-  init: StreamInit,
-): AsyncGenerator<DeltaDiscoveryResponse> {
-  const { callbacks, logger, shutdownSignal } = options;
-  const stream = new StreamState(init, options);
-  const queue = new ResponseQueue<DeltaResponse>(options.ordered);
-  const onClientGone = () => queue.end();
-  const onShutdown = () => queue.fail(new ServerError("shutdown", "the xDS server is shutting down: reconnect"));
-  let opened = false;
-  try {
-    if (shutdownSignal?.aborted) onShutdown();
-    shutdownSignal?.addEventListener("abort", onShutdown);
-    init.signal.addEventListener("abort", onClientGone);
-    await callbacks.onDeltaStreamOpen?.(stream);
-    opened = true;
-    const pump = async () => {
-      const iterator = requests[Symbol.asyncIterator]();
-      for (;;) {
-        let step: IteratorResult<DeltaDiscoveryRequest>;
-        try {
-          step = await iterator.next();
-        } catch (error) {
-          throw requestReadError(error, "DeltaDiscoveryRequest");
-        }
-        if (step.done === true || stream.closed) return;
-        await handleDeltaRequest(watcher, options, stream, queue, step.value);
-      }
-    };
-    pump().then(
-      () => queue.end(),
-      (error: unknown) => queue.fail(error),
+    asConnectStream(
+      runDeltaStream(
+        watcher,
+        resolved,
+        readingAs(requests),
+        {
+          protocol: "delta",
+          typeUrl,
+          requestHeader: context.requestHeader,
+          peer: peerOf?.(context),
+          signal: context.signal,
+        },
+        toMessage,
+      ),
     );
-    for (;;) {
-      const next = await queue.take();
-      if (next === undefined) return;
-      const [responseType, response] = next;
-      const state = stream.types.get(responseType);
-      if (state === undefined) continue;
-      const nonce = stream.nextNonce();
-      const message = encodeDeltaResponse(response, nonce);
-      state.recordSent(
-        nonce,
-        response.systemVersion,
-        response.resources.map((resource) => resource.name),
-      );
-      state.subscription.setReturnedResources(response.nextVersionMap);
-      if (callbacks.onStreamDeltaResponse !== undefined) {
-        const hook = callbacks.onStreamDeltaResponse;
-        await observe(logger, "onStreamDeltaResponse", () => hook(stream, response.request, message));
-      }
-      yield message;
-    }
+}
+
+// A request that does not decode is the client's fault: INVALID_ARGUMENT.
+async function* readingAs(requests: AsyncIterable<DeltaDiscoveryRequest>): AsyncGenerator<DeltaDiscoveryRequest> {
+  try {
+    yield* requests;
   } catch (error) {
-    const failure = toConnectError(error);
-    logger.debug("xds delta stream failed", { streamId: stream.id, code: failure.code, message: failure.rawMessage });
-    throw failure;
-  } finally {
-    shutdownSignal?.removeEventListener("abort", onShutdown);
-    init.signal.removeEventListener("abort", onClientGone);
-    stream.close();
-    queue.end();
-    if (opened && callbacks.onDeltaStreamClosed !== undefined) {
-      const hook = callbacks.onDeltaStreamClosed;
-      await observe(logger, "onDeltaStreamClosed", () => hook(stream));
-    }
+    throw requestReadError(error, "DeltaDiscoveryRequest");
   }
 }
 
-// What the client holds of names it no longer wants is forgotten (it drops
-// them); names subscribed again are forgotten too, so they are sent again.
-function applySubscriptionChange(state: TypeState, subscribe: readonly string[], unsubscribe: readonly string[]): void {
-  const subscription = state.subscription;
-  subscription.updateResourceNames(subscribe, unsubscribe);
-  const forget = new Set<string>();
-  for (const name of subscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
-  for (const name of unsubscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
-  if (!subscription.isWildcard()) {
-    const wanted = subscription.resourceNames();
-    for (const name of subscription.returnedResources().keys()) if (!wanted.has(name)) forget.add(name);
+async function* asConnectStream<T>(items: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+  try {
+    yield* items;
+  } catch (error) {
+    throw toConnectError(error);
   }
-  if (forget.size > 0) subscription.updateReturnedResources([], forget);
-}
-
-async function handleDeltaRequest(
-  watcher: ConfigWatcher,
-  options: ResolvedServerOptions,
-  stream: StreamState,
-  queue: ResponseQueue<DeltaResponse>,
-  request: DeltaDiscoveryRequest,
-): Promise<void> {
-  const { callbacks, logger } = options;
-  const node = stream.acceptNode(request.node);
-  if (request.node === undefined) request.node = node;
-  const typeUrl = stream.resolveTypeUrl(request.typeUrl);
-  request.typeUrl = typeUrl;
-  await callbacks.onStreamDeltaRequest?.(stream, request);
-  let state = stream.types.get(typeUrl);
-  const kind = classifyRequest(state, request);
-  const subscribe = request.resourceNamesSubscribe;
-  const unsubscribe = request.resourceNamesUnsubscribe;
-  const changes = subscribe.length > 0 || unsubscribe.length > 0;
-  if (state === undefined) {
-    state = stream.openType(typeUrl, subscribe, new Map(Object.entries(request.initialResourceVersions)));
-    if (unsubscribe.length > 0) state.subscription.updateResourceNames([], unsubscribe);
-  } else {
-    if (kind === "stale" && !changes) {
-      logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
-      return;
-    }
-    if (kind === "nack") {
-      const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
-      if (nack !== undefined) {
-        logger.warn("xds NACK", { ...nack, node: nack.node?.id });
-        const hook = callbacks.onNack;
-        if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
-      }
-    }
-    if (changes) applySubscriptionChange(state, subscribe, unsubscribe);
-  }
-  queue.drop(typeUrl);
-  state.cancelWatch();
-  if (stream.closed) return;
-  state.setWatch(watcher.createDeltaWatch(request, state.subscription, (response) => queue.put(typeUrl, response)));
 }

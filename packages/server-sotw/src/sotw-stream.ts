@@ -1,18 +1,9 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import type { ConfigWatcher, SotwResponse } from "@xdskit/cache-core";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import {
-  classifyRequest,
-  observe,
-  type PeerInfo,
-  type ResolvedServerOptions,
-  ResponseQueue,
-  resolveServerOptions,
-  ServerError,
-  type ServerOptions,
-  StreamState,
-} from "@xdskit/server-core";
+import { type PeerInfo, resolveServerOptions, type ServerOptions } from "@xdskit/server-core";
 import { encodeSotwResponse } from "./encode-sotw-response.js";
+import { runSotwStream } from "./run-sotw-stream.js";
 import { requestReadError, toConnectError } from "./to-connect-error.js";
 
 /** Options of {@link createSotwStreamHandler}. */
@@ -33,6 +24,9 @@ export type SotwStreamHandler = (
   context: HandlerContext,
 ) => AsyncIterable<DiscoveryResponse>;
 
+const toMessage = (response: SotwResponse, nonce: string, message: DiscoveryResponse | undefined): DiscoveryResponse =>
+  message ?? encodeSotwResponse(response, nonce);
+
 /**
  * The State-of-the-World stream handler: StreamAggregatedResources, or a
  * per-type Stream* method when `typeUrl` is set. Register it with
@@ -48,128 +42,36 @@ export function createSotwStreamHandler(watcher: ConfigWatcher, options: SotwStr
   const typeUrl = options.typeUrl ?? "";
   const peerOf = options.peerOf;
   return (requests, context) =>
-    runSotwStream(watcher, resolved, requests, {
-      protocol: "sotw",
-      typeUrl,
-      requestHeader: context.requestHeader,
-      peer: peerOf?.(context),
-      signal: context.signal,
-    });
-}
-
-async function* runSotwStream(
-  watcher: ConfigWatcher,
-  options: ResolvedServerOptions,
-  requests: AsyncIterable<DiscoveryRequest>,
-  init: ConstructorParameters<typeof StreamState>[0],
-): AsyncGenerator<DiscoveryResponse> {
-  const { callbacks, logger, shutdownSignal } = options;
-  const stream = new StreamState(init, options);
-  const queue = new ResponseQueue<SotwResponse>(options.ordered);
-  const onClientGone = () => queue.end();
-  const onShutdown = () => queue.fail(new ServerError("shutdown", "the xDS server is shutting down: reconnect"));
-  let opened = false;
-  try {
-    if (shutdownSignal?.aborted) onShutdown();
-    shutdownSignal?.addEventListener("abort", onShutdown);
-    init.signal.addEventListener("abort", onClientGone);
-    await callbacks.onStreamOpen?.(stream);
-    opened = true;
-    const pump = async () => {
-      const iterator = requests[Symbol.asyncIterator]();
-      for (;;) {
-        let step: IteratorResult<DiscoveryRequest>;
-        try {
-          step = await iterator.next();
-        } catch (error) {
-          throw requestReadError(error, "DiscoveryRequest");
-        }
-        if (step.done === true || stream.closed) return;
-        await handleRequest(watcher, options, stream, queue, step.value);
-      }
-    };
-    pump().then(
-      () => queue.end(),
-      (error: unknown) => queue.fail(error),
+    asConnectStream(
+      runSotwStream(
+        watcher,
+        resolved,
+        readingAs(requests),
+        {
+          protocol: "sotw",
+          typeUrl,
+          requestHeader: context.requestHeader,
+          peer: peerOf?.(context),
+          signal: context.signal,
+        },
+        toMessage,
+      ),
     );
-    for (;;) {
-      const next = await queue.take();
-      if (next === undefined) return;
-      const [responseType, response] = next;
-      const state = stream.types.get(responseType);
-      if (state === undefined) continue;
-      const nonce = stream.nextNonce();
-      const message = encodeSotwResponse(response, nonce);
-      const names: string[] = [];
-      const versions = new Map<string, string>();
-      for (const resource of response.resources) {
-        names.push(resource.name);
-        versions.set(resource.name, resource.hash);
-      }
-      state.recordSent(nonce, response.version, names);
-      // A heartbeat renews TTLs of resources the client already holds; it is not
-      // the client's new state, so it must not replace what we recorded as sent.
-      if (!response.heartbeat) state.subscription.setReturnedResources(versions);
-      if (callbacks.onStreamResponse !== undefined) {
-        const hook = callbacks.onStreamResponse;
-        await observe(logger, "onStreamResponse", () => hook(stream, response.request, message));
-      }
-      yield message;
-    }
+}
+
+// A request that does not decode is the client's fault: INVALID_ARGUMENT.
+async function* readingAs(requests: AsyncIterable<DiscoveryRequest>): AsyncGenerator<DiscoveryRequest> {
+  try {
+    yield* requests;
   } catch (error) {
-    const failure = toConnectError(error);
-    logger.debug("xds stream failed", { streamId: stream.id, code: failure.code, message: failure.rawMessage });
-    throw failure;
-  } finally {
-    shutdownSignal?.removeEventListener("abort", onShutdown);
-    init.signal.removeEventListener("abort", onClientGone);
-    stream.close();
-    queue.end();
-    if (opened && callbacks.onStreamClosed !== undefined) {
-      const hook = callbacks.onStreamClosed;
-      await observe(logger, "onStreamClosed", () => hook(stream));
-    }
+    throw requestReadError(error, "DiscoveryRequest");
   }
 }
 
-async function handleRequest(
-  watcher: ConfigWatcher,
-  options: ResolvedServerOptions,
-  stream: StreamState,
-  queue: ResponseQueue<SotwResponse>,
-  request: DiscoveryRequest,
-): Promise<void> {
-  const { callbacks, logger } = options;
-  const node = stream.acceptNode(request.node);
-  if (request.node === undefined) request.node = node;
-  const typeUrl = stream.resolveTypeUrl(request.typeUrl);
-  request.typeUrl = typeUrl;
-  await callbacks.onStreamRequest?.(stream, request);
-  let state = stream.types.get(typeUrl);
-  const kind = classifyRequest(state, request);
-  if (kind === "stale") {
-    logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
-    return;
+async function* asConnectStream<T>(items: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
+  try {
+    yield* items;
+  } catch (error) {
+    throw toConnectError(error);
   }
-  let watchRequest = request;
-  if (state === undefined) {
-    state = stream.openType(typeUrl, request.resourceNames);
-  } else {
-    if (kind === "nack") {
-      const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
-      if (nack !== undefined) {
-        logger.warn("xds NACK", { ...nack, node: nack.node?.id });
-        const hook = callbacks.onNack;
-        if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
-      }
-      // The client keeps its previous version: watching from the rejected one
-      // means only a newer version is sent, never the rejected one again.
-      watchRequest = { ...request, versionInfo: state.lastVersion };
-    }
-    state.setResourceNames(request.resourceNames);
-  }
-  queue.drop(typeUrl);
-  state.cancelWatch();
-  if (stream.closed) return;
-  state.setWatch(watcher.createWatch(watchRequest, state.subscription, (response) => queue.put(typeUrl, response)));
 }

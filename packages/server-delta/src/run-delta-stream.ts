@@ -1,0 +1,159 @@
+import { type ConfigWatcher, type DeltaResponse, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
+import type {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+} from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import {
+  classifyRequest,
+  observe,
+  type ResolvedServerOptions,
+  ResponseQueue,
+  ServerError,
+  type StreamInit,
+  StreamState,
+  statusOf,
+  type TypeState,
+} from "@xdskit/server-core";
+import { encodeDeltaResponse } from "./encode-delta-response.js";
+
+/**
+ * Turns a delta answer about to be written into what a transport writes.
+ * `message` is the DeltaDiscoveryResponse the `onStreamDeltaResponse`
+ * callback saw, when one is set (built only then); otherwise `undefined`.
+ */
+export type DeltaEncoder<T> = (response: DeltaResponse, nonce: string, message: DeltaDiscoveryResponse | undefined) => T;
+
+/**
+ * One delta stream, independent of the transport: reads `requests`, keeps
+ * one watch per type on `watcher`, and yields each answer (with a fresh
+ * nonce) through `encode`, one at a time, only when the consumer asks for
+ * the next: a consumer that awaits its transport's backpressure before
+ * asking keeps at most one unsent answer per type. Ends when the requests
+ * end or `init.signal` aborts; throws what failed (map it with `statusOf`).
+ */
+export async function* runDeltaStream<T>(
+  watcher: ConfigWatcher,
+  options: ResolvedServerOptions,
+  requests: AsyncIterable<DeltaDiscoveryRequest>,
+  init: StreamInit,
+  encode: DeltaEncoder<T>,
+): AsyncGenerator<T, void, undefined> {
+  const { callbacks, logger, shutdownSignal } = options;
+  const stream = new StreamState(init, options);
+  const queue = new ResponseQueue<DeltaResponse>(options.ordered);
+  const onClientGone = () => queue.end();
+  const onShutdown = () => queue.fail(new ServerError("shutdown", "the xDS server is shutting down: reconnect"));
+  let opened = false;
+  try {
+    if (shutdownSignal?.aborted) onShutdown();
+    shutdownSignal?.addEventListener("abort", onShutdown);
+    if (init.signal.aborted) onClientGone();
+    init.signal.addEventListener("abort", onClientGone);
+    await callbacks.onDeltaStreamOpen?.(stream);
+    opened = true;
+    const pump = async () => {
+      const iterator = requests[Symbol.asyncIterator]();
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done === true || stream.closed) return;
+        await handleDeltaRequest(watcher, options, stream, queue, step.value);
+      }
+    };
+    pump().then(
+      () => queue.end(),
+      (error: unknown) => queue.fail(error),
+    );
+    for (;;) {
+      const next = await queue.take();
+      if (next === undefined) return;
+      const [responseType, response] = next;
+      const state = stream.types.get(responseType);
+      if (state === undefined) continue;
+      const nonce = stream.nextNonce();
+      state.recordSent(
+        nonce,
+        response.systemVersion,
+        response.resources.map((resource) => resource.name),
+      );
+      state.subscription.setReturnedResources(response.nextVersionMap);
+      let message: DeltaDiscoveryResponse | undefined;
+      if (callbacks.onStreamDeltaResponse !== undefined) {
+        const hook = callbacks.onStreamDeltaResponse;
+        const built = encodeDeltaResponse(response, nonce);
+        message = built;
+        await observe(logger, "onStreamDeltaResponse", () => hook(stream, response.request, built));
+      }
+      yield encode(response, nonce, message);
+    }
+  } catch (error) {
+    const { status, message } = statusOf(error);
+    logger.debug("xds delta stream failed", { streamId: stream.id, code: status, message });
+    throw error;
+  } finally {
+    shutdownSignal?.removeEventListener("abort", onShutdown);
+    init.signal.removeEventListener("abort", onClientGone);
+    stream.close();
+    queue.end();
+    if (opened && callbacks.onDeltaStreamClosed !== undefined) {
+      const hook = callbacks.onDeltaStreamClosed;
+      await observe(logger, "onDeltaStreamClosed", () => hook(stream));
+    }
+  }
+}
+
+// What the client holds of names it no longer wants is forgotten (it drops
+// them); names subscribed again are forgotten too, so they are sent again.
+function applySubscriptionChange(state: TypeState, subscribe: readonly string[], unsubscribe: readonly string[]): void {
+  const subscription = state.subscription;
+  subscription.updateResourceNames(subscribe, unsubscribe);
+  const forget = new Set<string>();
+  for (const name of subscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
+  for (const name of unsubscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
+  if (!subscription.isWildcard()) {
+    const wanted = subscription.resourceNames();
+    for (const name of subscription.returnedResources().keys()) if (!wanted.has(name)) forget.add(name);
+  }
+  if (forget.size > 0) subscription.updateReturnedResources([], forget);
+}
+
+async function handleDeltaRequest(
+  watcher: ConfigWatcher,
+  options: ResolvedServerOptions,
+  stream: StreamState,
+  queue: ResponseQueue<DeltaResponse>,
+  request: DeltaDiscoveryRequest,
+): Promise<void> {
+  const { callbacks, logger } = options;
+  const node = stream.acceptNode(request.node);
+  if (request.node === undefined) request.node = node;
+  const typeUrl = stream.resolveTypeUrl(request.typeUrl);
+  request.typeUrl = typeUrl;
+  await callbacks.onStreamDeltaRequest?.(stream, request);
+  let state = stream.types.get(typeUrl);
+  const kind = classifyRequest(state, request);
+  const subscribe = request.resourceNamesSubscribe;
+  const unsubscribe = request.resourceNamesUnsubscribe;
+  const changes = subscribe.length > 0 || unsubscribe.length > 0;
+  if (state === undefined) {
+    state = stream.openType(typeUrl, subscribe, new Map(Object.entries(request.initialResourceVersions)));
+    if (unsubscribe.length > 0) state.subscription.updateResourceNames([], unsubscribe);
+  } else {
+    if (kind === "stale" && !changes) {
+      logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
+      return;
+    }
+    if (kind === "nack") {
+      const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
+      if (nack !== undefined) {
+        logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+        const hook = callbacks.onNack;
+        if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
+      }
+    }
+    if (changes) applySubscriptionChange(state, subscribe, unsubscribe);
+  }
+  queue.drop(typeUrl);
+  state.cancelWatch();
+  if (stream.closed) return;
+  state.setWatch(watcher.createDeltaWatch(request, state.subscription, (response) => queue.put(typeUrl, response)));
+}
