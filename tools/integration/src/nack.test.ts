@@ -65,11 +65,11 @@ describe("nack: Envoy rejects a listener and keeps serving the previous version"
       expect(cp.nacks).toHaveLength(1);
       return cp.nacks[0];
     });
-    expect({ typeUrl: nack?.typeUrl, version: nack?.version, node: nack?.node?.id, resources: nack?.resourceNames }).toEqual({
+    expect({ typeUrl: nack?.typeUrl, version: nack?.version, node: nack?.node?.id, resources: [...(nack?.resourceNames ?? [])].sort() }).toEqual({
       typeUrl: LISTENER_TYPE_URL,
       version: "v2",
       node: nodeId,
-      resources: ["http", "tcp", "scoped"],
+      resources: ["http", "scoped", "tcp"],
     });
     expect(nack?.message).toMatch(/^Error adding\/updating listener\(s\) http: .*has the same matching rules defined as/);
 
