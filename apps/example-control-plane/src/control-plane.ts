@@ -65,6 +65,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const server = createXdsServer(cache, {
     logger: xdsLog,
     ordered: true,
+    // The registry is loaded already; left to the gateway, its first load can outlast Envoy's 1 s REST timeout.
+    rest: { registry: o.registry },
     callbacks: {
       onStreamOpen: (s) => log.info({ stream: s.id, peer: s.peer?.address, typeUrl: s.typeUrl }, "stream opened"),
       onStreamClosed: (s) => log.info({ stream: s.id, node: s.node?.id }, "stream closed"),
