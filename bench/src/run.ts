@@ -4,7 +4,9 @@
 //
 //   pnpm bench                 full run, 3 runs per case
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
-//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000
+//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|go,ours
+//   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
+//   JSON, never latest.*, so the recorded full-run figures stay whole.
 //
 // Our server is bench/servers/xdskit, compiled into bench/dist by this driver (tsc -p
 // tsconfig.build.json; the @xdskit packages it imports must be built) and run with
@@ -58,13 +60,14 @@ interface CaseResult {
 }
 
 function parseArgs(argv: string[]) {
-	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[] };
+	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[] };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === "--smoke") opts.smoke = true;
 		else if (a === "--runs") opts.runs = Number(argv[++i]);
 		else if (a === "--only") opts.only = (argv[++i] ?? "").split(",");
 		else if (a === "--skip") opts.skip = (argv[++i] ?? "").split(",");
+		else if (a === "--servers") opts.servers = (argv[++i] ?? "").split(",");
 		else throw new Error(`unknown argument ${a}`);
 	}
 	if (opts.runs === 0) opts.runs = opts.smoke ? 1 : 3;
@@ -339,7 +342,9 @@ async function main(): Promise<void> {
 	const override = process.env.XDSKIT_BENCH_SERVER;
 	oursCommand = override === undefined ? buildOurs() : override.trim();
 	const oursAvailable = oursCommand !== "";
-	const servers: ServerKey[] = oursAvailable ? ["go", "ours"] : ["go"];
+	const servers = (oursAvailable ? (["go", "ours"] as ServerKey[]) : (["go"] as ServerKey[])).filter(
+		(k) => opts.servers.length === 0 || opts.servers.includes(k),
+	);
 	if (!oursAvailable) log("ours: not available (XDSKIT_BENCH_SERVER is empty)");
 
 	const all = cases(opts.smoke).filter((c) => (opts.only.length === 0 || opts.only.includes(c.name)) && !opts.skip.includes(c.name));
@@ -392,7 +397,8 @@ async function main(): Promise<void> {
 	const json = `${JSON.stringify(report, null, 2)}\n`;
 	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores${opts.smoke ? " (smoke)" : ""}`);
 	// Smoke runs (CI, tests) must not overwrite the figures people recorded with full runs.
-	const written = opts.smoke ? ["smoke.json", "smoke.svg"] : [`${stamp}.json`, "latest.json", "latest.svg"];
+	const partial = opts.only.length > 0 || opts.skip.length > 0 || opts.servers.length > 0 || opts.runs < 3;
+	const written = opts.smoke ? ["smoke.json", "smoke.svg"] : partial ? [`${stamp}.json`] : [`${stamp}.json`, "latest.json", "latest.svg"];
 	for (const name of written) writeAtomic(path.join(resultsDir, name), name.endsWith(".svg") ? chart : json);
 	process.stdout.write(`\nwrote ${written.map((n) => `bench/results/${n}`).join(", ")}\n`);
 	if (failures > 0) {

@@ -4,9 +4,16 @@
 // cache and a linear EDS cache (churn), served by createXdsServer over h2c, plus the control API.
 //
 //   node --expose-gc dist/servers/xdskit/server.js --scenario fanout --port 0 --control-port 0
+//
+// XDSKIT_BENCH_CPU_PROFILE=<dir> (not part of the contract, for analysis): a V8 CPU profile of the
+// measured window, which the load generator brackets with two /stats calls: profiling starts at
+// one /stats and stops at the next, written as <dir>/<scenario>-<pid>-<n>.cpuprofile.
+// Summarise with `node --import tsx src/profile-summary.ts <file>`.
 
 import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
+import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import {
@@ -268,7 +275,37 @@ class BenchState {
 	}
 }
 
-function controlServer(state: BenchState): http.Server {
+/** Profiles from one /stats call to the next (see the header). */
+class WindowProfiler {
+	readonly #dir: string;
+	readonly #session = new Session();
+	#running = false;
+	#count = 0;
+
+	constructor(dir: string) {
+		this.#dir = dir;
+		mkdirSync(dir, { recursive: true });
+		this.#session.connect();
+		this.#session.post("Profiler.enable");
+		this.#session.post("Profiler.setSamplingInterval", { interval: 200 });
+	}
+
+	toggle(scenario: string): void {
+		if (!this.#running) {
+			this.#running = true;
+			this.#session.post("Profiler.start");
+			return;
+		}
+		this.#running = false;
+		const file = `${this.#dir}/${scenario}-${process.pid}-${++this.#count}.cpuprofile`;
+		this.#session.post("Profiler.stop", (error, result) => {
+			if (error) process.stderr.write(`profile: ${error.message}\n`);
+			else writeFileSync(file, JSON.stringify(result.profile));
+		});
+	}
+}
+
+function controlServer(state: BenchState, profiler: WindowProfiler | undefined): http.Server {
 	return http.createServer((req, res) => {
 		const reply = (status: number, body: unknown) => {
 			const text = `${JSON.stringify(body)}\n`;
@@ -297,8 +334,11 @@ function controlServer(state: BenchState): http.Server {
 					if (!/^-?\d+$/.test(s)) return reply(400, { error: "cluster must be an integer" });
 					return reply(200, state.doEdsUpdate(Number(s)));
 				}
-				case "GET /stats":
-					return reply(200, state.stats(q.get("gc") === "1"));
+				case "GET /stats": {
+					const stats = state.stats(q.get("gc") === "1");
+					profiler?.toggle(state.cfg.scenario);
+					return reply(200, stats);
+				}
 				case "POST /quit":
 					res.once("finish", () => setTimeout(() => process.exit(0), 50));
 					return reply(200, {});
@@ -348,7 +388,8 @@ async function main(): Promise<void> {
 		},
 	});
 	const listener = await xds.listen({ host: "0.0.0.0", port: cfg.port });
-	const control = controlServer(state);
+	const profileDir = process.env.XDSKIT_BENCH_CPU_PROFILE;
+	const control = controlServer(state, profileDir ? new WindowProfiler(profileDir) : undefined);
 	control.listen(cfg.controlPort, "127.0.0.1");
 	await once(control, "listening");
 	const controlPort = (control.address() as AddressInfo).port;
