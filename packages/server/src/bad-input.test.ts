@@ -7,13 +7,13 @@ import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/disc
 import { DiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestCache } from "./test-cache.test-helper.js";
-import { CLIENT_KINDS, type TestClient, openClient } from "./test-clients.test-helper.js";
-import { cluster, type Harness, NODE, startServer } from "./test-fixtures.test-helper.js";
+import { type TestClient, openClient } from "./test-clients.test-helper.js";
+import { cluster, type Harness, NODE, startServer, MATRIX, SERVING } from "./test-fixtures.test-helper.js";
 
 const ADS = AggregatedDiscoveryService.method.streamAggregatedResources;
 const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
 
-describe.each(CLIENT_KINDS)("bad input over %s", (kind) => {
+describe.each(MATRIX)("bad input over %s, %s", (kind, _serving, fastPath) => {
   let harness: Harness | undefined;
   let client: TestClient | undefined;
   afterEach(async () => {
@@ -22,7 +22,7 @@ describe.each(CLIENT_KINDS)("bad input over %s", (kind) => {
   });
 
   async function setup(options: Parameters<typeof startServer>[0] = {}, cache?: TestCache) {
-    harness = await startServer(options, cache);
+    harness = await startServer({ fastPath, ...options }, cache);
     harness.cache.set(CLUSTER_TYPE_URL, "v1", [cluster("a")]);
     client = openClient(kind, harness.listener.url);
     return { cache: harness.cache, client };
@@ -113,9 +113,9 @@ describe.each(CLIENT_KINDS)("bad input over %s", (kind) => {
   });
 });
 
-describe("malformed messages", () => {
+describe.each(SERVING)("malformed messages, $name", ({ fastPath }) => {
   it("ends only the stream that sent garbage, with a clear status", async () => {
-    const harness = await startServer();
+    const harness = await startServer({ fastPath });
     harness.cache.set(CLUSTER_TYPE_URL, "v1", [cluster("a")]);
     const raw = new grpc.Client(harness.listener.url.replace("http://", ""), grpc.credentials.createInsecure());
     try {

@@ -5,6 +5,7 @@ import type { ConfigFetcher, ConfigWatcher } from "@xdskit/cache-core";
 import { registerDeltaServices } from "@xdskit/server-delta";
 import { resolveServerOptions, type ServerOptions } from "@xdskit/server-core";
 import { registerSotwServices } from "@xdskit/server-sotw";
+import { createFastPathHandler } from "./fast-path.js";
 import type { NodeHandler } from "./node-handler.js";
 import { listenXds, type ListenOptions, type XdsListener } from "./listen-xds.js";
 import { peerContextValues, peerOf } from "./peer-info.js";
@@ -26,6 +27,16 @@ export interface XdsServerOptions extends Omit<ServerOptions, "shutdownSignal"> 
   readonly router?: ConnectRouterOptions;
   /** How long `close()` waits for connections to finish before destroying them, in ms. Default: 2000. */
   readonly closeTimeoutMs?: number;
+  /**
+   * Serve the streaming xDS methods (ADS, delta ADS, Stream*, Delta*) over
+   * gRPC on HTTP/2 straight on node:http2 from `handler` and `listen`,
+   * writing pre-encoded responses, rather than through Connect. It takes
+   * uncompressed gRPC (protobuf) requests only; Connect, gRPC-Web,
+   * compressed gRPC, Fetch and REST always go through Connect or the REST
+   * gateway. Connect interceptors do not run on it. Default: `true`, unless
+   * `router.interceptors` is set.
+   */
+  readonly fastPath?: boolean;
 }
 
 /** Every xDS service over one cache. */
@@ -67,12 +78,20 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
     rest !== false && isFetcher(cache)
       ? createRestHandler(cache, resolveServerOptions(streamOptions), rest === true ? {} : rest)
       : undefined;
-  const handler: NodeHandler =
-    restHandler === undefined
-      ? connectHandler
-      : (request, response) => {
-          if (!restHandler(request, response)) connectHandler(request, response);
-        };
+  const interceptors = options.router?.interceptors ?? [];
+  const fastHandler =
+    (options.fastPath ?? interceptors.length === 0)
+      ? createFastPathHandler(cache, resolveServerOptions(streamOptions), {
+          sotw: options.sotw ?? true,
+          delta: options.delta ?? true,
+          readMaxBytes: options.router?.readMaxBytes ?? 0xffffffff,
+        })
+      : undefined;
+  const handler: NodeHandler = (request, response) => {
+    if (fastHandler?.(request, response) === true) return;
+    if (restHandler?.(request, response) === true) return;
+    connectHandler(request, response);
+  };
   return {
     routes,
     handler,

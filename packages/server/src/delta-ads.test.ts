@@ -4,12 +4,12 @@ import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/disc
 import { VirtualHostDiscoveryService } from "@xdskit/envoy-api/envoy/service/route/v3/rds_pb";
 import type { NackInfo } from "@xdskit/server-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLIENT_KINDS, type TestClient, openClient } from "./test-clients.test-helper.js";
-import { cluster, endpoints, type Harness, NODE, startServer } from "./test-fixtures.test-helper.js";
+import { type TestClient, openClient } from "./test-clients.test-helper.js";
+import { cluster, endpoints, type Harness, NODE, startServer, MATRIX } from "./test-fixtures.test-helper.js";
 
 const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
 
-describe.each(CLIENT_KINDS)("delta ADS over %s", (kind) => {
+describe.each(MATRIX)("delta ADS over %s, %s", (kind, _serving, fastPath) => {
   let harness: Harness | undefined;
   let client: TestClient | undefined;
   afterEach(async () => {
@@ -18,7 +18,7 @@ describe.each(CLIENT_KINDS)("delta ADS over %s", (kind) => {
   });
 
   async function setup(options: Parameters<typeof startServer>[0] = {}) {
-    harness = await startServer(options);
+    harness = await startServer({ fastPath, ...options });
     client = openClient(kind, harness.listener.url);
     return { cache: harness.cache, stream: client.open(DELTA_ADS) };
   }
@@ -85,7 +85,7 @@ describe.each(CLIENT_KINDS)("delta ADS over %s", (kind) => {
   });
 
   it("serves the delta-only VHDS service", async () => {
-    harness = await startServer();
+    harness = await startServer({ fastPath });
     client = openClient(kind, harness.listener.url);
     harness.cache.set(VIRTUAL_HOST_TYPE_URL, "1", [prepareResource(VirtualHostSchema, { name: "rc/host", domains: ["*"] })]);
     const stream = client.open(VirtualHostDiscoveryService.method.deltaVirtualHosts);

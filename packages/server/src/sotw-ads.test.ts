@@ -2,12 +2,12 @@ import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL 
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import type { NackInfo } from "@xdskit/server-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLIENT_KINDS, type TestClient, openClient } from "./test-clients.test-helper.js";
-import { cluster, endpoints, type Harness, listener, NODE, route, startServer, until } from "./test-fixtures.test-helper.js";
+import { type TestClient, openClient } from "./test-clients.test-helper.js";
+import { cluster, endpoints, type Harness, listener, NODE, route, startServer, until, MATRIX } from "./test-fixtures.test-helper.js";
 
 const ADS = AggregatedDiscoveryService.method.streamAggregatedResources;
 
-describe.each(CLIENT_KINDS)("SotW ADS over %s", (kind) => {
+describe.each(MATRIX)("SotW ADS over %s, %s", (kind, _serving, fastPath) => {
   let harness: Harness | undefined;
   let client: TestClient | undefined;
   afterEach(async () => {
@@ -18,7 +18,7 @@ describe.each(CLIENT_KINDS)("SotW ADS over %s", (kind) => {
   });
 
   async function setup(options: Parameters<typeof startServer>[0] = {}) {
-    harness = await startServer(options);
+    harness = await startServer({ fastPath, ...options });
     client = openClient(kind, harness.listener.url);
     return { cache: harness.cache, stream: client.open(ADS) };
   }

@@ -2,7 +2,7 @@ import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL } from "@xdskit/cache-core";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { describe, expect, it } from "vitest";
 import { connectClient } from "./test-clients.test-helper.js";
-import { cluster, endpoints, NODE, startServer, until } from "./test-fixtures.test-helper.js";
+import { cluster, endpoints, NODE, SERVING, startServer, until } from "./test-fixtures.test-helper.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -14,11 +14,12 @@ async function settledHeap(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-describe("stream lifecycle", () => {
+describe.each(SERVING)("stream lifecycle, $name", ({ fastPath }) => {
   it("leaves no watch and no heap growth after 1,000 open/close cycles", async () => {
     expect(gc).toBeTypeOf("function");
     let open = 0;
     const harness = await startServer({
+      fastPath,
       callbacks: {
         onStreamOpen: () => {
           open += 1;

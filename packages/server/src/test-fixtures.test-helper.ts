@@ -6,6 +6,18 @@ import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/liste
 import { RouteConfigurationSchema } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
 import { createXdsServer, type XdsListener, type XdsServer, type XdsServerOptions } from "@xdskit/server";
 import { TestCache } from "./test-cache.test-helper.js";
+import { CLIENT_KINDS, type ClientKind } from "./test-clients.test-helper.js";
+
+/** The two ways gRPC streams are served: the fast path (default) and connect-node. */
+export const SERVING = [
+  { fastPath: true, name: "fast path" },
+  { fastPath: false, name: "connect-node" },
+] as const;
+
+/** Every client × serving path, for describe.each. */
+export const MATRIX: ReadonlyArray<readonly [ClientKind, string, boolean]> = CLIENT_KINDS.flatMap((kind) =>
+  SERVING.map((serving) => [kind, serving.name, serving.fastPath] as const),
+);
 
 export const NODE = { id: "node-1", cluster: "test" };
 

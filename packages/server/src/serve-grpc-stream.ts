@@ -1,0 +1,130 @@
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
+import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
+import { GrpcStatus, ServerError, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core";
+import { readGrpcMessages } from "./grpc-message-reader.js";
+import { grpcTrailers } from "./grpc-trailers.js";
+import { peerOfRequest } from "./peer-info.js";
+
+/** Starts the transport-neutral stream logic: requests in, framed responses out. */
+export type OpenStream<I extends DescMessage> = (
+  requests: AsyncIterable<MessageShape<I>>,
+  init: StreamInit,
+) => AsyncGenerator<Uint8Array, void, undefined>;
+
+/** What one fast-path method needs. */
+export interface GrpcStreamMethod<I extends DescMessage> {
+  readonly protocol: "sotw" | "delta";
+  /** The type URL of a per-type method, `""` on ADS. */
+  readonly typeUrl: string;
+  readonly input: I;
+  readonly open: OpenStream<I>;
+}
+
+const OK: WireStatus = { status: GrpcStatus.OK, message: "" };
+
+function headersOf(request: Http2ServerRequest): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.append(name, String(value));
+  }
+  return headers;
+}
+
+// Resolves when the stream can take more, or is gone.
+function writable(stream: ServerHttp2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
+async function* decode<I extends DescMessage>(
+  schema: I,
+  request: Http2ServerRequest,
+  maxBytes: number,
+  gone: () => boolean,
+): AsyncGenerator<MessageShape<I>> {
+  const name = schema.name;
+  try {
+    for await (const bytes of readGrpcMessages(request, maxBytes)) {
+      let message: MessageShape<I>;
+      try {
+        message = fromBinary(schema, bytes);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new ServerError("invalid-request", `malformed ${name}: parse binary: ${reason}`, { cause: error });
+      }
+      yield message;
+    }
+  } catch (error) {
+    // A client that reset the stream is gone, not failing: end quietly.
+    if (gone()) return;
+    throw error;
+  }
+}
+
+/**
+ * Serves one gRPC bidi stream of an xDS method on a node HTTP/2 request:
+ * reads Length-Prefixed-Messages, runs the stream logic, writes each framed
+ * response as it comes (waiting for 'drain' when the stream is full, so the
+ * logic is never asked for more than the client takes), and ends with
+ * `grpc-status` / `grpc-message` trailers. A client that resets the stream
+ * ends it quietly (the logic sees `signal` abort).
+ */
+export async function serveGrpcStream<I extends DescMessage>(
+  method: GrpcStreamMethod<I>,
+  request: Http2ServerRequest,
+  response: Http2ServerResponse,
+  readMaxBytes: number,
+): Promise<void> {
+  const stream = request.stream;
+  const abort = new AbortController();
+  const onGone = () => abort.abort();
+  stream.once("close", onGone);
+  stream.once("aborted", onGone);
+  // The client reset or the stream closed: nothing more can be written.
+  const gone = () => abort.signal.aborted || stream.destroyed || stream.closed;
+  const requestType = request.headers["content-type"];
+  const contentType = requestType === "application/grpc+proto" ? requestType : "application/grpc";
+  const init: StreamInit = {
+    protocol: method.protocol,
+    typeUrl: method.typeUrl,
+    requestHeader: headersOf(request),
+    peer: peerOfRequest(request),
+    signal: abort.signal,
+  };
+  const items = method.open(decode(method.input, request, readMaxBytes, gone), init);
+  let status = OK;
+  let failure: unknown;
+  try {
+    for (;;) {
+      const step = await items.next();
+      if (step.done === true) break;
+      if (gone()) {
+        await items.return();
+        break;
+      }
+      if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
+      if (!stream.write(step.value)) await writable(stream);
+    }
+  } catch (error) {
+    status = statusOf(error);
+    failure = error;
+  }
+  stream.off("close", onGone);
+  stream.off("aborted", onGone);
+  if (!gone()) {
+    if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
+    response.addTrailers(grpcTrailers(status, failure));
+    response.end();
+  }
+  // The stream is over for callbacks (StreamInfo.signal), however it ended.
+  abort.abort();
+}
