@@ -122,6 +122,31 @@ describe("SnapshotCache SotW", () => {
     expect(names(resubscribe.got[0])).toEqual(["a"]);
   });
 
+  it("a snapshot keeping a type's version and names answers none of its watches; one adding a name at that version does", () => {
+    const cache = createSnapshotCache({ ads: true });
+    cache.setSnapshot("n1", snapshot("v1", { [ENDPOINT_TYPE_URL]: assignments("a", "b") }));
+    const current = watch(cache, ENDPOINT_TYPE_URL, { version: "v1", names: ["a", "b"], returned: { a: "h", b: "h" } });
+    const held = watch(cache, ENDPOINT_TYPE_URL, { names: ["a", "c"] });
+    expect([current.got.length, held.got.length]).toEqual([0, 0]);
+    // New resource objects, same version and names (a cluster-only update, say).
+    expect(cache.setSnapshot("n1", snapshot("v1", { [ENDPOINT_TYPE_URL]: assignments("b", "a") }))).toBe(0);
+    expect(cache.setSnapshot("n1", cache.getSnapshot("n1") as ReturnType<typeof snapshot>)).toBe(0);
+    // Same version, one more name: the held watch now has everything it asked for.
+    expect(cache.setSnapshot("n1", snapshot("v1", { [ENDPOINT_TYPE_URL]: assignments("a", "b", "c") }))).toBe(1);
+    expect(names(held.got[0])).toEqual(["a", "c"]);
+    expect(current.got).toHaveLength(0);
+    // Same names, another version.
+    cache.setSnapshot("n1", snapshot("v2", { [ENDPOINT_TYPE_URL]: assignments("a", "b", "c") }));
+    expect(names(current.got[0])).toEqual(["a", "b"]);
+    // A type the previous snapshot did not serve is checked in full.
+    const eds = { [ENDPOINT_TYPE_URL]: assignments("a", "b", "c") };
+    cache.setSnapshot("n1", createSnapshot({ [ENDPOINT_TYPE_URL]: "v2" }, eds));
+    const cds = watch(cache, CLUSTER_TYPE_URL);
+    expect(cds.got).toHaveLength(0);
+    cache.setSnapshot("n1", createSnapshot({ [ENDPOINT_TYPE_URL]: "v2", [CLUSTER_TYPE_URL]: "v1" }, { ...eds, [CLUSTER_TYPE_URL]: clusters("x") }));
+    expect(names(cds.got[0])).toEqual(["x"]);
+  });
+
   it("without ADS, a named watch is answered with the names that exist", () => {
     const cache = createSnapshotCache();
     const eds = watch(cache, ENDPOINT_TYPE_URL, { names: ["a", "b"] });
