@@ -83,7 +83,7 @@ describe("control plane killed and restarted under a real Envoy", () => {
     }
     // Envoy's own account: every xDS type it holds is at the last version.
     const dump = (await (envoy as EnvoyProcess).configDump()).configs;
-    const section = (kind: string) => dump.find((c) => c["@type"].endsWith(`.${kind}`)) ?? {};
+    const section = (kind: string): Record<string, unknown> => dump.find((c) => c["@type"].endsWith(`.${kind}`)) ?? {};
     const routes = (section("RoutesConfigDump")["dynamic_route_configs"] ?? []) as { version_info?: string }[];
     expect({
       clusters: section("ClustersConfigDump")["version_info"],
