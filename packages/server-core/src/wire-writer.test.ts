@@ -17,15 +17,15 @@ describe("WireWriter", () => {
   it("writes fields in the order given, skipping proto3 defaults, after the headroom", () => {
     const bytes = new WireWriter().string(1, "é").string(2, "").repeatedString(3, "").varint(4, 0).varint(5, 300).finish(2);
     const expected = new BinaryWriter().uint32(10).string("é").uint32(26).string("").uint32(40).uint32(300).finish();
-    expect(bytes.subarray(0, 2)).toEqual(new Uint8Array(2));
-    expect(bytes.subarray(2)).toEqual(expected);
+    expect(new Uint8Array(bytes.subarray(0, 2))).toEqual(new Uint8Array(2));
+    expect(new Uint8Array(bytes.subarray(2))).toEqual(expected);
   });
 
   it("encodes a TTL duration as a protobuf-es Duration", () => {
     for (const ms of [1, 999, 1000, 1500, 5000, 86_400_000.5, 0.0004]) {
       const seconds = Math.floor(ms / 1000);
       const nanos = Math.round((ms - seconds * 1000) * 1e6);
-      expect(durationBytes(ms)).toEqual(toBinary(DurationSchema, create(DurationSchema, { seconds: BigInt(seconds), nanos })));
+      expect(new Uint8Array(durationBytes(ms))).toEqual(toBinary(DurationSchema, create(DurationSchema, { seconds: BigInt(seconds), nanos })));
     }
   });
 });

@@ -1,5 +1,57 @@
-const utf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+
+/** Bytes of the UTF-8 encoding of a string (a lone surrogate counts as U+FFFD, as TextEncoder writes it). */
+export function utf8Size(value: string): number {
+  let size = value.length;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) size += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      size += 2;
+      i += 1;
+    } else size += 2;
+  }
+  return size;
+}
+
+// UTF-8 by hand: for the short strings of a response (versions, type URLs,
+// nonces) this is several times cheaper than a TextEncoder call.
+function writeUtf8(target: Uint8Array, offset: number, value: string): number {
+  let at = offset;
+  for (let i = 0; i < value.length; i++) {
+    let c = value.charCodeAt(i);
+    if (c < 0x80) {
+      target[at++] = c;
+    } else if (c < 0x800) {
+      target[at++] = 0xc0 | (c >> 6);
+      target[at++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
+        if (c <= 0xdbff && (next & 0xfc00) === 0xdc00) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i += 1;
+          target[at++] = 0xf0 | (c >> 18);
+          target[at++] = 0x80 | ((c >> 12) & 0x3f);
+          target[at++] = 0x80 | ((c >> 6) & 0x3f);
+          target[at++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      target[at++] = 0xe0 | (c >> 12);
+      target[at++] = 0x80 | ((c >> 6) & 0x3f);
+      target[at++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return at;
+}
+
+// Node's pooled allocation is several times cheaper than `new Uint8Array` for
+// small sizes; every byte after the headroom is written, the headroom zeroed.
+const allocate: (size: number) => Uint8Array =
+  typeof Buffer === "function" ? (size) => Buffer.allocUnsafe(size) : (size) => new Uint8Array(size);
 
 /** Bytes a varint of a non-negative safe integer takes. */
 export function varintSize(value: number): number {
@@ -37,7 +89,9 @@ const VARINT = 0;
  */
 export class WireWriter {
   readonly #tags: number[] = [];
-  readonly #values: Array<Uint8Array | number> = [];
+  readonly #values: Array<Uint8Array | string | number> = [];
+  // UTF-8 sizes of string values (0 for other values), not recomputed on finish.
+  readonly #utf8Sizes: number[] = [];
   #size = 0;
 
   /** A length-delimited field (a message, bytes, or one element of a repeated field), written even when empty. */
@@ -45,18 +99,26 @@ export class WireWriter {
     const tag = field * 8 + LENGTH_DELIMITED;
     this.#tags.push(tag);
     this.#values.push(value);
+    this.#utf8Sizes.push(0);
     this.#size += varintSize(tag) + varintSize(value.length) + value.length;
     return this;
   }
 
   /** A singular string field; skipped when empty. */
   string(field: number, value: string): this {
-    return value === "" ? this : this.bytes(field, utf8.encode(value));
+    return value === "" ? this : this.repeatedString(field, value);
   }
 
   /** One element of a repeated string field (written even when empty). */
   repeatedString(field: number, value: string): this {
-    return this.bytes(field, value === "" ? EMPTY : utf8.encode(value));
+    if (value === "") return this.bytes(field, EMPTY);
+    const tag = field * 8 + LENGTH_DELIMITED;
+    const size = utf8Size(value);
+    this.#tags.push(tag);
+    this.#values.push(value);
+    this.#utf8Sizes.push(size);
+    this.#size += varintSize(tag) + varintSize(size) + size;
+    return this;
   }
 
   /** A singular varint field of a non-negative safe integer; skipped when 0. */
@@ -65,6 +127,7 @@ export class WireWriter {
     const tag = field * 8 + VARINT;
     this.#tags.push(tag);
     this.#values.push(value);
+    this.#utf8Sizes.push(0);
     this.#size += varintSize(tag) + varintSize(value);
     return this;
   }
@@ -76,15 +139,18 @@ export class WireWriter {
 
   /** The encoded message, after `headroom` bytes left zero for the caller (a frame header). */
   finish(headroom = 0): Uint8Array {
-    const out = new Uint8Array(headroom + this.#size);
+    const out = allocate(headroom + this.#size);
+    out.fill(0, 0, headroom);
     let at = headroom;
     const tags = this.#tags;
     const values = this.#values;
     for (let i = 0; i < tags.length; i++) {
       at = writeVarint(out, at, tags[i] as number);
-      const value = values[i] as Uint8Array | number;
+      const value = values[i] as Uint8Array | string | number;
       if (typeof value === "number") {
         at = writeVarint(out, at, value);
+      } else if (typeof value === "string") {
+        at = writeUtf8(out, writeVarint(out, at, this.#utf8Sizes[i] as number), value);
       } else {
         at = writeVarint(out, at, value.length);
         out.set(value, at);
