@@ -1,7 +1,8 @@
 // pnpm bench: one snapshot update fanned out to 1,000 ADS streams (each on
-// its own HTTP/2 connection, clients in separate processes), memory per idle
-// stream, and the cost of one stream write through connect-node against a
-// raw node:http2 write of the same bytes.
+// its own HTTP/2 connection, clients in separate processes), with the fast
+// path on and off, memory per idle stream, and the cost of one stream write
+// through connect-node, through the fast path's encoder, and as a raw
+// node:http2 write of the same bytes.
 import { type ChildProcess, fork } from "node:child_process";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -18,7 +19,7 @@ import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { DiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { createXdsServer } from "@xdskit/server";
-import { encodeSotwResponse } from "@xdskit/server-sotw";
+import { encodeSotwResponse, encodeSotwResponseBytes } from "@xdskit/server-sotw";
 import { runAdsClients } from "./ads-client.js";
 import { Deframer, frame } from "./raw-grpc.js";
 
@@ -71,7 +72,16 @@ function ask(child: ChildProcess, cmd: string): Promise<{ micros: number; receiv
   });
 }
 
-async function fanout(): Promise<string[]> {
+interface Fanout {
+  readonly walls: number[];
+  readonly cpus: number[];
+  readonly clientCpus: number[];
+  readonly heapPerStream: number;
+  readonly rssPerStream: number;
+  readonly opened: number;
+}
+
+async function fanout(fastPath: boolean): Promise<Fanout> {
   const cache = createSnapshotCache();
   let version = 1;
   cache.setSnapshot("bench", createSnapshot(`v${version}`, { [CLUSTER_TYPE_URL]: clusters(version) }));
@@ -79,6 +89,7 @@ async function fanout(): Promise<string[]> {
   let opened = 0;
   const server = createXdsServer(cache, {
     rest: false,
+    fastPath,
     callbacks: {
       onStreamOpen: () => {
         opened += 1;
@@ -127,6 +138,17 @@ async function fanout(): Promise<string[]> {
   }
   for (const child of children) child.send({ cmd: "exit" });
   await server.close();
+  return {
+    walls,
+    cpus,
+    clientCpus,
+    heapPerStream: (idle.heap - before.heap) / STREAMS,
+    rssPerStream: (idle.rss - before.rss) / STREAMS,
+    opened,
+  };
+}
+
+function fanoutReport(on: Fanout, off: Fanout): string[] {
   const bytes = toBinary(
     DiscoveryResponseSchema,
     encodeSotwResponse(
@@ -134,24 +156,26 @@ async function fanout(): Promise<string[]> {
       "1",
     ),
   ).length;
+  const row = (label: string, pick: (f: Fanout) => number[], digits = 1) =>
+    `| ${label} | ${median(pick(on)).toFixed(digits)} (${Math.min(...pick(on)).toFixed(digits)}–${Math.max(...pick(on)).toFixed(digits)}) | ${median(pick(off)).toFixed(digits)} (${Math.min(...pick(off)).toFixed(digits)}–${Math.max(...pick(off)).toFixed(digits)}) | ${(median(pick(off)) / median(pick(on))).toFixed(2)}× |`;
   return [
     `## Fan-out: one snapshot update to ${STREAMS} ADS streams (${STREAMS} HTTP/2 connections, ${PROCESSES} client processes)`,
     "",
-    `response: ${CLUSTERS} clusters, ${bytes} bytes; ${ROUNDS} rounds, medians; streams opened: ${opened}`,
+    `response: ${CLUSTERS} clusters, ${bytes} bytes; ${ROUNDS} rounds, medians (min–max); streams opened: ${on.opened} / ${off.opened}`,
     "",
-    "| metric | median | min | max |",
+    "| metric | fast path | connect-node (fastPath: false) | connect / fast |",
     "|---|---|---|---|",
-    `| wall time until every stream ACKed (ms) | ${median(walls).toFixed(1)} | ${Math.min(...walls).toFixed(1)} | ${Math.max(...walls).toFixed(1)} |`,
-    `| server CPU, user+system (ms) | ${median(cpus).toFixed(1)} | ${Math.min(...cpus).toFixed(1)} | ${Math.max(...cpus).toFixed(1)} |`,
-    `| server CPU per stream (µs) | ${((median(cpus) * 1000) / STREAMS).toFixed(1)} | | |`,
-    `| client CPU, all processes (ms, not included above) | ${median(clientCpus).toFixed(1)} | | |`,
+    row("wall time until every stream ACKed (ms)", (f) => f.walls),
+    row("server CPU, user+system (ms)", (f) => f.cpus),
+    row("server CPU per stream (µs)", (f) => f.cpus.map((c) => (c * 1000) / STREAMS)),
+    row("client CPU, all processes (ms, not included above)", (f) => f.clientCpus),
     "",
     "## Memory per idle stream (server process, after GC)",
     "",
-    "| metric | total | per stream |",
+    "| metric | fast path | connect-node |",
     "|---|---|---|",
-    `| JS heap | ${((idle.heap - before.heap) / 1048576).toFixed(1)} MiB | ${((idle.heap - before.heap) / STREAMS / 1024).toFixed(1)} KiB |`,
-    `| RSS (includes nghttp2 sessions and socket buffers) | ${((idle.rss - before.rss) / 1048576).toFixed(1)} MiB | ${((idle.rss - before.rss) / STREAMS / 1024).toFixed(1)} KiB |`,
+    `| JS heap | ${(on.heapPerStream / 1024).toFixed(1)} KiB | ${(off.heapPerStream / 1024).toFixed(1)} KiB |`,
+    `| RSS (includes nghttp2 sessions and socket buffers) | ${(on.rssPerStream / 1024).toFixed(1)} KiB | ${(off.rssPerStream / 1024).toFixed(1)} KiB |`,
   ];
 }
 
@@ -177,7 +201,14 @@ async function runReader(url: string, path: string): Promise<void> {
   stream.write(frame(new Uint8Array(0)));
 }
 
-async function writeCost(resourceCount: number, writes: number): Promise<{ connect: number; pre: number; raw: number }> {
+interface WriteCost {
+  readonly connect: number;
+  readonly pre: number;
+  readonly fast: number;
+  readonly raw: number;
+}
+
+async function writeCost(resourceCount: number, writes: number): Promise<WriteCost> {
   const resources = Array.from({ length: resourceCount }, (_, i) => prepareResource(ClusterSchema, { name: `c-${i}`, connectTimeout: { seconds: 1n } }));
   const message = encodeSotwResponse(
     { request: undefined as never, typeUrl: CLUSTER_TYPE_URL, version: "v1", resources, heartbeat: false },
@@ -217,6 +248,27 @@ async function writeCost(resourceCount: number, writes: number): Promise<{ conne
       response.end();
     });
   };
+  // The fast path's write: the response encoded by hand from the resources'
+  // cached Any bytes (a fresh nonce each time, as on a real stream), framed
+  // in place, written on the raw stream with backpressure.
+  const answer = { request: undefined as never, typeUrl: CLUSTER_TYPE_URL, version: "v1", resources, heartbeat: false };
+  const fastHandler = (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => {
+    request.once("data", async () => {
+      const stream = request.stream;
+      response.writeHead(200, { "content-type": "application/grpc" });
+      for (let i = 0; i < writes; i++) {
+        const bytes = encodeSotwResponseBytes(answer, i.toString(36), 5);
+        const length = bytes.length - 5;
+        bytes[1] = length >>> 24;
+        bytes[2] = (length >>> 16) & 0xff;
+        bytes[3] = (length >>> 8) & 0xff;
+        bytes[4] = length & 0xff;
+        if (!stream.write(bytes)) await new Promise((resolve) => stream.once("drain", resolve));
+      }
+      response.addTrailers({ "grpc-status": "0" });
+      response.end();
+    });
+  };
   const measure = async (handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void) => {
     const server = http2.createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -232,13 +284,15 @@ async function writeCost(resourceCount: number, writes: number): Promise<{ conne
   // Process start-up of the reader happens before its first byte: negligible next to the writes.
   const connect: number[] = [];
   const pre: number[] = [];
+  const fast: number[] = [];
   const raw: number[] = [];
   for (let i = 0; i < 3; i++) {
     connect.push(await measure(connectHandler as never));
     pre.push(await measure(preEncodedHandler as never));
+    fast.push(await measure(fastHandler));
     raw.push(await measure(rawHandler));
   }
-  return { connect: median(connect), pre: median(pre), raw: median(raw) };
+  return { connect: median(connect), pre: median(pre), fast: median(fast), raw: median(raw) };
 }
 
 async function main(): Promise<void> {
@@ -248,15 +302,25 @@ async function main(): Promise<void> {
     `machine: ${os.cpus()[0]?.model ?? "?"}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${os.platform()} ${os.arch()}`,
     "",
   ];
-  lines.push(...(await fanout()));
-  lines.push("", "## Cost of one stream write (server CPU per message, µs, median of 3 runs)", "", "| response | connect-node | connect-node, pre-encoded resources | raw node:http2 | connect / raw |", "|---|---|---|---|---|");
+  const on = await fanout(true);
+  const off = await fanout(false);
+  lines.push(...fanoutReport(on, off));
+  lines.push(
+    "",
+    "## Cost of one stream write (server CPU per message, µs, median of 3 runs)",
+    "",
+    "| response | connect-node | connect-node, pre-encoded resources | fast path (encode + write) | raw node:http2 | connect / fast | fast / raw |",
+    "|---|---|---|---|---|---|---|",
+  );
   for (const [count, writes] of [
     [1, 20_000],
     [50, 10_000],
     [500, 2_000],
   ] as const) {
-    const { connect, pre, raw } = await writeCost(count, writes);
-    lines.push(`| ${count} clusters | ${connect.toFixed(1)} | ${pre.toFixed(1)} | ${raw.toFixed(1)} | ${(connect / raw).toFixed(2)}× |`);
+    const { connect, pre, fast, raw } = await writeCost(count, writes);
+    lines.push(
+      `| ${count} clusters | ${connect.toFixed(1)} | ${pre.toFixed(1)} | ${fast.toFixed(1)} | ${raw.toFixed(1)} | ${(connect / fast).toFixed(1)}× | ${(fast / raw).toFixed(2)}× |`,
+    );
   }
   console.log(lines.join("\n"));
   process.exit(0);

@@ -35,6 +35,10 @@ function headersOf(request: Http2ServerRequest): Headers {
 // Resolves when the stream can take more, or is gone.
 function writable(stream: ServerHttp2Stream): Promise<void> {
   return new Promise((resolve) => {
+    if (stream.destroyed || stream.closed) {
+      resolve();
+      return;
+    }
     const done = () => {
       stream.off("drain", done);
       stream.off("close", done);
