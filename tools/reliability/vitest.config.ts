@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
+    globalSetup: ["./src/global-setup.ts"],
     pool: "forks",
     fileParallelism: false,
     poolOptions: { forks: { execArgv: ["--expose-gc"] } },
