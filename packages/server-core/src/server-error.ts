@@ -8,6 +8,8 @@ import { GrpcStatus, type GrpcStatusCode, isGrpcStatusCode } from "./grpc-status
  * - `type-url-mismatch`: a per-type service got a request for another type.
  * - `invalid-request`: a request is malformed in another way (the message names the field).
  * - `refused`: a callback refused the stream or request.
+ * - `identity-mismatch`: the node does not match the client certificate's identity.
+ * - `limit-exceeded`: a stream went over a server limit (streams, request rate).
  * - `not-modified`: a fetch found the client already current.
  * - `shutdown`: the server is closing; clients should reconnect elsewhere.
  * - `internal`: a bug or an unexpected failure.
@@ -18,6 +20,8 @@ export type ServerErrorCode =
   | "type-url-mismatch"
   | "invalid-request"
   | "refused"
+  | "identity-mismatch"
+  | "limit-exceeded"
   | "not-modified"
   | "shutdown"
   | "internal";
@@ -28,6 +32,8 @@ const statusOfCode: Readonly<Record<ServerErrorCode, GrpcStatusCode>> = {
   "type-url-mismatch": GrpcStatus.INVALID_ARGUMENT,
   "invalid-request": GrpcStatus.INVALID_ARGUMENT,
   refused: GrpcStatus.PERMISSION_DENIED,
+  "identity-mismatch": GrpcStatus.PERMISSION_DENIED,
+  "limit-exceeded": GrpcStatus.RESOURCE_EXHAUSTED,
   "not-modified": GrpcStatus.FAILED_PRECONDITION,
   shutdown: GrpcStatus.UNAVAILABLE,
   internal: GrpcStatus.INTERNAL,

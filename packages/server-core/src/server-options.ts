@@ -6,6 +6,16 @@ import {
   silentLogger,
 } from "@xdskit/cache-core";
 import type { Callbacks } from "./callbacks.js";
+import { type IdentityBinding, type ResolvedIdentityBinding, resolveIdentityBinding } from "./node-identity.js";
+import { StreamSlots } from "./stream-slots.js";
+
+/** The documented defaults of the limits in {@link ServerOptions}. */
+export const DEFAULT_LIMITS = Object.freeze({
+  maxStreams: 10_000,
+  maxResourceNamesPerRequest: 10_000,
+  maxRequestsPerSecond: 100,
+  requestBurst: 200,
+} as const);
 
 /**
  * The types whose empty first request means "everything" by default: the
@@ -44,6 +54,45 @@ export interface ServerOptions {
    * reconnect elsewhere) and new ones are refused the same way. Default: none.
    */
   readonly shutdownSignal?: AbortSignal;
+  /**
+   * Binds each stream's node to the identity of its client certificate
+   * (mTLS): a first request whose `node.id` (or cluster) does not match is
+   * refused with PERMISSION_DENIED. Default: off.
+   */
+  readonly identity?: IdentityBinding;
+  /**
+   * The most streams open at once; the next one is refused with
+   * RESOURCE_EXHAUSTED when it opens. `Infinity` for no limit. Default: 10,000.
+   */
+  readonly maxStreams?: number;
+  /**
+   * Counts open streams against `maxStreams`; share one between handlers
+   * so the limit counts all of them (`createXdsServer` does). Default: a
+   * counter of this handler's own.
+   */
+  readonly streamSlots?: StreamSlots;
+  /**
+   * The most resource names one request may carry (SotW `resource_names`;
+   * delta subscribe + unsubscribe + initial versions). More ends the stream
+   * with INVALID_ARGUMENT. `Infinity` for no limit. Default: 10,000.
+   */
+  readonly maxResourceNamesPerRequest?: number;
+  /**
+   * Requests a stream may send per second, on average (a token bucket of
+   * `requestBurst`); a stream sending faster ends with RESOURCE_EXHAUSTED.
+   * The first ACK/NACK of each response is not counted (it follows the
+   * server's own pace). `Infinity` for no limit. Default: 100.
+   */
+  readonly maxRequestsPerSecond?: number;
+  /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 200. */
+  readonly requestBurst?: number;
+}
+
+/** The per-stream limits of {@link ResolvedServerOptions}. */
+export interface StreamLimits {
+  readonly maxResourceNamesPerRequest: number;
+  readonly maxRequestsPerSecond: number;
+  readonly requestBurst: number;
 }
 
 /** {@link ServerOptions} with every default applied. */
@@ -52,6 +101,11 @@ export interface ResolvedServerOptions {
   readonly logger: Logger;
   readonly ordered: boolean;
   readonly shutdownSignal: AbortSignal | undefined;
+  /** The identity binding, when on. */
+  readonly identity: ResolvedIdentityBinding | undefined;
+  /** The open-stream counter (`maxStreams`). */
+  readonly streamSlots: StreamSlots;
+  readonly limits: StreamLimits;
   /** Whether an empty first request of this type is a legacy wildcard. */
   allowsLegacyWildcard(typeUrl: string): boolean;
 }
@@ -70,6 +124,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     logger: options.logger ?? silentLogger,
     ordered: options.ordered ?? false,
     shutdownSignal: options.shutdownSignal,
+    identity: options.identity === undefined ? undefined : resolveIdentityBinding(options.identity),
+    streamSlots: options.streamSlots ?? new StreamSlots(options.maxStreams ?? DEFAULT_LIMITS.maxStreams),
+    limits: {
+      maxResourceNamesPerRequest: options.maxResourceNamesPerRequest ?? DEFAULT_LIMITS.maxResourceNamesPerRequest,
+      maxRequestsPerSecond: options.maxRequestsPerSecond ?? DEFAULT_LIMITS.maxRequestsPerSecond,
+      requestBurst: options.requestBurst ?? DEFAULT_LIMITS.requestBurst,
+    },
     allowsLegacyWildcard,
   };
 }

@@ -4,6 +4,7 @@ import type { NackInfo, PeerInfo, StreamInfo } from "./callbacks.js";
 import { ServerError } from "./server-error.js";
 import type { ResolvedServerOptions } from "./server-options.js";
 import { nextStreamId } from "./stream-id.js";
+import { TokenBucket } from "./token-bucket.js";
 import { TypeState } from "./type-state.js";
 
 /** What a transport knows when a stream opens. */
@@ -32,6 +33,9 @@ export class StreamState implements StreamInfo {
   #nonce = 0;
   #closed = false;
   readonly #options: ResolvedServerOptions;
+  readonly #requests: TokenBucket;
+  // Per type: the nonce whose ACK/NACK was let through free.
+  readonly #answered = new Map<string, string>();
 
   constructor(init: StreamInit, options: ResolvedServerOptions) {
     this.id = nextStreamId();
@@ -41,6 +45,42 @@ export class StreamState implements StreamInfo {
     this.peer = init.peer;
     this.signal = init.signal;
     this.#options = options;
+    this.#requests = new TokenBucket(options.limits.maxRequestsPerSecond, options.limits.requestBurst);
+  }
+
+  /**
+   * Counts a request against the stream's rate limit. The first ACK or NACK
+   * of each response (`answers` is its nonce) is free: those come at the
+   * rate the server sends, which the client does not choose.
+   *
+   * @throws {ServerError} `limit-exceeded` when the stream sends faster than `maxRequestsPerSecond`.
+   */
+  admitRequest(typeUrl: string, answers?: string): void {
+    if (answers !== undefined && this.#answered.get(typeUrl) !== answers) {
+      this.#answered.set(typeUrl, answers);
+      return;
+    }
+    if (this.#requests.take()) return;
+    const { maxRequestsPerSecond, requestBurst } = this.#options.limits;
+    throw new ServerError(
+      "limit-exceeded",
+      `the stream sent requests faster than the limit of ${maxRequestsPerSecond} per second (burst ${requestBurst}, maxRequestsPerSecond)`,
+    );
+  }
+
+  /**
+   * Checks how many resource names one request carries.
+   *
+   * @throws {ServerError} `invalid-request` over `maxResourceNamesPerRequest`.
+   */
+  checkResourceNameCount(count: number, typeUrl: string): void {
+    const limit = this.#options.limits.maxResourceNamesPerRequest;
+    if (count <= limit) return;
+    throw new ServerError(
+      "invalid-request",
+      `the request names ${count} resources of "${typeUrl}", more than the limit of ${limit} (maxResourceNamesPerRequest)`,
+      { typeUrl },
+    );
   }
 
   get node(): Node | undefined {
@@ -57,13 +97,23 @@ export class StreamState implements StreamInfo {
    * The node for a request: the first request must carry one and it is kept
    * for the stream (later requests may omit it; a different one is ignored).
    *
-   * @throws {ServerError} `missing-node` on a first request without a node.
+   * @throws {ServerError} `missing-node` on a first request without a node;
+   *   `identity-mismatch` when identity binding is on and the node does not
+   *   match the peer's certificate.
    */
   acceptNode(node: Node | undefined): Node {
     const kept = this.#node;
     if (kept !== undefined) return kept;
     if (node === undefined) {
       throw new ServerError("missing-node", "the first request of a stream must carry a node (field \"node\")");
+    }
+    const identity = this.#options.identity;
+    if (identity !== undefined && !identity.allows(node, this.peer)) {
+      const field = identity.field;
+      throw new ServerError(
+        "identity-mismatch",
+        `node ${field} "${node[field]}" does not match the identity of the client certificate`,
+      );
     }
     this.#node = node;
     return node;

@@ -44,11 +44,19 @@ export async function* runDeltaStream<T>(
   const onClientGone = () => queue.end();
   const onShutdown = () => queue.fail(new ServerError("shutdown", "the xDS server is shutting down: reconnect"));
   let opened = false;
+  let slot = false;
   try {
     if (shutdownSignal?.aborted) onShutdown();
     shutdownSignal?.addEventListener("abort", onShutdown);
     if (init.signal.aborted) onClientGone();
     init.signal.addEventListener("abort", onClientGone);
+    slot = options.streamSlots.tryAcquire();
+    if (!slot) {
+      throw new ServerError(
+        "limit-exceeded",
+        `the xDS server has ${options.streamSlots.limit} streams open, its limit (maxStreams): try again later`,
+      );
+    }
     await callbacks.onDeltaStreamOpen?.(stream);
     opened = true;
     const pump = async () => {
@@ -94,6 +102,7 @@ export async function* runDeltaStream<T>(
     init.signal.removeEventListener("abort", onClientGone);
     stream.close();
     queue.end();
+    if (slot) options.streamSlots.release();
     if (opened && callbacks.onDeltaStreamClosed !== undefined) {
       const hook = callbacks.onDeltaStreamClosed;
       await observe(logger, "onDeltaStreamClosed", () => hook(stream));
@@ -128,12 +137,19 @@ async function handleDeltaRequest(
   if (request.node === undefined) request.node = node;
   const typeUrl = stream.resolveTypeUrl(request.typeUrl);
   request.typeUrl = typeUrl;
+  stream.checkResourceNameCount(
+    request.resourceNamesSubscribe.length +
+      request.resourceNamesUnsubscribe.length +
+      Object.keys(request.initialResourceVersions).length,
+    typeUrl,
+  );
   await callbacks.onStreamDeltaRequest?.(stream, request);
   let state = stream.types.get(typeUrl);
   const kind = classifyRequest(state, request);
   const subscribe = request.resourceNamesSubscribe;
   const unsubscribe = request.resourceNamesUnsubscribe;
   const changes = subscribe.length > 0 || unsubscribe.length > 0;
+  stream.admitRequest(typeUrl, (kind === "ack" || kind === "nack") && !changes ? request.responseNonce : undefined);
   if (state === undefined) {
     state = stream.openType(typeUrl, subscribe, new Map(Object.entries(request.initialResourceVersions)));
     if (unsubscribe.length > 0) state.subscription.updateResourceNames([], unsubscribe);

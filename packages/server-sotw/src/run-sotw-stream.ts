@@ -41,11 +41,19 @@ export async function* runSotwStream<T>(
   const onClientGone = () => queue.end();
   const onShutdown = () => queue.fail(new ServerError("shutdown", "the xDS server is shutting down: reconnect"));
   let opened = false;
+  let slot = false;
   try {
     if (shutdownSignal?.aborted) onShutdown();
     shutdownSignal?.addEventListener("abort", onShutdown);
     if (init.signal.aborted) onClientGone();
     init.signal.addEventListener("abort", onClientGone);
+    slot = options.streamSlots.tryAcquire();
+    if (!slot) {
+      throw new ServerError(
+        "limit-exceeded",
+        `the xDS server has ${options.streamSlots.limit} streams open, its limit (maxStreams): try again later`,
+      );
+    }
     await callbacks.onStreamOpen?.(stream);
     opened = true;
     const pump = async () => {
@@ -95,6 +103,7 @@ export async function* runSotwStream<T>(
     init.signal.removeEventListener("abort", onClientGone);
     stream.close();
     queue.end();
+    if (slot) options.streamSlots.release();
     if (opened && callbacks.onStreamClosed !== undefined) {
       const hook = callbacks.onStreamClosed;
       await observe(logger, "onStreamClosed", () => hook(stream));
@@ -114,9 +123,11 @@ async function handleRequest(
   if (request.node === undefined) request.node = node;
   const typeUrl = stream.resolveTypeUrl(request.typeUrl);
   request.typeUrl = typeUrl;
+  stream.checkResourceNameCount(request.resourceNames.length, typeUrl);
   await callbacks.onStreamRequest?.(stream, request);
   let state = stream.types.get(typeUrl);
   const kind = classifyRequest(state, request);
+  stream.admitRequest(typeUrl, kind === "ack" || kind === "nack" ? request.responseNonce : undefined);
   if (kind === "stale") {
     logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
     return;

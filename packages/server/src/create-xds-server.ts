@@ -3,7 +3,7 @@ import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConfigFetcher, ConfigWatcher } from "@xdskit/cache-core";
 import { registerDeltaServices } from "@xdskit/server-delta";
-import { resolveServerOptions, type ServerOptions } from "@xdskit/server-core";
+import { resolveServerOptions, type ServerOptions, StreamSlots, DEFAULT_LIMITS } from "@xdskit/server-core";
 import { registerSotwServices } from "@xdskit/server-sotw";
 import { createFastPathHandler } from "./fast-path.js";
 import type { NodeHandler } from "./node-handler.js";
@@ -12,7 +12,20 @@ import { peerContextValues, peerOf } from "./peer-info.js";
 import { createRestHandler, type RestOptions } from "./rest-gateway.js";
 
 /** Options of {@link createXdsServer}. */
-export interface XdsServerOptions extends Omit<ServerOptions, "shutdownSignal"> {
+export interface XdsServerOptions extends Omit<ServerOptions, "shutdownSignal" | "streamSlots"> {
+  /**
+   * The largest request message accepted, in bytes; a larger one ends its
+   * stream with RESOURCE_EXHAUSTED. `router.readMaxBytes`, when set, wins.
+   * Default: 4 MiB.
+   */
+  readonly maxMessageBytes?: number;
+  /**
+   * The HTTP/2 `SETTINGS_MAX_CONCURRENT_STREAMS` of `listen`'s connections.
+   * Compliant clients (Envoy, grpc-js, Connect on node) queue streams over
+   * it until one ends; a client that ignores it gets its stream reset with
+   * REFUSED_STREAM, which gRPC clients see as UNAVAILABLE. Default: 100.
+   */
+  readonly maxStreamsPerConnection?: number;
   /** Serve the SotW methods (ADS, Stream*, Fetch*). Default: `true`. */
   readonly sotw?: boolean;
   /** Serve the delta methods (delta ADS, Delta*, VHDS, LEDS). Default: `true`. */
@@ -38,6 +51,11 @@ export interface XdsServerOptions extends Omit<ServerOptions, "shutdownSignal"> 
    */
   readonly fastPath?: boolean;
 }
+
+/** Default of {@link XdsServerOptions.maxMessageBytes}: 4 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Default of {@link XdsServerOptions.maxStreamsPerConnection}. */
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
 
 /** Every xDS service over one cache. */
 export interface XdsServer {
@@ -66,13 +84,15 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
   const shutdown = new AbortController();
   // Every open stream listens for shutdown.
   setMaxListeners(0, shutdown.signal);
-  const streamOptions = { ...options, shutdownSignal: shutdown.signal, peerOf };
+  const streamSlots = new StreamSlots(options.maxStreams ?? DEFAULT_LIMITS.maxStreams);
+  const streamOptions = { ...options, shutdownSignal: shutdown.signal, peerOf, streamSlots };
+  const readMaxBytes = options.router?.readMaxBytes ?? options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const listeners = new Set<XdsListener>();
   const routes = (router: ConnectRouter): void => {
     if (options.sotw ?? true) registerSotwServices(router, cache, streamOptions);
     if (options.delta ?? true) registerDeltaServices(router, cache, streamOptions);
   };
-  const connectHandler = connectNodeAdapter({ ...options.router, routes, contextValues: peerContextValues });
+  const connectHandler = connectNodeAdapter({ ...options.router, readMaxBytes, routes, contextValues: peerContextValues });
   const rest = options.rest ?? true;
   const restHandler =
     rest !== false && isFetcher(cache)
@@ -84,7 +104,7 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
       ? createFastPathHandler(cache, resolveServerOptions(streamOptions), {
           sotw: options.sotw ?? true,
           delta: options.delta ?? true,
-          readMaxBytes: options.router?.readMaxBytes ?? 0xffffffff,
+          readMaxBytes,
         })
       : undefined;
   const handler: NodeHandler = (request, response) => {
@@ -99,6 +119,8 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
     async listen(listenOptions = {}) {
       const listener = await listenXds(handler, {
         closeTimeoutMs: options.closeTimeoutMs ?? 2000,
+        maxStreamsPerConnection: options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION,
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
         ...listenOptions,
       });
       listeners.add(listener);

@@ -162,8 +162,8 @@ export function connectClient(baseUrl: string, transport?: Transport): TestClien
   };
 }
 
-export function grpcJsClient(address: string): TestClient {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+export function grpcJsClient(address: string, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()): TestClient {
+  const client = new grpc.Client(address, credentials);
   return {
     kind: "grpc-js",
     open<I extends DescMessage, O extends DescMessage>(method: DescMethodBiDiStreaming<I, O>, headers?: Record<string, string>) {
