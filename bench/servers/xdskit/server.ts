@@ -9,11 +9,14 @@
 // measured window, which the load generator brackets with two /stats calls: profiling starts at
 // one /stats and stops at the next, written as <dir>/<scenario>-<pid>-<n>.cpuprofile.
 // Summarise with `node --import tsx src/profile-summary.ts <file>`.
+// XDSKIT_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot after every /stats?gc=1 (the idle scenario
+// takes one before the clients connect and one after), for `src/heap-diff.ts`.
 
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import { Session } from "node:inspector";
+import { writeHeapSnapshot } from "node:v8";
 import type { AddressInfo } from "node:net";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import {
@@ -305,6 +308,8 @@ class WindowProfiler {
 	}
 }
 
+let heapSnapshots = 0;
+
 function controlServer(state: BenchState, profiler: WindowProfiler | undefined): http.Server {
 	return http.createServer((req, res) => {
 		const reply = (status: number, body: unknown) => {
@@ -337,6 +342,11 @@ function controlServer(state: BenchState, profiler: WindowProfiler | undefined):
 				case "GET /stats": {
 					const stats = state.stats(q.get("gc") === "1");
 					profiler?.toggle(state.cfg.scenario);
+					const heapDir = process.env.XDSKIT_BENCH_HEAP_SNAPSHOT;
+					if (heapDir && q.get("gc") === "1") {
+						mkdirSync(heapDir, { recursive: true });
+						writeHeapSnapshot(`${heapDir}/${state.cfg.scenario}-${process.pid}-${++heapSnapshots}.heapsnapshot`);
+					}
 					return reply(200, stats);
 				}
 				case "POST /quit":
