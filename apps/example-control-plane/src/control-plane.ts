@@ -87,7 +87,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const listener: XdsListener = await server.listen({ host: o.host, port: o.port, ...(tls ? { tls } : {}) });
   let upstream: { server: Server; port: number } | undefined;
   if (o.upstreamPort !== 0) upstream = await startUpstream(o.host, o.upstreamPort);
-  const stopWatching = o.watch === false ? undefined : watchConfig(o.config, reload);
+  const stopWatching = o.watch === false ? undefined : await watchConfig(o.config, reload);
 
   return {
     port: listener.port,
