@@ -1,0 +1,113 @@
+import { create } from "@bufbuild/protobuf";
+import { NodeSchema } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
+import {
+  certificateIdentities,
+  defaultIdentityMatch,
+  GrpcStatus,
+  type PeerInfo,
+  resolveIdentityBinding,
+  resolveServerOptions,
+  ServerError,
+  StreamSlots,
+  StreamState,
+  TokenBucket,
+} from "@xdskit/server-core";
+import { describe, expect, it } from "vitest";
+
+const peerWith = (subjectaltname: string | undefined): PeerInfo => ({
+  tls: true,
+  certificate: subjectaltname === undefined ? {} : { subjectaltname },
+});
+
+function stream(options = resolveServerOptions(), peer: PeerInfo | undefined = undefined) {
+  return new StreamState(
+    { protocol: "sotw", typeUrl: "", requestHeader: new Headers(), peer, signal: new AbortController().signal },
+    options,
+  );
+}
+
+function codeOf(run: () => unknown): { code: string; status: number; message: string } {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ServerError) return { code: error.code, status: error.status, message: error.message };
+    throw error;
+  }
+  throw new Error("did not throw");
+}
+
+describe("certificate identities", () => {
+  it("lists URI SANs then DNS SANs, skipping IPs and emails, and unquotes JSON-quoted values", () => {
+    const san = 'DNS:a.example, IP Address:127.0.0.1, URI:spiffe://td/ns/x/sa/node-1, email:x@y, URI:"spiffe://td/a,b", DNS:b.example';
+    expect(certificateIdentities(peerWith(san))).toEqual(["spiffe://td/ns/x/sa/node-1", "spiffe://td/a,b", "a.example", "b.example"]);
+  });
+
+  it("has none without a certificate", () => {
+    expect(certificateIdentities(undefined)).toEqual([]);
+    expect(certificateIdentities({ tls: false })).toEqual([]);
+    expect(certificateIdentities(peerWith(undefined))).toEqual([]);
+  });
+
+  it("matches a node exactly or as the last segment of a URI, never an empty value", () => {
+    expect(defaultIdentityMatch("node-1", ["node-1"])).toBe(true);
+    expect(defaultIdentityMatch("node-1", ["spiffe://td/ns/x/sa/node-1"])).toBe(true);
+    expect(defaultIdentityMatch("1", ["spiffe://td/ns/x/sa/node-1"])).toBe(false);
+    expect(defaultIdentityMatch("node-1", ["x.node-1"])).toBe(false);
+    expect(defaultIdentityMatch("", [""])).toBe(false);
+  });
+
+  it("binds by cluster or with a custom extractor and matcher", () => {
+    const node = create(NodeSchema, { id: "n", cluster: "edge" });
+    expect(resolveIdentityBinding({ field: "cluster" }).allows(node, peerWith("DNS:edge"))).toBe(true);
+    expect(resolveIdentityBinding({ field: "cluster" }).allows(node, peerWith("DNS:n"))).toBe(false);
+    const custom = resolveIdentityBinding({ extract: () => ["tenant-7"], matches: (n, ids) => ids.includes(`tenant-${n.id.length * 7}`) });
+    expect(custom.allows(node, undefined)).toBe(true);
+  });
+
+  it("refuses a first node that does not match with PERMISSION_DENIED naming the node", () => {
+    const options = resolveServerOptions({ identity: {} });
+    const refused = codeOf(() => stream(options, peerWith("DNS:node-a")).acceptNode(create(NodeSchema, { id: "node-b" })));
+    expect(refused).toEqual({
+      code: "identity-mismatch",
+      status: GrpcStatus.PERMISSION_DENIED,
+      message: 'node id "node-b" does not match the identity of the client certificate',
+    });
+    expect(stream(options, peerWith("DNS:node-a")).acceptNode(create(NodeSchema, { id: "node-a" })).id).toBe("node-a");
+  });
+});
+
+describe("limits", () => {
+  it("a token bucket starts full and refills at its rate", () => {
+    const bucket = new TokenBucket(10, 3, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([true, true, true, false]);
+    expect(bucket.take(50)).toBe(false);
+    expect(bucket.take(100)).toBe(true);
+    expect(new TokenBucket(Number.POSITIVE_INFINITY, 1, 0).take(0)).toBe(true);
+  });
+
+  it("stream slots count up to the limit", () => {
+    const slots = new StreamSlots(1);
+    expect(slots.tryAcquire()).toBe(true);
+    expect(slots.tryAcquire()).toBe(false);
+    slots.release();
+    expect(slots.open).toBe(0);
+    expect(slots.tryAcquire()).toBe(true);
+  });
+
+  it("the first ACK of each nonce is free; other requests spend the bucket", () => {
+    const state = stream(resolveServerOptions({ maxRequestsPerSecond: 1, requestBurst: 1 }));
+    state.admitRequest("t");
+    state.admitRequest("t", "1");
+    state.admitRequest("t", "2");
+    expect(codeOf(() => state.admitRequest("t", "2"))).toMatchObject({ code: "limit-exceeded", status: GrpcStatus.RESOURCE_EXHAUSTED });
+  });
+
+  it("refuses too many resource names with INVALID_ARGUMENT naming count and limit", () => {
+    const state = stream(resolveServerOptions({ maxResourceNamesPerRequest: 2 }));
+    state.checkResourceNameCount(2, "t");
+    const refused = codeOf(() => state.checkResourceNameCount(3, "t"));
+    expect(refused.status).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(refused.message).toContain("3 resources");
+    expect(refused.message).toContain("limit of 2");
+  });
+});
