@@ -23,7 +23,9 @@ export interface XdsServerOptions extends Omit<ServerOptions, "shutdownSignal" |
    * The HTTP/2 `SETTINGS_MAX_CONCURRENT_STREAMS` of `listen`'s connections.
    * Compliant clients (Envoy, grpc-js, Connect on node) queue streams over
    * it until one ends; a client that ignores it gets its stream reset with
-   * REFUSED_STREAM, which gRPC clients see as UNAVAILABLE. Default: 100.
+   * REFUSED_STREAM, which gRPC clients see as UNAVAILABLE. Default: 1000
+   * (a proxy opens one ADS stream or a few per-type ones; a multiplexing
+   * client may need more; one connection cannot take over a tenth of `maxStreams`).
    */
   readonly maxStreamsPerConnection?: number;
   /** Serve the SotW methods (ADS, Stream*, Fetch*). Default: `true`. */
@@ -55,7 +57,7 @@ export interface XdsServerOptions extends Omit<ServerOptions, "shutdownSignal" |
 /** Default of {@link XdsServerOptions.maxMessageBytes}: 4 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Default of {@link XdsServerOptions.maxStreamsPerConnection}. */
-export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 1000;
 
 /** Every xDS service over one cache. */
 export interface XdsServer {

@@ -12,7 +12,7 @@ const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
 
 it("documents safe defaults", () => {
   expect(DEFAULT_MAX_MESSAGE_BYTES).toBe(4 * 1024 * 1024);
-  expect(DEFAULT_MAX_STREAMS_PER_CONNECTION).toBe(100);
+  expect(DEFAULT_MAX_STREAMS_PER_CONNECTION).toBe(1000);
   expect(DEFAULT_LIMITS).toEqual({
     maxStreams: 10_000,
     maxResourceNamesPerRequest: 10_000,
@@ -138,11 +138,11 @@ describe("maxStreamsPerConnection", () => {
     }
   });
 
-  it("defaults to 100", async () => {
+  it("defaults to 1000", async () => {
     harness = await startServer();
     const session = http2.connect(harness.listener.url);
     await new Promise<void>((resolve) => session.once("remoteSettings", () => resolve()));
-    expect(session.remoteSettings.maxConcurrentStreams).toBe(100);
+    expect(session.remoteSettings.maxConcurrentStreams).toBe(1000);
     session.close();
   });
 });

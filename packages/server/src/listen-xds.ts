@@ -53,6 +53,9 @@ async function readTlsMaterial(tls: TlsOptions): Promise<TlsMaterial> {
     tls.certFile === undefined ? tls.cert : readFile(tls.certFile),
     tls.caFile === undefined ? (tls.ca as string | Buffer | Array<string | Buffer> | undefined) : readFile(tls.caFile),
   ]);
+  if (key === undefined || cert === undefined) {
+    throw new TypeError("listen: tls needs a key and a certificate (key/keyFile and cert/certFile)");
+  }
   return { key, cert, ca };
 }
 

@@ -105,6 +105,12 @@ describe.each(CLIENT_KINDS)("mTLS with %s", (kind) => {
     expect(peers).toHaveLength(1);
   });
 
+  it("refuses to listen on TLS without a key and certificate", async () => {
+    const server = createXdsServer(new TestCache());
+    await expect(server.listen({ tls: { caFile: pki.caFile } })).rejects.toThrow(/key and a certificate/);
+    await server.close();
+  });
+
   it("serves new connections with rotated certificate files without a restart; open streams keep working", async () => {
     const dir = pki.dir;
     const certFile = join(dir, `live-${kind}.pem`);
