@@ -6,6 +6,7 @@ import { create } from "@bufbuild/protobuf";
 import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
 import { DiscoveryRequestSchema, DiscoveryResponseSchema, DeltaDiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import fc from "fast-check";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "@xdskit/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { check, eventually } from "./support/eventually.js";
 import { startHarness, type Harness } from "./support/harness.js";
@@ -82,8 +83,15 @@ describe("garbage frames over the real socket", () => {
         // OK only when random bytes decoded as a request the server accepted (then the half-close ends
         // it); UNIMPLEMENTED ("compressed request messages are not supported") when the frame's
         // compressed flag is set without a grpc-encoding.
-        const flagged = (wireBytes(g)[0] ?? 0) !== 0;
-        const fine = end.code === 3 || (end.code === 0 && (g.kind === "raw" || g.kind === "framed")) || (end.code === 12 && flagged);
+        const wire = wireBytes(g);
+        const flagged = (wire[0] ?? 0) !== 0;
+        // RESOURCE_EXHAUSTED when the length prefix promises more than the server's message limit.
+        const declared = wire.length >= 5 ? new DataView(wire.buffer, wire.byteOffset, wire.byteLength).getUint32(1) : 0;
+        const fine =
+          end.code === 3 ||
+          (end.code === 0 && (g.kind === "raw" || g.kind === "framed")) ||
+          (end.code === 12 && flagged) ||
+          (end.code === 8 && declared > DEFAULT_MAX_MESSAGE_BYTES);
         if (!fine) unexpected.push(`${key}: ${end.message}`);
       }),
       { numRuns: CASES },
