@@ -127,6 +127,21 @@ function buildOurs(): string {
 	return `'${process.execPath}' --expose-gc '${path.join(benchDir, "dist/servers/xdskit/server.js")}'`;
 }
 
+// The code measured: the commit, and whether packages/ or bench/ differ from it. A copy without
+// git (an export of a commit, to keep others' uncommitted work out of a run) sets XDSKIT_BENCH_COMMIT.
+function codeVersion(): string {
+	if (process.env.XDSKIT_BENCH_COMMIT) return process.env.XDSKIT_BENCH_COMMIT;
+	try {
+		const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: benchDir, encoding: "utf8" }).trim();
+		const dirty = execFileSync("git", ["status", "--porcelain", "--", "../packages", "."], { cwd: benchDir, encoding: "utf8" })
+			.split("\n")
+			.some((l) => l.trim() !== "" && !l.includes("bench/results/"));
+		return dirty ? `${head} + uncommitted changes` : head;
+	} catch {
+		return "unknown";
+	}
+}
+
 function machine() {
 	const cpus = os.cpus();
 	let go = "unknown";
@@ -392,7 +407,9 @@ async function main(): Promise<void> {
 	printTable(results, oursAvailable);
 
 	const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, machine: m, ours: oursAvailable ? oursCommand : null, cases: results };
+	const code = codeVersion();
+	process.stdout.write(`code: ${code}\n`);
+	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, code, machine: m, ours: oursAvailable ? oursCommand : null, cases: results };
 	mkdirSync(resultsDir, { recursive: true });
 	const json = `${JSON.stringify(report, null, 2)}\n`;
 	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores${opts.smoke ? " (smoke)" : ""}`);
