@@ -19,7 +19,7 @@ import {
   DiscoveryResponseSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { clusterLoadAssignment } from "@xdskit/resource-builders";
-import { createXdsServer } from "@xdskit/server";
+import { createXdsServer, DEFAULT_MAX_MESSAGE_BYTES } from "@xdskit/server";
 import type { ClientHttp2Session } from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Child, spawnFixture } from "./support/child.js";
@@ -244,7 +244,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
     s.halfClose();
     const end = await s.ended;
     const flagged = (framed ? 0 : (bytes[0] ?? 0)) !== 0;
-    if (!(end.code === 3 || end.code === 0 || (end.code === 12 && flagged) || end.code === -1)) violate(`garbage answered ${end.code}: ${end.message}`);
+    // Unframed random bytes read as a length prefix can promise more than the message limit: RESOURCE_EXHAUSTED.
+    const declared = !framed && bytes.length >= 5 ? bytes.readUInt32BE(1) : 0;
+    const tooBig = end.code === 8 && declared > DEFAULT_MAX_MESSAGE_BYTES;
+    if (!(end.code === 3 || end.code === 0 || (end.code === 12 && flagged) || tooBig || end.code === -1)) violate(`garbage answered ${end.code}: ${end.message}`);
   };
   let killing = false;
   const killClient = async () => {
