@@ -26,6 +26,7 @@ export {
   type StreamLimits,
 } from "./server-options.js";
 export { ResponseQueue } from "./response-queue.js";
+export { runStream, type StreamProtocol } from "./run-stream.js";
 export { nextStreamId } from "./stream-id.js";
 export { StreamSlots } from "./stream-slots.js";
 export { StreamState, type StreamInit } from "./stream-state.js";

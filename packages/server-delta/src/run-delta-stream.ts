@@ -8,10 +8,9 @@ import {
   observe,
   type ResolvedServerOptions,
   ResponseQueue,
-  ServerError,
   type StreamInit,
   StreamState,
-  statusOf,
+  runStream,
   type TypeState,
 } from "@xdskit/server-core";
 import { encodeDeltaResponse } from "./encode-delta-response.js";
@@ -31,53 +30,20 @@ export type DeltaEncoder<T> = (response: DeltaResponse, nonce: string, message: 
  * asking keeps at most one unsent answer per type. Ends when the requests
  * end or `init.signal` aborts; throws what failed (map it with `statusOf`).
  */
-export async function* runDeltaStream<T>(
+export function runDeltaStream<T>(
   watcher: ConfigWatcher,
   options: ResolvedServerOptions,
   requests: AsyncIterable<DeltaDiscoveryRequest>,
   init: StreamInit,
   encode: DeltaEncoder<T>,
 ): AsyncGenerator<T, void, undefined> {
-  const { callbacks, logger, shutdownSignal } = options;
-  const stream = new StreamState(init, options);
-  const queue = new ResponseQueue<DeltaResponse>(options.ordered);
-  const onClientGone = () => queue.end();
-  const onShutdown = () => queue.fail(new ServerError("shutdown", "the xDS server is shutting down: reconnect"));
-  let opened = false;
-  let slot = false;
-  try {
-    if (shutdownSignal?.aborted) onShutdown();
-    shutdownSignal?.addEventListener("abort", onShutdown);
-    if (init.signal.aborted) onClientGone();
-    init.signal.addEventListener("abort", onClientGone);
-    slot = options.streamSlots.tryAcquire();
-    if (!slot) {
-      throw new ServerError(
-        "limit-exceeded",
-        `the xDS server has ${options.streamSlots.limit} streams open, its limit (maxStreams): try again later`,
-      );
-    }
-    await callbacks.onDeltaStreamOpen?.(stream);
-    opened = true;
-    const pump = async () => {
-      const iterator = requests[Symbol.asyncIterator]();
-      for (;;) {
-        const step = await iterator.next();
-        if (step.done === true || stream.closed) return;
-        await handleDeltaRequest(watcher, options, stream, queue, step.value);
-      }
-    };
-    pump().then(
-      () => queue.end(),
-      (error: unknown) => queue.fail(error),
-    );
-    for (;;) {
-      const next = await queue.take();
-      if (next === undefined) return;
-      const [responseType, response] = next;
-      const state = stream.types.get(responseType);
-      if (state === undefined) continue;
-      const nonce = stream.nextNonce();
+  const { callbacks, logger } = options;
+  return runStream<DeltaDiscoveryRequest, DeltaResponse, T>(options, requests, init, {
+    failureMessage: "xds delta stream failed",
+    onOpen: callbacks.onDeltaStreamOpen,
+    onClosed: { name: "onDeltaStreamClosed", hook: callbacks.onDeltaStreamClosed },
+    handle: (stream, queue, request) => handleDeltaRequest(watcher, options, stream, queue, request),
+    async send(stream, state, response, nonce) {
       state.recordSent(
         nonce,
         response.systemVersion,
@@ -91,23 +57,9 @@ export async function* runDeltaStream<T>(
         message = built;
         await observe(logger, "onStreamDeltaResponse", () => hook(stream, response.request, built));
       }
-      yield encode(response, nonce, message);
-    }
-  } catch (error) {
-    const { status, message } = statusOf(error);
-    logger.debug("xds delta stream failed", { streamId: stream.id, code: status, message });
-    throw error;
-  } finally {
-    shutdownSignal?.removeEventListener("abort", onShutdown);
-    init.signal.removeEventListener("abort", onClientGone);
-    stream.close();
-    queue.end();
-    if (slot) options.streamSlots.release();
-    if (opened && callbacks.onDeltaStreamClosed !== undefined) {
-      const hook = callbacks.onDeltaStreamClosed;
-      await observe(logger, "onDeltaStreamClosed", () => hook(stream));
-    }
-  }
+      return encode(response, nonce, message);
+    },
+  });
 }
 
 // What the client holds of names it no longer wants is forgotten (it drops

@@ -5,10 +5,9 @@ import {
   observe,
   type ResolvedServerOptions,
   ResponseQueue,
-  ServerError,
   type StreamInit,
   StreamState,
-  statusOf,
+  runStream,
 } from "@xdskit/server-core";
 import { encodeSotwResponse } from "./encode-sotw-response.js";
 
@@ -28,53 +27,20 @@ export type SotwEncoder<T> = (response: SotwResponse, nonce: string, message: Di
  * Ends when the requests end or `init.signal` aborts; throws what failed
  * (`ServerError`, a cache error, a callback's error): map it with `statusOf`.
  */
-export async function* runSotwStream<T>(
+export function runSotwStream<T>(
   watcher: ConfigWatcher,
   options: ResolvedServerOptions,
   requests: AsyncIterable<DiscoveryRequest>,
   init: StreamInit,
   encode: SotwEncoder<T>,
 ): AsyncGenerator<T, void, undefined> {
-  const { callbacks, logger, shutdownSignal } = options;
-  const stream = new StreamState(init, options);
-  const queue = new ResponseQueue<SotwResponse>(options.ordered);
-  const onClientGone = () => queue.end();
-  const onShutdown = () => queue.fail(new ServerError("shutdown", "the xDS server is shutting down: reconnect"));
-  let opened = false;
-  let slot = false;
-  try {
-    if (shutdownSignal?.aborted) onShutdown();
-    shutdownSignal?.addEventListener("abort", onShutdown);
-    if (init.signal.aborted) onClientGone();
-    init.signal.addEventListener("abort", onClientGone);
-    slot = options.streamSlots.tryAcquire();
-    if (!slot) {
-      throw new ServerError(
-        "limit-exceeded",
-        `the xDS server has ${options.streamSlots.limit} streams open, its limit (maxStreams): try again later`,
-      );
-    }
-    await callbacks.onStreamOpen?.(stream);
-    opened = true;
-    const pump = async () => {
-      const iterator = requests[Symbol.asyncIterator]();
-      for (;;) {
-        const step = await iterator.next();
-        if (step.done === true || stream.closed) return;
-        await handleRequest(watcher, options, stream, queue, step.value);
-      }
-    };
-    pump().then(
-      () => queue.end(),
-      (error: unknown) => queue.fail(error),
-    );
-    for (;;) {
-      const next = await queue.take();
-      if (next === undefined) return;
-      const [responseType, response] = next;
-      const state = stream.types.get(responseType);
-      if (state === undefined) continue;
-      const nonce = stream.nextNonce();
+  const { callbacks, logger } = options;
+  return runStream<DiscoveryRequest, SotwResponse, T>(options, requests, init, {
+    failureMessage: "xds stream failed",
+    onOpen: callbacks.onStreamOpen,
+    onClosed: { name: "onStreamClosed", hook: callbacks.onStreamClosed },
+    handle: (stream, queue, request) => handleRequest(watcher, options, stream, queue, request),
+    async send(stream, state, response, nonce) {
       const names: string[] = [];
       const versions = new Map<string, string>();
       for (const resource of response.resources) {
@@ -92,23 +58,9 @@ export async function* runSotwStream<T>(
         message = built;
         await observe(logger, "onStreamResponse", () => hook(stream, response.request, built));
       }
-      yield encode(response, nonce, message);
-    }
-  } catch (error) {
-    const { status, message } = statusOf(error);
-    logger.debug("xds stream failed", { streamId: stream.id, code: status, message });
-    throw error;
-  } finally {
-    shutdownSignal?.removeEventListener("abort", onShutdown);
-    init.signal.removeEventListener("abort", onClientGone);
-    stream.close();
-    queue.end();
-    if (slot) options.streamSlots.release();
-    if (opened && callbacks.onStreamClosed !== undefined) {
-      const hook = callbacks.onStreamClosed;
-      await observe(logger, "onStreamClosed", () => hook(stream));
-    }
-  }
+      return encode(response, nonce, message);
+    },
+  });
 }
 
 async function handleRequest(
