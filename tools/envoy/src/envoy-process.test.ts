@@ -1,16 +1,6 @@
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapFor, envoyVersion, startEnvoy, type EnvoyProcess } from "./index.js";
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createNetServer().listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? res(a.port) : rej(new Error("no port"))));
-    });
-  });
-}
+import { bootstrapFor, envoyVersion, freePort, startEnvoy, type EnvoyProcess } from "./index.js";
 
 let upstream: Server;
 let upstreamPort = 0;

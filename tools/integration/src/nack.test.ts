@@ -10,7 +10,7 @@ import { readConfigDump, TYPE_LEVEL } from "./support/config-dump.js";
 import { startControlPlane, type TestControlPlane } from "./support/control-plane.js";
 import { envoyForSuite } from "./support/envoy.js";
 import { eventually } from "./support/eventually.js";
-import { freePorts, get, startUpstream, type Upstream } from "./support/net.js";
+import { freePorts, get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
 import { RTDS_LAYER, scenario, type ScenarioPorts } from "./support/scenario.js";
 
 describe("nack: Envoy rejects a listener and keeps serving the previous version", () => {

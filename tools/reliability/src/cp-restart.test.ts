@@ -9,7 +9,7 @@ import { bootstrapFor, type EnvoyProcess, startEnvoy } from "@xdskit/envoy-tool"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Child, spawnFixture } from "./support/child.js";
 import { check, eventually } from "./support/eventually.js";
-import { freePorts, get, startUpstream, type Upstream } from "./support/net.js";
+import { freePorts, get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
 
 const NODE_ID = "restart-envoy";
 const RESTARTS = 3;
@@ -50,13 +50,13 @@ describe("control plane killed and restarted under a real Envoy", () => {
     onTestFailed(() => {
       failed = true;
     });
-    const viaEnvoy = () => get(listenerPort, "/", 2_000);
+    const viaEnvoy = () => get(listenerPort, "/", { timeoutMs: 2_000 });
     const v1 = await eventually("Envoy serves v1", async () => {
       const r = await viaEnvoy();
       check(r.status === 200 && r.headers["x-config-version"] === "v1", `status ${r.status}, version ${r.headers["x-config-version"]}`);
       return r;
     }, 30_000, 200);
-    expect(v1.body).toBe("upstream-1");
+    expect(v1.body).toBe("upstream-1 GET /");
 
     // Three kill/restart rounds: v1 → v2 → v3 → v4, alternating upstreams.
     for (let n = 2; n <= RESTARTS + 1; n++) {
@@ -70,7 +70,7 @@ describe("control plane killed and restarted under a real Envoy", () => {
       for (let i = 0; i < 10; i++) {
         const r = await viaEnvoy();
         expect(r.status).toBe(200);
-        expect(r.body).toBe(upstreams[(n - 2) % 2]?.name);
+        expect(r.body).toBe(`${upstreams[(n - 2) % 2]?.name} GET /`);
         expect(r.headers["x-config-version"]).toBe(before);
       }
       // A fresh control plane process on the same port, one version ahead, routing to the other upstream.
@@ -78,7 +78,7 @@ describe("control plane killed and restarted under a real Envoy", () => {
       await eventually("Envoy reconnects", async () => check((await connected()) === 1, "not connected yet"), 60_000, 200);
       await eventually(`Envoy serves ${after}`, async () => {
         const r = await viaEnvoy();
-        check(r.headers["x-config-version"] === after && r.body === upstream.name, `version ${r.headers["x-config-version"]}, body ${r.body}`);
+        check(r.headers["x-config-version"] === after && r.body === `${upstream.name} GET /`, `version ${r.headers["x-config-version"]}, body ${r.body}`);
       }, 60_000, 200);
     }
     // Envoy's own account: every xDS type it holds is at the last version.

@@ -25,7 +25,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Child, spawnFixture } from "./support/child.js";
 import { eventually, check } from "./support/eventually.js";
 import { fmtMiB, MiB, memoryAfterGc } from "./support/heap.js";
-import { freePorts } from "./support/net.js";
+import { freePorts } from "@xdskit/envoy-tool";
 import { ADS_PATH, closeSession, connect, DELTA_ADS_PATH, encode, grpcFrame, openStream, type RawStream } from "./support/raw-grpc.js";
 import { churnSnapshot, paddedClusters } from "./support/resources.js";
 

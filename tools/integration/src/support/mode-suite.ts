@@ -10,7 +10,7 @@ import { createPki, type Pki } from "./certs.js";
 import { isDelta, type ResourcesByType, startControlPlane, type SuiteMode, type TestControlPlane, transportOf } from "./control-plane.js";
 import { envoyForSuite } from "./envoy.js";
 import { eventually } from "./eventually.js";
-import { freePorts, get, startUpstream, type Upstream } from "./net.js";
+import { freePorts, get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
 import { RTDS_LAYER, SCOPE_HEADER, SCOPES, type ScenarioPorts, scenario, scopeKey, versionOf } from "./scenario.js";
 
 const VERSIONS = [1, 2, 3] as const;

@@ -1,4 +1,5 @@
-// Sockets the suite needs: free ports, HTTP upstreams that say who they are, and plain requests.
+// Loopback sockets for tests around a real Envoy: free ports, HTTP upstreams that say who they
+// are, and plain requests.
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer as createNetServer } from "node:net";
