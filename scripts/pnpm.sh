@@ -10,6 +10,9 @@ node_bin=$("$root/scripts/node.sh" default)
 if [ "$(command -v node || true)" != "$node_bin" ]; then
   export PATH="$(dirname "$node_bin"):$PATH"
 fi
+# turbo keys test results by it (turbo.json): a result from one Node version is never replayed for another.
+XDSKIT_TEST_NODE=$("$node_bin" --version)
+export XDSKIT_TEST_NODE
 want=$(node -p "require('$root/package.json').packageManager.split('@')[1]")
 if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$want" ]; then
   exec pnpm "$@"

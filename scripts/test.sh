@@ -29,12 +29,13 @@ step() {
 }
 major() { "$1" -p 'process.versions.node.split(".")[0]'; }
 
-# Runs a command with the node at $1 first on PATH; turbo keys test results by XDSKIT_TEST_NODE.
+# Runs a command with the node at $1 first on PATH (scripts/pnpm.sh then runs on it, and sets
+# XDSKIT_TEST_NODE, by which turbo keys test results).
 with_node() {
   local bin=$1
   shift
   (
-    export PATH="$(dirname "$bin"):$PATH" XDSKIT_TEST_NODE="$("$bin" --version)"
+    export PATH="$(dirname "$bin"):$PATH"
     "$@"
   )
 }
