@@ -69,7 +69,7 @@ step with_node "$first" pnpm pack:check
 step ./scripts/actionlint.sh
 with_node "$first" node scripts/test-summary.mjs collect "node $("$first" --version)" "everything"
 
-for bin in "${later[@]}"; do
+for bin in ${later[@]+"${later[@]}"}; do
   step with_node "$bin" pnpm exec turbo run test --filter='!@xdskit/bench' --concurrency=2 --continue --output-logs=errors-only
   with_node "$bin" node scripts/test-summary.mjs collect "node $("$bin" --version)" "unit, integration and reliability suites"
 done
