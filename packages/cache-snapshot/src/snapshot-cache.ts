@@ -321,7 +321,7 @@ function sotwResponse(watch: SotwWatch, resources: TypeResources, picked: readon
 }
 
 function deltaResponse(watch: DeltaWatch, resources: TypeResources): DeltaResponse | undefined {
-  const answer = answerDelta(watch.request.responseNonce, watch.subscription, resources);
+  const answer = answerDelta(watch.subscription, resources);
   if (answer === undefined) return undefined;
   return { request: watch.request, typeUrl: watch.typeUrl, systemVersion: resources.version, ...answer };
 }
