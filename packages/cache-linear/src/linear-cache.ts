@@ -199,8 +199,8 @@ class LinearCacheImpl implements LinearCache {
     const keys = watchKeysOf(subscription);
     const watch: DeltaWatch = { request, subscription, keys, exact: new Set(keys.names), respond, open: true };
     const diff = deltaDiffAll(this.#store, watch);
-    // The first request of a wildcard stream is answered even when empty, so the client learns its initial state.
-    if (!isEmptyDiff(diff) || (keys.wildcard && request.responseNonce === "")) {
+    // A wildcard stream's first answer is sent even when empty, so the client learns its initial state; never again.
+    if (!isEmptyDiff(diff) || (keys.wildcard && !subscription.answered())) {
       watch.open = false;
       this.#deliver(watch, deltaResponse(this.#store, watch, diff, this.version()));
       return noop;
