@@ -148,12 +148,12 @@ function firstOf(keys: Iterator<string>, count: number): string[] {
 }
 
 /** `"a", "b" … (3 more)`. */
-export function listed(shown: readonly string[], total: number): string {
+function listed(shown: readonly string[], total: number): string {
   const names = shown.map((name) => `"${name}"`).join(", ");
   return total > shown.length ? `${names} … (${total - shown.length} more)` : names;
 }
 
-export function plural(count: number, noun: string): string {
+function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : noun.endsWith("h") ? "es" : "s"}`;
 }
 
@@ -166,7 +166,7 @@ function shortName(typeUrl: string): string {
  * An order-independent fingerprint of a set of names, small whatever their
  * number: the count, and the xor and the sum of their FNV-1a hashes.
  */
-export function fingerprint(names: readonly string[]): string {
+function fingerprint(names: readonly string[]): string {
   if (names.length === 0) return "";
   let xor = 0;
   let sum = 0;
