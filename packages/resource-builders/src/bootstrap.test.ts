@@ -59,7 +59,7 @@ describe("bootstrap", () => {
   });
 
   it("gives every mode its config sources: ADS for the aggregated ones, an API source per type otherwise", () => {
-    const sources = (mode: BootstrapMode) => bootstrapToJson(bootstrap({ nodeId: "n", xds, mode })).dynamic_resources;
+    const sources = (mode: BootstrapMode) => bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds, mode })).dynamic_resources;
     expect(at(sources("delta-ads"), "ads_config", "api_type")).toBe("DELTA_GRPC");
     expect(at(sources("delta-ads"), "cds_config")).toEqual({ ads: {}, resource_api_version: "V3" });
     for (const [mode, apiType] of [
@@ -80,7 +80,7 @@ describe("bootstrap", () => {
         });
       }
     }
-    const rest = bootstrapToJson(bootstrap({ nodeId: "n", xds, mode: "rest", refreshDelayMs: 2500 }));
+    const rest = bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds, mode: "rest", refreshDelayMs: 2500 }));
     expect(at(rest, "dynamic_resources", "cds_config")).toEqual({
       api_config_source: { api_type: "REST", transport_api_version: "V3", cluster_names: ["xds_cluster"], refresh_delay: "2.500s" },
       resource_api_version: "V3",
@@ -90,15 +90,15 @@ describe("bootstrap", () => {
   });
 
   it("leaves initial_fetch_timeout to Envoy unless given; sets it on every source when given", () => {
-    const json = bootstrapToJson(bootstrap({ nodeId: "n", xds, initialFetchTimeoutMs: 0, runtimeLayer: "rt" }));
+    const json = bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds, initialFetchTimeoutMs: 0, runtimeLayer: "rt" }));
     expect(at(json, "dynamic_resources", "lds_config", "initial_fetch_timeout")).toBe("0s");
     expect(at(json, "dynamic_resources", "cds_config", "initial_fetch_timeout")).toBe("0s");
     expect(at(json, "layered_runtime", "layers", 0, "rtds_layer", "rtds_config", "initial_fetch_timeout")).toBe("0s");
-    expect(JSON.stringify(bootstrapToJson(bootstrap({ nodeId: "n", xds })))).not.toContain("initial_fetch_timeout");
+    expect(JSON.stringify(bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds })))).not.toContain("initial_fetch_timeout");
   });
 
   it("fetches a runtime layer over RTDS below Envoy's admin layer", () => {
-    const json = bootstrapToJson(bootstrap({ nodeId: "n", xds, mode: "delta", runtimeLayer: "flags" }));
+    const json = bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds, mode: "delta", runtimeLayer: "flags" }));
     expect(at(json, "layered_runtime", "layers")).toEqual([
       { name: "rtds", rtds_layer: { name: "flags", rtds_config: at(json, "dynamic_resources", "cds_config") } },
       { name: "admin", admin_layer: {} },
@@ -109,6 +109,7 @@ describe("bootstrap", () => {
     const json = bootstrapToJson(
       bootstrap({
         nodeId: "n",
+        cluster: "edge",
         metadata: { team: "edge", canary: true },
         xds: { host: "control-plane.internal", port: 443, clusterName: "cp", connectTimeoutMs: 250 },
       }),
@@ -126,7 +127,7 @@ describe("bootstrap", () => {
   it("TLS: verifies the server with the CA and, by default, the name it connects to; ALPN h2 for gRPC", () => {
     const { cert } = selfSignedCertificate();
     const socket = (host: string, tls: Parameters<typeof bootstrap>[0]["xds"]["tls"], mode: BootstrapMode = "ads") =>
-      at(bootstrapToJson(bootstrap({ nodeId: "n", mode, xds: { host, port: 443, tls } })), "static_resources", "clusters", 0, "transport_socket");
+      at(bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", mode, xds: { host, port: 443, tls } })), "static_resources", "clusters", 0, "transport_socket");
     expect(socket("cp.example.com", { trustedCa: cert })).toEqual({
       name: "envoy.transport_sockets.tls",
       typed_config: {
@@ -161,7 +162,7 @@ describe("bootstrap", () => {
     const { cert, key } = selfSignedCertificate();
     const common = (certificate: { certificateChain: string | { file: string }; privateKey: string | { file: string } }) =>
       at(
-        bootstrapToJson(bootstrap({ nodeId: "n", xds: { ...xds, tls: { trustedCa: cert, certificate } } })),
+        bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds: { ...xds, tls: { trustedCa: cert, certificate } } })),
         "static_resources",
         "clusters",
         0,
@@ -177,59 +178,61 @@ describe("bootstrap", () => {
   });
 
   it("admin: another address or port, port 0, or none", () => {
-    expect(bootstrapToJson(bootstrap({ nodeId: "n", xds, admin: { address: "::1", port: 19000 } })).admin).toEqual({
+    expect(bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds, admin: { address: "::1", port: 19000 } })).admin).toEqual({
       address: { socket_address: { address: "::1", port_value: 19000 } },
     });
-    expect(at(bootstrapToJson(bootstrap({ nodeId: "n", xds, admin: { port: 0 } })), "admin", "address", "socket_address")).toEqual({
+    expect(at(bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds, admin: { port: 0 } })), "admin", "address", "socket_address")).toEqual({
       address: "127.0.0.1",
       port_value: 0,
     });
-    expect(bootstrapToJson(bootstrap({ nodeId: "n", xds, admin: false })).admin).toBeUndefined();
+    expect(bootstrapToJson(bootstrap({ nodeId: "n", cluster: "edge", xds, admin: false })).admin).toBeUndefined();
   });
 
   it("renders YAML that reads back as the same protobuf JSON, @type first", () => {
     const { cert } = selfSignedCertificate();
-    const message = bootstrap({ nodeId: "envoy-1", xds: { host: "cp.example.com", port: 443, tls: { trustedCa: cert } }, runtimeLayer: "rt" });
+    const message = bootstrap({ nodeId: "envoy-1", cluster: "edge", xds: { host: "cp.example.com", port: 443, tls: { trustedCa: cert } }, runtimeLayer: "rt" });
     const yaml = bootstrapToYaml(message);
     expect(parse(yaml)).toEqual(bootstrapToJson(message));
     expect(yaml).toMatch(/typed_config:\n\s+"@type": type\.googleapis\.com\/envoy\.extensions\.transport_sockets\.tls\.v3\.UpstreamTlsContext\n/);
     expect(yaml.startsWith("node:\n  id: envoy-1\n")).toBe(true);
     // The message itself is an ordinary Bootstrap, to change before rendering.
-    expect(equals(BootstrapSchema, message, bootstrap({ nodeId: "envoy-1", xds: { host: "cp.example.com", port: 443, tls: { trustedCa: cert } }, runtimeLayer: "rt" }))).toBe(
+    expect(equals(BootstrapSchema, message, bootstrap({ nodeId: "envoy-1", cluster: "edge", xds: { host: "cp.example.com", port: 443, tls: { trustedCa: cert } }, runtimeLayer: "rt" }))).toBe(
       true,
     );
   });
 
   it("refuses bad input with a BuilderError naming the bootstrap and the field", () => {
-    expect(thrown(() => bootstrap({ nodeId: " ", xds })).message).toBe('Bootstrap nodeId: must be a non-empty string, got " "');
-    expect(thrown(() => bootstrap({ nodeId: "n", xds, mode: "grpc" as BootstrapMode }))).toMatchObject({
+    expect(thrown(() => bootstrap({ nodeId: " ", cluster: "edge", xds })).message).toBe('Bootstrap nodeId: must be a non-empty string, got " "');
+    // Envoy refuses to start CDS without node.cluster: say so here instead.
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "", xds })).message).toBe('Bootstrap "n" cluster: must be a non-empty string, got ""');
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds, mode: "grpc" as BootstrapMode }))).toMatchObject({
       code: "invalid-value",
       field: "mode",
       message: 'Bootstrap "n" mode: must be one of ads, delta-ads, xds, delta, rest, got "grpc"',
     });
-    expect(thrown(() => bootstrap({ nodeId: "n", xds: { host: "not a host", port: 1 } }))).toMatchObject({ code: "invalid-address", field: "xds.host" });
-    expect(thrown(() => bootstrap({ nodeId: "n", xds: { host: "127.0.0.1", port: 70000 } }))).toMatchObject({ code: "invalid-port", field: "xds.port" });
-    expect(thrown(() => bootstrap({ nodeId: "n", xds: { ...xds, tls: {} as { trustedCa: string } } }))).toMatchObject({
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds: { host: "not a host", port: 1 } }))).toMatchObject({ code: "invalid-address", field: "xds.host" });
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds: { host: "127.0.0.1", port: 70000 } }))).toMatchObject({ code: "invalid-port", field: "xds.port" });
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds: { ...xds, tls: {} as { trustedCa: string } } }))).toMatchObject({
       code: "missing-field",
       field: "xds.tls.trustedCa",
     });
-    expect(thrown(() => bootstrap({ nodeId: "n", xds: { ...xds, tls: { trustedCa: "not pem" } } }))).toMatchObject({
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds: { ...xds, tls: { trustedCa: "not pem" } } }))).toMatchObject({
       code: "invalid-value",
       field: "xds.tls.trustedCa",
     });
     const { cert } = selfSignedCertificate();
     expect(
-      thrown(() => bootstrap({ nodeId: "n", xds: { ...xds, tls: { trustedCa: cert, certificate: { certificateChain: cert, privateKey: cert } } } })),
+      thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds: { ...xds, tls: { trustedCa: cert, certificate: { certificateChain: cert, privateKey: cert } } } })),
     ).toMatchObject({ code: "invalid-value", field: "xds.tls.certificate.privateKey" });
-    expect(thrown(() => bootstrap({ nodeId: "n", xds, admin: { address: "localhost" } }))).toMatchObject({ code: "invalid-address", field: "admin.address" });
-    expect(thrown(() => bootstrap({ nodeId: "n", xds, initialFetchTimeoutMs: -1 }))).toMatchObject({ field: "initialFetchTimeoutMs" });
-    expect(thrown(() => bootstrap({ nodeId: "n", xds, runtimeLayer: "" }))).toMatchObject({ code: "invalid-name", field: "runtimeLayer" });
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds, admin: { address: "localhost" } }))).toMatchObject({ code: "invalid-address", field: "admin.address" });
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds, initialFetchTimeoutMs: -1 }))).toMatchObject({ field: "initialFetchTimeoutMs" });
+    expect(thrown(() => bootstrap({ nodeId: "n", cluster: "edge", xds, runtimeLayer: "" }))).toMatchObject({ code: "invalid-name", field: "runtimeLayer" });
   });
 
   it("options given as undefined build what leaving them out builds", () => {
     const full = bootstrap({
       nodeId: "n",
-      cluster: undefined,
+      cluster: "edge",
       metadata: undefined,
       mode: undefined,
       initialFetchTimeoutMs: undefined,
@@ -238,10 +241,10 @@ describe("bootstrap", () => {
       admin: undefined,
       xds: { host: "127.0.0.1", port: 18000, tls: undefined, clusterName: undefined, connectTimeoutMs: undefined },
     });
-    expect(equals(BootstrapSchema, full, bootstrap({ nodeId: "n", xds }))).toBe(true);
+    expect(equals(BootstrapSchema, full, bootstrap({ nodeId: "n", cluster: "edge", xds }))).toBe(true);
     const { cert } = selfSignedCertificate();
-    const tls = bootstrap({ nodeId: "n", xds: { ...xds, tls: { trustedCa: cert, certificate: undefined, sni: undefined, serverNames: undefined } } });
-    expect(equals(BootstrapSchema, tls, bootstrap({ nodeId: "n", xds: { ...xds, tls: { trustedCa: cert } } }))).toBe(true);
-    expect(equals(BootstrapSchema, bootstrap({ nodeId: "n", xds, admin: { address: undefined, port: undefined } }), bootstrap({ nodeId: "n", xds }))).toBe(true);
+    const tls = bootstrap({ nodeId: "n", cluster: "edge", xds: { ...xds, tls: { trustedCa: cert, certificate: undefined, sni: undefined, serverNames: undefined } } });
+    expect(equals(BootstrapSchema, tls, bootstrap({ nodeId: "n", cluster: "edge", xds: { ...xds, tls: { trustedCa: cert } } }))).toBe(true);
+    expect(equals(BootstrapSchema, bootstrap({ nodeId: "n", cluster: "edge", xds, admin: { address: undefined, port: undefined } }), bootstrap({ nodeId: "n", cluster: "edge", xds }))).toBe(true);
   });
 });

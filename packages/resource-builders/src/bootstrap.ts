@@ -61,8 +61,12 @@ export interface AdminOptions {
 export interface BootstrapOptions {
   /** `node.id`: the snapshot cache's key for the node by default (`nodeIdHash`), so it must match the key you `setSnapshot` under. */
   readonly nodeId: string;
-  /** `node.cluster`: the group of proxies the node belongs to. Default: none. */
-  readonly cluster?: string | undefined;
+  /**
+   * `node.cluster`: the service cluster the node belongs to (stats, tracing,
+   * or a `NodeHash` that groups by it). Required: Envoy refuses to fetch
+   * clusters over xDS without it.
+   */
+  readonly cluster: string;
   /** `node.metadata`, for a `NodeHash` that groups nodes by it. Default: none. */
   readonly metadata?: JsonObject | undefined;
   /** The control plane. */
@@ -93,13 +97,14 @@ const modes: readonly BootstrapMode[] = ["ads", "delta-ads", "xds", "delta", "re
  * 127.0.0.1:9901. Render it with {@link bootstrapToYaml} or
  * {@link bootstrapToJson} and start Envoy with `envoy -c <file>`.
  *
- * @throws {BuilderError} naming the field, for a blank node id, a mode that
+ * @throws {BuilderError} naming the field, for a blank node id or cluster, a mode that
  *   is not one of the five, a host that is neither an IP address nor a DNS
  *   name, a port outside 1..65535, TLS without a CA, PEM text that is not PEM.
  */
 export function bootstrap(opts: BootstrapOptions): Bootstrap {
   const s = subject("Bootstrap", opts.nodeId);
   const nodeId = checkName(s, "nodeId", opts.nodeId);
+  const cluster = checkName(s, "cluster", opts.cluster);
   const mode = opts.mode ?? "ads";
   if (!modes.includes(mode)) fail(s, "invalid-value", "mode", `must be one of ${modes.join(", ")}, got "${String(mode)}"`);
   if (opts.xds === undefined || opts.xds === null) fail(s, "missing-field", "xds", "the control plane's host and port are required");
@@ -114,7 +119,7 @@ export function bootstrap(opts: BootstrapOptions): Bootstrap {
   const message = create(BootstrapSchema, {
     node: create(NodeSchema, {
       id: nodeId,
-      cluster: opts.cluster ?? "",
+      cluster,
       ...(opts.metadata === undefined ? {} : { metadata: opts.metadata }),
     }),
     staticResources: create(Bootstrap_StaticResourcesSchema, { clusters: [xdsCluster(s, opts.xds, clusterName, mode)] }),

@@ -37,8 +37,8 @@ export interface RecorderOptions {
 }
 
 function tlsFacts(socket: Socket): Pick<SeenRequest, "sni" | "alpn" | "clientCommonName"> {
-  if (!("encrypted" in socket)) return {};
-  const tls = socket as TLSSocket;
+  const tls = socket as Partial<TLSSocket>;
+  if (typeof tls.getPeerCertificate !== "function") return {};
   const peer = tls.getPeerCertificate();
   const cn = peer?.subject?.CN;
   return { sni: tls.servername ?? undefined, alpn: tls.alpnProtocol ?? undefined, clientCommonName: typeof cn === "string" ? cn : undefined };
