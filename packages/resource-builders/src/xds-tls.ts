@@ -70,5 +70,8 @@ function pemSource(s: Subject, field: string, source: PemSource | undefined, lab
     return create(DataSourceSchema, { specifier: { case: "filename", value: file } });
   }
   if (source === undefined) fail(s, "missing-field", field, "is required");
+  if (typeof source !== "string" || !source.includes("-----BEGIN ")) {
+    fail(s, "invalid-value", field, 'must be inline PEM text (-----BEGIN …-----) or { file: "/path/to/file.pem" }');
+  }
   return create(DataSourceSchema, { specifier: { case: "inlineString", value: checkPem(s, field, source, label) } });
 }
