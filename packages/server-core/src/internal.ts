@@ -21,7 +21,7 @@ export {
 } from "./response-encoder.js";
 export { deltaResponseMessage, sotwResponseMessage } from "./response-message.js";
 export { ResponseQueue } from "./response-queue.js";
-export { serveStream, serveStreamMessages } from "./serve-stream.js";
+export { serveStream, streamMessages } from "./serve-stream.js";
 export { contextState, ServerContextState, type TrackedStream } from "./server-context.js";
 export { type ServerErrorDetails, statusOf, type WireStatus } from "./server-error.js";
 export { type ResolvedServerOptions, resolveServerOptions, type StreamLimits } from "./server-options.js";

@@ -1,8 +1,7 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
-import { createWritableIterable } from "@connectrpc/connect/protocol";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { ServerError } from "@xdskit/server-core";
-import { type ProtocolStream, type StreamInit, serveStreamMessages } from "@xdskit/server-core/internal";
+import { type ProtocolStream, type StreamInit, streamMessages } from "@xdskit/server-core/internal";
 import type { SotwProtocol } from "@xdskit/server-sotw";
 import { peerOf } from "./peer-info.js";
 import { requestReadError, toConnectError } from "./to-connect-error.js";
@@ -28,9 +27,9 @@ export function registerConnectRoutes(router: ConnectRouter, protocols: XdsProto
 }
 
 /**
- * A Connect bidi handler over a protocol stream: the shared driver writes
- * each response into an iterable Connect reads, one at a time (a write
- * resolves once Connect took it), so backpressure reaches the protocol.
+ * A Connect bidi handler over a protocol stream: Connect pulls each response
+ * message when it has written the previous one, so its backpressure reaches
+ * the protocol.
  */
 function streamHandler<Request, Response>(
   open: (init: StreamInit) => ProtocolStream<Request, Response>,
@@ -39,16 +38,11 @@ function streamHandler<Request, Response>(
 ): (requests: AsyncIterable<Request>, context: HandlerContext) => AsyncGenerator<Response> {
   return async function* (requests, context) {
     const stream = open({ typeUrl, requestHeader: context.requestHeader, peer: peerOf(context), signal: context.signal });
-    const responses = createWritableIterable<Response>();
-    let failure: { readonly error: unknown } | undefined;
-    const served = serveStreamMessages(stream, readingAs(requests, messageName), (response) => responses.write(response))
-      .catch((error: unknown) => {
-        failure = { error };
-      })
-      .finally(() => responses.close());
-    yield* responses;
-    await served;
-    if (failure !== undefined) throw toConnectError(failure.error);
+    try {
+      yield* streamMessages(stream, readingAs(requests, messageName));
+    } catch (error) {
+      throw toConnectError(error);
+    }
   };
 }
 
