@@ -13,15 +13,11 @@ export {
 } from "./node-identity.js";
 export type { ProtocolStream, ResponseChunks, StreamInit } from "./protocol-stream.js";
 export {
-  deltaResourceBytes,
   encodeDeltaResponse,
   encodeSotwResponse,
-  sotwResourceBytes,
-  sotwWrapperBytes,
 } from "./response-encoder.js";
 export { deltaResponseMessage, sotwResponseMessage } from "./response-message.js";
 export { ResponseQueue } from "./response-queue.js";
-export { serveStream, streamMessages } from "./serve-stream.js";
 export { contextState, ServerContextState, type TrackedStream } from "./server-context.js";
 export { type ServerErrorDetails, statusOf, type WireStatus } from "./server-error.js";
 export { type ResolvedServerOptions, resolveServerOptions, type StreamLimits } from "./server-options.js";

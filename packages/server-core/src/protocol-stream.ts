@@ -29,8 +29,8 @@ export type ResponseChunks = readonly Uint8Array[];
 /**
  * One xDS stream as a protocol (`@xdskit/server-sotw`, `@xdskit/server-delta`)
  * serves it, pulled by a transport: decoded requests in, encoded responses
- * out. Nothing here calls back into the transport; use {@link serveStream}
- * to run one.
+ * out. Nothing here calls back into the transport (`serveStream` of
+ * `@xdskit/server` drives one for every transport there).
  *
  * - `open()` first: takes a place under `maxStreams` and runs `onStreamOpen`;
  *   throws (a `ServerError`, or what the callback threw) to refuse the stream.

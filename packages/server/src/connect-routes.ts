@@ -1,9 +1,10 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { ServerError } from "@xdskit/server-core";
-import { type ProtocolStream, type StreamInit, streamMessages } from "@xdskit/server-core/internal";
+import type { ProtocolStream, StreamInit } from "@xdskit/server-core/internal";
 import type { SotwProtocol } from "@xdskit/server-sotw";
 import { peerOf } from "./peer-info.js";
+import { streamMessages } from "./serve-stream.js";
 import { requestReadError, toConnectError } from "./to-connect-error.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import { SOTW_SERVICES, streamMethods } from "./xds-services.js";

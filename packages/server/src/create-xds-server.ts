@@ -101,7 +101,6 @@ export interface XdsServer {
 export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions = {}): XdsServer {
   const context = createServerContext(options);
   const protocols: XdsProtocols = {
-    context,
     sotw: createSotwProtocol(cache, context),
     delta: createDeltaProtocol(cache, context),
     serveSotw: options.sotw ?? true,

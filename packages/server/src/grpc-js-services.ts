@@ -7,7 +7,8 @@ import {
   DiscoveryRequestSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { GrpcStatus, type PeerInfo, ServerError } from "@xdskit/server-core";
-import { type ProtocolStream, type ResponseChunks, type StreamInit, serveStream, statusOf } from "@xdskit/server-core/internal";
+import { type ProtocolStream, type ResponseChunks, type StreamInit, statusOf } from "@xdskit/server-core/internal";
+import { serveStream } from "./serve-stream.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import { grpcPath, SOTW_SERVICES, streamMethods } from "./xds-services.js";
 

@@ -1,11 +1,12 @@
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { GrpcStatus, ServerError } from "@xdskit/server-core";
-import { type ProtocolStream, type StreamInit, serveStream, statusOf, type WireStatus } from "@xdskit/server-core/internal";
+import { type ProtocolStream, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core/internal";
 import { fillGrpcPrefix, GRPC_PREFIX_BYTES } from "./grpc-frame.js";
 import { readGrpcMessages } from "./grpc-message-reader.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
+import { serveStream } from "./serve-stream.js";
 
 /** What one fast-path method needs: how to open its protocol stream, and its request schema. */
 export interface GrpcStreamMethod<I extends DescMessage> {

@@ -1,10 +1,8 @@
-import type { ServerContext } from "@xdskit/server-core";
 import type { DeltaProtocol } from "@xdskit/server-delta";
 import type { SotwProtocol } from "@xdskit/server-sotw";
 
-/** The protocols of one server, as every transport serves them. */
+/** The protocols of one server (sharing one server context), as every transport serves them. */
 export interface XdsProtocols {
-  readonly context: ServerContext;
   readonly sotw: SotwProtocol;
   readonly delta: DeltaProtocol;
   /** Whether the SotW streaming methods and Fetch are served. */

@@ -1,9 +1,10 @@
 // Drives the transport-free SotW / delta protocol streams of @xdskit/server-sotw and
-// @xdskit/server-delta directly, through the driver every transport uses (serveStream):
-// requests go in through a Connect writable iterable, responses come out encoded (the bytes the
-// gRPC transports write) and are decoded here. Fast enough for 100,000 sequences.
+// @xdskit/server-delta directly, as a transport does (the steps of @xdskit/server's driver:
+// open, feed requests while pulling responses one at a time, close): requests go in through a
+// Connect writable iterable, responses come out encoded (the bytes the gRPC transports write)
+// and are decoded here. Fast enough for 100,000 sequences.
 import { createWritableIterable } from "@connectrpc/connect/protocol";
-import { type ProtocolStream, type StreamInit, serveStream } from "@xdskit/server-core/internal";
+import type { ProtocolStream, ResponseChunks, StreamInit } from "@xdskit/server-core/internal";
 import { setImmediate as tick } from "node:timers/promises";
 
 /** The requests of a driven stream; `end()` is the client's half-close. */
@@ -27,6 +28,32 @@ export interface DrivenStream<Req, Res> {
   settle(): Promise<void>;
 }
 
+/** A transport in miniature: resolves when the stream ended cleanly, rejects with what ended it otherwise. */
+async function serve<Req>(stream: ProtocolStream<Req, unknown>, requests: AsyncIterable<Req>, write: (chunks: ResponseChunks) => void): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  try {
+    await stream.open();
+    (async () => {
+      for await (const request of requests) await stream.receive(request);
+    })().then(
+      () => stream.close(),
+      (error: unknown) => {
+        failure ??= { error };
+        return stream.close(error);
+      },
+    );
+    for (;;) {
+      const chunks = await stream.next();
+      if (chunks === undefined) break;
+      write(chunks);
+    }
+  } catch (error) {
+    failure ??= { error };
+  }
+  await stream.close(failure?.error);
+  if (failure !== undefined) throw failure.error;
+}
+
 export function drive<Req, Res>(
   open: (init: StreamInit) => ProtocolStream<Req, unknown>,
   decode: (bytes: Uint8Array) => Res,
@@ -39,7 +66,7 @@ export function drive<Req, Res>(
   const afterCancel: Res[] = [];
   const outcome = { done: false, error: undefined as unknown };
   let cancelled = false;
-  serveStream(stream, written, (chunks) => {
+  serve(stream, written, (chunks) => {
     const response = decode(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
     if (cancelled) afterCancel.push(response);
     else {

@@ -1,4 +1,4 @@
-import type { ProtocolStream, ResponseChunks } from "./protocol-stream.js";
+import type { ProtocolStream, ResponseChunks } from "@xdskit/server-core/internal";
 
 // Feeds `requests` into the stream, one at a time. A request that fails ends
 // the stream through next(); the requests ending (the client half-closed) or
