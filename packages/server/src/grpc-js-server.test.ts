@@ -10,6 +10,9 @@ import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/disc
 import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { createXdsServer, type XdsServer } from "@xdskit/server";
 import type { PeerInfo } from "@xdskit/server-core";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type * as tls from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TestCache } from "./test-cache.test-helper.js";
@@ -69,6 +72,15 @@ async function serve(xds: XdsServer, credentials = grpc.ServerCredentials.create
 }
 
 describe("addToGrpcServer", () => {
+  it("leaves @grpc/grpc-js an optional peer: no module of the package loads it", () => {
+    const dist = dirname(createRequire(import.meta.url).resolve("@xdskit/server"));
+    const modules = readdirSync(dist).filter((file) => file.endsWith(".js"));
+    expect(modules.length).toBeGreaterThan(10);
+    for (const file of modules) {
+      expect(readFileSync(join(dist, file), "utf8"), file).not.toMatch(/from\s*["']@grpc\/grpc-js["']|(import|require)\(\s*["']@grpc\/grpc-js["']\s*\)/);
+    }
+  });
+
   it("serves ADS next to the user's own service on one grpc-js server", async () => {
     const cache = new TestCache();
     cache.set(CLUSTER_TYPE_URL, "v1", [cluster("a"), cluster("b")]);
