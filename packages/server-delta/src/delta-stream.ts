@@ -57,37 +57,46 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
   }
 
   async next(): Promise<ResponseChunks | undefined> {
-    const next = await this.#take();
-    return next === undefined ? undefined : [encodeDeltaResponse(next.response, next.nonce, this.#headroom)];
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamDeltaResponse !== undefined) await this.#notify(response, nonce);
+    return [encodeDeltaResponse(response, nonce, this.#headroom)];
   }
 
   async nextMessage(): Promise<DeltaDiscoveryResponse | undefined> {
-    const next = await this.#take();
-    return next === undefined ? undefined : (next.message ?? deltaResponseMessage(next.response, next.nonce));
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamDeltaResponse !== undefined) return this.#notify(response, nonce);
+    return deltaResponseMessage(response, nonce);
   }
 
   close(reason?: unknown): Promise<void> {
     return this.#lifecycle.close(reason);
   }
 
-  // The next answer, recorded as sent under a fresh nonce, after the response callback.
-  async #take(): Promise<{ response: DeltaResponse; nonce: string; message: DeltaDiscoveryResponse | undefined } | undefined> {
-    const next = await this.#lifecycle.nextAnswer();
-    if (next === undefined) return undefined;
-    const [state, response] = next;
-    const stream = this.#lifecycle.stream;
-    const nonce = stream.nextNonce();
+  // Records an answer as sent under a fresh nonce, which it returns: what the
+  // client holds once it applies the response is the cache's nextVersionMap.
+  #recordSent(state: TypeStreamState, response: DeltaResponse): string {
+    const nonce = this.#lifecycle.stream.nextNonce();
     state.recordSent(
       nonce,
       response.systemVersion,
       response.resources.map((resource) => resource.name),
     );
     state.subscription.setReturnedResources(response.nextVersionMap);
-    const hook = this.#options.callbacks.onStreamDeltaResponse;
-    if (hook === undefined) return { response, nonce, message: undefined };
+    return nonce;
+  }
+
+  // Runs onStreamDeltaResponse with the response as a message, which it returns.
+  async #notify(response: DeltaResponse, nonce: string): Promise<DeltaDiscoveryResponse> {
     const message = deltaResponseMessage(response, nonce);
-    await observe(this.#options.logger, "onStreamDeltaResponse", () => hook(stream, response.request, message));
-    return { response, nonce, message };
+    const hook = this.#options.callbacks.onStreamDeltaResponse;
+    if (hook !== undefined) await observe(this.#options.logger, "onStreamDeltaResponse", () => hook(this.#lifecycle.stream, response.request, message));
+    return message;
   }
 
   async #handle(request: DeltaDiscoveryRequest): Promise<void> {

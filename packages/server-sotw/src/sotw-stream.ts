@@ -53,32 +53,40 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
   }
 
   async next(): Promise<ResponseChunks | undefined> {
-    const next = await this.#take();
-    return next === undefined ? undefined : [encodeSotwResponse(next.response, next.nonce, this.#headroom)];
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamResponse !== undefined) await this.#notify(response, nonce);
+    return [encodeSotwResponse(response, nonce, this.#headroom)];
   }
 
   async nextMessage(): Promise<DiscoveryResponse | undefined> {
-    const next = await this.#take();
-    return next === undefined ? undefined : (next.message ?? sotwResponseMessage(next.response, next.nonce));
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamResponse !== undefined) return this.#notify(response, nonce);
+    return sotwResponseMessage(response, nonce);
   }
 
   close(reason?: unknown): Promise<void> {
     return this.#lifecycle.close(reason);
   }
 
-  // The next answer, recorded as sent under a fresh nonce, after the response callback.
-  async #take(): Promise<{ response: SotwResponse; nonce: string; message: DiscoveryResponse | undefined } | undefined> {
-    const next = await this.#lifecycle.nextAnswer();
-    if (next === undefined) return undefined;
-    const [state, response] = next;
-    const stream = this.#lifecycle.stream;
-    const nonce = stream.nextNonce();
+  // Records an answer as sent under a fresh nonce, which it returns.
+  #recordSent(state: TypeStreamState, response: SotwResponse): string {
+    const nonce = this.#lifecycle.stream.nextNonce();
     recordSent(state, response, nonce);
-    const hook = this.#options.callbacks.onStreamResponse;
-    if (hook === undefined) return { response, nonce, message: undefined };
+    return nonce;
+  }
+
+  // Runs onStreamResponse with the response as a message, which it returns.
+  async #notify(response: SotwResponse, nonce: string): Promise<DiscoveryResponse> {
     const message = sotwResponseMessage(response, nonce);
-    await observe(this.#options.logger, "onStreamResponse", () => hook(stream, response.request, message));
-    return { response, nonce, message };
+    const hook = this.#options.callbacks.onStreamResponse;
+    if (hook !== undefined) await observe(this.#options.logger, "onStreamResponse", () => hook(this.#lifecycle.stream, response.request, message));
+    return message;
   }
 
   async #handle(request: DiscoveryRequest): Promise<void> {
