@@ -68,10 +68,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     // The registry is loaded already; left to the gateway, its first load can outlast Envoy's 1 s REST timeout.
     rest: { registry: o.registry },
     callbacks: {
-      onStreamOpen: (s) => log.info({ stream: s.id, peer: s.peer?.address, typeUrl: s.typeUrl }, "stream opened"),
-      onStreamClosed: (s) => log.info({ stream: s.id, node: s.node?.id }, "stream closed"),
-      onDeltaStreamOpen: (s) => log.info({ stream: s.id, peer: s.peer?.address }, "delta stream opened"),
-      onDeltaStreamClosed: (s) => log.info({ stream: s.id, node: s.node?.id }, "delta stream closed"),
+      onStreamOpen: (s) => log.info({ stream: s.id, protocol: s.protocol, peer: s.peer?.address, typeUrl: s.typeUrl }, "stream opened"),
+      onStreamClosed: (s) => log.info({ stream: s.id, protocol: s.protocol, node: s.node?.id }, "stream closed"),
       onNack: (n) =>
         log.warn({ node: n.node?.id, typeUrl: n.typeUrl, version: n.version, resources: n.resourceNames, reason: n.message }, "config rejected by a proxy (NACK)"),
     },

@@ -381,12 +381,6 @@ async function main(): Promise<void> {
 			onStreamClosed: () => {
 				counters.streams--;
 			},
-			onDeltaStreamOpen: () => {
-				counters.streams++;
-			},
-			onDeltaStreamClosed: () => {
-				counters.streams--;
-			},
 			onStreamResponse: (_stream, _request, response) => {
 				counters.responsesSent++;
 				counters.resourcesSent += response.resources.length;

@@ -9,9 +9,9 @@ import type {
 /** Where a stream or fetch came from, as far as the transport knows. */
 export interface PeerInfo {
   /** Remote address and port, such as `127.0.0.1:53312`. */
-  readonly address?: string;
+  readonly address?: string | undefined;
   /** Whether the connection is TLS. */
-  readonly tls?: boolean;
+  readonly tls?: boolean | undefined;
   /** The client certificate of an mTLS connection, as node's `tls.PeerCertificate`. */
   readonly certificate?: unknown;
 }
@@ -68,40 +68,39 @@ export interface NackInfo {
   readonly message: string;
 }
 
+type Hook<Args extends unknown[]> = ((...args: Args) => void | Promise<void>) | undefined;
+
 /**
  * Hooks into every stream and fetch. Each may return a promise. Rejections
- * from `onStreamOpen`, `onDeltaStreamOpen`, `onStreamRequest`,
- * `onStreamDeltaRequest` and `onFetchRequest` end the stream (or fail the
- * fetch) with the status the error carries (a `ConnectError`, a
- * `ServerError`, or any error with a numeric gRPC `code`; INTERNAL
- * otherwise): the open hooks are the place for authorization. Rejections
- * from the other hooks are logged and otherwise ignored.
+ * from `onStreamOpen`, `onStreamRequest`, `onStreamDeltaRequest` and
+ * `onFetchRequest` end the stream (or fail the fetch) with the status the
+ * error carries (a `ConnectError`, a `ServerError`, or any error with a
+ * numeric gRPC `code`; INTERNAL otherwise): `onStreamOpen` is the place for
+ * authorization. Rejections from the other hooks are logged and otherwise
+ * ignored. Every hook may be left out or set to `undefined`.
  */
 export interface Callbacks {
-  /** A SotW stream opened (before its first request is read). */
-  onStreamOpen?(stream: StreamInfo): void | Promise<void>;
-  /** A SotW stream ended, for any reason. */
-  onStreamClosed?(stream: StreamInfo): void | Promise<void>;
+  /**
+   * A stream opened (before its first request is read): SotW and delta
+   * alike, `stream.protocol` says which.
+   */
+  readonly onStreamOpen?: Hook<[stream: StreamInfo]>;
+  /** A stream ended, for any reason: SotW and delta alike. Called once per opened stream. */
+  readonly onStreamClosed?: Hook<[stream: StreamInfo]>;
   /** A SotW request arrived (after the node was filled in from the stream when absent). */
-  onStreamRequest?(stream: StreamInfo, request: DiscoveryRequest): void | Promise<void>;
-  /** A SotW response is about to be written. */
-  onStreamResponse?(stream: StreamInfo, request: DiscoveryRequest, response: DiscoveryResponse): void | Promise<void>;
-  /** A delta stream opened. */
-  onDeltaStreamOpen?(stream: StreamInfo): void | Promise<void>;
-  /** A delta stream ended. */
-  onDeltaStreamClosed?(stream: StreamInfo): void | Promise<void>;
+  readonly onStreamRequest?: Hook<[stream: StreamInfo, request: DiscoveryRequest]>;
+  /** A SotW response is about to be written. Changing the message does not change what is written. */
+  readonly onStreamResponse?: Hook<[stream: StreamInfo, request: DiscoveryRequest, response: DiscoveryResponse]>;
   /** A delta request arrived. */
-  onStreamDeltaRequest?(stream: StreamInfo, request: DeltaDiscoveryRequest): void | Promise<void>;
-  /** A delta response is about to be written. */
-  onStreamDeltaResponse?(
-    stream: StreamInfo,
-    request: DeltaDiscoveryRequest,
-    response: DeltaDiscoveryResponse,
-  ): void | Promise<void>;
+  readonly onStreamDeltaRequest?: Hook<[stream: StreamInfo, request: DeltaDiscoveryRequest]>;
+  /** A delta response is about to be written. Changing the message does not change what is written. */
+  readonly onStreamDeltaResponse?: Hook<
+    [stream: StreamInfo, request: DeltaDiscoveryRequest, response: DeltaDiscoveryResponse]
+  >;
   /** A fetch (gRPC Fetch* or REST) request arrived. */
-  onFetchRequest?(fetch: FetchInfo, request: DiscoveryRequest): void | Promise<void>;
+  readonly onFetchRequest?: Hook<[fetch: FetchInfo, request: DiscoveryRequest]>;
   /** A fetch is answered (not called for "not modified"). */
-  onFetchResponse?(fetch: FetchInfo, request: DiscoveryRequest, response: DiscoveryResponse): void | Promise<void>;
+  readonly onFetchResponse?: Hook<[fetch: FetchInfo, request: DiscoveryRequest, response: DiscoveryResponse]>;
   /** A client rejected a response. Called once per rejected response. */
-  onNack?(nack: NackInfo): void | Promise<void>;
+  readonly onNack?: Hook<[nack: NackInfo]>;
 }

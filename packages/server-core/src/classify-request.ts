@@ -1,4 +1,4 @@
-import type { TypeState } from "./type-state.js";
+import type { TypeStreamState } from "./type-stream-state.js";
 
 /**
  * How a request relates to what the stream sent:
@@ -12,7 +12,7 @@ export type RequestKind = "first" | "update" | "ack" | "nack" | "stale";
 
 /** Classifies a request of one type by its `response_nonce` and `error_detail`. */
 export function classifyRequest(
-  state: TypeState | undefined,
+  state: TypeStreamState | undefined,
   request: { readonly responseNonce: string; readonly errorDetail?: unknown },
 ): RequestKind {
   if (state === undefined) return "first";

@@ -1,35 +1,9 @@
+// The public API of @xdskit/server-core: what users of an xDS server need.
+// What only the protocol and transport packages need is in ./internal.ts
+// (`@xdskit/server-core/internal`, not covered by semver).
 export type { Callbacks, FetchInfo, NackInfo, PeerInfo, StreamInfo } from "./callbacks.js";
-export { observe } from "./call-hook.js";
-export { classifyRequest, type RequestKind } from "./classify-request.js";
-export { durationBytes } from "./duration-bytes.js";
-export { GrpcStatus, type GrpcStatusCode, isGrpcStatusCode } from "./grpc-status.js";
-export {
-  ServerError,
-  statusOf,
-  type ServerErrorCode,
-  type ServerErrorDetails,
-  type WireStatus,
-} from "./server-error.js";
-export {
-  certificateIdentities,
-  defaultIdentityMatch,
-  type IdentityBinding,
-  type ResolvedIdentityBinding,
-  resolveIdentityBinding,
-} from "./node-identity.js";
-export {
-  DEFAULT_LEGACY_WILDCARD_TYPES,
-  DEFAULT_LIMITS,
-  resolveServerOptions,
-  type ResolvedServerOptions,
-  type ServerOptions,
-  type StreamLimits,
-} from "./server-options.js";
-export { ResponseQueue } from "./response-queue.js";
-export { runStream, type StreamProtocol } from "./run-stream.js";
-export { nextStreamId } from "./stream-id.js";
-export { StreamSlots } from "./stream-slots.js";
-export { StreamState, type StreamInit } from "./stream-state.js";
-export { TokenBucket } from "./token-bucket.js";
-export { TypeState } from "./type-state.js";
-export { varintSize, WireWriter, writeVarint } from "./wire-writer.js";
+export { GrpcStatus } from "./grpc-status.js";
+export type { IdentityBinding } from "./node-identity.js";
+export { createServerContext, type ServerContext } from "./server-context.js";
+export { ServerError, type ServerErrorCode } from "./server-error.js";
+export { DEFAULT_LEGACY_WILDCARD_TYPES, DEFAULT_LIMITS, type ServerOptions } from "./server-options.js";

@@ -13,14 +13,14 @@ export interface IdentityBinding {
    * The identities of a peer. Default: {@link certificateIdentities}, the
    * URI SANs then the DNS SANs of the client certificate (none without one).
    */
-  readonly extract?: (peer: PeerInfo | undefined) => readonly string[];
+  readonly extract?: ((peer: PeerInfo | undefined) => readonly string[]) | undefined;
   /**
    * Whether a node may use these identities. Default:
    * {@link defaultIdentityMatch} on the node's {@link field}.
    */
-  readonly matches?: (node: Node, identities: readonly string[]) => boolean;
+  readonly matches?: ((node: Node, identities: readonly string[]) => boolean) | undefined;
   /** Which node field `matches` compares by default. Default: `"id"`. */
-  readonly field?: "id" | "cluster";
+  readonly field?: "id" | "cluster" | undefined;
 }
 
 interface SanEntry {

@@ -1,17 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { NodeSchema } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
+import { GrpcStatus, type PeerInfo, ServerError } from "@xdskit/server-core";
 import {
   certificateIdentities,
   defaultIdentityMatch,
-  GrpcStatus,
-  type PeerInfo,
   resolveIdentityBinding,
   resolveServerOptions,
-  ServerError,
-  StreamSlots,
+  ServerContextState,
   StreamState,
   TokenBucket,
-} from "@xdskit/server-core";
+} from "@xdskit/server-core/internal";
 import { describe, expect, it } from "vitest";
 
 const peerWith = (subjectaltname: string | undefined): PeerInfo => ({
@@ -85,13 +83,22 @@ describe("limits", () => {
     expect(new TokenBucket(Number.POSITIVE_INFINITY, 1, 0).take(0)).toBe(true);
   });
 
-  it("stream slots count up to the limit", () => {
-    const slots = new StreamSlots(1);
-    expect(slots.tryAcquire()).toBe(true);
-    expect(slots.tryAcquire()).toBe(false);
-    slots.release();
-    expect(slots.open).toBe(0);
-    expect(slots.tryAcquire()).toBe(true);
+  it("a server context counts open streams up to maxStreams, then refuses; shutdown ends every stream and refuses new ones", () => {
+    const context = new ServerContextState({ maxStreams: 1 });
+    const ended: unknown[] = [];
+    const tracked = (name: string) => ({ shutdown: (error: ServerError) => void ended.push([name, error.code]) });
+    const first = tracked("first");
+    context.admit(first);
+    expect(() => context.admit(tracked("second"))).toThrow(expect.objectContaining({ code: "limit-exceeded", status: GrpcStatus.RESOURCE_EXHAUSTED }));
+    context.release(first);
+    expect(context.openStreams).toBe(0);
+    const third = tracked("third");
+    context.admit(third);
+    expect(context.openStreams).toBe(1);
+    context.shutdown();
+    expect(ended).toEqual([["third", "shutdown"]]);
+    expect(context.closing.aborted).toBe(true);
+    expect(() => context.admit(tracked("late"))).toThrow(expect.objectContaining({ code: "shutdown", status: GrpcStatus.UNAVAILABLE }));
   });
 
   it("the first ACK of each nonce is free; other requests spend the bucket", () => {

@@ -1,13 +1,6 @@
 import { CacheError, CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
-import {
-  classifyRequest,
-  GrpcStatus,
-  ResponseQueue,
-  resolveServerOptions,
-  ServerError,
-  StreamState,
-  statusOf,
-} from "@xdskit/server-core";
+import { GrpcStatus, ServerError } from "@xdskit/server-core";
+import { classifyRequest, ResponseQueue, resolveServerOptions, StreamState, statusOf } from "@xdskit/server-core/internal";
 import { describe, expect, it } from "vitest";
 
 function stream(typeUrl = "", options = resolveServerOptions()) {

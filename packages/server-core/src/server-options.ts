@@ -7,7 +7,6 @@ import {
 } from "@xdskit/cache-core";
 import type { Callbacks } from "./callbacks.js";
 import { type IdentityBinding, type ResolvedIdentityBinding, resolveIdentityBinding } from "./node-identity.js";
-import { StreamSlots } from "./stream-slots.js";
 
 /** The documented defaults of the limits in {@link ServerOptions}. */
 export const DEFAULT_LIMITS = Object.freeze({
@@ -29,12 +28,16 @@ export const DEFAULT_LEGACY_WILDCARD_TYPES: ReadonlySet<string> = new Set([
   SCOPED_ROUTE_TYPE_URL,
 ]);
 
-/** Options every xdskit server accepts. */
+/**
+ * Options every xdskit server accepts: given to `createServerContext` (or
+ * `createXdsServer`, which makes the context), shared by every protocol and
+ * transport of the server. Every property may be left out or `undefined`.
+ */
 export interface ServerOptions {
   /** Hooks into streams and fetches. Default: none. */
-  readonly callbacks?: Callbacks;
+  readonly callbacks?: Callbacks | undefined;
   /** Where NACKs (warn), refused streams and callback failures (error) and protocol events (debug) go. Default: silent. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /**
    * Whether a first request that names no resources subscribes to every
    * resource of its type (legacy wildcard). `false` turns it off everywhere
@@ -42,54 +45,44 @@ export interface ServerOptions {
    * `"*"` still works); a function decides per type URL. Default:
    * {@link DEFAULT_LEGACY_WILDCARD_TYPES} (CDS, LDS, SRDS).
    */
-  readonly legacyWildcard?: boolean | ((typeUrl: string) => boolean);
+  readonly legacyWildcard?: boolean | ((typeUrl: string) => boolean) | undefined;
   /**
    * ADS only: when responses for several types are ready, write them in
    * `ADS_RESPONSE_ORDER` (clusters, endpoints, listeners, routes, …) rather
    * than in the order they became ready. Default: `false`.
    */
-  readonly ordered?: boolean;
-  /**
-   * When aborted, every open stream ends with UNAVAILABLE (so proxies
-   * reconnect elsewhere) and new ones are refused the same way. Default: none.
-   */
-  readonly shutdownSignal?: AbortSignal;
+  readonly ordered?: boolean | undefined;
   /**
    * Binds each stream's node to the identity of its client certificate
    * (mTLS): a first request whose `node.id` (or cluster) does not match is
    * refused with PERMISSION_DENIED. Default: off.
    */
-  readonly identity?: IdentityBinding;
+  readonly identity?: IdentityBinding | undefined;
   /**
    * The most streams open at once; the next one is refused with
    * RESOURCE_EXHAUSTED when it opens. `Infinity` for no limit. Default: 10,000.
    */
-  readonly maxStreams?: number;
-  /**
-   * Counts open streams against `maxStreams`; share one between handlers
-   * so the limit counts all of them (`createXdsServer` does). Default: a
-   * counter of this handler's own.
-   */
-  readonly streamSlots?: StreamSlots;
+  readonly maxStreams?: number | undefined;
   /**
    * The most resource names one request may carry (SotW `resource_names`;
    * delta subscribe + unsubscribe + initial versions). More ends the stream
    * with INVALID_ARGUMENT. `Infinity` for no limit. Default: 10,000.
    */
-  readonly maxResourceNamesPerRequest?: number;
+  readonly maxResourceNamesPerRequest?: number | undefined;
   /**
    * Requests a stream may send per second, on average (a token bucket of
    * `requestBurst`); a stream sending faster ends with RESOURCE_EXHAUSTED.
    * The first ACK/NACK of each response is not counted (it follows the
    * server's own pace). `Infinity` for no limit. Default: 100.
    */
-  readonly maxRequestsPerSecond?: number;
+  readonly maxRequestsPerSecond?: number | undefined;
   /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 200. */
-  readonly requestBurst?: number;
+  readonly requestBurst?: number | undefined;
 }
 
-/** The per-stream limits of {@link ResolvedServerOptions}. */
+/** The limits of {@link ResolvedServerOptions}. */
 export interface StreamLimits {
+  readonly maxStreams: number;
   readonly maxResourceNamesPerRequest: number;
   readonly maxRequestsPerSecond: number;
   readonly requestBurst: number;
@@ -100,11 +93,8 @@ export interface ResolvedServerOptions {
   readonly callbacks: Callbacks;
   readonly logger: Logger;
   readonly ordered: boolean;
-  readonly shutdownSignal: AbortSignal | undefined;
   /** The identity binding, when on. */
   readonly identity: ResolvedIdentityBinding | undefined;
-  /** The open-stream counter (`maxStreams`). */
-  readonly streamSlots: StreamSlots;
   readonly limits: StreamLimits;
   /** Whether an empty first request of this type is a legacy wildcard. */
   allowsLegacyWildcard(typeUrl: string): boolean;
@@ -123,10 +113,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     callbacks: options.callbacks ?? {},
     logger: options.logger ?? silentLogger,
     ordered: options.ordered ?? false,
-    shutdownSignal: options.shutdownSignal,
     identity: options.identity === undefined ? undefined : resolveIdentityBinding(options.identity),
-    streamSlots: options.streamSlots ?? new StreamSlots(options.maxStreams ?? DEFAULT_LIMITS.maxStreams),
     limits: {
+      maxStreams: options.maxStreams ?? DEFAULT_LIMITS.maxStreams,
       maxResourceNamesPerRequest: options.maxResourceNamesPerRequest ?? DEFAULT_LIMITS.maxResourceNamesPerRequest,
       maxRequestsPerSecond: options.maxRequestsPerSecond ?? DEFAULT_LIMITS.maxRequestsPerSecond,
       requestBurst: options.requestBurst ?? DEFAULT_LIMITS.requestBurst,

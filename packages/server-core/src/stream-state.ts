@@ -5,10 +5,10 @@ import { ServerError } from "./server-error.js";
 import type { ResolvedServerOptions } from "./server-options.js";
 import { nextStreamId } from "./stream-id.js";
 import { TokenBucket } from "./token-bucket.js";
-import { TypeState } from "./type-state.js";
+import { TypeStreamState } from "./type-stream-state.js";
 
-/** What a transport knows when a stream opens. */
-export interface StreamInit {
+/** What a {@link StreamState} is made from: what the transport knows (`StreamInit`) and the protocol. */
+export interface StreamStateInit {
   readonly protocol: "sotw" | "delta";
   /** The type URL of a per-type service, or `""` for ADS. */
   readonly typeUrl: string;
@@ -19,7 +19,7 @@ export interface StreamInit {
 
 /**
  * The server side of one stream: its id and node, its nonces, and one
- * {@link TypeState} per type URL. Also the {@link StreamInfo} callbacks get.
+ * {@link TypeStreamState} per type URL. Also the {@link StreamInfo} callbacks get.
  */
 export class StreamState implements StreamInfo {
   readonly id: number;
@@ -28,7 +28,7 @@ export class StreamState implements StreamInfo {
   readonly requestHeader: Headers;
   readonly peer: PeerInfo | undefined;
   readonly signal: AbortSignal;
-  readonly types = new Map<string, TypeState>();
+  readonly types = new Map<string, TypeStreamState>();
   #node: Node | undefined = undefined;
   #nonce = 0;
   #closed = false;
@@ -37,7 +37,7 @@ export class StreamState implements StreamInfo {
   // Per type: the nonce whose ACK/NACK was let through free.
   readonly #answered = new Map<string, string>();
 
-  constructor(init: StreamInit, options: ResolvedServerOptions) {
+  constructor(init: StreamStateInit, options: ResolvedServerOptions) {
     this.id = nextStreamId();
     this.protocol = init.protocol;
     this.typeUrl = init.typeUrl;
@@ -143,8 +143,8 @@ export class StreamState implements StreamInfo {
   }
 
   /** Creates the state of a type on its first request, applying the legacy-wildcard policy. */
-  openType(typeUrl: string, resourceNames: readonly string[], returned?: ReadonlyMap<string, string>): TypeState {
-    const state = new TypeState(typeUrl, {
+  openType(typeUrl: string, resourceNames: readonly string[], returned?: ReadonlyMap<string, string>): TypeStreamState {
+    const state = new TypeStreamState(typeUrl, {
       resourceNames,
       allowLegacyWildcard: this.#options.allowsLegacyWildcard(typeUrl),
       ...(returned === undefined ? {} : { returnedResources: returned }),
@@ -154,7 +154,7 @@ export class StreamState implements StreamInfo {
   }
 
   /** The NACK to report for a rejected response, or `undefined` when this nonce was reported already. */
-  nackOf(state: TypeState, nonce: string, detail: Status | undefined): NackInfo | undefined {
+  nackOf(state: TypeStreamState, nonce: string, detail: Status | undefined): NackInfo | undefined {
     if (!state.firstNackOf(nonce)) return undefined;
     return {
       streamId: this.id,

@@ -1,7 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
-import { durationBytes, varintSize, WireWriter, writeVarint } from "@xdskit/server-core";
+import { durationBytes, varintSize, WireWriter, writeVarint } from "@xdskit/server-core/internal";
 import { describe, expect, it } from "vitest";
 
 describe("WireWriter", () => {

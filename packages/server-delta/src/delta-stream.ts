@@ -1,79 +1,161 @@
-import type { HandlerContext } from "@connectrpc/connect";
-import type { ConfigWatcher, DeltaResponse } from "@xdskit/cache-core";
+import { type ConfigWatcher, type DeltaResponse, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
 import type {
   DeltaDiscoveryRequest,
   DeltaDiscoveryResponse,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { type PeerInfo, resolveServerOptions, type ServerOptions } from "@xdskit/server-core";
-import { encodeDeltaResponse } from "./encode-delta-response.js";
-import { runDeltaStream } from "./run-delta-stream.js";
-import { requestReadError, toConnectError } from "./to-connect-error.js";
-
-/** Options of {@link createDeltaStreamHandler}. */
-export interface DeltaStreamOptions extends ServerOptions {
-  /**
-   * The type URL of a per-type service (such as `CLUSTER_TYPE_URL` for
-   * DeltaClusters). Default: `""`, an aggregated (delta ADS) stream.
-   */
-  readonly typeUrl?: string;
-  /** Tells callbacks who the peer is. Default: unknown. */
-  readonly peerOf?: (context: HandlerContext) => PeerInfo | undefined;
-}
-
-/** A Connect v2 bidi-streaming implementation of a delta discovery method. */
-export type DeltaStreamHandler = (
-  requests: AsyncIterable<DeltaDiscoveryRequest>,
-  context: HandlerContext,
-) => AsyncIterable<DeltaDiscoveryResponse>;
-
-const toMessage = (
-  response: DeltaResponse,
-  nonce: string,
-  message: DeltaDiscoveryResponse | undefined,
-): DeltaDiscoveryResponse => message ?? encodeDeltaResponse(response, nonce);
+import type { StreamInfo } from "@xdskit/server-core";
+import {
+  classifyRequest,
+  deltaResponseMessage,
+  encodeDeltaResponse,
+  observe,
+  type ProtocolStream,
+  type ResolvedServerOptions,
+  type ResponseChunks,
+  type ServerContextState,
+  type StreamInit,
+  StreamLifecycle,
+  type TypeStreamState,
+} from "@xdskit/server-core/internal";
 
 /**
- * The incremental (delta) stream handler: DeltaAggregatedResources, or a
- * per-type Delta* method when `typeUrl` is set. Subscription changes are
- * applied whatever nonce they carry; a request with a stale nonce and no
- * change is ignored. A NACK is reported once and not rolled back: the
- * rejected resources are not sent again until they change.
+ * One incremental (delta) stream (delta ADS, or a per-type Delta* method when
+ * `init.typeUrl` is set). Subscription changes are applied whatever nonce
+ * they carry; a request with a stale nonce and no change is ignored. A NACK
+ * is reported once and not rolled back: the rejected resources are not sent
+ * again until they change. See {@link ProtocolStream} for how a transport drives it.
  */
-export function createDeltaStreamHandler(watcher: ConfigWatcher, options: DeltaStreamOptions = {}): DeltaStreamHandler {
-  const resolved = resolveServerOptions(options);
-  const typeUrl = options.typeUrl ?? "";
-  const peerOf = options.peerOf;
-  return (requests, context) =>
-    asConnectStream(
-      runDeltaStream(
-        watcher,
-        resolved,
-        readingAs(requests),
-        {
-          protocol: "delta",
-          typeUrl,
-          requestHeader: context.requestHeader,
-          peer: peerOf?.(context),
-          signal: context.signal,
-        },
-        toMessage,
-      ),
+export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
+  readonly #lifecycle: StreamLifecycle<DeltaResponse>;
+  readonly #watcher: ConfigWatcher;
+  readonly #options: ResolvedServerOptions;
+  readonly #headroom: number;
+
+  constructor(watcher: ConfigWatcher, context: ServerContextState, init: StreamInit) {
+    this.#lifecycle = new StreamLifecycle(context, "delta", init);
+    this.#watcher = watcher;
+    this.#options = context.options;
+    this.#headroom = init.headroom ?? 0;
+  }
+
+  get info(): StreamInfo {
+    return this.#lifecycle.stream;
+  }
+
+  open(): Promise<void> {
+    return this.#lifecycle.open();
+  }
+
+  async receive(request: DeltaDiscoveryRequest): Promise<void> {
+    if (this.#lifecycle.closed) return;
+    try {
+      await this.#handle(request);
+    } catch (error) {
+      this.#lifecycle.fail(error);
+      throw error;
+    }
+  }
+
+  async next(): Promise<ResponseChunks | undefined> {
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamDeltaResponse !== undefined) await this.#notify(response, nonce);
+    return [encodeDeltaResponse(response, nonce, this.#headroom)];
+  }
+
+  async nextMessage(): Promise<DeltaDiscoveryResponse | undefined> {
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamDeltaResponse !== undefined) return this.#notify(response, nonce);
+    return deltaResponseMessage(response, nonce);
+  }
+
+  close(reason?: unknown): Promise<void> {
+    return this.#lifecycle.close(reason);
+  }
+
+  // Records an answer as sent under a fresh nonce, which it returns: what the
+  // client holds once it applies the response is the cache's nextVersionMap.
+  #recordSent(state: TypeStreamState, response: DeltaResponse): string {
+    const nonce = this.#lifecycle.stream.nextNonce();
+    state.recordSent(
+      nonce,
+      response.systemVersion,
+      response.resources.map((resource) => resource.name),
     );
-}
+    state.subscription.setReturnedResources(response.nextVersionMap);
+    return nonce;
+  }
 
-// A request that does not decode is the client's fault: INVALID_ARGUMENT.
-async function* readingAs(requests: AsyncIterable<DeltaDiscoveryRequest>): AsyncGenerator<DeltaDiscoveryRequest> {
-  try {
-    yield* requests;
-  } catch (error) {
-    throw requestReadError(error, "DeltaDiscoveryRequest");
+  // Runs onStreamDeltaResponse with the response as a message, which it returns.
+  async #notify(response: DeltaResponse, nonce: string): Promise<DeltaDiscoveryResponse> {
+    const message = deltaResponseMessage(response, nonce);
+    const hook = this.#options.callbacks.onStreamDeltaResponse;
+    if (hook !== undefined) await observe(this.#options.logger, "onStreamDeltaResponse", () => hook(this.#lifecycle.stream, response.request, message));
+    return message;
+  }
+
+  async #handle(request: DeltaDiscoveryRequest): Promise<void> {
+    const { callbacks, logger } = this.#options;
+    const lifecycle = this.#lifecycle;
+    const stream = lifecycle.stream;
+    const node = stream.acceptNode(request.node);
+    if (request.node === undefined) request.node = node;
+    const typeUrl = stream.resolveTypeUrl(request.typeUrl);
+    request.typeUrl = typeUrl;
+    stream.checkResourceNameCount(
+      request.resourceNamesSubscribe.length +
+        request.resourceNamesUnsubscribe.length +
+        Object.keys(request.initialResourceVersions).length,
+      typeUrl,
+    );
+    await callbacks.onStreamDeltaRequest?.(stream, request);
+    let state = stream.types.get(typeUrl);
+    const kind = classifyRequest(state, request);
+    const subscribe = request.resourceNamesSubscribe;
+    const unsubscribe = request.resourceNamesUnsubscribe;
+    const changes = subscribe.length > 0 || unsubscribe.length > 0;
+    stream.admitRequest(typeUrl, (kind === "ack" || kind === "nack") && !changes ? request.responseNonce : undefined);
+    if (state === undefined) {
+      state = stream.openType(typeUrl, subscribe, new Map(Object.entries(request.initialResourceVersions)));
+      if (unsubscribe.length > 0) state.subscription.updateResourceNames([], unsubscribe);
+    } else {
+      if (kind === "stale" && !changes) {
+        logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
+        return;
+      }
+      if (kind === "nack") {
+        const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
+        if (nack !== undefined) {
+          logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+          const hook = callbacks.onNack;
+          if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
+        }
+      }
+      if (changes) applySubscriptionChange(state, subscribe, unsubscribe);
+    }
+    lifecycle.dropAnswer(typeUrl);
+    state.cancelWatch();
+    if (lifecycle.closed) return;
+    state.setWatch(this.#watcher.createDeltaWatch(request, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
   }
 }
 
-async function* asConnectStream<T>(items: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
-  try {
-    yield* items;
-  } catch (error) {
-    throw toConnectError(error);
+// What the client holds of names it no longer wants is forgotten (it drops
+// them); names subscribed again are forgotten too, so they are sent again.
+function applySubscriptionChange(state: TypeStreamState, subscribe: readonly string[], unsubscribe: readonly string[]): void {
+  const subscription = state.subscription;
+  subscription.updateResourceNames(subscribe, unsubscribe);
+  const forget = new Set<string>();
+  for (const name of subscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
+  for (const name of unsubscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
+  if (!subscription.isWildcard()) {
+    const wanted = subscription.resourceNames();
+    for (const name of subscription.returnedResources().keys()) if (!wanted.has(name)) forget.add(name);
   }
+  if (forget.size > 0) subscription.updateReturnedResources([], forget);
 }

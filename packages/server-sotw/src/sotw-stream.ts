@@ -1,77 +1,144 @@
-import type { HandlerContext } from "@connectrpc/connect";
 import type { ConfigWatcher, SotwResponse } from "@xdskit/cache-core";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { type PeerInfo, resolveServerOptions, type ServerOptions } from "@xdskit/server-core";
-import { encodeSotwResponse } from "./encode-sotw-response.js";
-import { runSotwStream } from "./run-sotw-stream.js";
-import { requestReadError, toConnectError } from "./to-connect-error.js";
-
-/** Options of {@link createSotwStreamHandler}. */
-export interface SotwStreamOptions extends ServerOptions {
-  /**
-   * The type URL of a per-type service (such as `CLUSTER_TYPE_URL` for
-   * StreamClusters): requests may leave `type_url` empty and may not name
-   * another. Default: `""`, an aggregated (ADS) stream serving every type.
-   */
-  readonly typeUrl?: string;
-  /** Tells callbacks who the peer is (the `server` package derives it from the socket). Default: unknown. */
-  readonly peerOf?: (context: HandlerContext) => PeerInfo | undefined;
-}
-
-/** A Connect v2 bidi-streaming implementation of a SotW discovery method. */
-export type SotwStreamHandler = (
-  requests: AsyncIterable<DiscoveryRequest>,
-  context: HandlerContext,
-) => AsyncIterable<DiscoveryResponse>;
-
-const toMessage = (response: SotwResponse, nonce: string, message: DiscoveryResponse | undefined): DiscoveryResponse =>
-  message ?? encodeSotwResponse(response, nonce);
+import type { StreamInfo } from "@xdskit/server-core";
+import {
+  classifyRequest,
+  encodeSotwResponse,
+  observe,
+  type ProtocolStream,
+  type ResolvedServerOptions,
+  type ResponseChunks,
+  type ServerContextState,
+  type StreamInit,
+  StreamLifecycle,
+  type TypeStreamState,
+  sotwResponseMessage,
+} from "@xdskit/server-core/internal";
 
 /**
- * The State-of-the-World stream handler: StreamAggregatedResources, or a
- * per-type Stream* method when `typeUrl` is set. Register it with
- * `router.rpc(method, handler)`.
- *
- * Requests are read while responses are written: each accepted request
- * replaces the type's watch on `watcher`; a watch's answer waits in a queue
- * holding at most one response per type, and is written (with a fresh
- * nonce) only when HTTP/2 flow control lets it through.
+ * One State-of-the-World stream (ADS, or a per-type Stream* method when
+ * `init.typeUrl` is set): one watch per type on the cache, each accepted
+ * request replacing its type's watch; every response with a fresh nonce,
+ * recorded as sent. See {@link ProtocolStream} for how a transport drives it.
  */
-export function createSotwStreamHandler(watcher: ConfigWatcher, options: SotwStreamOptions = {}): SotwStreamHandler {
-  const resolved = resolveServerOptions(options);
-  const typeUrl = options.typeUrl ?? "";
-  const peerOf = options.peerOf;
-  return (requests, context) =>
-    asConnectStream(
-      runSotwStream(
-        watcher,
-        resolved,
-        readingAs(requests),
-        {
-          protocol: "sotw",
-          typeUrl,
-          requestHeader: context.requestHeader,
-          peer: peerOf?.(context),
-          signal: context.signal,
-        },
-        toMessage,
-      ),
-    );
-}
+export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryResponse> {
+  readonly #lifecycle: StreamLifecycle<SotwResponse>;
+  readonly #watcher: ConfigWatcher;
+  readonly #options: ResolvedServerOptions;
+  readonly #headroom: number;
 
-// A request that does not decode is the client's fault: INVALID_ARGUMENT.
-async function* readingAs(requests: AsyncIterable<DiscoveryRequest>): AsyncGenerator<DiscoveryRequest> {
-  try {
-    yield* requests;
-  } catch (error) {
-    throw requestReadError(error, "DiscoveryRequest");
+  constructor(watcher: ConfigWatcher, context: ServerContextState, init: StreamInit) {
+    this.#lifecycle = new StreamLifecycle(context, "sotw", init);
+    this.#watcher = watcher;
+    this.#options = context.options;
+    this.#headroom = init.headroom ?? 0;
+  }
+
+  get info(): StreamInfo {
+    return this.#lifecycle.stream;
+  }
+
+  open(): Promise<void> {
+    return this.#lifecycle.open();
+  }
+
+  async receive(request: DiscoveryRequest): Promise<void> {
+    if (this.#lifecycle.closed) return;
+    try {
+      await this.#handle(request);
+    } catch (error) {
+      this.#lifecycle.fail(error);
+      throw error;
+    }
+  }
+
+  async next(): Promise<ResponseChunks | undefined> {
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamResponse !== undefined) await this.#notify(response, nonce);
+    return [encodeSotwResponse(response, nonce, this.#headroom)];
+  }
+
+  async nextMessage(): Promise<DiscoveryResponse | undefined> {
+    const next = await this.#lifecycle.nextAnswer();
+    if (next === undefined) return undefined;
+    const response = next[1];
+    const nonce = this.#recordSent(next[0], response);
+    if (this.#options.callbacks.onStreamResponse !== undefined) return this.#notify(response, nonce);
+    return sotwResponseMessage(response, nonce);
+  }
+
+  close(reason?: unknown): Promise<void> {
+    return this.#lifecycle.close(reason);
+  }
+
+  // Records an answer as sent under a fresh nonce, which it returns.
+  #recordSent(state: TypeStreamState, response: SotwResponse): string {
+    const nonce = this.#lifecycle.stream.nextNonce();
+    recordSent(state, response, nonce);
+    return nonce;
+  }
+
+  // Runs onStreamResponse with the response as a message, which it returns.
+  async #notify(response: SotwResponse, nonce: string): Promise<DiscoveryResponse> {
+    const message = sotwResponseMessage(response, nonce);
+    const hook = this.#options.callbacks.onStreamResponse;
+    if (hook !== undefined) await observe(this.#options.logger, "onStreamResponse", () => hook(this.#lifecycle.stream, response.request, message));
+    return message;
+  }
+
+  async #handle(request: DiscoveryRequest): Promise<void> {
+    const { callbacks, logger } = this.#options;
+    const lifecycle = this.#lifecycle;
+    const stream = lifecycle.stream;
+    const node = stream.acceptNode(request.node);
+    if (request.node === undefined) request.node = node;
+    const typeUrl = stream.resolveTypeUrl(request.typeUrl);
+    request.typeUrl = typeUrl;
+    stream.checkResourceNameCount(request.resourceNames.length, typeUrl);
+    await callbacks.onStreamRequest?.(stream, request);
+    let state = stream.types.get(typeUrl);
+    const kind = classifyRequest(state, request);
+    stream.admitRequest(typeUrl, kind === "ack" || kind === "nack" ? request.responseNonce : undefined);
+    if (kind === "stale") {
+      logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
+      return;
+    }
+    let watchRequest = request;
+    if (state === undefined) {
+      state = stream.openType(typeUrl, request.resourceNames);
+    } else {
+      if (kind === "nack") {
+        const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
+        if (nack !== undefined) {
+          logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+          const hook = callbacks.onNack;
+          if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
+        }
+        // The client keeps its previous version: watching from the rejected one
+        // means only a newer version is sent, never the rejected one again.
+        watchRequest = { ...request, versionInfo: state.lastVersion };
+      }
+      state.setResourceNames(request.resourceNames);
+    }
+    lifecycle.dropAnswer(typeUrl);
+    state.cancelWatch();
+    if (lifecycle.closed) return;
+    state.setWatch(this.#watcher.createWatch(watchRequest, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
   }
 }
 
-async function* asConnectStream<T>(items: AsyncGenerator<T, void, undefined>): AsyncGenerator<T, void, undefined> {
-  try {
-    yield* items;
-  } catch (error) {
-    throw toConnectError(error);
+function recordSent(state: TypeStreamState, response: SotwResponse, nonce: string): void {
+  const names: string[] = [];
+  const versions = new Map<string, string>();
+  for (const resource of response.resources) {
+    names.push(resource.name);
+    versions.set(resource.name, resource.hash);
   }
+  state.recordSent(nonce, response.version, names);
+  // A heartbeat renews TTLs of resources the client already holds; it is not
+  // the client's new state, so it must not replace what we recorded as sent.
+  if (!response.heartbeat) state.subscription.setReturnedResources(versions);
 }

@@ -19,7 +19,7 @@ import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { DiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { createXdsServer } from "@xdskit/server";
-import { encodeSotwResponse, encodeSotwResponseBytes } from "@xdskit/server-sotw";
+import { encodeSotwResponse, sotwResponseMessage } from "@xdskit/server-core/internal";
 import { runAdsClients } from "./ads-client.js";
 import { Deframer, frame } from "./raw-grpc.js";
 
@@ -151,7 +151,7 @@ async function fanout(fastPath: boolean): Promise<Fanout> {
 function fanoutReport(on: Fanout, off: Fanout): string[] {
   const bytes = toBinary(
     DiscoveryResponseSchema,
-    encodeSotwResponse(
+    sotwResponseMessage(
       { request: create(DiscoveryResponseSchema) as never, typeUrl: CLUSTER_TYPE_URL, version: "v1", resources: clusters(1), heartbeat: false },
       "1",
     ),
@@ -210,7 +210,7 @@ interface WriteCost {
 
 async function writeCost(resourceCount: number, writes: number): Promise<WriteCost> {
   const resources = Array.from({ length: resourceCount }, (_, i) => prepareResource(ClusterSchema, { name: `c-${i}`, connectTimeout: { seconds: 1n } }));
-  const message = encodeSotwResponse(
+  const message = sotwResponseMessage(
     { request: undefined as never, typeUrl: CLUSTER_TYPE_URL, version: "v1", resources, heartbeat: false },
     "n",
   );
@@ -257,7 +257,7 @@ async function writeCost(resourceCount: number, writes: number): Promise<WriteCo
       const stream = request.stream;
       response.writeHead(200, { "content-type": "application/grpc" });
       for (let i = 0; i < writes; i++) {
-        const bytes = encodeSotwResponseBytes(answer, i.toString(36), 5);
+        const bytes = encodeSotwResponse(answer, i.toString(36), 5);
         const length = bytes.length - 5;
         bytes[1] = length >>> 24;
         bytes[2] = (length >>> 16) & 0xff;

@@ -9,7 +9,7 @@ import { cluster, endpoints, type Harness, NODE, startServer, MATRIX } from "./t
 
 const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
 
-describe.each(MATRIX)("delta ADS over %s, %s", (kind, _serving, fastPath) => {
+describe.each(MATRIX)("delta ADS over %s, %s", (kind, _serving, serve) => {
   let harness: Harness | undefined;
   let client: TestClient | undefined;
   afterEach(async () => {
@@ -18,8 +18,8 @@ describe.each(MATRIX)("delta ADS over %s, %s", (kind, _serving, fastPath) => {
   });
 
   async function setup(options: Parameters<typeof startServer>[0] = {}) {
-    harness = await startServer({ fastPath, ...options });
-    client = openClient(kind, harness.listener.url);
+    harness = await startServer({ ...serve, ...options });
+    client = openClient(kind, harness.url);
     return { cache: harness.cache, stream: client.open(DELTA_ADS) };
   }
 
@@ -85,8 +85,8 @@ describe.each(MATRIX)("delta ADS over %s, %s", (kind, _serving, fastPath) => {
   });
 
   it("serves the delta-only VHDS service", async () => {
-    harness = await startServer({ fastPath });
-    client = openClient(kind, harness.listener.url);
+    harness = await startServer(serve);
+    client = openClient(kind, harness.url);
     harness.cache.set(VIRTUAL_HOST_TYPE_URL, "1", [prepareResource(VirtualHostSchema, { name: "rc/host", domains: ["*"] })]);
     const stream = client.open(VirtualHostDiscoveryService.method.deltaVirtualHosts);
     stream.send({ node: NODE, resourceNamesSubscribe: ["rc/host"] });

@@ -31,8 +31,8 @@ async function serve(options: Parameters<typeof startServer>[0] = {}): Promise<H
 
 describe("fast path", () => {
   it("serves gRPC: headers, pre-encoded messages, OK trailers when the client half-closes", async () => {
-    const { listener } = await serve();
-    const call = rawCall(listener.url, ADS_PATH);
+    const { url } = await serve();
+    const call = rawCall(url, ADS_PATH);
     call.send(first);
     await expect.poll(() => call.messages.length).toBe(1);
     const response = fromBinary(DiscoveryResponseSchema, call.messages[0] ?? Buffer.alloc(0));
@@ -48,8 +48,8 @@ describe("fast path", () => {
 
   it("gives callbacks the request headers (no pseudo-headers) and the peer", async () => {
     const seen: StreamInfo[] = [];
-    const { listener } = await serve({ callbacks: { onStreamOpen: (stream) => void seen.push(stream) } });
-    const call = rawCall(listener.url, ADS_PATH, { headers: { authorization: "Bearer t", "x-node": "n1" } });
+    const { url } = await serve({ callbacks: { onStreamOpen: (stream) => void seen.push(stream) } });
+    const call = rawCall(url, ADS_PATH, { headers: { authorization: "Bearer t", "x-node": "n1" } });
     call.send(first);
     await expect.poll(() => call.messages.length).toBe(1);
     const stream = seen[0];
@@ -63,8 +63,8 @@ describe("fast path", () => {
   });
 
   it("answers a compressed message with UNIMPLEMENTED", async () => {
-    const { listener } = await serve();
-    const call = rawCall(listener.url, ADS_PATH);
+    const { url } = await serve();
+    const call = rawCall(url, ADS_PATH);
     call.send(first, 1);
     const status = await call.status;
     expect(status.code).toBe(Code.Unimplemented);
@@ -73,16 +73,16 @@ describe("fast path", () => {
   });
 
   it("answers malformed frames with INVALID_ARGUMENT: an unknown flag, garbage, a body ending inside a message", async () => {
-    const { listener } = await serve();
-    const flag = rawCall(listener.url, ADS_PATH);
+    const { url } = await serve();
+    const flag = rawCall(url, ADS_PATH);
     flag.send(first, 7);
     expect((await flag.status).code).toBe(Code.InvalidArgument);
-    const garbage = rawCall(listener.url, ADS_PATH);
+    const garbage = rawCall(url, ADS_PATH);
     garbage.send(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
     const status = await garbage.status;
     expect(status.code).toBe(Code.InvalidArgument);
     expect(status.message).toMatch(/^malformed DiscoveryRequest: parse binary: /);
-    const cut = rawCall(listener.url, ADS_PATH);
+    const cut = rawCall(url, ADS_PATH);
     cut.sendRaw(new Uint8Array([0, 0, 0, 0, 10, 1, 2]));
     cut.end();
     expect((await cut.status).code).toBe(Code.InvalidArgument);
@@ -90,8 +90,8 @@ describe("fast path", () => {
   });
 
   it("refuses a message over router.readMaxBytes with RESOURCE_EXHAUSTED", async () => {
-    const { listener } = await serve({ router: { readMaxBytes: 16 } });
-    const call = rawCall(listener.url, ADS_PATH);
+    const { url } = await serve({ router: { readMaxBytes: 16 } });
+    const call = rawCall(url, ADS_PATH);
     call.send(first);
     expect((await call.status).code).toBe(Code.ResourceExhausted);
     call.close();
@@ -99,29 +99,29 @@ describe("fast path", () => {
 
   it("percent-encodes grpc-message and keeps a callback's status", async () => {
     const reason = "bad token: é 100% \n done";
-    const { listener } = await serve({
+    const { url } = await serve({
       callbacks: {
         onStreamOpen: () => {
           throw new ConnectError(reason, Code.PermissionDenied);
         },
       },
     });
-    const call = rawCall(listener.url, ADS_PATH);
+    const call = rawCall(url, ADS_PATH);
     call.send(first);
     const status = await call.status;
     expect(status).toMatchObject({ code: Code.PermissionDenied, message: reason });
     call.close();
-    const viaConnect = connectClient(listener.url).open(ADS);
+    const viaConnect = connectClient(url).open(ADS);
     viaConnect.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
     expect(await viaConnect.status).toEqual({ code: Code.PermissionDenied, message: reason });
   });
 
   it("leaves the Connect protocol, gRPC-Web and gzip-compressed gRPC to Connect", async () => {
-    const { listener } = await serve();
+    const { url } = await serve();
     const transports = [
-      createConnectTransport({ baseUrl: listener.url, httpVersion: "2" }),
-      createGrpcWebTransport({ baseUrl: listener.url, httpVersion: "2" }),
-      createGrpcTransport({ baseUrl: listener.url, sendCompression: compressionGzip }),
+      createConnectTransport({ baseUrl: url, httpVersion: "2" }),
+      createGrpcWebTransport({ baseUrl: url, httpVersion: "2" }),
+      createGrpcTransport({ baseUrl: url, sendCompression: compressionGzip }),
     ];
     for (const transport of transports) {
       const ads = createClient(AggregatedDiscoveryService, transport);
@@ -144,15 +144,15 @@ describe("fast path", () => {
       intercepted += 1;
       return next(request);
     };
-    const { listener } = await serve({ router: { interceptors: [interceptor] } });
-    const call = rawCall(listener.url, ADS_PATH);
+    const { url } = await serve({ router: { interceptors: [interceptor] } });
+    const call = rawCall(url, ADS_PATH);
     call.send(first);
     await expect.poll(() => call.messages.length).toBe(1);
     expect(intercepted).toBe(1);
     call.close();
     await harness?.close();
     const forced = await serve({ fastPath: true, router: { interceptors: [interceptor] } });
-    const fast = rawCall(forced.listener.url, ADS_PATH);
+    const fast = rawCall(forced.url, ADS_PATH);
     fast.send(first);
     await expect.poll(() => fast.messages.length).toBe(1);
     expect(intercepted).toBe(1);

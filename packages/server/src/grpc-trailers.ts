@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from "node:http2";
-import type { WireStatus } from "@xdskit/server-core";
+import type { WireStatus } from "@xdskit/server-core/internal";
 
 const utf8 = new TextEncoder();
 const HEX = "0123456789ABCDEF";

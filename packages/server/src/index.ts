@@ -5,6 +5,13 @@ export {
   type XdsServer,
   type XdsServerOptions,
 } from "./create-xds-server.js";
-export type { ListenOptions, TlsOptions, XdsListener } from "./listen-xds.js";
+export type { GrpcJsServerLike } from "./grpc-js-services.js";
+export {
+  DEFAULT_STREAM_RESET_BURST,
+  DEFAULT_STREAM_RESET_RATE,
+  type ListenOptions,
+  type XdsListener,
+} from "./listen-xds.js";
 export { peerOf } from "./peer-info.js";
 export type { RestOptions } from "./rest-gateway.js";
+export type { TlsOptions } from "./tls-material.js";

@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL } from "@xdskit/cache-core";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAMS_PER_CONNECTION } from "@xdskit/server";
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAMS_PER_CONNECTION, DEFAULT_STREAM_RESET_BURST, DEFAULT_STREAM_RESET_RATE } from "@xdskit/server";
 import { DEFAULT_LIMITS } from "@xdskit/server-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { Code, openClient, type TestClient } from "./test-clients.test-helper.js";
@@ -9,6 +9,7 @@ import { cluster, endpoints, type Harness, MATRIX, NODE, startServer } from "./t
 
 const ADS = AggregatedDiscoveryService.method.streamAggregatedResources;
 const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
+const ADS_PATH = `/${AggregatedDiscoveryService.typeName}/${ADS.name}`;
 
 it("documents safe defaults", () => {
   expect(DEFAULT_MAX_MESSAGE_BYTES).toBe(4 * 1024 * 1024);
@@ -21,7 +22,7 @@ it("documents safe defaults", () => {
   });
 });
 
-describe.each(MATRIX)("limits over %s, %s", (kind, _serving, fastPath) => {
+describe.each(MATRIX)("limits over %s, %s", (kind, _serving, serve) => {
   let harness: Harness | undefined;
   const clients: TestClient[] = [];
   afterEach(async () => {
@@ -30,14 +31,14 @@ describe.each(MATRIX)("limits over %s, %s", (kind, _serving, fastPath) => {
   });
 
   async function setup(options: Parameters<typeof startServer>[0]) {
-    harness = await startServer({ fastPath, ...options });
+    harness = await startServer({ ...serve, ...options });
     harness.cache.set(CLUSTER_TYPE_URL, "1", [cluster("a")]);
     harness.cache.set(ENDPOINT_TYPE_URL, "1", [endpoints("x")]);
     return harness;
   }
   function client(): TestClient {
     if (harness === undefined) throw new Error("no server");
-    const opened = openClient(kind, harness.listener.url);
+    const opened = openClient(kind, harness.url);
     clients.push(opened);
     return opened;
   }
@@ -119,11 +120,11 @@ describe("maxStreamsPerConnection", () => {
   it("announces SETTINGS_MAX_CONCURRENT_STREAMS; a compliant client queues the extra stream until one ends", async () => {
     harness = await startServer({ maxStreamsPerConnection: 2 });
     harness.cache.set(CLUSTER_TYPE_URL, "1", [cluster("a")]);
-    const session = http2.connect(harness.listener.url);
+    const session = http2.connect(harness.url);
     await new Promise<void>((resolve) => session.once("remoteSettings", () => resolve()));
     expect(session.remoteSettings.maxConcurrentStreams).toBe(2);
     session.close();
-    const client = openClient("grpc-js", harness.listener.url);
+    const client = openClient("grpc-js", harness.url);
     try {
       const streams = [client.open(ADS), client.open(ADS), client.open(ADS)];
       for (const stream of streams) stream.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
@@ -140,9 +141,60 @@ describe("maxStreamsPerConnection", () => {
 
   it("defaults to 1000", async () => {
     harness = await startServer();
-    const session = http2.connect(harness.listener.url);
+    const session = http2.connect(harness.url);
     await new Promise<void>((resolve) => session.once("remoteSettings", () => resolve()));
     expect(session.remoteSettings.maxConcurrentStreams).toBe(1000);
     session.close();
+  });
+});
+
+// Node reads streamResetBurst / streamResetRate from 22.11 on; older Node applies nghttp2's built-in 1000 / 33.
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+const tunableResetGuard = major > 22 || (major === 22 && minor >= 11);
+
+describe("HTTP/2 rapid-reset guard", () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+
+  /** Opens and at once resets `count` ADS streams on a new connection; resolves the GOAWAY code, or "open" if none came. */
+  async function resetStreams(url: string, count: number): Promise<{ goaway: number | "open"; session: http2.ClientHttp2Session }> {
+    const session = http2.connect(url);
+    session.on("error", () => {});
+    const goaway = new Promise<number>((resolve) => session.once("goaway", (code: number) => resolve(code)));
+    await new Promise<void>((resolve) => session.once("remoteSettings", () => resolve()));
+    for (let i = 0; i < count; i++) {
+      const stream = session.request({ ":method": "POST", ":path": ADS_PATH, "content-type": "application/grpc", te: "trailers" });
+      stream.on("error", () => {});
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    }
+    const settled = await Promise.race([goaway, new Promise<"open">((resolve) => setTimeout(() => resolve("open"), 500))]);
+    return { goaway: settled, session };
+  }
+
+  it("defaults to nghttp2's own limits: a burst of 1000 resets, then 33 a second", () => {
+    expect([DEFAULT_STREAM_RESET_BURST, DEFAULT_STREAM_RESET_RATE]).toEqual([1000, 33]);
+  });
+
+  it.skipIf(!tunableResetGuard)("closes a connection resetting streams faster than streamResetBurst / streamResetRate; others are served", async () => {
+    harness = await startServer({ streamResetBurst: 10, streamResetRate: 1 });
+    harness.cache.set(CLUSTER_TYPE_URL, "1", [cluster("a")]);
+    const flood = await resetStreams(harness.url, 40);
+    expect(flood.goaway).not.toBe("open");
+    flood.session.destroy();
+    const client = openClient("connect", harness.url);
+    const stream = client.open(ADS);
+    stream.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
+    expect((await stream.next()).versionInfo).toBe("1");
+    client.close();
+  });
+
+  it.skipIf(!tunableResetGuard)("lets the same resets through under the defaults", async () => {
+    harness = await startServer();
+    const calm = await resetStreams(harness.url, 40);
+    expect(calm.goaway).toBe("open");
+    calm.session.close();
   });
 });

@@ -1,23 +1,27 @@
 import type { TLSSocket } from "node:tls";
-import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
-import type { NodeServerRequest } from "./node-handler.js";
+import { type ContextValues, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { PeerInfo } from "@xdskit/server-core";
+import type { NodeServerRequest } from "./node-handler.js";
 
 const peerKey = createContextKey<PeerInfo | undefined>(undefined, { description: "xds peer" });
 
-/** The peer of a node request: address, TLS, and the client certificate on demand. */
+/**
+ * The peer of a node request: address, TLS, and (read on demand) the client
+ * certificate, only when it was verified against the listener's CA: an
+ * unverified certificate (`rejectUnauthorized: false`) proves no identity.
+ */
 export function peerOfRequest(request: NodeServerRequest): PeerInfo {
   const socket = request.socket;
   const tls = (socket as Partial<TLSSocket>).encrypted === true;
   const address = socket.remotePort === undefined ? socket.remoteAddress : `${socket.remoteAddress}:${socket.remotePort}`;
-  const peer: PeerInfo = {
-    ...(address === undefined ? {} : { address }),
+  return {
+    address,
     tls,
     get certificate(): unknown {
-      return tls ? (socket as TLSSocket).getPeerCertificate() : undefined;
+      if (!tls || (socket as TLSSocket).authorized !== true) return undefined;
+      return (socket as TLSSocket).getPeerCertificate();
     },
   };
-  return peer;
 }
 
 /** Connect context values carrying the request's peer. */
@@ -25,7 +29,7 @@ export function peerContextValues(request: NodeServerRequest): ContextValues {
   return createContextValues().set(peerKey, peerOfRequest(request));
 }
 
-/** The peer recorded by {@link peerContextValues}. */
+/** The peer of a Connect handler context, when the server was made by `createXdsServer`. */
 export function peerOf(context: HandlerContext): PeerInfo | undefined {
   return context.values.get(peerKey);
 }

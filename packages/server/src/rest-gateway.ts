@@ -1,15 +1,17 @@
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
 import { fromJson, type JsonValue, type Registry, toJsonString } from "@bufbuild/protobuf";
-import type { NodeServerRequest, NodeServerResponse } from "./node-handler.js";
-import type { ConfigFetcher } from "@xdskit/cache-core";
+import type { Logger } from "@xdskit/cache-core";
 import {
   DiscoveryRequestSchema,
   DiscoveryResponseSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { GrpcStatus, type ResolvedServerOptions, ServerError, statusOf } from "@xdskit/server-core";
-import { fetchDiscovery, SOTW_SERVICES } from "@xdskit/server-sotw";
+import { GrpcStatus, ServerError } from "@xdskit/server-core";
+import { statusOf } from "@xdskit/server-core/internal";
+import type { SotwProtocol } from "@xdskit/server-sotw";
+import type { NodeServerRequest, NodeServerResponse } from "./node-handler.js";
 import { peerOfRequest } from "./peer-info.js";
+import { SOTW_SERVICES } from "./xds-services.js";
 
 /** Options of the REST/JSON gateway. */
 export interface RestOptions {
@@ -18,9 +20,9 @@ export interface RestOptions {
    * registry of `@xdskit/envoy-api/registry`, imported on the first REST
    * request (it takes about 1.5 s to load).
    */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
   /** The largest request body accepted, in bytes. Default: 4 MiB. */
-  readonly maxBodyBytes?: number;
+  readonly maxBodyBytes?: number | undefined;
 }
 
 const REST_PREFIX = "/v3/discovery:";
@@ -44,7 +46,7 @@ export type RestHandler = (request: NodeServerRequest, response: NodeServerRespo
  * DiscoveryRequest in, a JSON DiscoveryResponse out, 304 Not Modified when
  * the client's `version_info` is current.
  */
-export function createRestHandler(fetcher: ConfigFetcher, options: ResolvedServerOptions, rest: RestOptions = {}): RestHandler {
+export function createRestHandler(sotw: SotwProtocol, logger: Logger, rest: RestOptions = {}): RestHandler {
   const maxBodyBytes = rest.maxBodyBytes ?? 4 * 1024 * 1024;
   let registry: Promise<Registry> | undefined = rest.registry === undefined ? undefined : Promise.resolve(rest.registry);
   const loadRegistry = (): Promise<Registry> => {
@@ -57,8 +59,8 @@ export function createRestHandler(fetcher: ConfigFetcher, options: ResolvedServe
     const name = url.slice(REST_PREFIX.length).split("?")[0] ?? "";
     const typeUrl = typeOfRestName.get(name);
     if (typeUrl === undefined) return false;
-    serve(fetcher, options, request, response, typeUrl, maxBodyBytes, loadRegistry).catch((error: unknown) => {
-      options.logger.error("xds REST request failed", { error });
+    serve(sotw, request, response, typeUrl, maxBodyBytes, loadRegistry).catch((error: unknown) => {
+      logger.error("xds REST request failed", { error });
       if (!response.headersSent) send(response, 500, { code: GrpcStatus.INTERNAL, message: String(error) });
     });
     return true;
@@ -66,8 +68,7 @@ export function createRestHandler(fetcher: ConfigFetcher, options: ResolvedServe
 }
 
 async function serve(
-  fetcher: ConfigFetcher,
-  options: ResolvedServerOptions,
+  sotw: SotwProtocol,
   request: NodeServerRequest,
   response: NodeServerResponse,
   typeUrl: string,
@@ -102,13 +103,13 @@ async function serve(
       headers.set(key, Array.isArray(value) ? value.join(", ") : value);
     }
     const peer = peerOfRequest(request);
-    const outcome = await fetchDiscovery(fetcher, options, { typeUrl, requestHeader: headers, peer }, discovery);
+    const outcome = await sotw.fetch({ typeUrl, requestHeader: headers, peer }, discovery);
     if (outcome.kind === "not-modified") {
       response.writeHead(304);
       response.end();
       return;
     }
-    const text = toJsonString(DiscoveryResponseSchema, outcome.response, { registry });
+    const text = toJsonString(DiscoveryResponseSchema, outcome.message(), { registry });
     response.writeHead(200, { "content-type": "application/json" });
     response.end(text);
   } catch (error) {

@@ -1,23 +1,19 @@
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
-import { GrpcStatus, ServerError, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core";
+import { GrpcStatus, ServerError } from "@xdskit/server-core";
+import { type ProtocolStream, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core/internal";
+import { fillGrpcPrefix, GRPC_PREFIX_BYTES } from "./grpc-frame.js";
 import { readGrpcMessages } from "./grpc-message-reader.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
+import { serveStream } from "./serve-stream.js";
 
-/** Starts the transport-neutral stream logic: requests in, framed responses out. */
-export type OpenStream<I extends DescMessage> = (
-  requests: AsyncIterable<MessageShape<I>>,
-  init: StreamInit,
-) => AsyncGenerator<Uint8Array, void, undefined>;
-
-/** What one fast-path method needs. */
+/** What one fast-path method needs: how to open its protocol stream, and its request schema. */
 export interface GrpcStreamMethod<I extends DescMessage> {
-  readonly protocol: "sotw" | "delta";
   /** The type URL of a per-type method, `""` on ADS. */
   readonly typeUrl: string;
   readonly input: I;
-  readonly open: OpenStream<I>;
+  readonly open: (init: StreamInit) => ProtocolStream<MessageShape<I>, unknown>;
 }
 
 const OK: WireStatus = { status: GrpcStatus.OK, message: "" };
@@ -76,11 +72,11 @@ async function* decode<I extends DescMessage>(
 
 /**
  * Serves one gRPC bidi stream of an xDS method on a node HTTP/2 request:
- * reads Length-Prefixed-Messages, runs the stream logic, writes each framed
- * response as it comes (waiting for 'drain' when the stream is full, so the
- * logic is never asked for more than the client takes), and ends with
- * `grpc-status` / `grpc-message` trailers. A client that resets the stream
- * ends it quietly (the logic sees `signal` abort).
+ * reads Length-Prefixed-Messages into the protocol stream, writes each
+ * response as a frame assembled in place (waiting for 'drain' when the
+ * stream is full, so the protocol is never asked for more than the client
+ * takes), and ends with `grpc-status` / `grpc-message` trailers. A client
+ * that resets the stream ends it quietly (the protocol sees `signal` abort).
  */
 export async function serveGrpcStream<I extends DescMessage>(
   method: GrpcStreamMethod<I>,
@@ -97,27 +93,23 @@ export async function serveGrpcStream<I extends DescMessage>(
   const gone = () => abort.signal.aborted || stream.destroyed || stream.closed;
   const requestType = request.headers["content-type"];
   const contentType = requestType === "application/grpc+proto" ? requestType : "application/grpc";
-  const init: StreamInit = {
-    protocol: method.protocol,
+  const protocolStream = method.open({
     typeUrl: method.typeUrl,
     requestHeader: headersOf(request),
     peer: peerOfRequest(request),
     signal: abort.signal,
-  };
-  const items = method.open(decode(method.input, request, readMaxBytes, gone), init);
+    headroom: GRPC_PREFIX_BYTES,
+  });
   let status = OK;
   let failure: unknown;
   try {
-    for (;;) {
-      const step = await items.next();
-      if (step.done === true) break;
-      if (gone()) {
-        await items.return();
-        break;
-      }
+    await serveStream(protocolStream, decode(method.input, request, readMaxBytes, gone), (chunks) => {
+      if (gone()) return undefined;
       if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
-      if (!stream.write(step.value)) await writable(stream);
-    }
+      let room = true;
+      for (const chunk of fillGrpcPrefix(chunks)) room = stream.write(chunk);
+      return room ? undefined : writable(stream);
+    });
   } catch (error) {
     status = statusOf(error);
     failure = error;

@@ -14,7 +14,7 @@ import { createXdsServer } from "@xdskit/server";
 import { describe, expect, it } from "vitest";
 import { rawCall } from "./raw-grpc.test-helper.js";
 import { TestCache } from "./test-cache.test-helper.js";
-import { NODE, SERVING, until } from "./test-fixtures.test-helper.js";
+import { NODE, SERVING, startGrpcJsServer, until } from "./test-fixtures.test-helper.js";
 
 const TYPES = [CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL];
 const ADS_PATH = `/${AggregatedDiscoveryService.typeName}/${AggregatedDiscoveryService.method.streamAggregatedResources.name}`;
@@ -50,22 +50,22 @@ function tracked(cache: TestCache): { watcher: ConfigWatcher; answers: Array<Wea
   return { watcher, answers };
 }
 
-describe.each(SERVING)("a client that never reads, $name", ({ fastPath }) => {
+describe.each(SERVING)("a client that never reads, $name", ({ serve }) => {
   it("holds at most one unsent response per type, and the heap stays flat", async () => {
     expect(gc).toBeTypeOf("function");
     const cache = new TestCache();
     const { watcher, answers } = tracked(cache);
     let written = 0;
     // The flood of requests is the point here, not the rate limit.
-    const server = createXdsServer(watcher, { fastPath, closeTimeoutMs: 200, maxRequestsPerSecond: Number.POSITIVE_INFINITY, callbacks: {
+    const server = createXdsServer(watcher, { fastPath: serve.fastPath, closeTimeoutMs: 200, maxRequestsPerSecond: Number.POSITIVE_INFINITY, callbacks: {
         onStreamResponse: () => {
           written += 1;
         },
       },
     });
-    const listener = await server.listen();
+    const served = serve.grpcJs === true ? await startGrpcJsServer(server) : await server.listen();
     for (const typeUrl of TYPES) cache.set(typeUrl, "v0", [big(typeUrl, 0)]);
-    const call = rawCall(listener.url, ADS_PATH, { read: false });
+    const call = rawCall(served.url, ADS_PATH, { read: false });
     const request = (typeUrl: string, withNode: boolean) =>
       toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, { ...(withNode ? { node: NODE } : {}), typeUrl, resourceNames: ["*"], responseNonce: "1" }));
     for (const [i, typeUrl] of TYPES.entries()) call.send(request(typeUrl, i === 0));
@@ -95,5 +95,6 @@ describe.each(SERVING)("a client that never reads, $name", ({ fastPath }) => {
     expect(after - baseline).toBeLessThan(8 * 1024 * 1024);
     call.close();
     await server.close();
+    if (serve.grpcJs === true) await served.close();
   });
 });

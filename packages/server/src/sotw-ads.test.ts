@@ -7,7 +7,7 @@ import { cluster, endpoints, type Harness, listener, NODE, route, startServer, u
 
 const ADS = AggregatedDiscoveryService.method.streamAggregatedResources;
 
-describe.each(MATRIX)("SotW ADS over %s, %s", (kind, _serving, fastPath) => {
+describe.each(MATRIX)("SotW ADS over %s, %s", (kind, _serving, serve) => {
   let harness: Harness | undefined;
   let client: TestClient | undefined;
   afterEach(async () => {
@@ -18,8 +18,8 @@ describe.each(MATRIX)("SotW ADS over %s, %s", (kind, _serving, fastPath) => {
   });
 
   async function setup(options: Parameters<typeof startServer>[0] = {}) {
-    harness = await startServer({ fastPath, ...options });
-    client = openClient(kind, harness.listener.url);
+    harness = await startServer({ ...serve, ...options });
+    client = openClient(kind, harness.url);
     return { cache: harness.cache, stream: client.open(ADS) };
   }
 

@@ -14,12 +14,12 @@ async function settledHeap(): Promise<number> {
   return process.memoryUsage().heapUsed;
 }
 
-describe.each(SERVING)("stream lifecycle, $name", ({ fastPath }) => {
+describe.each(SERVING)("stream lifecycle, $name", ({ serve }) => {
   it("leaves no watch and no heap growth after 1,000 open/close cycles", async () => {
     expect(gc).toBeTypeOf("function");
     let open = 0;
     const harness = await startServer({
-      fastPath,
+      ...serve,
       callbacks: {
         onStreamOpen: () => {
           open += 1;
@@ -27,17 +27,11 @@ describe.each(SERVING)("stream lifecycle, $name", ({ fastPath }) => {
         onStreamClosed: () => {
           open -= 1;
         },
-        onDeltaStreamOpen: () => {
-          open += 1;
-        },
-        onDeltaStreamClosed: () => {
-          open -= 1;
-        },
       },
     });
     harness.cache.set(CLUSTER_TYPE_URL, "v1", [cluster("a"), cluster("b")]);
     harness.cache.set(ENDPOINT_TYPE_URL, "v1", [endpoints("a")]);
-    const client = connectClient(harness.listener.url);
+    const client = connectClient(harness.url);
     const finish = async (stream: { end(): void; cancel(): void; status: Promise<unknown> }, i: number) => {
       if (i % 3 === 0) stream.end();
       else stream.cancel();

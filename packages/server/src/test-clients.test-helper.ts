@@ -2,6 +2,7 @@
 // protocol over HTTP/2) and @grpc/grpc-js, behind one small interface.
 import { create, type DescMessage, type DescMethodBiDiStreaming, fromBinary, type MessageInitShape, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { createWritableIterable } from "@connectrpc/connect/protocol";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 
@@ -63,38 +64,6 @@ class Inbox<T> {
   }
 }
 
-class Pushable<T> implements AsyncIterable<T> {
-  readonly #items: T[] = [];
-  #ended = false;
-  #waiter: (() => void) | undefined;
-  push(item: T): void {
-    this.#items.push(item);
-    this.#wake();
-  }
-  end(): void {
-    this.#ended = true;
-    this.#wake();
-  }
-  #wake(): void {
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    for (;;) {
-      const item = this.#items.shift();
-      if (item !== undefined) {
-        yield item;
-        continue;
-      }
-      if (this.#ended) return;
-      await new Promise<void>((resolve) => {
-        this.#waiter = resolve;
-      });
-    }
-  }
-}
-
 function wrap<I extends DescMessage, O extends DescMessage>(
   inbox: Inbox<MessageShape<O>>,
   status: Promise<FinalStatus>,
@@ -136,7 +105,7 @@ export function connectClient(baseUrl: string, transport?: Transport): TestClien
       >;
       const call = client[method.localName];
       if (call === undefined) throw new Error(`no method ${method.localName}`);
-      const requests = new Pushable<MessageInitShape<I>>();
+      const requests = createWritableIterable<MessageInitShape<I>>();
       const abort = new AbortController();
       aborts.add(abort);
       const inbox = new Inbox<MessageShape<O>>();
@@ -154,7 +123,10 @@ export function connectClient(baseUrl: string, transport?: Transport): TestClien
         }
       })();
       status.then((s) => inbox.fail(s));
-      return wrap<I, O>(inbox, status, (r) => requests.push(r), () => requests.end(), () => abort.abort());
+      // A write resolves once the transport took the request; one after the
+      // stream ended rejects, which a test sending to an ended stream ignores.
+      const send = (request: MessageInitShape<I>) => void requests.write(request).catch(() => {});
+      return wrap<I, O>(inbox, status, send, () => requests.close(), () => abort.abort());
     },
     close() {
       for (const abort of aborts) abort.abort();
@@ -162,8 +134,12 @@ export function connectClient(baseUrl: string, transport?: Transport): TestClien
   };
 }
 
-export function grpcJsClient(address: string, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()): TestClient {
-  const client = new grpc.Client(address, credentials);
+export function grpcJsClient(
+  address: string,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  options: grpc.ChannelOptions = {},
+): TestClient {
+  const client = new grpc.Client(address, credentials, options);
   return {
     kind: "grpc-js",
     open<I extends DescMessage, O extends DescMessage>(method: DescMethodBiDiStreaming<I, O>, headers?: Record<string, string>) {

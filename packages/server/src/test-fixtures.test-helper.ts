@@ -1,4 +1,6 @@
-// Shared setup of the server tests: resources, a server on 127.0.0.1 port 0, and polling.
+// Shared setup of the server tests: resources, a server on 127.0.0.1 port 0 on
+// each transport, and polling.
+import * as grpc from "@grpc/grpc-js";
 import { prepareResource, type CachedResource } from "@xdskit/cache-core";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
@@ -8,15 +10,23 @@ import { createXdsServer, type XdsListener, type XdsServer, type XdsServerOption
 import { TestCache } from "./test-cache.test-helper.js";
 import { CLIENT_KINDS, type ClientKind } from "./test-clients.test-helper.js";
 
-/** The two ways gRPC streams are served: the fast path (default) and connect-node. */
-export const SERVING = [
-  { fastPath: true, name: "fast path" },
-  { fastPath: false, name: "connect-node" },
-] as const;
+/** How a test server serves gRPC streams: `listen` with the fast path or connect-node, or a grpc-js server. */
+export interface ServeOptions {
+  readonly fastPath: boolean;
+  /** Serve through `addToGrpcServer` on a `@grpc/grpc-js` server instead of `listen`. */
+  readonly grpcJs?: boolean;
+}
+
+/** The three ways gRPC streams are served: the fast path (default), connect-node, and a grpc-js server. */
+export const SERVING: ReadonlyArray<{ readonly name: string; readonly serve: ServeOptions }> = [
+  { name: "fast path", serve: { fastPath: true } },
+  { name: "connect-node", serve: { fastPath: false } },
+  { name: "grpc-js server", serve: { fastPath: false, grpcJs: true } },
+];
 
 /** Every client × serving path, for describe.each. */
-export const MATRIX: ReadonlyArray<readonly [ClientKind, string, boolean]> = CLIENT_KINDS.flatMap((kind) =>
-  SERVING.map((serving) => [kind, serving.name, serving.fastPath] as const),
+export const MATRIX: ReadonlyArray<readonly [ClientKind, string, ServeOptions]> = CLIENT_KINDS.flatMap((kind) =>
+  SERVING.map((serving) => [kind, serving.name, serving.serve] as const),
 );
 
 export const NODE = { id: "node-1", cluster: "test" };
@@ -43,14 +53,56 @@ export function route(name: string): CachedResource {
 export interface Harness {
   readonly cache: TestCache;
   readonly server: XdsServer;
-  readonly listener: XdsListener;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** The node listener; `undefined` when a grpc-js server serves. */
+  readonly listener: XdsListener | undefined;
   close(): Promise<void>;
 }
 
-export async function startServer(options: XdsServerOptions = {}, cache = new TestCache()): Promise<Harness> {
-  const server = createXdsServer(cache, { closeTimeoutMs: 200, ...options });
+/** A grpc-js server on 127.0.0.1, port 0, serving `server` through `addToGrpcServer`. */
+export async function startGrpcJsServer(server: XdsServer): Promise<{ url: string; close(): Promise<void> }> {
+  const grpcServer = new grpc.Server();
+  server.addToGrpcServer(grpcServer);
+  const port = await new Promise<number>((resolve, reject) =>
+    grpcServer.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Streams ended with UNAVAILABLE when the xDS server closed; what is still open
+        // after 200 ms (a client that does not read its trailers) is cut.
+        const timer = setTimeout(() => {
+          grpcServer.forceShutdown();
+          resolve();
+        }, 200);
+        grpcServer.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+export async function startServer(options: XdsServerOptions & Partial<ServeOptions> = {}, cache = new TestCache()): Promise<Harness> {
+  const { grpcJs = false, ...serverOptions } = options;
+  const server = createXdsServer(cache, { closeTimeoutMs: 200, ...serverOptions });
+  if (grpcJs) {
+    const grpcServer = await startGrpcJsServer(server);
+    return {
+      cache,
+      server,
+      url: grpcServer.url,
+      listener: undefined,
+      close: async () => {
+        await server.close();
+        await grpcServer.close();
+      },
+    };
+  }
   const listener = await server.listen({ host: "127.0.0.1", port: 0 });
-  return { cache, server, listener, close: () => server.close() };
+  return { cache, server, url: listener.url, listener, close: () => server.close() };
 }
 
 export async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {

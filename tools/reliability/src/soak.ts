@@ -109,9 +109,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   const server = createXdsServer(cache, {
     callbacks: {
       onStreamOpen: () => void openStreams++,
-      onDeltaStreamOpen: () => void openStreams++,
       onStreamClosed: () => void openStreams--,
-      onDeltaStreamClosed: () => void openStreams--,
     },
   });
   const listener = await server.listen({ host: "127.0.0.1", port: 0 });

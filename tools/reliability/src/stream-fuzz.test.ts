@@ -1,28 +1,31 @@
-// Property-based fuzz (fast-check) of the SotW and delta stream state machines, driven through
-// the exported transport-neutral handlers over a real SnapshotCache: random request sequences
+// Property-based fuzz (fast-check) of the SotW and delta stream state machines: the transport-free
+// protocol streams, driven as every transport drives them, over a real SnapshotCache: random request sequences
 // (random type URLs, resource names, versions, nonces, NACKs, missing or changing nodes),
 // interleaved with snapshot updates, client half-close and cancel. Invariants:
 // - nonces are unique per stream;
 // - nothing is received after the client cancels, and the stream then ends;
-// - the only failure is a ConnectError INVALID_ARGUMENT (bad input), nothing else is thrown;
+// - the only failure is INVALID_ARGUMENT (bad input: a ServerError or CacheError), nothing else is thrown;
 // - bounded state: open watches ≤ distinct types requested, zero once the stream ended;
 // - eventual consistency: a client that finally ACKs every response holds the current version
 //   (SotW: each requested type answers at the last version; delta: the wildcard cluster state
 //   equals the snapshot's, resource by resource).
-import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { CacheError, CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
 import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
 import {
   type DeltaDiscoveryRequest,
   DeltaDiscoveryRequestSchema,
   type DeltaDiscoveryResponse,
+  DeltaDiscoveryResponseSchema,
   type DiscoveryRequest,
   DiscoveryRequestSchema,
   type DiscoveryResponse,
+  DiscoveryResponseSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { createDeltaStreamHandler } from "@xdskit/server-delta";
-import { createSotwStreamHandler } from "@xdskit/server-sotw";
+import { createServerContext, GrpcStatus, ServerError } from "@xdskit/server-core";
+import { statusOf } from "@xdskit/server-core/internal";
+import { createDeltaProtocol } from "@xdskit/server-delta";
+import { createSotwProtocol } from "@xdskit/server-sotw";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { drive } from "./support/stream-driver.js";
@@ -95,8 +98,9 @@ function pick<T>(list: readonly T[], i: number): T | undefined {
 
 function assertFailureIsSensible(error: unknown): void {
   if (error === undefined) return;
-  if (!(error instanceof ConnectError)) throw new Error(`stream threw a non-ConnectError: ${String(error)}`);
-  if (error.code !== Code.InvalidArgument) throw new Error(`stream failed with ${Code[error.code]}: ${error.rawMessage}`);
+  if (!(error instanceof ServerError || error instanceof CacheError)) throw new Error(`stream threw neither a ServerError nor a CacheError: ${String(error)}`);
+  const { status, message } = statusOf(error);
+  if (status !== GrpcStatus.INVALID_ARGUMENT) throw new Error(`stream failed with status ${status}: ${message}`);
 }
 
 function watchesOf(cache: SnapshotCache): number {
@@ -108,7 +112,8 @@ async function sotwSequence(ops: Op[], tally: Tally): Promise<void> {
   const cache = createSnapshotCache();
   let version = 1;
   cache.setSnapshot(NODE, churnSnapshot(version));
-  const stream = drive<DiscoveryRequest, DiscoveryResponse>(createSotwStreamHandler(cache));
+  const sotw = createSotwProtocol(cache, createServerContext());
+  const stream = drive<DiscoveryRequest, DiscoveryResponse>((init) => sotw.openStream(init), (bytes) => fromBinary(DiscoveryResponseSchema, bytes));
   const requested = new Set<string>();
   const nonces = new Set<string>();
   const lastOf = (typeUrl: string) => stream.responses.findLast((r) => r.typeUrl === typeUrl);
@@ -234,7 +239,8 @@ async function deltaSequence(ops: Op[], tally: Tally): Promise<void> {
   const cache = createSnapshotCache();
   let version = 1;
   cache.setSnapshot(NODE, churnSnapshot(version));
-  const stream = drive<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(createDeltaStreamHandler(cache));
+  const delta = createDeltaProtocol(cache, createServerContext());
+  const stream = drive<DeltaDiscoveryRequest, DeltaDiscoveryResponse>((init) => delta.openStream(init), (bytes) => fromBinary(DeltaDiscoveryResponseSchema, bytes));
   const requested = new Set<string>();
   const nonces = new Set<string>();
   // What the client holds per type: name → version, applying every response it does not NACK.

@@ -38,10 +38,9 @@ export async function startHarness(cacheOptions: SnapshotCacheOptions = {}, serv
   const server = createXdsServer(cache, {
     ...serverOptions,
     callbacks: {
+      // SotW and delta streams alike.
       onStreamOpen: onOpen,
-      onDeltaStreamOpen: onOpen,
       onStreamClosed: onClose,
-      onDeltaStreamClosed: onClose,
       onStreamResponse: onResponse,
       onStreamDeltaResponse: onResponse,
     },

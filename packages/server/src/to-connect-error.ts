@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ServerError, statusOf } from "@xdskit/server-core";
+import { ServerError } from "@xdskit/server-core";
+import { statusOf } from "@xdskit/server-core/internal";
 
 /** The `ConnectError` a client sees for any error: status and message from `statusOf`, the error kept as cause. */
 export function toConnectError(error: unknown): ConnectError {

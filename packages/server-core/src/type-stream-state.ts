@@ -5,7 +5,7 @@ import { type Cancel, createSubscription, type MutableSubscription, type Subscri
  * sent (nonce, version, names), the open watch, and which rejected nonce was
  * already reported. SotW and delta streams keep one per type.
  */
-export class TypeState {
+export class TypeStreamState {
   readonly typeUrl: string;
   readonly subscription: MutableSubscription;
   /** Nonce of the last response sent; `undefined` before the first. */

@@ -1,21 +1,26 @@
 import type { ConfigFetcher } from "@xdskit/cache-core";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { type FetchInfo, type PeerInfo, ServerError } from "@xdskit/server-core";
 import {
-  type FetchInfo,
+  encodeSotwResponse,
   nextStreamId,
   observe,
-  type PeerInfo,
   type ResolvedServerOptions,
-  ServerError,
-} from "@xdskit/server-core";
-import { encodeSotwResponse } from "./encode-sotw-response.js";
+  sotwResponseMessage,
+} from "@xdskit/server-core/internal";
 
-/** The outcome of {@link fetchDiscovery}. */
+/** The outcome of a fetch: the response (encoded or as a message, each made on first use), or "not modified". */
 export type FetchOutcome =
-  | { readonly kind: "response"; readonly response: DiscoveryResponse }
+  | {
+      readonly kind: "response";
+      /** The encoded `DiscoveryResponse`, for transports that write bytes. */
+      bytes(): Uint8Array;
+      /** The `DiscoveryResponse` message (read-only: its parts are shared), for JSON or transports that serialize themselves. */
+      message(): DiscoveryResponse;
+    }
   | { readonly kind: "not-modified"; readonly version: string };
 
-/** Who is fetching. */
+/** Who is fetching, as the transport knows it. */
 export interface FetchCall {
   /** The type URL the endpoint serves. */
   readonly typeUrl: string;
@@ -25,13 +30,12 @@ export interface FetchCall {
 
 /**
  * One Fetch (gRPC Fetch* or REST): checks the request, runs the fetch
- * callbacks and asks the cache. Shared by the gRPC Fetch handlers and the
- * REST gateway.
+ * callbacks and asks the cache for its current state.
  *
  * @throws {ServerError} `missing-node`, `type-url-mismatch`; whatever a
  *   request callback or the cache throws.
  */
-export async function fetchDiscovery(
+export async function fetchSotw(
   fetcher: ConfigFetcher,
   options: ResolvedServerOptions,
   call: FetchCall,
@@ -53,8 +57,21 @@ export async function fetchDiscovery(
   await callbacks.onFetchRequest?.(info, request);
   const result = await fetcher.fetch(request);
   if (result.kind === "not-modified") return { kind: "not-modified", version: result.version };
-  const response = encodeSotwResponse(result.response, "");
+  const answer = result.response;
+  let bytes: Uint8Array | undefined;
+  let message: DiscoveryResponse | undefined;
+  const outcome: FetchOutcome = {
+    kind: "response",
+    bytes: () => {
+      bytes ??= encodeSotwResponse(answer, "");
+      return bytes;
+    },
+    message: () => {
+      message ??= sotwResponseMessage(answer, "");
+      return message;
+    },
+  };
   const hook = callbacks.onFetchResponse;
-  if (hook !== undefined) await observe(logger, "onFetchResponse", () => hook(info, request, response));
-  return { kind: "response", response };
+  if (hook !== undefined) await observe(logger, "onFetchResponse", () => hook(info, request, outcome.message()));
+  return outcome;
 }

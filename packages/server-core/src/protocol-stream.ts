@@ -1,0 +1,59 @@
+import type { PeerInfo, StreamInfo } from "./callbacks.js";
+
+/** What a transport knows when a stream opens. */
+export interface StreamInit {
+  /** The type URL of a per-type service (such as StreamClusters), or `""` for ADS. */
+  readonly typeUrl: string;
+  /** The request headers (no HTTP/2 pseudo-headers): where authorization tokens are. */
+  readonly requestHeader: Headers;
+  /** The transport peer, when the transport can tell. */
+  readonly peer: PeerInfo | undefined;
+  /** Aborted when the client went away: the stream then ends quietly. */
+  readonly signal: AbortSignal;
+  /**
+   * Zero bytes {@link ProtocolStream.next} leaves in front of every encoded
+   * response, for the transport to write its frame header in place (gRPC's
+   * 5-byte prefix) instead of copying. Default: 0.
+   */
+  readonly headroom?: number | undefined;
+}
+
+/**
+ * One encoded response: after the `headroom` bytes at the start of the
+ * first chunk, the chunks concatenated are the protobuf message. Written in
+ * order, they need no copy. (One chunk today; a list so that streams that
+ * get the same answer can later share its encoded body.)
+ */
+export type ResponseChunks = readonly Uint8Array[];
+
+/**
+ * One xDS stream as a protocol (`@xdskit/server-sotw`, `@xdskit/server-delta`)
+ * serves it, pulled by a transport: decoded requests in, encoded responses
+ * out. Nothing here calls back into the transport (`serveStream` of
+ * `@xdskit/server` drives one for every transport there).
+ *
+ * - `open()` first: takes a place under `maxStreams` and runs `onStreamOpen`;
+ *   throws (a `ServerError`, or what the callback threw) to refuse the stream.
+ * - `receive(request)` for each request, one at a time: classifies it, runs
+ *   the callbacks and replaces the type's watch on the cache. Throws to end
+ *   the stream; `next()` then rejects with the same error.
+ * - `next()` waits for the next cache answer and returns it encoded, with a
+ *   fresh nonce, recorded as sent; `nextMessage()` returns it as a message
+ *   instead, for transports that serialize themselves. `undefined` once the
+ *   stream ended (closed, or the client went away); rejects with a
+ *   `ServerError` "shutdown" when the server shuts down. Ask for the next
+ *   response only once the previous one is written: a stream holds at most
+ *   one unsent answer per type.
+ * - `close(reason?)` last, however the stream ended: cancels every watch,
+ *   gives back its place and runs `onStreamClosed` once (when it opened).
+ *   Idempotent; `reason` is what ended it, for the log.
+ */
+export interface ProtocolStream<Request, Response> {
+  /** The stream as callbacks see it. */
+  readonly info: StreamInfo;
+  open(): Promise<void>;
+  receive(request: Request): Promise<void>;
+  next(): Promise<ResponseChunks | undefined>;
+  nextMessage(): Promise<Response | undefined>;
+  close(reason?: unknown): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { create } from "@bufbuild/protobuf";
+import { type Any, AnySchema, DurationSchema } from "@bufbuild/protobuf/wkt";
+import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
+import {
+  type DeltaDiscoveryResponse,
+  DeltaDiscoveryResponseSchema,
+  type DiscoveryResponse,
+  DiscoveryResponseSchema,
+  type Resource,
+  ResourceSchema,
+} from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { splitDuration } from "./duration-bytes.js";
+import { sotwWrapperBytes } from "./response-encoder.js";
+
+// The message forms of a resource, built once and shared like the encoded ones.
+interface MessageForms {
+  ttl?: Any;
+  heartbeat?: Any;
+  delta?: Resource;
+}
+
+const cache = new WeakMap<CachedResource, MessageForms>();
+
+function formsOf(resource: CachedResource): MessageForms {
+  let forms = cache.get(resource);
+  if (forms === undefined) {
+    forms = {};
+    cache.set(resource, forms);
+  }
+  return forms;
+}
+
+// The TTL wrapper as an Any around the bytes the encoder wrote: nothing is encoded twice.
+function sotwResourceAny(resource: CachedResource, heartbeat: boolean): Any {
+  const body = sotwWrapperBytes(resource, heartbeat);
+  if (body === undefined) return resource.any;
+  const forms = formsOf(resource);
+  const known = heartbeat ? forms.heartbeat : forms.ttl;
+  if (known !== undefined) return known;
+  const any = create(AnySchema, { typeUrl: RESOURCE_WRAPPER_TYPE_URL, value: body });
+  if (heartbeat) forms.heartbeat = any;
+  else forms.ttl = any;
+  return any;
+}
+
+function buildDeltaResource(resource: CachedResource, version: string): Resource {
+  const message = create(ResourceSchema, { name: resource.name, version });
+  message.resource = resource.any;
+  const ttlMs = resource.ttlMs;
+  if (ttlMs !== undefined) {
+    const { seconds, nanos } = splitDuration(ttlMs);
+    message.ttl = create(DurationSchema, { seconds: BigInt(seconds), nanos });
+  }
+  return message;
+}
+
+function deltaResource(resource: CachedResource, version: string): Resource {
+  if (version !== resource.hash) return buildDeltaResource(resource, version);
+  const forms = formsOf(resource);
+  forms.delta ??= buildDeltaResource(resource, version);
+  return forms.delta;
+}
+
+/**
+ * The `DiscoveryResponse` message of a cache answer, for callbacks and
+ * transports that serialize messages themselves. Its resources are the
+ * cache's shared `Any` messages (TTL wrappers around the encoder's bytes), so
+ * it is cheap to build and serializes to the bytes of `encodeSotwResponse`.
+ * Treat it as read-only: its parts are shared.
+ */
+export function sotwResponseMessage(response: SotwResponse, nonce: string): DiscoveryResponse {
+  const message = create(DiscoveryResponseSchema, { versionInfo: response.version, typeUrl: response.typeUrl, nonce });
+  const heartbeat = response.heartbeat;
+  message.resources = response.resources.map((resource) => sotwResourceAny(resource, heartbeat));
+  return message;
+}
+
+/** The `DeltaDiscoveryResponse` message of a cache answer; as {@link sotwResponseMessage}. */
+export function deltaResponseMessage(response: DeltaResponse, nonce: string): DeltaDiscoveryResponse {
+  const message = create(DeltaDiscoveryResponseSchema, {
+    systemVersionInfo: response.systemVersion,
+    typeUrl: response.typeUrl,
+    nonce,
+  });
+  const versions = response.nextVersionMap;
+  message.resources = response.resources.map((resource) => deltaResource(resource, versions.get(resource.name) ?? resource.hash));
+  message.removedResources = [...response.removed];
+  return message;
+}

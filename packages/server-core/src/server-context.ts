@@ -1,0 +1,92 @@
+import { ServerError } from "./server-error.js";
+import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./server-options.js";
+
+/**
+ * The shared state of one xDS server: its options with their defaults, the
+ * streams open across every protocol and transport (counted against
+ * `maxStreams`), and shutdown. Make one per server with
+ * {@link createServerContext} and give it to `createSotwProtocol` and
+ * `createDeltaProtocol` (`createXdsServer` does both).
+ */
+export interface ServerContext {
+  /** Aborted once {@link shutdown} was called. */
+  readonly closing: AbortSignal;
+  /** Streams open now, over every protocol and transport of the server. */
+  readonly openStreams: number;
+  /**
+   * Ends every open stream with UNAVAILABLE (so proxies reconnect to another
+   * control plane) and refuses new ones the same way. Idempotent.
+   */
+  shutdown(): void;
+}
+
+/** A stream as the context tracks it. */
+export interface TrackedStream {
+  /** Ends the stream because the server shuts down. */
+  shutdown(error: ServerError): void;
+}
+
+/** The implementation behind {@link ServerContext}; what the protocols use of it. */
+export class ServerContextState implements ServerContext {
+  readonly options: ResolvedServerOptions;
+  readonly #shutdown = new AbortController();
+  readonly #open = new Set<TrackedStream>();
+
+  constructor(options: ServerOptions) {
+    this.options = resolveServerOptions(options);
+  }
+
+  get closing(): AbortSignal {
+    return this.#shutdown.signal;
+  }
+
+  get openStreams(): number {
+    return this.#open.size;
+  }
+
+  shutdown(): void {
+    if (this.#shutdown.signal.aborted) return;
+    this.#shutdown.abort();
+    const error = shutdownError();
+    for (const stream of [...this.#open]) stream.shutdown(error);
+  }
+
+  /**
+   * Counts a stream as open until {@link release}.
+   *
+   * @throws {ServerError} `shutdown` once the server shuts down;
+   *   `limit-exceeded` when `maxStreams` streams are open.
+   */
+  admit(stream: TrackedStream): void {
+    if (this.#shutdown.signal.aborted) throw shutdownError();
+    const limit = this.options.limits.maxStreams;
+    if (this.#open.size >= limit) {
+      throw new ServerError("limit-exceeded", `the xDS server has ${limit} streams open, its limit (maxStreams): try again later`);
+    }
+    this.#open.add(stream);
+  }
+
+  /** Stops counting a stream {@link admit} counted. */
+  release(stream: TrackedStream): void {
+    this.#open.delete(stream);
+  }
+}
+
+function shutdownError(): ServerError {
+  return new ServerError("shutdown", "the xDS server is shutting down: reconnect");
+}
+
+/** The state shared by every protocol and transport of one xDS server, with the defaults of {@link ServerOptions} applied. */
+export function createServerContext(options: ServerOptions = {}): ServerContext {
+  return new ServerContextState(options);
+}
+
+/**
+ * The implementation of a context made by {@link createServerContext}.
+ *
+ * @throws {ServerError} `internal` for any other object.
+ */
+export function contextState(context: ServerContext): ServerContextState {
+  if (context instanceof ServerContextState) return context;
+  throw new ServerError("internal", "the server context was not made by createServerContext of this @xdskit/server-core");
+}

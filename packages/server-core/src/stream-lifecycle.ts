@@ -1,0 +1,107 @@
+import { observe } from "./call-hook.js";
+import type { StreamInit } from "./protocol-stream.js";
+import { ResponseQueue } from "./response-queue.js";
+import type { ServerContextState, TrackedStream } from "./server-context.js";
+import { type ServerError, statusOf } from "./server-error.js";
+import { StreamState } from "./stream-state.js";
+import type { TypeStreamState } from "./type-stream-state.js";
+
+/**
+ * What every protocol stream does the same way, whatever the protocol: its
+ * place under `maxStreams`, `onStreamOpen` / `onStreamClosed`, shutdown,
+ * the client going away, and the queue of cache answers (at most one unsent
+ * per type). A SotW or delta stream composes one and adds how requests are
+ * handled and answers recorded and encoded.
+ */
+export class StreamLifecycle<Answer> implements TrackedStream {
+  readonly stream: StreamState;
+  readonly #context: ServerContextState;
+  readonly #answers: ResponseQueue<Answer>;
+  readonly #signal: AbortSignal;
+  readonly #onClientGone: () => void;
+  #admitted = false;
+  #opened = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(context: ServerContextState, protocol: "sotw" | "delta", init: StreamInit) {
+    this.#context = context;
+    this.stream = new StreamState(
+      { protocol, typeUrl: init.typeUrl, requestHeader: init.requestHeader, peer: init.peer, signal: init.signal },
+      context.options,
+    );
+    this.#answers = new ResponseQueue<Answer>(context.options.ordered);
+    this.#signal = init.signal;
+    this.#onClientGone = () => this.#answers.end();
+    if (init.signal.aborted) this.#answers.end();
+    else init.signal.addEventListener("abort", this.#onClientGone, { once: true });
+  }
+
+  /**
+   * Takes a place under `maxStreams` and runs `onStreamOpen`.
+   *
+   * @throws {ServerError} `limit-exceeded` or `shutdown`; whatever `onStreamOpen` throws.
+   */
+  async open(): Promise<void> {
+    this.#context.admit(this);
+    this.#admitted = true;
+    await this.#context.options.callbacks.onStreamOpen?.(this.stream);
+    this.#opened = true;
+  }
+
+  /** Whether {@link close} was called: no watch may be opened any more. */
+  get closed(): boolean {
+    return this.stream.closed;
+  }
+
+  /** Queues a cache answer for its type, replacing an unsent one: the `respond` of the type's watch. */
+  answer(typeUrl: string, answer: Answer): void {
+    this.#answers.put(typeUrl, answer);
+  }
+
+  /** Drops the unsent answer of a type (its watch is being replaced). */
+  dropAnswer(typeUrl: string): void {
+    this.#answers.drop(typeUrl);
+  }
+
+  /**
+   * The next cache answer with the state of its type; waits while none is
+   * ready. `undefined` once the stream ended; rejects once it failed.
+   */
+  async nextAnswer(): Promise<readonly [TypeStreamState, Answer] | undefined> {
+    for (;;) {
+      const next = await this.#answers.take();
+      if (next === undefined) return undefined;
+      const state = this.stream.types.get(next[0]);
+      if (state !== undefined) return [state, next[1]];
+    }
+  }
+
+  /** Ends the stream with `error`: the waiting and later {@link nextAnswer} calls reject with it. */
+  fail(error: unknown): void {
+    this.#answers.fail(error);
+  }
+
+  shutdown(error: ServerError): void {
+    this.fail(error);
+  }
+
+  /** Cancels every watch, gives back the stream's place and runs `onStreamClosed` once; idempotent. */
+  close(reason?: unknown): Promise<void> {
+    this.#closing ??= this.#close(reason);
+    return this.#closing;
+  }
+
+  async #close(reason: unknown): Promise<void> {
+    const { callbacks, logger } = this.#context.options;
+    this.#signal.removeEventListener("abort", this.#onClientGone);
+    this.stream.close();
+    this.#answers.end();
+    if (this.#admitted) this.#context.release(this);
+    if (reason !== undefined) {
+      const { status, message } = statusOf(reason);
+      logger.debug("xds stream failed", { streamId: this.stream.id, protocol: this.stream.protocol, code: status, message });
+    }
+    const hook = callbacks.onStreamClosed;
+    if (this.#opened && hook !== undefined) await observe(logger, "onStreamClosed", () => hook(this.stream));
+  }
+}

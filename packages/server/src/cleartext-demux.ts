@@ -1,0 +1,33 @@
+import type * as http from "node:http";
+import type * as http2 from "node:http2";
+import * as net from "node:net";
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+
+/**
+ * One cleartext port for h2c (gRPC) and HTTP/1.1 (Envoy's REST client):
+ * node's cleartext HTTP/2 server cannot fall back to HTTP/1.1, so this looks
+ * at the first bytes and hands the connection to the server that speaks its protocol.
+ */
+export function cleartextDemux(h2: http2.Http2Server, h1: http.Server): net.Server {
+  return net.createServer((socket) => {
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, H2_PREFACE.length);
+      const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isH2 && head.length < H2_PREFACE.length) return;
+      socket.off("data", onData);
+      socket.pause();
+      socket.unshift(head);
+      if (isH2) {
+        // The HTTP/2 session reads what was put back itself; resuming would drop it.
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    };
+    socket.on("data", onData);
+  });
+}

@@ -1,0 +1,80 @@
+import type { ProtocolStream, ResponseChunks } from "@xdskit/server-core/internal";
+
+// Feeds `requests` into the stream, one at a time. A request that fails ends
+// the stream through next(); the requests ending (the client half-closed) or
+// failing to read end it by closing it.
+function pump<Request>(stream: ProtocolStream<Request, unknown>, requests: AsyncIterable<Request>, onError: (error: unknown) => void): void {
+  (async () => {
+    for await (const request of requests) await stream.receive(request);
+  })().then(
+    () => stream.close(),
+    (error: unknown) => {
+      onError(error);
+      return stream.close(error);
+    },
+  );
+}
+
+/**
+ * Runs one stream on a transport that writes bytes: opens it, feeds it
+ * `requests` while its encoded responses are written, and closes it however
+ * it ended. `write` is awaited before the next response is taken, so a
+ * transport that resolves only once its buffer has room keeps at most one
+ * unsent answer per type.
+ *
+ * Resolves when the client half-closed or went away; rejects with what ended
+ * the stream otherwise (a refused open, a bad request, reading the requests
+ * failed, shutdown): map it with `statusOf`.
+ */
+export async function serveStream<Request>(
+  stream: ProtocolStream<Request, unknown>,
+  requests: AsyncIterable<Request>,
+  write: (response: ResponseChunks) => void | Promise<void>,
+): Promise<void> {
+  let failure: { readonly error: unknown } | undefined;
+  try {
+    await stream.open();
+    pump(stream, requests, (error) => {
+      failure ??= { error };
+    });
+    for (;;) {
+      const response = await stream.next();
+      if (response === undefined) break;
+      const written = write(response);
+      if (written !== undefined) await written;
+    }
+  } catch (error) {
+    failure ??= { error };
+  }
+  await stream.close(failure?.error);
+  if (failure !== undefined) throw failure.error;
+}
+
+/**
+ * {@link serveStream} for transports that pull messages and serialize them
+ * themselves (Connect): each response is made only when the consumer asks
+ * for the next. Ends as `serveStream` resolves, throws what it rejects with;
+ * a consumer that stops early (`return()`) closes the stream.
+ */
+export async function* streamMessages<Request, Response>(
+  stream: ProtocolStream<Request, Response>,
+  requests: AsyncIterable<Request>,
+): AsyncGenerator<Response, void, undefined> {
+  let failure: { readonly error: unknown } | undefined;
+  try {
+    await stream.open();
+    pump(stream, requests, (error) => {
+      failure ??= { error };
+    });
+    for (;;) {
+      const response = await stream.nextMessage();
+      if (response === undefined) break;
+      yield response;
+    }
+  } catch (error) {
+    failure ??= { error };
+  } finally {
+    await stream.close(failure?.error);
+  }
+  if (failure !== undefined) throw failure.error;
+}
