@@ -22,7 +22,7 @@ import {
   type DiscoveryResponse,
   DiscoveryResponseSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { createServerContext, GrpcStatus, ServerError } from "@xdskit/server-core";
+import { createServerContext, DEFAULT_LEGACY_WILDCARD_TYPES, GrpcStatus, ServerError } from "@xdskit/server-core";
 import { statusOf } from "@xdskit/server-core/internal";
 import { createDeltaProtocol } from "@xdskit/server-delta";
 import { createSotwProtocol } from "@xdskit/server-sotw";
@@ -193,9 +193,22 @@ async function sotwSequence(ops: Op[], tally: Tally): Promise<void> {
     // The names last asked for per type: the ACK keeps them.
     const namesOf = new Map<string, string[]>();
     for (const op of ops) if (op.k === "req" && KNOWN_TYPES.includes(TYPES[op.type] as string)) namesOf.set(TYPES[op.type] as string, op.names);
+    // What the final requests subscribe to: names, a legacy wildcard (a wildcard-capable type that
+    // never asked for a name), or nothing (a type asking for no names, which gets no answer at all);
+    // a wildcard-capable type that asked for names once may hold either (a stale request is ignored).
+    const everNamed = new Set<string>();
+    for (const op of ops) if (op.k === "req" && op.names.length > 0) everNamed.add(TYPES[op.type] as string);
+    const subscribesTo = (typeUrl: string): "something" | "nothing" | "either" => {
+      if ((namesOf.get(typeUrl) ?? []).length > 0) return "something";
+      if (!DEFAULT_LEGACY_WILDCARD_TYPES.has(typeUrl)) return "nothing";
+      return everNamed.has(typeUrl) ? "either" : "something";
+    };
     version++;
     cache.setSnapshot(NODE, churnSnapshot(version));
     const final = String(version);
+    // A type subscribed to nothing may still get the answer its previous names were due; only
+    // "something" types must reach the final version. "nothing" is checked after convergence.
+    const settled = (typeUrl: string): boolean => subscribesTo(typeUrl) !== "something" || lastOf(typeUrl)?.versionInfo === final;
     for (let round = 0; round < 8; round++) {
       for (const typeUrl of requested) {
         const last = lastOf(typeUrl);
@@ -212,11 +225,22 @@ async function sotwSequence(ops: Op[], tally: Tally): Promise<void> {
       await stream.settle();
       noteResponses();
       if (stream.outcome.done) break;
-      if ([...requested].every((t) => lastOf(t)?.versionInfo === final)) break;
+      if ([...requested].every(settled)) break;
     }
     if (!stream.outcome.done) {
-      const behind = [...requested].filter((t) => lastOf(t)?.versionInfo !== final);
+      const behind = [...requested].filter((t) => !settled(t));
       if (behind.length > 0) throw new Error(`after ACKing everything, ${behind.join(", ")} not at ${final}: ${behind.map((t) => lastOf(t)?.versionInfo).join(", ")}`);
+      // A subscription to no names gets no answer, however the snapshot changes (no empty responses).
+      const nothing = [...requested].filter((t) => subscribesTo(t) === "nothing");
+      if (nothing.length > 0) {
+        const before = stream.responses.length;
+        version++;
+        cache.setSnapshot(NODE, churnSnapshot(version));
+        await stream.settle();
+        noteResponses();
+        const answered = stream.responses.slice(before).filter((r) => nothing.includes(r.typeUrl));
+        if (answered.length > 0) throw new Error(`${answered.map((r) => r.typeUrl).join(", ")} answered though subscribed to no names`);
+      }
       tally.converged++;
     }
   }
