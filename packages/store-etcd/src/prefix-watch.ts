@@ -126,6 +126,7 @@ export class PrefixWatch {
           this.#revision = contents.revision;
           this.#loads++;
           this.#handlers.load(contents.values, contents.revision, reload);
+          this.#state = "watching";
           this.#resolveReady();
           reload = undefined;
         } catch (error) {
@@ -172,6 +173,11 @@ export class PrefixWatch {
       stream = await this.#client.watchClient.watch();
     } catch (error) {
       return { kind: "error", error };
+    }
+    if (this.#closed) {
+      stream.on("error", () => {});
+      stream.cancel();
+      return { kind: "closed" };
     }
     return new Promise<StreamEnd>((resolve) => {
       let done = false;

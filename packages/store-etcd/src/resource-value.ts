@@ -1,9 +1,7 @@
-import { fromBinary, type Message, type Registry } from "@bufbuild/protobuf";
+import { fromBinary, ScalarType, type Message, type Registry } from "@bufbuild/protobuf";
 import {
-  CacheError,
   defaultResourceTypes,
   prepareResource,
-  resourceName,
   TYPE_URL_PREFIX,
   type CachedResource,
   type ResourceTypeRegistry,
@@ -47,17 +45,16 @@ function invalid(key: ResourceKey, why: string, cause?: unknown): EtcdStoreError
   });
 }
 
-/** The name a message gives itself, `""` when its name field is empty, `undefined` when its type has no name. */
+/** The name a message gives itself (`""` when its name is empty), or `undefined` when its type has no name. */
 function ownName(resource: CachedResource, types: ResourceTypeRegistry): string | undefined {
   const { schema, message, typeUrl } = resource;
   if (schema === undefined || message === undefined) return undefined;
-  try {
-    return resourceName(schema, message, { typeUrl, types });
-  } catch (error) {
-    if (!(error instanceof CacheError) || error.code !== "resource-name") throw error;
-    const named = types.get(typeUrl)?.nameOf !== undefined || schema.fields.some((f) => f.name === "name");
-    return named ? "" : undefined;
-  }
+  const nameOf = types.get(typeUrl)?.nameOf;
+  if (nameOf !== undefined) return nameOf(message);
+  const field = schema.fields.find((f) => f.name === "name" && f.fieldKind === "scalar" && f.scalar === ScalarType.STRING);
+  if (field === undefined) return undefined;
+  const value: unknown = (message as unknown as Record<string, unknown>)[field.localName];
+  return typeof value === "string" ? value : undefined;
 }
 
 function check(key: ResourceKey, resource: CachedResource, options: ResourceCodecOptions): CachedResource {
