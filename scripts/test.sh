@@ -24,8 +24,9 @@ pnpm install --frozen-lockfile || exit 1
 step pnpm exec turbo run build typecheck lint test pack:lint --concurrency=2 --continue --output-logs=errors-only
 step pnpm --filter @xdskit/proto-sync run test:sync
 step pnpm proto:check
-step pnpm readme:examples
-step pnpm pack:check
+# README examples that need an etcd (store-etcd's) find a throwaway one at ETCD_ENDPOINTS.
+step node tools/etcd/dist/cli.js with-etcd -- ./scripts/pnpm.sh readme:examples
+step node tools/etcd/dist/cli.js with-etcd -- ./scripts/pnpm.sh pack:check
 step ./scripts/actionlint.sh
 node scripts/test-summary.mjs || status=1
 echo "total $(( $(date +%s) - started ))s"
