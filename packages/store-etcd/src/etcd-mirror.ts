@@ -39,6 +39,8 @@ export interface MirrorStatus {
   readonly loads: number;
   /** Watches resumed from a revision after the stream broke (no reload). */
   readonly resumes: number;
+  /** The etcd member (ID, decimal) the watch stream last heard from. */
+  readonly member: string | undefined;
   /** Keys whose current value is skipped (does not decode or validate), and why. */
   readonly skipped: ReadonlyMap<string, string>;
 }

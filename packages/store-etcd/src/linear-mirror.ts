@@ -73,6 +73,7 @@ class LinearMirrorImpl implements EtcdMirror {
       revision: this.#watch.revision(),
       loads: this.#watch.loads(),
       resumes: this.#watch.resumes(),
+      member: this.#watch.member(),
       skipped: new Map(this.#table.skipped()),
     };
   }

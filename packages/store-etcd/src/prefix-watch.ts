@@ -59,6 +59,7 @@ export class PrefixWatch {
   #revision = 0;
   #loads = 0;
   #resumes = 0;
+  #member: string | undefined;
   #closed = false;
   #cancelStream: (() => void) | undefined;
   #wake: (() => void) | undefined;
@@ -98,6 +99,11 @@ export class PrefixWatch {
   /** Full loads so far (the first one included). */
   loads(): number {
     return this.#loads;
+  }
+
+  /** The ID (decimal) of the etcd member whose stream delivered the last response, if any. */
+  member(): string | undefined {
+    return this.#member;
   }
 
   /** Watch streams resumed from a revision after a break. */
@@ -195,6 +201,7 @@ export class PrefixWatch {
       stream.on("end", () => finish({ kind: "error", error: new Error("etcd ended the watch stream") }));
       stream.on("data", (response: IWatchResponse) => {
         if (done) return;
+        this.#member = response.header.member_id;
         if (response.compact_revision !== undefined && response.compact_revision !== "0") {
           finish({ kind: "compacted", compactRevision: Number(response.compact_revision) });
           return;

@@ -79,6 +79,7 @@ class SnapshotMirrorImpl implements SnapshotMirror {
       revision: this.#watch.revision(),
       loads: this.#watch.loads(),
       resumes: this.#watch.resumes(),
+      member: this.#watch.member(),
       skipped: new Map(this.#table.skipped()),
     };
   }

@@ -35,6 +35,8 @@ export interface EtcdMember {
   readonly dataDir: string;
   readonly logFile: string;
   running(): boolean;
+  /** The member's ID as etcd reports it in response headers (decimal), asked of the running member. */
+  id(): Promise<string>;
   /** Sends `signal` (default SIGKILL) and waits for the process to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the member again on its data dir and ports; resolves when it serves (has a leader). */
@@ -153,6 +155,14 @@ class Member implements EtcdMember {
     const res = await fetch(`${this.clientUrl}/v3/cluster/member/list`, { method: "POST", body: "{}", signal: AbortSignal.timeout(5_000) });
     const body = (await res.json()) as { members?: { name?: string }[] };
     return (body.members ?? []).map((m) => m.name ?? "");
+  }
+
+  async id(): Promise<string> {
+    const res = await fetch(`${this.clientUrl}/v3/cluster/member/list`, { method: "POST", body: "{}", signal: AbortSignal.timeout(5_000) });
+    const body = (await res.json()) as { members?: { ID?: string; name?: string }[] };
+    const id = body.members?.find((m) => m.name === this.name)?.ID;
+    if (id === undefined) throw this.error("is not in its own member list");
+    return id;
   }
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
