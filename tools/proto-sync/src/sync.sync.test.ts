@@ -1,31 +1,37 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "./paths.js";
 import { readUpstream } from "./upstream.js";
 
+// Asynchronous on purpose: a sync run blocks the vitest worker for minutes on a
+// loaded machine, and vitest then fails the run with "Timeout calling onTaskUpdate".
+const run = promisify(execFile);
 const tracked = ["packages/envoy-api", "tools/proto-sync/upstream", "tools/proto-sync/descriptor-dump"];
 
-function diff(): string {
-  const r = spawnSync("git", ["status", "--porcelain", "--", ...tracked], { cwd: repoRoot, encoding: "utf8" });
-  expect(r.status).toBe(0);
-  return r.stdout;
+async function diff(): Promise<string> {
+  const { stdout } = await run("git", ["status", "--porcelain", "--", ...tracked], { cwd: repoRoot, encoding: "utf8" });
+  return stdout;
 }
 
-function syncAt(version: string): void {
-  const r = spawnSync("pnpm", ["run", "sync", "--version", version], { cwd: new URL("..", import.meta.url).pathname, encoding: "utf8" });
-  expect(r.stderr + r.stdout).toContain("envoy ");
-  expect(r.status).toBe(0);
+async function syncAt(version: string): Promise<void> {
+  const { stdout, stderr } = await run("pnpm", ["run", "sync", "--version", version], {
+    cwd: new URL("..", import.meta.url).pathname,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  expect(stderr + stdout).toContain("envoy ");
 }
 
 describe("pnpm proto:sync", () => {
-  it("reproduces the committed API exactly, and a second run changes nothing", () => {
+  it("reproduces the committed API exactly, and a second run changes nothing", async () => {
     const up = readUpstream();
     expect(up?.source.kind).toBe("gomod");
     const version = up?.source.kind === "gomod" ? (up.source.modules[0]?.version ?? "") : "";
-    expect(diff()).toBe("");
-    syncAt(version);
-    expect(diff()).toBe("");
-    syncAt(version);
-    expect(diff()).toBe("");
+    expect(await diff()).toBe("");
+    await syncAt(version);
+    expect(await diff()).toBe("");
+    await syncAt(version);
+    expect(await diff()).toBe("");
   });
 });
