@@ -33,7 +33,10 @@ export async function startEtcdSource(cache: SnapshotCache, o: EtcdSourceOptions
     registry: o.registry,
     logger: o.logger,
     onUpdate: (u) => {
-      if (u.changed > 0 || u.reason !== "watch") o.log.info({ revision: u.revision, reason: u.reason, changed: u.changed, groups: mirror.groups() }, "serving etcd revision");
+      if (u.changed > 0 || u.reason !== "watch") {
+        const { member, loads, resumes } = mirror.status();
+        o.log.info({ revision: u.revision, reason: u.reason, changed: u.changed, groups: mirror.groups(), member, loads, resumes }, "serving etcd revision");
+      }
     },
   });
   const started = mirror.start();
