@@ -2,6 +2,13 @@ import { defineConfig } from "vitest/config";
 
 // Our own config, so running the tests from this directory does not pick up
 // the root config's workspace projects. Envoy tests start real processes.
+// `*.test-d.ts` files are type-level tests, checked by tsc with the package's
+// strict tsconfig (exactOptionalPropertyTypes included).
 export default defineConfig({
-  test: { include: ["src/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: {
+    include: ["src/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    typecheck: { enabled: true, include: ["src/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+  },
 });

@@ -14,6 +14,23 @@ describe("CacheError", () => {
     expect(error.message).toBe('listener "l" is bad');
   });
 
+  it("names the field to blame", () => {
+    const error = new CacheError("invalid-options", "heartbeatIntervalMs must be positive", { field: "heartbeatIntervalMs" });
+    expect(error.field).toBe("heartbeatIntervalMs");
+    expect(new CacheError("unknown-type", "x").field).toBeUndefined();
+  });
+
+  it("is the base of each cache's own error, which keeps its name", () => {
+    class ExampleCacheError extends CacheError {
+      override readonly name: string = "ExampleCacheError";
+    }
+    const error = new ExampleCacheError("inconsistent", "snapshot is inconsistent", { typeUrl: "t" });
+    expect(error).toBeInstanceOf(CacheError);
+    expect(error.name).toBe("ExampleCacheError");
+    expect(error.code).toBe("inconsistent");
+    expect(String(error)).toBe("ExampleCacheError: snapshot is inconsistent");
+  });
+
   it("leaves details undefined when not given", () => {
     const error = new CacheError("unknown-type", "x");
     expect(error.typeUrl).toBeUndefined();

@@ -45,15 +45,15 @@ export interface CachedResource {
 /** Options of {@link prepareResource}. */
 export interface PrepareResourceOptions {
   /** The resource name. Default: derived with {@link resourceName} (throws when it cannot be). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** The type URL. Default: `type.googleapis.com/<schema type name>`. */
-  readonly typeUrl?: string;
+  readonly typeUrl?: string | undefined;
   /** Time to live in milliseconds (a positive finite number). Default: none. */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
   /** Where custom types' `nameOf` is found. Default: the built-in types. */
-  readonly types?: ResourceTypeRegistry;
+  readonly types?: ResourceTypeRegistry | undefined;
   /** Passed to {@link marshalDeterministic} to canonicalize Any contents. Default: none. */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
 }
 
 /** What {@link prepareRawResource} needs: a resource already encoded elsewhere. */
@@ -63,7 +63,7 @@ export interface RawResourceInit {
   /** The encoded message. Used as is: encode deterministically if versions should be stable. */
   readonly bytes: Uint8Array;
   /** Time to live in milliseconds. Default: none. */
-  readonly ttlMs?: number;
+  readonly ttlMs?: number | undefined;
 }
 
 // Shared by a resource and its withTtl() copies, so the bytes stay marshalled once.

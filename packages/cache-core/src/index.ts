@@ -9,6 +9,7 @@ export {
 } from "./cached-resource.js";
 export { collectReferences } from "./collect-references.js";
 export type { Cache, Cancel, ConfigFetcher, ConfigWatcher, DeltaResponse, FetchResult, SotwResponse } from "./config-watcher.js";
+export { findInconsistencies, type ConsistencyOptions, type Inconsistency } from "./find-inconsistencies.js";
 export { hashResource } from "./hash-resource.js";
 export { silentLogger, type LogFields, type Logger } from "./logger.js";
 export { marshalDeterministic, type MarshalOptions } from "./marshal-deterministic.js";

@@ -25,7 +25,7 @@ export interface MarshalOptions {
    * order its maps were filled in. Without it (the default) Any bytes are
    * taken as they are, like Go's deterministic marshal does.
    */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
 }
 
 /**

@@ -117,9 +117,9 @@ export const defaultResourceTypes: ResourceTypeRegistry = /*@__PURE__*/ createRe
 /** Options shared by {@link resourceName} and {@link resourceReferences}. */
 export interface ResourceTypeOptions {
   /** The type URL the resource is served under. Default: `type.googleapis.com/<schema type name>`. */
-  readonly typeUrl?: string;
+  readonly typeUrl?: string | undefined;
   /** Where to look the type up. Default: {@link defaultResourceTypes}. */
-  readonly types?: ResourceTypeRegistry;
+  readonly types?: ResourceTypeRegistry | undefined;
 }
 
 function lookup(schema: DescMessage, message: Message, options: ResourceTypeOptions): [string, ResourceType | undefined] {

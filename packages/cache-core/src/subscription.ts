@@ -53,18 +53,18 @@ export interface SubscriptionOptions {
    * The names of the stream's first request: `resource_names` (SotW) or
    * `resource_names_subscribe` (delta). Default: none, a legacy wildcard when allowed.
    */
-  readonly resourceNames?: Iterable<string>;
+  readonly resourceNames?: Iterable<string> | undefined;
   /**
    * What the client already holds, such as a delta request's
    * `initial_resource_versions`. Default: nothing.
    */
-  readonly returnedResources?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+  readonly returnedResources?: ReadonlyMap<string, string> | Readonly<Record<string, string>> | undefined;
   /**
    * Whether an empty first request means "everything" (legacy wildcard).
    * Servers pass `false` for types that are not wildcard-capable, such as
    * endpoints and routes, where an empty list means nothing. Default: `true`.
    */
-  readonly allowLegacyWildcard?: boolean;
+  readonly allowLegacyWildcard?: boolean | undefined;
 }
 
 class StreamSubscription implements MutableSubscription {

@@ -53,11 +53,31 @@ describe("createLinearCache", () => {
 
   it("needs a type URL or a schema", () => {
     expect(() => createLinearCache({})).toThrowError(LinearCacheError);
+    expect(() => createLinearCache({ typeUrl: undefined, schema: undefined })).toThrowError(
+      expect.objectContaining({ name: "LinearCacheError", code: "unknown-type", field: "typeUrl" }),
+    );
+  });
+
+  it("options given as undefined take their defaults", () => {
+    const cache = createLinearCache({
+      schema: ClusterLoadAssignmentSchema,
+      typeUrl: undefined,
+      versionPrefix: undefined,
+      initialResources: undefined,
+      types: undefined,
+      registry: undefined,
+      logger: undefined,
+    });
+    expect(cache.typeUrl).toBe(ENDPOINT_TYPE_URL);
+    expect(cache.version()).toBe("0");
+    expect(cache.updateResource(cla("a"))).toBe(true);
+    expect(cache.version()).toBe("1");
   });
 
   it("accepts only cached resources when created with a type URL alone", () => {
     const cache = createLinearCache({ typeUrl: ENDPOINT_TYPE_URL });
     expect(() => cache.updateResource(cla("a"))).toThrowError(/no schema/);
+    expect(() => cache.updateResource(cla("a"))).toThrowError(expect.objectContaining({ code: "invalid-resource", field: "schema" }));
     expect(cache.updateResource(prepareRawResource({ typeUrl: ENDPOINT_TYPE_URL, name: "raw", bytes: new Uint8Array([8, 1]) }))).toBe(true);
     expect(cache.getResource("raw")?.bytes).toEqual(new Uint8Array([8, 1]));
   });
@@ -83,6 +103,7 @@ describe("createLinearCache", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema });
     const request = fetchRequest({ typeUrl: CLUSTER_TYPE_URL });
     await expect(cache.fetch(request)).rejects.toMatchObject({ code: "unknown-type", typeUrl: CLUSTER_TYPE_URL, servedTypeUrl: ENDPOINT_TYPE_URL });
+    await expect(cache.fetch(request)).rejects.toMatchObject({ name: "LinearCacheError", field: "type_url" });
     await expect(cache.fetch(request)).rejects.toThrowError(/serves "type\.googleapis\.com\/envoy\.config\.endpoint.*not "type\.googleapis\.com\/envoy\.config\.cluster/);
   });
 });

@@ -18,7 +18,7 @@ import { type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff 
 import { LinearCacheError } from "./linear-cache-error.js";
 import { ResourceStore } from "./resource-store.js";
 import { parseVersion, type SotwWatch, sotwAnswerableAfter, sotwNeedsAnswer, sotwResponse } from "./sotw-watch.js";
-import { WatchIndex } from "./watch-index.js";
+import { WatchesByName } from "./watches-by-name.js";
 import { keysOfNames, watchKeysOf } from "./watch-keys.js";
 
 /**
@@ -31,22 +31,22 @@ export type ResourceInput = CachedResource | Message;
 /** Options of {@link createLinearCache}. Give `typeUrl`, `schema`, or both. */
 export interface LinearCacheOptions {
   /** The one type URL the cache serves. Default: the type URL of `schema`. */
-  readonly typeUrl?: string;
+  readonly typeUrl?: string | undefined;
   /**
    * The message schema, needed only to accept plain messages (rather than
    * `CachedResource`s) in updates. Default: none.
    */
-  readonly schema?: DescMessage;
+  readonly schema?: DescMessage | undefined;
   /** Prepended to the counter to make `version_info` strings: `${versionPrefix}${n}`. Default: `""`. */
-  readonly versionPrefix?: string;
+  readonly versionPrefix?: string | undefined;
   /** Resources the cache starts with, at version `${versionPrefix}0`. Default: none. */
-  readonly initialResources?: Iterable<ResourceInput>;
+  readonly initialResources?: Iterable<ResourceInput> | undefined;
   /** Where custom types' `nameOf` is found when preparing messages. Default: the built-in types. */
-  readonly types?: ResourceTypeRegistry;
+  readonly types?: ResourceTypeRegistry | undefined;
   /** Canonicalizes `Any` contents when marshalling messages. Default: none. */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
   /** Default: silent. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /**
@@ -103,13 +103,13 @@ class LinearCacheImpl implements LinearCache {
   readonly #registry: Registry | undefined;
   readonly #logger: Logger;
   readonly #store = new ResourceStore();
-  readonly #sotw = new WatchIndex<SotwWatch>();
-  readonly #delta = new WatchIndex<DeltaWatch>();
+  readonly #sotw = new WatchesByName<SotwWatch>();
+  readonly #delta = new WatchesByName<DeltaWatch>();
 
   constructor(options: LinearCacheOptions) {
     const typeUrl = options.typeUrl ?? (options.schema === undefined ? undefined : typeUrlOf(options.schema));
     if (typeUrl === undefined || typeUrl === "") {
-      throw new LinearCacheError("unknown-type", "a linear cache needs a type URL: pass typeUrl or schema", { servedTypeUrl: "" });
+      throw new LinearCacheError("unknown-type", "a linear cache needs a type URL: pass typeUrl or schema", { servedTypeUrl: "", field: "typeUrl" });
     }
     this.typeUrl = typeUrl;
     this.#prefix = options.versionPrefix ?? "";
@@ -223,7 +223,7 @@ class LinearCacheImpl implements LinearCache {
       throw new LinearCacheError(
         "unknown-type",
         `this linear cache serves "${this.typeUrl}", not "${typeUrl}" (field "type_url")`,
-        { typeUrl, servedTypeUrl: this.typeUrl },
+        { typeUrl, servedTypeUrl: this.typeUrl, field: "type_url" },
       );
     }
   }
@@ -255,7 +255,7 @@ class LinearCacheImpl implements LinearCache {
       throw new LinearCacheError(
         "invalid-resource",
         `a ${input.$typeName} message was given to the linear cache of "${this.typeUrl}", which has no schema: pass a CachedResource or create the cache with a schema`,
-        { typeUrl: this.typeUrl, servedTypeUrl: this.typeUrl },
+        { typeUrl: this.typeUrl, servedTypeUrl: this.typeUrl, field: "schema" },
       );
     }
     return prepareResource(schema, input, {
@@ -317,7 +317,7 @@ class LinearCacheImpl implements LinearCache {
     return answered;
   }
 
-  #close<W extends SotwWatch | DeltaWatch>(index: WatchIndex<W>, watch: W): void {
+  #close<W extends SotwWatch | DeltaWatch>(index: WatchesByName<W>, watch: W): void {
     if (!watch.open) return;
     watch.open = false;
     index.remove(watch);

@@ -1,7 +1,7 @@
 import type { SotwResponse, Subscription } from "@xdskit/cache-core";
 import type { DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { ResourceStore } from "./resource-store.js";
-import type { IndexedWatch } from "./watch-index.js";
+import type { IndexedWatch } from "./watches-by-name.js";
 import { covers, type WatchKeys } from "./watch-keys.js";
 
 /** An open State-of-the-World watch. */

@@ -135,6 +135,75 @@ describe("createMuxCache", () => {
     expect(mux.cacheFor(sotw(CLUSTER_TYPE_URL))).toBeUndefined();
   });
 
+  it("sends every request no cache claims to the fallback cache", async () => {
+    const eds = createLinearCache({ schema: ClusterLoadAssignmentSchema, versionPrefix: "eds-" });
+    const rest = createLinearCache({ schema: ClusterSchema, versionPrefix: "cds-" });
+    eds.updateResource(create(ClusterLoadAssignmentSchema, { clusterName: "a" }));
+    rest.updateResource(create(ClusterSchema, { name: "a" }));
+    const mux = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: eds }, fallback: rest });
+    expect(mux.keys).toEqual([ENDPOINT_TYPE_URL]);
+
+    const got: SotwResponse[] = [];
+    mux.createWatch(sotw(ENDPOINT_TYPE_URL, { resourceNames: ["a"] }), createSubscription({ resourceNames: ["a"] }), (r) => got.push(r));
+    mux.createWatch(sotw(CLUSTER_TYPE_URL), createSubscription(), (r) => got.push(r));
+    expect(got.map((r) => r.version)).toEqual(["eds-1", "cds-1"]);
+    const deltas: DeltaResponse[] = [];
+    mux.createDeltaWatch(delta(CLUSTER_TYPE_URL), createSubscription(), (r) => deltas.push(r));
+    expect(deltas[0]?.systemVersion).toBe("cds-1");
+    const fetched = await mux.fetch(sotw(CLUSTER_TYPE_URL));
+    expect(fetched.kind === "response" && fetched.response.version).toBe("cds-1");
+    expect(mux.cacheFor(sotw(CLUSTER_TYPE_URL))).toBe(rest);
+    expect(mux.cacheForDelta(delta(LISTENER_TYPE_URL))).toBe(rest);
+    expect(mux.cacheFor(sotw(ENDPOINT_TYPE_URL))).toBe(eds);
+
+    // The fallback's own errors pass through: this one serves clusters only.
+    expect(() => mux.createWatch(sotw(LISTENER_TYPE_URL), createSubscription(), () => {})).toThrowError(/serves "type\.googleapis\.com\/envoy\.config\.cluster/);
+    // Cancel reaches the fallback that holds the watch.
+    const current = createSubscription({ returnedResources: { a: "cds-1" } });
+    const cancel = mux.createWatch(sotw(CLUSTER_TYPE_URL, { versionInfo: "cds-1" }), current, () => {});
+    expect(rest.sotwWatchCount()).toBe(1);
+    cancel();
+    expect(rest.sotwWatchCount()).toBe(0);
+  });
+
+  it("a fallback alone serves everything; custom classifiers fall back on undefined or an unknown key, not on a throw", () => {
+    const { eds } = caches();
+    const only = createMuxCache({ fallback: eds });
+    expect(only.keys).toEqual([]);
+    expect(only.cacheFor(sotw(ENDPOINT_TYPE_URL))).toBe(eds);
+
+    const canary = createLinearCache({ schema: ClusterLoadAssignmentSchema, versionPrefix: "canary-" });
+    const boom = new Error("boom");
+    const mux = createMuxCache({
+      caches: { canary },
+      fallback: eds,
+      classify: (request) => (request.node?.id === "canary-1" ? "canary" : request.node?.id === "edge-1" ? "edge" : undefined),
+      classifyDelta: () => {
+        throw boom;
+      },
+    });
+    expect(mux.cacheFor(sotw(ENDPOINT_TYPE_URL, { nodeId: "canary-1" }))).toBe(canary);
+    expect(mux.cacheFor(sotw(ENDPOINT_TYPE_URL, { nodeId: "prod-1" }))).toBe(eds);
+    expect(mux.cacheFor(sotw(ENDPOINT_TYPE_URL, { nodeId: "edge-1" }))).toBe(eds);
+    const versions: string[] = [];
+    mux.createWatch(sotw(ENDPOINT_TYPE_URL, { nodeId: "edge-1" }), createSubscription(), (r) => versions.push(r.version));
+    expect(versions).toEqual(["eds-0"]);
+    const error = firstError(() => mux.createDeltaWatch(delta(ENDPOINT_TYPE_URL), createSubscription(), () => {}));
+    expect(error).toBeInstanceOf(MuxCacheError);
+    expect((error as MuxCacheError).cause).toBe(boom);
+    expect(mux.cacheForDelta(delta(ENDPOINT_TYPE_URL))).toBeUndefined();
+  });
+
+  it("options given as undefined take their defaults", () => {
+    const { eds } = caches();
+    const mux = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: eds }, fallback: undefined, classify: undefined, classifyDelta: undefined, logger: undefined });
+    expect(mux.cacheFor(sotw(ENDPOINT_TYPE_URL))).toBe(eds);
+    const error = firstError(() => mux.createWatch(sotw(LISTENER_TYPE_URL), createSubscription(), () => {}));
+    expect(error).toMatchObject({ name: "MuxCacheError", code: "unknown-type", typeUrl: LISTENER_TYPE_URL });
+    expect(String(error)).toMatch(/no fallback cache/);
+    expect(createMuxCache({ caches: undefined }).keys).toEqual([]);
+  });
+
   it("passes errors of the routed cache through", () => {
     const { eds } = caches();
     // Routed to the EDS cache although the type is CDS: the linear cache refuses it.

@@ -15,33 +15,42 @@ import { MuxCacheError } from "./mux-cache-error.js";
 /** Picks the key of the cache that serves a request; `undefined` when none does. */
 export type Classify<R> = (request: R) => string | undefined;
 
-/** Options of {@link createMuxCache}. */
+/** Options of {@link createMuxCache}. Give `caches`, `fallback`, or both. */
 export interface MuxCacheOptions {
   /**
    * The caches, by key. With the default classifiers the keys are type URLs,
-   * for example `{ [ENDPOINT_TYPE_URL]: linear, [CLUSTER_TYPE_URL]: snapshot }`.
+   * for example `{ [ENDPOINT_TYPE_URL]: linear }`. Default: none.
    */
-  readonly caches: ReadonlyMap<string, Cache> | Readonly<Record<string, Cache>>;
+  readonly caches?: ReadonlyMap<string, Cache> | Readonly<Record<string, Cache>> | undefined;
+  /**
+   * The cache for every request no classifier claims: the classifier returned
+   * `undefined`, or a key no cache is registered under. The usual use is a
+   * snapshot cache for everything beside a linear cache for endpoints:
+   * `{ caches: { [ENDPOINT_TYPE_URL]: linear }, fallback: snapshots }`.
+   * Default: none, such a request throws a {@link MuxCacheError}.
+   */
+  readonly fallback?: Cache | undefined;
   /** Routes SotW watches and fetches. Default: the request's type URL. */
-  readonly classify?: Classify<DiscoveryRequest>;
+  readonly classify?: Classify<DiscoveryRequest> | undefined;
   /** Routes delta watches. Default: the request's type URL. */
-  readonly classifyDelta?: Classify<DeltaDiscoveryRequest>;
+  readonly classifyDelta?: Classify<DeltaDiscoveryRequest> | undefined;
   /** Default: silent. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /**
  * One {@link Cache} made of several: each watch and fetch goes to the cache
- * its classifier picks, and that cache alone answers it (responses and
- * cancels pass through untouched). A request no cache claims throws a
+ * its classifier picks, or to the fallback cache when none is picked, and
+ * that cache alone answers it (responses and cancels pass through
+ * untouched). Without a fallback, a request no cache claims throws a
  * {@link MuxCacheError} naming its type URL (fetch: the promise rejects).
  */
 export interface MuxCache extends Cache {
-  /** The keys of the caches, in the order given. */
+  /** The keys of the caches, in the order given (the fallback has none). */
   readonly keys: readonly string[];
-  /** The cache a SotW request or fetch would go to, or `undefined`. Never throws. */
+  /** The cache a SotW request or fetch would go to (the fallback included), or `undefined`. Never throws. */
   cacheFor(request: DiscoveryRequest): Cache | undefined;
-  /** The cache a delta request would go to, or `undefined`. Never throws. */
+  /** The cache a delta request would go to (the fallback included), or `undefined`. Never throws. */
   cacheForDelta(request: DeltaDiscoveryRequest): Cache | undefined;
 }
 
@@ -50,13 +59,15 @@ const byTypeUrl = (request: { readonly typeUrl: string }): string => request.typ
 class MuxCacheImpl implements MuxCache {
   readonly keys: readonly string[];
   readonly #caches: ReadonlyMap<string, Cache>;
+  readonly #fallback: Cache | undefined;
   readonly #classify: Classify<DiscoveryRequest>;
   readonly #classifyDelta: Classify<DeltaDiscoveryRequest>;
   readonly #logger: Logger;
 
   constructor(options: MuxCacheOptions) {
-    const caches = options.caches;
+    const caches = options.caches ?? {};
     this.#caches = caches instanceof Map ? new Map(caches) : new Map(Object.entries(caches));
+    this.#fallback = options.fallback;
     this.keys = Object.freeze([...this.#caches.keys()]);
     this.#classify = options.classify ?? byTypeUrl;
     this.#classifyDelta = options.classifyDelta ?? byTypeUrl;
@@ -84,12 +95,13 @@ class MuxCacheImpl implements MuxCache {
   }
 
   #lookup<R extends { readonly typeUrl: string }>(classify: Classify<R>, request: R): Cache | undefined {
+    let key: string | undefined;
     try {
-      const key = classify(request);
-      return key === undefined ? undefined : this.#caches.get(key);
+      key = classify(request);
     } catch {
       return undefined;
     }
+    return (key === undefined ? undefined : this.#caches.get(key)) ?? this.#fallback;
   }
 
   #route<R extends { readonly typeUrl: string }>(classify: Classify<R>, request: R): Cache {
@@ -101,23 +113,24 @@ class MuxCacheImpl implements MuxCache {
       if (error instanceof CacheError) throw error;
       throw new MuxCacheError(`classifying a request of type "${typeUrl}" failed: ${String(error)}`, { typeUrl, cause: error });
     }
-    const cache = key === undefined ? undefined : this.#caches.get(key);
+    const cache = (key === undefined ? undefined : this.#caches.get(key)) ?? this.#fallback;
     if (cache !== undefined) return cache;
     const known = this.keys.length === 0 ? "none" : this.keys.map((k) => `"${k}"`).join(", ");
     const message =
       key === undefined || key === typeUrl
-        ? `no cache serves type "${typeUrl}" (caches: ${known})`
-        : `no cache serves type "${typeUrl}": it was classified as "${key}", which is not one of the caches (${known})`;
+        ? `no cache serves type "${typeUrl}" (caches: ${known}; no fallback cache)`
+        : `no cache serves type "${typeUrl}": it was classified as "${key}", which is not one of the caches (${known}), and there is no fallback cache`;
     this.#logger.warn("mux cache: unrouted request", { typeUrl, cacheKey: key });
     throw new MuxCacheError(message, key === undefined ? { typeUrl } : { typeUrl, cacheKey: key });
   }
 }
 
 /**
- * A cache that routes every request to one of `caches`.
+ * A cache that routes every request to one of `caches`, or to `fallback`.
  *
  * @example
- * const cache = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: eds, [CLUSTER_TYPE_URL]: snapshot } });
+ * // Endpoints from a linear cache, everything else from a snapshot cache.
+ * const cache = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: eds }, fallback: snapshots });
  */
 export function createMuxCache(options: MuxCacheOptions): MuxCache {
   return new MuxCacheImpl(options);

@@ -9,6 +9,7 @@ import {
   LISTENER_TYPE_URL,
   type MutableSubscription,
   ROUTE_TYPE_URL,
+  RUNTIME_TYPE_URL,
   SECRET_TYPE_URL,
   type SotwResponse,
 } from "@xdskit/cache-core";
@@ -19,6 +20,7 @@ import { Cluster_DiscoveryType, ClusterSchema } from "@xdskit/envoy-api/envoy/co
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
 import { RouteConfigurationSchema } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
+import { SecretSchema } from "@xdskit/envoy-api/envoy/extensions/transport_sockets/tls/v3/secret_pb";
 import { DeltaDiscoveryRequestSchema, DiscoveryRequestSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { describe, expect, it } from "vitest";
 
@@ -175,5 +177,59 @@ describe("snapshot cache for CDS/LDS/RDS + linear cache for EDS, behind a mux", 
     expect(() =>
       mux.createWatch(create(DiscoveryRequestSchema, { node: { id: NODE }, typeUrl: SECRET_TYPE_URL }), createSubscription(), () => {}),
     ).toThrowError(/no cache serves type "type\.googleapis\.com\/envoy\.extensions\.transport_sockets\.tls\.v3\.Secret"/);
+  });
+});
+
+describe("the usual use without ceremony: a snapshot cache as the fallback, a linear cache for EDS", () => {
+  function fallbackSetup() {
+    const snapshots = createSnapshotCache({ ads: true });
+    const eds = createLinearCache({ schema: ClusterLoadAssignmentSchema, versionPrefix: "eds-" });
+    const mux = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: eds }, fallback: snapshots });
+    return { snapshots, eds, mux };
+  }
+
+  it("serves every type the snapshot holds and endpoints from the linear cache; the snapshot is consistent with EDS served elsewhere", async () => {
+    const { snapshots, eds, mux } = fallbackSetup();
+    const snapshot = createSnapshot("1", {
+      [CLUSTER_TYPE_URL]: [edsCluster("backend", "backend-eds")],
+      [LISTENER_TYPE_URL]: [create(ListenerSchema, { name: "http" })],
+      [ROUTE_TYPE_URL]: [],
+      [SECRET_TYPE_URL]: [create(SecretSchema, { name: "tls" })],
+    });
+    // The clusters reference endpoints this snapshot does not hold: only the linear cache has them.
+    expect(() => snapshot.consistent()).toThrowError(expect.objectContaining({ code: "inconsistent", resourceNames: ["backend-eds"] }));
+    snapshot.consistent({ externalTypes: [ENDPOINT_TYPE_URL] });
+    snapshots.setSnapshot(NODE, snapshot);
+    eds.updateResource(endpoints("backend-eds", 1));
+
+    const cds = new SotwType(mux, CLUSTER_TYPE_URL, []);
+    const lds = new SotwType(mux, LISTENER_TYPE_URL, []);
+    const sds = new SotwType(mux, SECRET_TYPE_URL, ["tls"]);
+    const edsStream = new SotwType(mux, ENDPOINT_TYPE_URL, ["backend-eds"]);
+    for (const t of [cds, lds, sds, edsStream]) t.request();
+    expect(cds.last?.resources.map((r) => r.name)).toEqual(["backend"]);
+    expect(lds.last?.resources.map((r) => r.name)).toEqual(["http"]);
+    expect(sds.last?.resources.map((r) => r.name)).toEqual(["tls"]);
+    expect(edsStream.last?.version).toBe("eds-1");
+
+    // Endpoint churn stays in the linear cache; a new snapshot reaches the snapshot types.
+    for (const t of [cds, lds, sds, edsStream]) t.request();
+    eds.updateResource(endpoints("backend-eds", 2));
+    expect(edsStream.responses).toHaveLength(2);
+    expect(cds.responses).toHaveLength(1);
+    snapshots.setSnapshot(NODE, createSnapshot("2", { [CLUSTER_TYPE_URL]: [edsCluster("backend", "backend-eds")], [SECRET_TYPE_URL]: [] }));
+    expect(cds.last?.version).toBe("2");
+    expect(edsStream.responses).toHaveLength(2);
+
+    const fetched = await mux.fetch(create(DiscoveryRequestSchema, { node: { id: NODE }, typeUrl: RUNTIME_TYPE_URL }));
+    expect(fetched.kind === "response" && fetched.response.version).toBe("2");
+    expect(mux.cacheFor(create(DiscoveryRequestSchema, { typeUrl: ROUTE_TYPE_URL }))).toBe(snapshots);
+  });
+
+  it("an unknown type reaches the fallback, which refuses it naming the type", () => {
+    const { mux } = fallbackSetup();
+    expect(() =>
+      mux.createWatch(create(DiscoveryRequestSchema, { node: { id: NODE }, typeUrl: "type.googleapis.com/acme.Widget" }), createSubscription(), () => {}),
+    ).toThrowError(expect.objectContaining({ name: "SnapshotError", code: "unknown-type", typeUrl: "type.googleapis.com/acme.Widget" }));
   });
 });

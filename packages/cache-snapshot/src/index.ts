@@ -8,9 +8,4 @@ export {
   type SnapshotVersion,
 } from "./snapshot.js";
 export { createSnapshotCache, type SnapshotCache, type SnapshotCacheOptions } from "./snapshot-cache.js";
-export {
-  SnapshotError,
-  type SnapshotErrorCode,
-  type SnapshotErrorDetails,
-  type SnapshotInconsistency,
-} from "./snapshot-error.js";
+export { SnapshotError, type SnapshotErrorDetails } from "./snapshot-error.js";

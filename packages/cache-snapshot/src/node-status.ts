@@ -1,7 +1,7 @@
 import type { DeltaResponse, SotwResponse } from "@xdskit/cache-core";
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { WatchIndex, type Watch } from "./watch-index.js";
+import { WatchesByType, type Watch } from "./watches-by-type.js";
 
 export type SotwWatch = Watch<DiscoveryRequest, SotwResponse>;
 export type DeltaWatch = Watch<DeltaDiscoveryRequest, DeltaResponse>;
@@ -25,8 +25,8 @@ export class NodeStatus {
   readonly key: string;
   node: Node | undefined;
   lastRequestTime: number | undefined;
-  readonly sotw = new WatchIndex<SotwWatch>();
-  readonly delta = new WatchIndex<DeltaWatch>();
+  readonly sotw = new WatchesByType<SotwWatch>();
+  readonly delta = new WatchesByType<DeltaWatch>();
 
   constructor(key: string) {
     this.key = key;

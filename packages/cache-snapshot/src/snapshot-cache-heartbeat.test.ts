@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createSubscription, RUNTIME_TYPE_URL, SECRET_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
-import { createSnapshot, createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
+import { createSnapshot, createSnapshotCache, type SnapshotCache, SnapshotError } from "@xdskit/cache-snapshot";
 import { SecretSchema } from "@xdskit/envoy-api/envoy/extensions/transport_sockets/tls/v3/secret_pb";
 import { RuntimeSchema } from "@xdskit/envoy-api/envoy/service/runtime/v3/rtds_pb";
 import { DiscoveryRequestSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
@@ -114,8 +114,21 @@ describe("SnapshotCache TTL heartbeats", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("options given as undefined take their defaults: no heartbeats, silent, keyed by node id", () => {
+    const log = vi.spyOn(console, "debug");
+    const cache = createSnapshotCache({ logger: undefined, heartbeatIntervalMs: undefined, ads: undefined, nodeHash: undefined, types: undefined });
+    expect(vi.getTimerCount()).toBe(0);
+    const secretsStream = stream(cache, SECRET_TYPE_URL);
+    cache.setSnapshot("n1", snapshot("v1"));
+    vi.advanceTimersByTime(60_000);
+    expect(secretsStream.got.map((r) => r.heartbeat)).toEqual([false]);
+    expect(log).not.toHaveBeenCalled();
+    log.mockRestore();
+  });
+
   it("rejects an interval that is not a positive number", () => {
-    expect(() => createSnapshotCache({ heartbeatIntervalMs: 0 })).toThrowError(expect.objectContaining({ code: "invalid-options" }));
+    expect(() => createSnapshotCache({ heartbeatIntervalMs: 0 })).toThrowError(expect.objectContaining({ code: "invalid-options", field: "heartbeatIntervalMs" }));
+    expect(() => createSnapshotCache({ heartbeatIntervalMs: -5 })).toThrowError(SnapshotError);
     expect(() => createSnapshotCache({ heartbeatIntervalMs: Number.NaN })).toThrowError(/heartbeatIntervalMs/);
   });
 });

@@ -1,5 +1,4 @@
 import {
-  CacheError,
   compareTypeUrls,
   defaultResourceTypes,
   nodeIdHash,
@@ -32,22 +31,22 @@ export interface SnapshotCacheOptions {
    * exists in the snapshot, so an aggregated stream receives each update
    * whole. Default: false.
    */
-  readonly ads?: boolean;
+  readonly ads?: boolean | undefined;
   /** Maps a request's node to the key snapshots are set under. Default: `nodeIdHash` (the node id). */
-  readonly nodeHash?: NodeHash;
+  readonly nodeHash?: NodeHash | undefined;
   /** Default: silent. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /**
    * Send heartbeats for resources with a TTL every this many milliseconds
    * (see {@link SnapshotCache.close}). Default: none.
    */
-  readonly heartbeatIntervalMs?: number;
+  readonly heartbeatIntervalMs?: number | undefined;
   /**
    * The types requests may name before the node has a snapshot (afterwards
    * the snapshot's own types are accepted too). Register custom types here to
    * accept their watches early. Default: the built-in Envoy types.
    */
-  readonly types?: ResourceTypeRegistry;
+  readonly types?: ResourceTypeRegistry | undefined;
 }
 
 /**
@@ -116,7 +115,9 @@ class SnapshotCacheImpl implements SnapshotCache {
     const interval = options.heartbeatIntervalMs;
     if (interval !== undefined) {
       if (!(Number.isFinite(interval) && interval > 0)) {
-        throw new SnapshotError("invalid-options", `heartbeatIntervalMs must be a positive number of milliseconds, not ${interval}`);
+        throw new SnapshotError("invalid-options", `heartbeatIntervalMs must be a positive number of milliseconds, not ${interval}`, {
+          field: "heartbeatIntervalMs",
+        });
       }
       this.#timer = setInterval(() => this.#sendHeartbeats(), interval);
       // Heartbeats alone must not keep the process alive.
@@ -255,11 +256,12 @@ class SnapshotCacheImpl implements SnapshotCache {
     const key = this.#nodeHash(node);
     const snapshot = this.#snapshots.get(key);
     if (typeUrl === "") {
-      throw new CacheError("unknown-type", "request has no type URL", { typeUrl });
+      throw new SnapshotError("unknown-type", "request has no type URL", { typeUrl, field: "type_url" });
     }
     if (this.#types.get(typeUrl) === undefined && snapshot?.knows(typeUrl) !== true) {
-      throw new CacheError("unknown-type", `unknown resource type "${typeUrl}": not a registered type and not in the snapshot of node "${key}"`, {
+      throw new SnapshotError("unknown-type", `unknown resource type "${typeUrl}": not a registered type and not in the snapshot of node "${key}"`, {
         typeUrl,
+        field: "type_url",
       });
     }
     let status = this.#statuses.get(key);

@@ -86,7 +86,7 @@ describe("createSnapshot", () => {
   it("rejects resources of a type without a version, naming the type", () => {
     const error = thrown(() => createSnapshot({ [CLUSTER_TYPE_URL]: "c1" }, { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
     expect(error).toBeInstanceOf(SnapshotError);
-    expect(error).toMatchObject({ code: "invalid-snapshot", typeUrl: ENDPOINT_TYPE_URL });
+    expect(error).toMatchObject({ code: "invalid-snapshot", typeUrl: ENDPOINT_TYPE_URL, field: "version" });
   });
 
   it("rejects duplicate names, naming every type and name", () => {
@@ -105,8 +105,10 @@ describe("createSnapshot", () => {
   it("a resource whose name cannot be derived is a CacheError naming its type and position", () => {
     const error = thrown(() => createSnapshot("v1", { [LB_ENDPOINT_TYPE_URL]: [create(LbEndpointSchema)] }));
     expect(error).toBeInstanceOf(CacheError);
+    expect(error).toBeInstanceOf(SnapshotError);
     expect(error).toMatchObject({ code: "resource-name", typeUrl: LB_ENDPOINT_TYPE_URL });
     expect(String(error)).toContain("resource #0");
+    expect((error as SnapshotError).cause).toBeInstanceOf(CacheError);
   });
 
   it("rejects a message under the wrong type URL and a message of an unregistered type", () => {
@@ -145,7 +147,7 @@ describe("createSnapshot", () => {
   it("rejects a TTL for a resource it does not hold, and a bad TTL", () => {
     expect(
       thrown(() => createSnapshot("v1", { [CLUSTER_TYPE_URL]: [edsCluster("a")] }, { ttlMs: { [SECRET_TYPE_URL]: { s: 1 } } })),
-    ).toMatchObject({ code: "invalid-snapshot", resourceNames: ["s"] });
+    ).toMatchObject({ code: "invalid-snapshot", resourceNames: ["s"], field: "ttlMs" });
     expect(
       thrown(() => createSnapshot("v1", { [CLUSTER_TYPE_URL]: [edsCluster("a")] }, { ttlMs: { [CLUSTER_TYPE_URL]: { a: -1 } } })),
     ).toMatchObject({ code: "invalid-resource", resourceName: "a" });
@@ -181,6 +183,42 @@ describe("Snapshot.consistent", () => {
       resourceNames: ["b", "c", "x", "y", "r2", "stale"],
     });
     for (const name of ["b", "c", "x", "y", "r2", "stale"]) expect(String(error)).toContain(name);
+  });
+
+  it("with endpoints served by another cache, clusters referencing them are consistent", () => {
+    const split = createSnapshot("v1", {
+      [CLUSTER_TYPE_URL]: [edsCluster("a"), edsCluster("b")],
+      [LISTENER_TYPE_URL]: [listener("l", "r")],
+      [ROUTE_TYPE_URL]: [routes("r")],
+    });
+    expect(thrown(() => split.consistent())).toMatchObject({
+      code: "inconsistent",
+      inconsistencies: [{ typeUrl: ENDPOINT_TYPE_URL, missing: ["a", "b"], extra: [] }],
+    });
+    expect(() => split.consistent({ externalTypes: [ENDPOINT_TYPE_URL] })).not.toThrow();
+    // Only the named types are skipped: a missing route configuration is still found.
+    const noRoutes = createSnapshot("v1", { [CLUSTER_TYPE_URL]: [edsCluster("a")], [LISTENER_TYPE_URL]: [listener("l", "r")] });
+    expect(thrown(() => noRoutes.consistent({ externalTypes: [ENDPOINT_TYPE_URL] }))).toMatchObject({
+      typeUrl: ROUTE_TYPE_URL,
+      inconsistencies: [{ typeUrl: ROUTE_TYPE_URL, missing: ["r"], extra: [] }],
+      resourceNames: ["r"],
+      resourceName: "r",
+    });
+  });
+
+  it("checks references the caller adds, such as routes to clusters", () => {
+    const snapshot = createSnapshot("v1", { [CLUSTER_TYPE_URL]: [create(ClusterSchema, { name: "web" })] });
+    expect(thrown(() => snapshot.consistent({ references: new Map([[CLUSTER_TYPE_URL, new Set(["web", "api"])]]) }))).toMatchObject({
+      inconsistencies: [{ typeUrl: CLUSTER_TYPE_URL, missing: ["api"], extra: [] }],
+    });
+  });
+
+  it("is a CacheError named SnapshotError", () => {
+    const error = thrown(() => createSnapshot("v1", { [ENDPOINT_TYPE_URL]: [assignment("orphan")] }).consistent());
+    expect(error).toBeInstanceOf(SnapshotError);
+    expect(error).toBeInstanceOf(CacheError);
+    expect((error as SnapshotError).name).toBe("SnapshotError");
+    expect(String(error)).toMatch(/^SnapshotError: snapshot is inconsistent: .*not referenced orphan/);
   });
 
   it("endpoints without any cluster are extra", () => {

@@ -3,11 +3,12 @@ import {
   CacheError,
   compareTypeUrls,
   defaultResourceTypes,
+  findInconsistencies,
   prepareResource,
   type CachedResource,
+  type ConsistencyOptions,
   type ResourceTypeRegistry,
 } from "@xdskit/cache-core";
-import { findInconsistencies } from "./find-inconsistencies.js";
 import { SnapshotError } from "./snapshot-error.js";
 import { TypeResources } from "./type-resources.js";
 
@@ -33,14 +34,14 @@ export interface SnapshotOptions {
    * Overrides a TTL the prepared resource already carries. Default: none
    * (prepared resources keep theirs).
    */
-  readonly ttlMs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly ttlMs?: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
   /**
    * How messages are named and what they reference (custom types go here).
    * Default: the built-in Envoy types.
    */
-  readonly types?: ResourceTypeRegistry;
+  readonly types?: ResourceTypeRegistry | undefined;
   /** Passed on to deterministic marshalling to canonicalize `Any` contents. Default: none. */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
 }
 
 /**
@@ -59,17 +60,24 @@ export interface Snapshot {
   /** The type registry the snapshot was built with (names, references, custom types). */
   readonly types: ResourceTypeRegistry;
   /**
-   * Checks that the snapshot is self-contained: every endpoint assignment
-   * (EDS) a cluster needs and every route configuration (RDS) a listener or
-   * scoped route needs is present, and there are no endpoint assignments or
-   * route configurations nothing references. Custom types' references are
-   * checked for presence. Scoped-route references from listeners are `"*"`
-   * or a locator, not names, and are not checked.
+   * Checks that the snapshot is self-contained, with cache-core's
+   * `findInconsistencies`: every endpoint assignment (EDS) a cluster needs
+   * and every route configuration (RDS) a listener or scoped route needs is
+   * present, and there are no endpoint assignments or route configurations
+   * nothing references. Custom types' references are checked for presence.
+   * Scoped-route references from listeners are `"*"` or a locator, not
+   * names, and are not checked.
    *
+   * When another cache serves some types (a linear cache for EDS behind a
+   * mux), name them: `consistent({ externalTypes: [ENDPOINT_TYPE_URL] })`
+   * does not report the endpoints the clusters reference as missing.
+   *
+   * @param options `externalTypes`, extra `references` to check, and `types`
+   *   (default: the registry the snapshot was built with).
    * @throws {SnapshotError} `inconsistent`, naming every missing and every
    *   extra resource of every type (see `inconsistencies`).
    */
-  consistent(): void;
+  consistent(options?: ConsistencyOptions): void;
 }
 
 const emptyResources: ReadonlyMap<string, CachedResource> = new Map();
@@ -100,8 +108,9 @@ class VersionedSnapshot implements Snapshot {
     return this.#byType.get(typeUrl)?.byName ?? emptyResources;
   }
 
-  consistent(): void {
-    const inconsistencies = findInconsistencies(this);
+  consistent(options: ConsistencyOptions = {}): void {
+    const all = this.#typeUrls.flatMap((typeUrl) => [...this.resources(typeUrl).values()]);
+    const inconsistencies = findInconsistencies(all, { ...options, types: options.types ?? this.types });
     if (inconsistencies.length === 0) return;
     const parts = inconsistencies.map((problem) => {
       const what: string[] = [];
@@ -110,7 +119,7 @@ class VersionedSnapshot implements Snapshot {
       return `"${problem.typeUrl}": ${what.join("; ")}`;
     });
     throw new SnapshotError("inconsistent", `snapshot is inconsistent: ${parts.join(" | ")}`, {
-      ...(inconsistencies.length === 1 && inconsistencies[0] !== undefined ? { typeUrl: inconsistencies[0].typeUrl } : {}),
+      typeUrl: inconsistencies.length === 1 ? inconsistencies[0]?.typeUrl : undefined,
       resourceNames: inconsistencies.flatMap((problem) => [...problem.missing, ...problem.extra]),
       inconsistencies,
     });
@@ -159,7 +168,7 @@ function prepare(
 ): CachedResource {
   if (isCachedResource(resource)) {
     if (resource.typeUrl !== typeUrl) {
-      throw new CacheError(
+      throw new SnapshotError(
         "type-mismatch",
         `resource "${resource.name}" of type "${resource.typeUrl}" was given as type "${typeUrl}" (resource #${index})`,
         { typeUrl, resourceName: resource.name },
@@ -169,19 +178,20 @@ function prepare(
   }
   const type = types.get(typeUrl);
   if (type === undefined) {
-    throw new CacheError(
+    throw new SnapshotError(
       "unknown-type",
       `cannot prepare a ${resource.$typeName} as type "${typeUrl}": the type is not registered; register it (options.types) or pass a prepared resource`,
-      { typeUrl },
+      { typeUrl, field: "types" },
     );
   }
   try {
     return prepareResource(type.schema, resource, { typeUrl, types, ...(registry === undefined ? {} : { registry }) });
   } catch (error) {
     if (error instanceof CacheError) {
-      throw new CacheError(error.code, `${error.message} (resource #${index} of type "${typeUrl}")`, {
+      throw new SnapshotError(error.code, `${error.message} (resource #${index} of type "${typeUrl}")`, {
         typeUrl,
-        ...(error.resourceName === undefined ? {} : { resourceName: error.resourceName }),
+        resourceName: error.resourceName,
+        field: error.field,
         cause: error,
       });
     }
@@ -199,10 +209,11 @@ function prepare(
  * @param resources resources by type URL: messages of registered types or prepared `CachedResource`s.
  * @throws {SnapshotError} `duplicate-name` naming every type and name given
  *   twice; `invalid-snapshot` for a type with resources but no version, or a
- *   TTL for a resource that is not there.
- * @throws {CacheError} `resource-name` when a name cannot be derived,
- *   `unknown-type` for a message of an unregistered type, `type-mismatch` for
- *   a resource under the wrong type URL, naming the type and position.
+ *   TTL for a resource that is not there; `resource-name` when a name cannot
+ *   be derived, `unknown-type` for a message of an unregistered type,
+ *   `type-mismatch` for a resource under the wrong type URL, naming the type
+ *   and position.
+ * @throws {CacheError} `invalid-resource` for a TTL that is not a positive number.
  */
 export function createSnapshot(version: SnapshotVersion, resources: SnapshotResources, options: SnapshotOptions = {}): Snapshot {
   const types = options.types ?? defaultResourceTypes;
@@ -235,7 +246,7 @@ export function createSnapshot(version: SnapshotVersion, resources: SnapshotReso
     const listed = duplicates.map((d) => `${d.name} (type "${d.typeUrl}")`).join(", ");
     const typeUrls = new Set(duplicates.map((d) => d.typeUrl));
     throw new SnapshotError("duplicate-name", `snapshot holds more than one resource named ${listed}`, {
-      ...(typeUrls.size === 1 ? { typeUrl: duplicates[0]?.typeUrl ?? "" } : {}),
+      typeUrl: typeUrls.size === 1 ? duplicates[0]?.typeUrl : undefined,
       resourceNames: duplicates.map((d) => d.name),
     });
   }
@@ -248,7 +259,8 @@ export function createSnapshot(version: SnapshotVersion, resources: SnapshotReso
   }
   if (unversioned.length > 0) {
     throw new SnapshotError("invalid-snapshot", `snapshot has resources but no version for ${unversioned.map((t) => `"${t}"`).join(", ")}`, {
-      ...(unversioned.length === 1 ? { typeUrl: unversioned[0] ?? "" } : {}),
+      typeUrl: unversioned.length === 1 ? unversioned[0] : undefined,
+      field: "version",
     });
   }
   for (const [typeUrl, typeVersion] of Object.entries(versions)) {
@@ -263,6 +275,7 @@ export function createSnapshot(version: SnapshotVersion, resources: SnapshotReso
     const listed = unknownTtls.map((t) => `${t.name} (type "${t.typeUrl}")`).join(", ");
     throw new SnapshotError("invalid-snapshot", `TTL given for resources the snapshot does not hold: ${listed}`, {
       resourceNames: unknownTtls.map((t) => t.name),
+      field: "ttlMs",
     });
   }
   return new VersionedSnapshot(byType, single, types);

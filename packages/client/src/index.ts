@@ -1,10 +1,5 @@
+export type { AcceptedState } from "./accepted-state.js";
 export { ClientError, type ClientErrorCode } from "./client-error.js";
+export type { ClientResponse, ReceivedResource } from "./client-response.js";
 export { resourceNameInAny } from "./resource-name-in-any.js";
-export {
-  createXdsClient,
-  type ClientResponse,
-  type ReceivedResource,
-  type TypeState,
-  type XdsClient,
-  type XdsClientOptions,
-} from "./xds-client.js";
+export { createXdsClient, type XdsClient, type XdsClientOptions } from "./xds-client.js";

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL } from "@xdskit/cache-core";
 import { createSnapshot, createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
-import { ClientError, createXdsClient, type XdsClient } from "@xdskit/client";
+import { type AcceptedState, ClientError, createXdsClient, type XdsClient } from "@xdskit/client";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
@@ -88,6 +88,21 @@ describe("createXdsClient over delta ADS", () => {
     expect(c.state(CLUSTER_TYPE_URL).resources.get("a")?.version).toBe(versionOfA);
   });
 
+  it("NACKs explicitly: the server hears it, the client keeps its accepted state", async () => {
+    const c = client("delta", false);
+    c.subscribe(CLUSTER_TYPE_URL, "*");
+    const first = await c.next(CLUSTER_TYPE_URL);
+    c.ack(first);
+    cache.setSnapshot("n1", createSnapshot("v2", { [CLUSTER_TYPE_URL]: [cluster("a"), cluster("c")], [ENDPOINT_TYPE_URL]: [cla("a"), cla("c")] }));
+    const second = await c.next(CLUSTER_TYPE_URL);
+    expect(second.resources.map((r) => r.name)).toEqual(["c"]);
+    c.nack(second, "cluster c: rejected by test");
+    await vi.waitFor(() => expect(nacks).toHaveLength(1));
+    expect(nacks[0]).toContain("cluster c: rejected by test");
+    expect(c.state(CLUSTER_TYPE_URL)).toMatchObject({ acks: 1, nacks: 1 });
+    expect([...c.state(CLUSTER_TYPE_URL).resources.keys()].sort()).toEqual(["a", "b"]);
+  });
+
   it("reports the stream's end", async () => {
     const c = client("delta");
     c.subscribe(CLUSTER_TYPE_URL, "*");
@@ -95,5 +110,38 @@ describe("createXdsClient over delta ADS", () => {
     await server.close();
     const ended = await c.ended;
     expect(ended?.code).toBe(14);
+  });
+});
+
+describe("createXdsClient lifetime and options", () => {
+  it("close() ends the stream cleanly: waits fail as closed, later requests are dropped", async () => {
+    const c = client("sotw");
+    c.subscribe(CLUSTER_TYPE_URL);
+    await c.waitFor((x) => x.state(CLUSTER_TYPE_URL).version === "v1");
+    const waiting = c.next(ENDPOINT_TYPE_URL, 5_000);
+    c.close();
+    expect(await c.ended).toBeUndefined();
+    await expect(waiting).rejects.toMatchObject({ name: "ClientError", code: "closed" });
+    // The request side is closed: these are dropped, not thrown or left as unhandled rejections.
+    c.subscribe(ENDPOINT_TYPE_URL, ["a"]);
+    c.unsubscribe(CLUSTER_TYPE_URL, ["*"]);
+    await expect(c.waitFor(() => false, 5_000)).rejects.toMatchObject({ code: "closed" });
+  });
+
+  it("options given as undefined take their defaults: SotW, ACK on arrival", async () => {
+    const c = createXdsClient({
+      transport: createGrpcTransport({ baseUrl: listener.url }),
+      node: { id: "n1" },
+      protocol: undefined,
+      autoAck: undefined,
+      logger: undefined,
+    });
+    clients.push(c);
+    c.subscribe(CLUSTER_TYPE_URL);
+    const response = await c.next(CLUSTER_TYPE_URL);
+    expect(response.protocol).toBe("sotw");
+    await c.waitFor((x) => x.state(CLUSTER_TYPE_URL).acks === 1);
+    const state: AcceptedState = c.state(CLUSTER_TYPE_URL);
+    expect(state.version).toBe("v1");
   });
 });

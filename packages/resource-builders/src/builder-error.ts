@@ -8,6 +8,7 @@
  * - `conflicting-fields`: options that exclude each other were both given.
  * - `duplicate`: a value that must be unique is not (virtual-host domains, listener ports, resource names).
  * - `dangling-reference`: a resource refers to another that is not in the set.
+ * - `unreferenced`: an endpoint assignment or route configuration in the set that nothing refers to.
  */
 export type BuilderErrorCode =
   | "invalid-name"
@@ -17,16 +18,17 @@ export type BuilderErrorCode =
   | "missing-field"
   | "conflicting-fields"
   | "duplicate"
-  | "dangling-reference";
+  | "dangling-reference"
+  | "unreferenced";
 
 /** Details attached to a {@link BuilderError}. */
 export interface BuilderErrorDetails {
   /** The kind of resource being built, e.g. `Cluster`, `RouteConfiguration`. */
   readonly resourceType: string;
   /** Its name, when known. */
-  readonly resourceName?: string;
+  readonly resourceName?: string | undefined;
   /** The offending option or field path, e.g. `virtualHosts[1].domains[0]`. */
-  readonly field?: string;
+  readonly field?: string | undefined;
   /** The underlying error, if any. */
   readonly cause?: unknown;
 }

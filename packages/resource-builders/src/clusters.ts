@@ -26,21 +26,21 @@ export type LbPolicy = "round-robin" | "least-request" | "random" | "ring-hash" 
 export interface ClusterOptions {
   readonly name: string;
   /** Connect timeout in ms (≥ 1). Default: 5000. */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs?: number | undefined;
   /** Speak HTTP/2 to the upstream (needed for gRPC upstreams). Default: false (HTTP/1.1). */
-  readonly http2?: boolean;
+  readonly http2?: boolean | undefined;
   /** Originate TLS to the upstream. With `http2`, ALPN defaults to `h2`. Default: plaintext. */
-  readonly tls?: UpstreamTlsOptions;
+  readonly tls?: UpstreamTlsOptions | undefined;
   /** Default: `"round-robin"`. */
-  readonly lbPolicy?: LbPolicy;
+  readonly lbPolicy?: LbPolicy | undefined;
 }
 
 /** Options of {@link edsCluster}. */
 export interface EdsClusterOptions extends ClusterOptions {
   /** The EDS resource name to ask for. Default: none, which makes Envoy ask for the cluster's own name. */
-  readonly serviceName?: string;
+  readonly serviceName?: string | undefined;
   /** Where endpoints come from. Default: `configSource("ads")`. */
-  readonly configSource?: ConfigSource;
+  readonly configSource?: ConfigSource | undefined;
 }
 
 /** Options of {@link staticCluster}. */
@@ -57,7 +57,7 @@ export interface StrictDnsClusterOptions extends ClusterOptions {
   /** The hosts, by DNS name or IP address; every address a name resolves to becomes an endpoint. */
   readonly endpoints: readonly EndpointOptions[];
   /** Default: Envoy's (`"auto"`). */
-  readonly dnsLookupFamily?: DnsLookupFamily;
+  readonly dnsLookupFamily?: DnsLookupFamily | undefined;
 }
 
 /** A cluster whose endpoints come from EDS (by default over ADS). */

@@ -23,13 +23,13 @@ export type ConfigSourceMode = "ads" | "delta-ads" | "xds" | "delta" | "rest";
 /** Options of {@link configSource}. */
 export interface ConfigSourceOptions {
   /** The static cluster that reaches the control plane (gRPC and REST modes). Default: `"xds_cluster"`. */
-  readonly clusterName?: string;
+  readonly clusterName?: string | undefined;
   /** REST polling interval in ms. Default: 1000. */
-  readonly refreshDelayMs?: number;
+  readonly refreshDelayMs?: number | undefined;
   /** How long Envoy waits for the first response before going on without it; 0 waits forever. Default: Envoy's (15 s). */
-  readonly initialFetchTimeoutMs?: number;
+  readonly initialFetchTimeoutMs?: number | undefined;
   /** gRPC modes: send the node only on the first request of a stream. Default: true. */
-  readonly setNodeOnFirstMessageOnly?: boolean;
+  readonly setNodeOnFirstMessageOnly?: boolean | undefined;
 }
 
 const modes: readonly ConfigSourceMode[] = ["ads", "delta-ads", "xds", "delta", "rest"];

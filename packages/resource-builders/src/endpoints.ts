@@ -11,11 +11,11 @@ import { checkHost, checkInt, checkName, checkPort, fail, subject, type Subject 
 
 /** Where an endpoint runs. Endpoints with the same locality and priority are grouped together. */
 export interface LocalityOptions {
-  readonly region?: string;
-  readonly zone?: string;
-  readonly subZone?: string;
+  readonly region?: string | undefined;
+  readonly zone?: string | undefined;
+  readonly subZone?: string | undefined;
   /** Locality weight (≥ 1), used with locality-weighted load balancing. Default: none. */
-  readonly weight?: number;
+  readonly weight?: number | undefined;
 }
 
 /** One upstream host. */
@@ -24,11 +24,11 @@ export interface EndpointOptions {
   readonly host: string;
   readonly port: number;
   /** Load balancing weight, ≥ 1. Default: none (equal weights). */
-  readonly weight?: number;
+  readonly weight?: number | undefined;
   /** Default: no locality. */
-  readonly locality?: LocalityOptions;
+  readonly locality?: LocalityOptions | undefined;
   /** Priority level, 0 is highest. Default: 0. */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
 }
 
 /** Options of {@link clusterLoadAssignment}. */
@@ -38,7 +38,7 @@ export interface ClusterLoadAssignmentOptions {
   /** The hosts; may be empty (a cluster with no endpoints). IP addresses only. */
   readonly endpoints: readonly EndpointOptions[];
   /** Overprovisioning factor in percent (Envoy's default is 140). Default: Envoy's. */
-  readonly overprovisioningFactor?: number;
+  readonly overprovisioningFactor?: number | undefined;
 }
 
 /** An EDS resource: the endpoints of one cluster, grouped by locality and priority. */

@@ -26,7 +26,7 @@ export interface RdsOptions {
   /** The RouteConfiguration resource name. */
   readonly routeConfigName: string;
   /** Default: `configSource("ads")`. */
-  readonly configSource?: ConfigSource;
+  readonly configSource?: ConfigSource | undefined;
 }
 
 /**
@@ -37,11 +37,11 @@ export interface RdsOptions {
 export interface ScopeKeyFragmentOptions {
   readonly header: string;
   /** Splits the header value into elements. Default: none (the whole value). */
-  readonly separator?: string;
+  readonly separator?: string | undefined;
   /** Which element to use (0-based). Default: 0. */
-  readonly index?: number;
+  readonly index?: number | undefined;
   /** Use the value of a `key=value`-style element instead of an index. */
-  readonly element?: { readonly key: string; readonly separator: string };
+  readonly element?: { readonly key: string; readonly separator: string } | undefined;
 }
 
 /** Scoped routes: a scope key built from request headers selects a route configuration. */
@@ -51,29 +51,29 @@ export interface ScopedRoutesOptions {
   /** How the scope key is computed; a scope matches when its key has equal fragments. */
   readonly keyFragments: readonly ScopeKeyFragmentOptions[];
   /** Where the scopes' route configurations come from (RDS). Default: `configSource("ads")`. */
-  readonly rdsConfigSource?: ConfigSource;
+  readonly rdsConfigSource?: ConfigSource | undefined;
   /** Where the scopes come from (SRDS). Default: `configSource("ads")` unless `scopes` is given. */
-  readonly configSource?: ConfigSource;
+  readonly configSource?: ConfigSource | undefined;
   /**
    * The scopes inline instead of over SRDS (see `scopedRouteConfiguration`).
    * Inline scopes must carry their route configuration inline too: Envoy does
    * not fetch RDS for them.
    */
-  readonly scopes?: readonly ScopedRouteConfiguration[];
+  readonly scopes?: readonly ScopedRouteConfiguration[] | undefined;
 }
 
 /** Options of {@link httpConnectionManager}: exactly one of `rds`, `routes`, `scopedRoutes`. */
 export interface HttpConnectionManagerOptions {
   /** Prefix of the connection manager's stats. */
   readonly statPrefix: string;
-  readonly rds?: RdsOptions;
+  readonly rds?: RdsOptions | undefined;
   /** An inline route configuration (see `routeConfiguration`). */
-  readonly routes?: RouteConfiguration;
-  readonly scopedRoutes?: ScopedRoutesOptions;
+  readonly routes?: RouteConfiguration | undefined;
+  readonly scopedRoutes?: ScopedRoutesOptions | undefined;
   /** Filters that run before the router, in order (see `httpFilter`, `ecdsHttpFilter`). Default: none. */
-  readonly httpFilters?: readonly HttpFilter[];
+  readonly httpFilters?: readonly HttpFilter[] | undefined;
   /** Downstream codec. Default: `"auto"` (HTTP/1.1 or HTTP/2 by ALPN or preface). */
-  readonly codec?: "auto" | "http1" | "http2";
+  readonly codec?: "auto" | "http1" | "http2" | undefined;
 }
 
 /** The `envoy.filters.network.http_connection_manager` config, always ending with the router filter. */

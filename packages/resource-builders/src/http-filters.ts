@@ -24,11 +24,11 @@ export interface EcdsHttpFilterOptions {
   /** The config types Envoy will accept for it, as type URLs; at least one. */
   readonly typeUrls: readonly string[];
   /** Where the extension config comes from. Default: `configSource("ads")`. */
-  readonly configSource?: ConfigSource;
+  readonly configSource?: ConfigSource | undefined;
   /** Used until the first ECDS response, or when it is missing. Default: none (the listener warms until it arrives). */
-  readonly defaultConfig?: Any;
+  readonly defaultConfig?: Any | undefined;
   /** Serve with `defaultConfig` right away instead of warming. Default: false; needs `defaultConfig`. */
-  readonly applyDefaultConfigWithoutWarming?: boolean;
+  readonly applyDefaultConfigWithoutWarming?: boolean | undefined;
 }
 
 /** An HTTP filter with an inline typed config, for a connection manager's filter list. */

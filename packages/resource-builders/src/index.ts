@@ -33,12 +33,8 @@ export {
   type ValidationContextSecretOptions,
 } from "./secrets.js";
 export { generateSnapshotResources, type GeneratedSnapshot, type GenerateSnapshotOptions } from "./snapshot-generator.js";
-export {
-  checkSnapshotResources,
-  prepareResources,
-  type SnapshotResources,
-  type SnapshotResourcesOptions,
-} from "./snapshot-resources.js";
+export { checkSnapshotResources, type CheckSnapshotResourcesOptions } from "./check-snapshot-resources.js";
+export { prepareResources, type MessagesByType, type PrepareResourcesOptions } from "./prepare-resources.js";
 export {
   downstreamTlsTransportSocket,
   upstreamTlsTransportSocket,

@@ -19,11 +19,11 @@ export interface ListenerOptions {
   readonly name: string;
   readonly port: number;
   /** IP address to bind. Default: `"0.0.0.0"`. */
-  readonly address?: string;
+  readonly address?: string | undefined;
   /** Prefix of the filter's stats. Default: the listener name. */
-  readonly statPrefix?: string;
+  readonly statPrefix?: string | undefined;
   /** Terminate TLS (see `tlsCertificateSecret`). Default: plaintext. */
-  readonly tls?: DownstreamTlsOptions;
+  readonly tls?: DownstreamTlsOptions | undefined;
 }
 
 /** Options of {@link httpListener}: exactly one of `rds`, `routes`, `scopedRoutes`. */
@@ -32,11 +32,11 @@ export interface HttpListenerOptions extends ListenerOptions, Omit<HttpConnectio
 /** Options of {@link tcpListener}: exactly one of `cluster` and `weightedClusters`. */
 export interface TcpListenerOptions extends ListenerOptions {
   /** Proxy every connection to this cluster. */
-  readonly cluster?: string;
+  readonly cluster?: string | undefined;
   /** Or split connections between clusters; every weight ≥ 1. */
-  readonly weightedClusters?: readonly ClusterWeightOptions[];
+  readonly weightedClusters?: readonly ClusterWeightOptions[] | undefined;
   /** Close connections idle this long, in ms; 0 disables. Default: Envoy's (1 h). */
-  readonly idleTimeoutMs?: number;
+  readonly idleTimeoutMs?: number | undefined;
 }
 
 const HCM_FILTER = "envoy.filters.network.http_connection_manager";

@@ -10,7 +10,7 @@ export interface RouteConfigurationOptions {
   readonly name: string;
   readonly virtualHosts: readonly VirtualHost[];
   /** Make Envoy reject the configuration when a route names a cluster it does not know. Default: Envoy's (false for RDS). */
-  readonly validateClusters?: boolean;
+  readonly validateClusters?: boolean | undefined;
 }
 
 /**

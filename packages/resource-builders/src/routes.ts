@@ -27,34 +27,34 @@ export interface ClusterWeightOptions {
 /** Options of {@link route}: one match (default prefix `/`) and one action. */
 export interface RouteOptions {
   /** Route name (shows in stats and logs). Default: none. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Match paths starting with this. Default when no other match is given: `/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Match exactly this path. */
-  readonly path?: string;
+  readonly path?: string | undefined;
   /** Match paths against this RE2 regular expression. */
-  readonly safeRegex?: string;
+  readonly safeRegex?: string | undefined;
   /** Additionally require these request headers to have exactly these values. Default: none. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Send to this cluster. */
-  readonly cluster?: string;
+  readonly cluster?: string | undefined;
   /** Split between these clusters by weight. */
-  readonly weightedClusters?: readonly ClusterWeightOptions[];
+  readonly weightedClusters?: readonly ClusterWeightOptions[] | undefined;
   /** Answer directly with this status (100..599) and optional body. */
-  readonly directResponse?: { readonly status: number; readonly body?: string };
+  readonly directResponse?: { readonly status: number; readonly body?: string | undefined } | undefined;
   /** Upstream timeout in ms; 0 disables it. Default: Envoy's (15 s). Cluster actions only. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Replace the matched prefix with this. Default: none. Cluster actions only. */
-  readonly prefixRewrite?: string;
+  readonly prefixRewrite?: string | undefined;
   /** Replace the Host header with this. Default: none. Cluster actions only. */
-  readonly hostRewrite?: string;
+  readonly hostRewrite?: string | undefined;
 }
 
 /** Options of {@link virtualHost}. */
 export interface VirtualHostOptions {
   readonly name: string;
   /** Host names this virtual host serves (`*` and leading/trailing wildcards allowed). Default: `["*"]`. */
-  readonly domains?: readonly string[];
+  readonly domains?: readonly string[] | undefined;
   /** Tried in order; the first match wins. */
   readonly routes: readonly Route[];
 }

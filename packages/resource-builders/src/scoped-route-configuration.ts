@@ -13,16 +13,16 @@ export interface ScopedRouteConfigurationOptions {
   /** The SRDS resource (scope) name. */
   readonly name: string;
   /** The RDS route configuration this scope uses, fetched by name. */
-  readonly routeConfigurationName?: string;
+  readonly routeConfigurationName?: string | undefined;
   /** Or the route configuration inline. */
-  readonly routeConfiguration?: RouteConfiguration;
+  readonly routeConfiguration?: RouteConfiguration | undefined;
   /**
    * The scope key: one string per fragment of the listener's scope key
    * builder, in order. A request whose computed key equals this uses this scope.
    */
   readonly key: readonly string[];
   /** Load the scope's routes only when a request first hits it. Default: false. */
-  readonly onDemand?: boolean;
+  readonly onDemand?: boolean | undefined;
 }
 
 /** An SRDS resource: one scope of a scoped-routes listener. */

@@ -109,6 +109,43 @@ describe("checkSnapshotResources", () => {
     expect(() => checkSnapshotResources({ [SCOPED_ROUTE_TYPE_URL]: [scope] })).toThrow(expect.objectContaining({ field: ROUTE_TYPE_URL }));
   });
 
+  it("names every dangling reference of every type at once", () => {
+    const d = edsCluster({ name: "d" });
+    let error: unknown;
+    try {
+      checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster, d], [LISTENER_TYPE_URL]: [http] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BuilderError);
+    expect(error).toMatchObject({ code: "dangling-reference", field: undefined });
+    expect(String(error)).toContain(`${ENDPOINT_TYPE_URL}: "c", "d" are referenced but not in the set`);
+    expect(String(error)).toContain(`${ROUTE_TYPE_URL}: "r" is referenced but not in the set`);
+  });
+
+  it("finds endpoint assignments and route configurations nothing references, as Snapshot.consistent() does", () => {
+    expect(() => checkSnapshotResources({ [ENDPOINT_TYPE_URL]: [cla] })).toThrow(
+      expect.objectContaining({ code: "unreferenced", field: ENDPOINT_TYPE_URL, message: expect.stringContaining('"c" is in the set but nothing references it') }),
+    );
+    const orphan = routeConfiguration({ name: "orphan", virtualHosts: [] });
+    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [ENDPOINT_TYPE_URL]: [cla], [ROUTE_TYPE_URL]: [rc, orphan] })).toThrow(
+      expect.objectContaining({ code: "unreferenced", field: ROUTE_TYPE_URL, message: expect.stringContaining('"orphan", "r" are in the set') }),
+    );
+    // Missing and unreferenced together: the missing names make it a dangling reference; both are named.
+    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [edsCluster({ name: "x" })], [ENDPOINT_TYPE_URL]: [cla] })).toThrow(
+      expect.objectContaining({ code: "dangling-reference", message: expect.stringMatching(/"x" is referenced.*"c" is in the set/) }),
+    );
+  });
+
+  it("with types another cache serves, their references do not dangle", () => {
+    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster] }, { externalTypes: [ENDPOINT_TYPE_URL] })).not.toThrow();
+    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [LISTENER_TYPE_URL]: [http] }, { externalTypes: [ENDPOINT_TYPE_URL] })).toThrow(
+      expect.objectContaining({ code: "dangling-reference", field: ROUTE_TYPE_URL }),
+    );
+    const tcp = tcpListener({ name: "tcp", port: 9, cluster: "elsewhere" });
+    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [LISTENER_TYPE_URL]: [tcp] }, { externalTypes: [ENDPOINT_TYPE_URL, CLUSTER_TYPE_URL] })).not.toThrow();
+  });
+
   it("finds duplicate names and clashing listener ports", () => {
     expect(() => checkSnapshotResources({ [ROUTE_TYPE_URL]: [rc, rc] })).toThrow(expect.objectContaining({ code: "duplicate" }));
     const a = tcpListener({ name: "a", port: 9000, cluster: "c" });

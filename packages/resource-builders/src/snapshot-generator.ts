@@ -1,4 +1,3 @@
-import type { Message } from "@bufbuild/protobuf";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
 import type { Cluster } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import type { ClusterLoadAssignment } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
@@ -10,7 +9,8 @@ import { clusterLoadAssignment } from "./endpoints.js";
 import { httpListener, tcpListener } from "./listeners.js";
 import { routeConfiguration } from "./route-configuration.js";
 import { route, virtualHost } from "./routes.js";
-import { checkSnapshotResources } from "./snapshot-resources.js";
+import { checkSnapshotResources } from "./check-snapshot-resources.js";
+import type { MessagesByType } from "./prepare-resources.js";
 import { checkHost, checkInt, checkName, checkPort, fail, subject } from "./validate.js";
 
 /** Options of {@link generateSnapshotResources}. */
@@ -18,23 +18,23 @@ export interface GenerateSnapshotOptions {
   /** How many EDS clusters (and as many assignments) to make; ≥ 1. */
   readonly clusters: number;
   /** How many HTTP listeners (each with its own RDS route configuration). Default: 1. */
-  readonly listeners?: number;
+  readonly listeners?: number | undefined;
   /** How many TCP listeners. Default: 0. */
-  readonly tcpListeners?: number;
+  readonly tcpListeners?: number | undefined;
   /** Endpoints per cluster; endpoint k uses `upstream.port + k`. Default: 1. */
-  readonly endpointsPerCluster?: number;
+  readonly endpointsPerCluster?: number | undefined;
   /** Port of the first HTTP listener; TCP listeners follow the HTTP ones. Default: 10000. */
-  readonly basePort?: number;
+  readonly basePort?: number | undefined;
   /** Address listeners bind. Default: `"0.0.0.0"`. */
-  readonly listenerAddress?: string;
+  readonly listenerAddress?: string | undefined;
   /** Where every cluster's endpoints point (an IP address). */
   readonly upstream: { readonly host: string; readonly port: number };
   /** How Envoy fetches EDS and RDS. Default: `"ads"`. */
-  readonly mode?: ConfigSourceMode;
+  readonly mode?: ConfigSourceMode | undefined;
   /** Options of the config sources (control-plane cluster name, REST refresh). Default: `configSource`'s. */
-  readonly configSourceOptions?: ConfigSourceOptions;
+  readonly configSourceOptions?: ConfigSourceOptions | undefined;
   /** The snapshot version to report. Default: `"1"`. */
-  readonly version?: string;
+  readonly version?: string | undefined;
 }
 
 /** What {@link generateSnapshotResources} makes. */
@@ -49,7 +49,7 @@ export interface GeneratedSnapshot {
   /** `route-<i>`: one virtual host for `*`, everything to `cluster-<i mod clusters>`. */
   readonly routes: readonly RouteConfiguration[];
   /** The same resources grouped by type URL, for a snapshot. */
-  readonly resources: Readonly<Record<string, readonly Message[]>>;
+  readonly resources: MessagesByType;
   /** The ports of the HTTP listeners, in order. */
   readonly httpPorts: readonly number[];
   /** The ports of the TCP listeners, in order; `tcp-listener-<j>` proxies to `cluster-<j mod clusters>`. */
@@ -110,7 +110,7 @@ export function generateSnapshotResources(opts: GenerateSnapshotOptions): Genera
     tcpPorts.push(basePort + m + j);
     listeners.push(tcpListener({ name: `tcp-listener-${j}`, address, port: basePort + m + j, cluster: clusterName(j % n) }));
   }
-  const resources: Record<string, readonly Message[]> = {
+  const resources: MessagesByType = {
     [CLUSTER_TYPE_URL]: clusters,
     [ENDPOINT_TYPE_URL]: endpoints,
     [LISTENER_TYPE_URL]: listeners,

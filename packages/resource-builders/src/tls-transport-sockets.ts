@@ -15,33 +15,33 @@ import { checkName, checkPem, fail, subject, type Subject } from "./validate.js"
 /** What both sides of a TLS connection may configure. Certificates and CAs come inline (PEM) or from SDS secrets by name. */
 export interface TlsCommonOptions {
   /** Name of a TLS certificate secret (see `tlsCertificateSecret`). Default: none. */
-  readonly certificateSecret?: string;
+  readonly certificateSecret?: string | undefined;
   /** An inline certificate instead of a secret. Default: none. */
-  readonly certificate?: { readonly certificateChain: string; readonly privateKey: string };
+  readonly certificate?: { readonly certificateChain: string; readonly privateKey: string } | undefined;
   /** Name of a validation context secret (see `validationContextSecret`). Default: none. */
-  readonly validationContextSecret?: string;
+  readonly validationContextSecret?: string | undefined;
   /** Inline PEM CA bundle instead of a validation context secret. Default: none (peer not verified). */
-  readonly trustedCa?: string;
+  readonly trustedCa?: string | undefined;
   /**
    * Where the named secrets come from. Default: none, which makes Envoy look
    * them up among the bootstrap's static secrets; pass a ConfigSource to fetch
    * them over SDS.
    */
-  readonly secretConfigSource?: ConfigSource;
+  readonly secretConfigSource?: ConfigSource | undefined;
   /** ALPN protocols to offer. Default: none. */
-  readonly alpnProtocols?: readonly string[];
+  readonly alpnProtocols?: readonly string[] | undefined;
 }
 
 /** Options of {@link upstreamTlsTransportSocket}. */
 export interface UpstreamTlsOptions extends TlsCommonOptions {
   /** SNI to send. Default: none. */
-  readonly sni?: string;
+  readonly sni?: string | undefined;
 }
 
 /** Options of {@link downstreamTlsTransportSocket}: a certificate is required. */
 export interface DownstreamTlsOptions extends TlsCommonOptions {
   /** Require and verify a client certificate (needs a CA). Default: false. */
-  readonly requireClientCertificate?: boolean;
+  readonly requireClientCertificate?: boolean | undefined;
 }
 
 const TLS_SOCKET = "envoy.transport_sockets.tls";

@@ -9,7 +9,7 @@ import { BuilderError, type BuilderErrorCode } from "./builder-error.js";
 /** The resource a check runs for. */
 export interface Subject {
   readonly resourceType: string;
-  readonly resourceName?: string;
+  readonly resourceName?: string | undefined;
 }
 
 export function subject(resourceType: string, resourceName: unknown): Subject {

@@ -15,7 +15,7 @@ export interface Watch<Request, Response> {
  * update only looks at the watches it can answer. Empty sets are dropped:
  * a cancelled watch leaves nothing behind.
  */
-export class WatchIndex<W extends { readonly typeUrl: string }> {
+export class WatchesByType<W extends { readonly typeUrl: string }> {
   readonly #byType = new Map<string, Set<W>>();
   #size = 0;
 

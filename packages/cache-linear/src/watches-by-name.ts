@@ -27,7 +27,7 @@ function removeFrom<K, W>(map: Map<K, Set<W>>, key: K, watch: W): void {
  * the watches interested in what changed: by exact name, by glob prefix (one
  * lookup per `/` in the changed name) and the wildcard set.
  */
-export class WatchIndex<W extends IndexedWatch> {
+export class WatchesByName<W extends IndexedWatch> {
   readonly #byName = new Map<string, Set<W>>();
   readonly #byPrefix = new Map<string, Set<W>>();
   readonly #wildcard = new Set<W>();
