@@ -6,16 +6,16 @@ export interface EtcdClientOptions {
   /** Client URLs of the etcd members (`http://10.0.0.1:2379`); calls go to any of them. */
   readonly endpoints: readonly string[];
   /** Deadline of each unary call (reads, writes), in milliseconds. Default 5000. */
-  readonly callTimeoutMs?: number;
+  readonly callTimeoutMs?: number | undefined;
   /**
    * How long a member that failed three calls in a row is skipped before it is
    * tried again, in milliseconds. Default 1000 (etcd3's own default is 5 s,
    * which delays recovery after the whole cluster was down).
    */
-  readonly memberCooldownMs?: number;
+  readonly memberCooldownMs?: number | undefined;
   /** TLS and auth, passed through to etcd3. Default: plaintext, no auth. */
-  readonly credentials?: IOptions["credentials"];
-  readonly auth?: IOptions["auth"];
+  readonly credentials?: IOptions["credentials"] | undefined;
+  readonly auth?: IOptions["auth"] | undefined;
 }
 
 /**

@@ -8,17 +8,17 @@ export interface EtcdMirrorOptions extends ResourceCodecOptions {
   /** An etcd3 client (see `createEtcdClient`). The mirror does not close it. */
   readonly client: Etcd3;
   /** Key prefix the writer uses. Default `/xdskit/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Default: silent. Bad values are logged at error level with their key; reconnects and resyncs at warn. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** First delay before reconnecting after the watch broke, in ms; doubles per failure up to the max. Default 100. */
-  readonly reconnectDelayMs?: number;
+  readonly reconnectDelayMs?: number | undefined;
   /** Longest delay between reconnect attempts, in ms. Default 2000. */
-  readonly maxReconnectDelayMs?: number;
+  readonly maxReconnectDelayMs?: number | undefined;
   /** Keys per read request during a full load. Default 500. */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
   /** Called after every change the mirror applied to its cache (for metrics or tests). Default: none. */
-  readonly onUpdate?: (update: MirrorUpdate) => void;
+  readonly onUpdate?: ((update: MirrorUpdate) => void) | undefined;
 }
 
 /** One step of a mirror: the cache now holds the prefix as of `revision`. */

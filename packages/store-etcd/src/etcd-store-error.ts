@@ -22,10 +22,10 @@ export type EtcdStoreErrorCode =
 
 /** Details attached to an {@link EtcdStoreError}; each names what was involved. */
 export interface EtcdStoreErrorDetails {
-  readonly key?: string;
-  readonly group?: string;
-  readonly typeUrl?: string;
-  readonly resourceName?: string;
+  readonly key?: string | undefined;
+  readonly group?: string | undefined;
+  readonly typeUrl?: string | undefined;
+  readonly resourceName?: string | undefined;
   readonly cause?: unknown;
 }
 

@@ -20,18 +20,18 @@ export interface EtcdWriterOptions extends ResourceCodecOptions {
   /** An etcd3 client (see `createEtcdClient`). The writer does not close it. */
   readonly client: Etcd3;
   /** Key prefix of everything this writer owns. Default `/xdskit/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /**
    * The etcd server's `--max-request-bytes`: a transaction larger than this is
    * refused before it is sent, naming the largest resources. Default 1.5 MiB (etcd's default).
    */
-  readonly maxRequestBytes?: number;
+  readonly maxRequestBytes?: number | undefined;
   /** The etcd server's `--max-txn-ops`: more operations in one transaction are refused before sending. Default 128 (etcd's default). */
-  readonly maxTxnOps?: number;
+  readonly maxTxnOps?: number | undefined;
   /** How many times `replace` re-reads and retries when another writer changed the prefix meanwhile. Default 5. */
-  readonly replaceAttempts?: number;
+  readonly replaceAttempts?: number | undefined;
   /** Default: silent. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /** A resource to put into a group. */
@@ -67,7 +67,7 @@ export interface EtcdWriter {
   /** Deletes resources in one transaction. Missing ones are ignored. */
   delete(refs: Iterable<ResourceKey>): Promise<WriteResult>;
   /** Puts and deletes across groups in one transaction: every mirror sees all of it at once, or none. */
-  update(change: { readonly put?: Iterable<GroupResource>; readonly delete?: Iterable<ResourceKey> }): Promise<WriteResult>;
+  update(change: { readonly put?: Iterable<GroupResource> | undefined; readonly delete?: Iterable<ResourceKey> | undefined }): Promise<WriteResult>;
   /**
    * Makes the whole prefix hold exactly `groups` in one transaction: puts what
    * is new or different, deletes everything else under the prefix (groups not
@@ -117,7 +117,7 @@ class Writer implements EtcdWriter {
     return this.update({ delete: refs });
   }
 
-  async update(change: { readonly put?: Iterable<GroupResource>; readonly delete?: Iterable<ResourceKey> }): Promise<WriteResult> {
+  async update(change: { readonly put?: Iterable<GroupResource> | undefined; readonly delete?: Iterable<ResourceKey> | undefined }): Promise<WriteResult> {
     const puts = this.#prepare([...(change.put ?? [])]);
     const deletes = [...(change.delete ?? [])].map((ref) => resourceKey(this.prefix, ref));
     // Unguarded: it always applies.

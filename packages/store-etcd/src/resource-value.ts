@@ -12,7 +12,7 @@ import type { ResourceKey } from "./key-layout.js";
 /** One problem a validator found in a resource. */
 export interface ResourceViolation {
   /** The field path, when the problem is about one field (`load_assignment.endpoints[0]`). */
-  readonly field?: string;
+  readonly field?: string | undefined;
   readonly message: string;
 }
 
@@ -27,11 +27,11 @@ export type ResourceValidator = (resource: CachedResource) => readonly ResourceV
 /** How values are turned into resources and checked; shared by writers and mirrors. */
 export interface ResourceCodecOptions {
   /** Where schemas and names of types come from. Default: the built-in Envoy types. */
-  readonly types?: ResourceTypeRegistry;
+  readonly types?: ResourceTypeRegistry | undefined;
   /** Passed to deterministic marshalling to canonicalize `Any` contents. Default: none. */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
   /** Extra checks on every resource read or written. Default: none (decode checks only). */
-  readonly validate?: ResourceValidator;
+  readonly validate?: ResourceValidator | undefined;
 }
 
 const where = (key: ResourceKey): string => `${key.typeUrl.slice(key.typeUrl.lastIndexOf(".") + 1)} "${key.name}" of group "${key.group}"`;

@@ -11,7 +11,7 @@ export interface SnapshotMirrorOptions extends EtcdMirrorOptions {
   /** The cache to keep equal to the prefix: one snapshot per group, keyed by the group name. */
   readonly cache: SnapshotCache;
   /** Prepended to every version (`<versionPrefix><revision>`). Default `""`. */
-  readonly versionPrefix?: string;
+  readonly versionPrefix?: string | undefined;
 }
 
 /** A mirror into a `SnapshotCache`. */
