@@ -8,7 +8,7 @@
  * - `conflict`: a `replace` kept losing to concurrent writers and gave up.
  * - `unavailable`: etcd could not be reached or did not answer in time.
  * - `etcd-error`: etcd refused the request for another reason.
- * - `closed`: the writer or mirror was closed.
+ * - `closed`: the mirror was closed before its first load (`start()` rejects with it).
  */
 export type EtcdStoreErrorCode =
   | "invalid-key"

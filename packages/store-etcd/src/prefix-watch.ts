@@ -1,5 +1,6 @@
 import type { Logger } from "@xdskit/cache-core";
 import type { Etcd3, IWatchResponse } from "etcd3";
+import { EtcdStoreError } from "./etcd-store-error.js";
 import { prefixRangeEnd } from "./key-layout.js";
 import { readPrefix, type StoredValue } from "./read-prefix.js";
 
@@ -116,7 +117,7 @@ export class PrefixWatch {
     this.#state = "closed";
     this.#cancelStream?.();
     this.#wake?.();
-    this.#rejectReady(new Error("closed before the first load"));
+    this.#rejectReady(new EtcdStoreError("closed", `the mirror of ${this.#prefix.toString()} was closed before its first load`));
     await this.#run;
   }
 

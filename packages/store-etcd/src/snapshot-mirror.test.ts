@@ -168,6 +168,12 @@ describe("the snapshot mirror", () => {
       expect(names("edge", CLUSTER_TYPE_URL)).toEqual(["web"]);
       await mirror.close();
       expect(mirror.status().state).toBe("closed");
+      // A mirror closed before its first load says so to whoever awaits start().
+      const never = createSnapshotMirror({ client, cache: createSnapshotCache(), prefix: "/never/" });
+      proxy.cut();
+      const pending = never.start();
+      await never.close();
+      await expect(pending).rejects.toMatchObject({ name: "EtcdStoreError", code: "closed" });
     } finally {
       client.close();
       await proxy.close();
