@@ -56,7 +56,7 @@ export async function startEtcdSource(cache: SnapshotCache, o: EtcdSourceOptions
     client.close();
     throw error;
   }
-  const has = (group: string): boolean => mirror.groups().includes(group);
+  const has = (group: string): boolean => mirror.hasGroup(group);
   return {
     mirror,
     description: `etcd ${o.endpoints.join(",")} prefix ${o.prefix}`,

@@ -21,8 +21,10 @@ export interface EtcdClientOptions {
 /**
  * An `etcd3` client set up for a control plane: every call has a deadline, a
  * call that fails on one member is retried on another (up to 3 attempts), a
- * failing member is skipped for a short cooldown, and connections are kept
- * alive with HTTP/2 pings so a dead peer is noticed. Close it with `close()`.
+ * failing member is skipped for a short cooldown, connections are kept
+ * alive with HTTP/2 pings so a dead peer is noticed, and received messages
+ * have no size limit (etcd's own client has none either: a watch catch-up
+ * can exceed grpc-js's 4 MiB default). Close it with `close()`.
  */
 export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
   if (options.endpoints.length === 0) throw new TypeError("createEtcdClient needs at least one endpoint");
@@ -34,6 +36,9 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
     grpcOptions: {
+      // grpc-js refuses messages over 4 MiB by default; a watch catch-up or a page of a
+      // range can be larger, and a refused message would be asked for again forever.
+      "grpc.max_receive_message_length": -1,
       "grpc.keepalive_time_ms": 10_000,
       "grpc.keepalive_timeout_ms": 5_000,
       "grpc.initial_reconnect_backoff_ms": 200,

@@ -128,6 +128,27 @@ describe("the snapshot mirror", () => {
     }
   });
 
+  it("takes a catch-up larger than grpc-js's default 4 MiB message limit after a disconnect", async () => {
+    const proxy = await startCuttableProxy(Number(new URL(t.etcd.endpoints[0] ?? "").port));
+    const client = createEtcdClient({ endpoints: [proxy.url] });
+    try {
+      const { mirror, writer, names, updates } = setup({ client });
+      await writer.replace({ edge: [cluster("web")] });
+      await mirror.start();
+      proxy.cut();
+      // Six writes of ~1 MB each: etcd sends them back in one watch response of ~6 MB.
+      let last = 0;
+      for (let i = 0; i < 6; i++) last = (await writer.put("edge", [Object.assign(cluster(`big-${i}`), { altStatName: "x".repeat(1_000_000) })])).revision;
+      proxy.restore();
+      await updates.next("the big catch-up", (u) => u.revision === last);
+      expect(names("edge", CLUSTER_TYPE_URL)).toHaveLength(7);
+      expect(mirror.status().loads).toBe(1);
+    } finally {
+      client.close();
+      await proxy.close();
+    }
+  });
+
   it("reloads the whole prefix after compaction removed the revision to resume from, and says so", async () => {
     const proxy = await startCuttableProxy(Number(new URL(t.etcd.endpoints[0] ?? "").port));
     const client = createEtcdClient({ endpoints: [proxy.url] });

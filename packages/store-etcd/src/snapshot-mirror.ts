@@ -18,6 +18,8 @@ export interface SnapshotMirrorOptions extends EtcdMirrorOptions {
 export interface SnapshotMirror extends EtcdMirror {
   /** Groups that hold at least one resource, sorted. */
   groups(): string[];
+  /** Whether `group` holds at least one resource (cheap enough for a cache's `nodeHash`). */
+  hasGroup(group: string): boolean;
 }
 
 interface GroupState {
@@ -67,10 +69,14 @@ class SnapshotMirrorImpl implements SnapshotMirror {
   }
 
   groups(): string[] {
-    return [...this.#groups]
-      .filter(([, g]) => [...g.byType.values()].some((byName) => byName.size > 0))
-      .map(([name]) => name)
-      .sort();
+    return [...this.#groups.keys()].filter((name) => this.hasGroup(name)).sort();
+  }
+
+  hasGroup(group: string): boolean {
+    const state = this.#groups.get(group);
+    if (state === undefined) return false;
+    for (const byName of state.byType.values()) if (byName.size > 0) return true;
+    return false;
   }
 
   status(): MirrorStatus {
