@@ -107,7 +107,7 @@ export class PrefixWatch {
     return this.#member;
   }
 
-  /** Watch streams resumed from a revision after a break. */
+  /** Watch streams etcd accepted from the last revision after a stream broke (reconnect attempts that failed are not counted). */
   resumes(): number {
     return this.#resumes;
   }
@@ -124,27 +124,37 @@ export class PrefixWatch {
   async #loop(): Promise<void> {
     let failures = 0;
     let reload: LoadReason | undefined = "initial";
+    // Set when a stream broke: the next stream etcd accepts is a resume.
+    let broken = false;
     while (!this.#closed) {
       if (reload !== undefined) {
         this.#state = "loading";
+        let contents: Awaited<ReturnType<typeof readPrefix>>;
         try {
-          const contents = await readPrefix(this.#client, this.#prefix.toString("utf8"), { pageSize: this.#options.pageSize });
-          if (this.#closed) break;
-          this.#revision = contents.revision;
-          this.#loads++;
-          this.#handlers.load(contents.values, contents.revision, reload);
-          this.#state = "watching";
-          this.#resolveReady();
-          reload = undefined;
+          contents = await readPrefix(this.#client, this.#prefix.toString("utf8"), { pageSize: this.#options.pageSize });
         } catch (error) {
           this.#options.logger.warn("etcd: reading the prefix failed; retrying", { prefix: this.#prefix.toString(), error: String(error) });
           await this.#sleep(this.#delay(++failures));
           continue;
         }
+        if (this.#closed) break;
+        this.#revision = contents.revision;
+        this.#loads++;
+        try {
+          this.#handlers.load(contents.values, contents.revision, reload);
+        } catch (error) {
+          this.#options.logger.error("etcd: applying the loaded prefix failed", { prefix: this.#prefix.toString(), revision: contents.revision, error: String(error) });
+        }
+        this.#state = "watching";
+        this.#resolveReady();
+        reload = undefined;
+        broken = false;
       }
       const from = this.#revision + 1;
       const end = await this.#watch(from, () => {
         failures = 0;
+        if (broken) this.#resumes++;
+        broken = false;
       });
       if (this.#closed || end.kind === "closed") break;
       if (end.kind === "compacted") {
@@ -167,8 +177,8 @@ export class PrefixWatch {
         revision: this.#revision,
         error: String(end.error),
       });
+      broken = true;
       await this.#sleep(this.#delay(++failures));
-      this.#resumes++;
     }
     this.#state = "closed";
   }
