@@ -5,13 +5,17 @@
 //   pnpm bench                 full run, 3 runs per case
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
 //   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|go,ours
+//          --node lts|26|24|22|self|<path>   the node our server runs on (default: lts)
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
 //
 // Our server is bench/servers/xdskit, compiled into bench/dist by this driver (tsc -p
 // tsconfig.build.json; the @xdskit packages it imports must be built) and run with
-// `node --expose-gc`. XDSKIT_BENCH_SERVER overrides the command (the server arguments of
-// SCENARIOS.md section 3 are appended); set it to "" to run the go-control-plane peer alone.
+// `node --expose-gc` on the pinned current LTS Node (scripts/node.sh, fetched into .cache/node
+// when missing), whatever node runs the driver; `--node` picks another pinned line, the driver's
+// own node (`self`) or a binary. The report names the Node version our server ran on.
+// XDSKIT_BENCH_SERVER overrides the command (the server arguments of SCENARIOS.md section 3 are
+// appended); set it to "" to run the go-control-plane peer alone.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -22,6 +26,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const nodeScript = path.join(benchDir, "../scripts/node.sh");
 const binDir = path.join(benchDir, ".bin");
 const resultsDir = path.join(benchDir, "results");
 
@@ -60,7 +65,7 @@ interface CaseResult {
 }
 
 function parseArgs(argv: string[]) {
-	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[] };
+	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[], node: "lts" };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === "--smoke") opts.smoke = true;
@@ -68,6 +73,7 @@ function parseArgs(argv: string[]) {
 		else if (a === "--only") opts.only = (argv[++i] ?? "").split(",");
 		else if (a === "--skip") opts.skip = (argv[++i] ?? "").split(",");
 		else if (a === "--servers") opts.servers = (argv[++i] ?? "").split(",");
+		else if (a === "--node") opts.node = argv[++i] ?? "";
 		else throw new Error(`unknown argument ${a}`);
 	}
 	if (opts.runs === 0) opts.runs = opts.smoke ? 1 : 3;
@@ -114,8 +120,34 @@ function goBuild(dir: string, out: string): void {
 	log(`built ${path.relative(benchDir, out)} in ${Date.now() - t} ms`);
 }
 
-// Compiles our bench server and returns the command that starts it.
-function buildOurs(): string {
+interface NodeChoice {
+	bin: string;
+	version: string;
+	/** How it was chosen: `pinned lts`, `the driver's own`, or `given`. */
+	how: string;
+}
+
+// The node our server runs on: a pinned line of scripts/node.sh (fetched when missing), the
+// driver's own, or a binary by path.
+function chooseNode(choice: string): NodeChoice {
+	let bin: string;
+	let how: string;
+	if (choice === "self") {
+		bin = process.execPath;
+		how = "the driver's own";
+	} else if (choice.includes("/")) {
+		bin = path.resolve(choice);
+		how = "given";
+	} else {
+		bin = execFileSync("bash", [nodeScript, "path", choice], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+		how = `pinned ${choice}`;
+	}
+	const version = execFileSync(bin, ["--version"], { encoding: "utf8" }).trim();
+	return { bin, version, how };
+}
+
+// Compiles our bench server and returns the command that starts it on `node`.
+function buildOurs(node: NodeChoice): string {
 	const t = Date.now();
 	const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 	try {
@@ -124,7 +156,7 @@ function buildOurs(): string {
 		throw new Error("building bench/servers/xdskit failed; are the @xdskit packages built? (pnpm exec turbo run build --filter @xdskit/bench...)");
 	}
 	log(`built dist/servers/xdskit in ${Date.now() - t} ms`);
-	return `'${process.execPath}' --expose-gc '${path.join(benchDir, "dist/servers/xdskit/server.js")}'`;
+	return `'${node.bin}' --expose-gc '${path.join(benchDir, "dist/servers/xdskit/server.js")}'`;
 }
 
 // The code measured: the commit, and whether packages/ or bench/ differ from it. A copy without
@@ -142,7 +174,7 @@ function codeVersion(): string {
 	}
 }
 
-function machine() {
+function machine(node: string) {
 	const cpus = os.cpus();
 	let go = "unknown";
 	try {
@@ -153,7 +185,9 @@ function machine() {
 		cores: cpus.length,
 		memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
 		platform: `${os.platform()} ${os.release()}`,
-		node: process.version,
+		/** The Node version our server ran on. */
+		node,
+		driverNode: process.version,
 		go,
 	};
 }
@@ -226,6 +260,12 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 		stdout += d.toString();
 	});
 	const restart = async () => {
+		// The same ports again (SCENARIOS.md 5.5: clients reconnect to the address they had). Both
+		// were bound as port 0 and read back; in between, the connections the killed server held
+		// (every client's, and the load generator's control connection) linger in FIN_WAIT2 /
+		// TIME_WAIT on those ports, and Linux gives neither another bind(0) nor an outgoing
+		// connection a port that still has sockets. The restart names the port and sets
+		// SO_REUSEADDR (node and Go do on listeners), which lingering sockets do not stop.
 		const ports = { grpc: server.grpcPort, control: server.controlPort };
 		server.proc.kill("SIGKILL");
 		await server.exited;
@@ -348,14 +388,16 @@ function writeAtomic(file: string, content: string): void {
 
 async function main(): Promise<void> {
 	const opts = parseArgs(process.argv.slice(2));
-	const m = machine();
-	log(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.node}, ${m.go}`);
+	const override = process.env.XDSKIT_BENCH_SERVER;
+	const node = override === undefined ? chooseNode(opts.node) : undefined;
+	const nodeLabel = node ? `node ${node.version} (${node.how})` : "node: set by XDSKIT_BENCH_SERVER";
+	const m = machine(node?.version ?? "set by XDSKIT_BENCH_SERVER");
+	log(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.go}; our server on ${nodeLabel}`);
 	mkdirSync(binDir, { recursive: true });
 	goBuild("peers/go-control-plane", path.join(binDir, "gcp-peer"));
 	goBuild("loadgen", path.join(binDir, "loadgen"));
 
-	const override = process.env.XDSKIT_BENCH_SERVER;
-	oursCommand = override === undefined ? buildOurs() : override.trim();
+	oursCommand = node === undefined ? (override ?? "").trim() : buildOurs(node);
 	const oursAvailable = oursCommand !== "";
 	const servers = (oursAvailable ? (["go", "ours"] as ServerKey[]) : (["go"] as ServerKey[])).filter(
 		(k) => opts.servers.length === 0 || opts.servers.includes(k),
@@ -402,7 +444,7 @@ async function main(): Promise<void> {
 		results.push(cr);
 	}
 
-	process.stdout.write(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; node ${m.node}; ${m.go}\n`);
+	process.stdout.write(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.go}; our server on ${nodeLabel}\n`);
 	process.stdout.write(`runs per case: ${opts.runs}${opts.smoke ? " (smoke)" : ""}; ours: ${oursAvailable ? oursCommand : "not available"}\n\n`);
 	printTable(results, oursAvailable);
 
@@ -412,7 +454,7 @@ async function main(): Promise<void> {
 	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, code, machine: m, ours: oursAvailable ? oursCommand : null, cases: results };
 	mkdirSync(resultsDir, { recursive: true });
 	const json = `${JSON.stringify(report, null, 2)}\n`;
-	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores${opts.smoke ? " (smoke)" : ""}`);
+	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores, node ${m.node}${opts.smoke ? " (smoke)" : ""}`);
 	// Smoke runs (CI, tests) must not overwrite the figures people recorded with full runs.
 	const partial = opts.only.length > 0 || opts.skip.length > 0 || opts.servers.length > 0 || opts.runs < 3;
 	const written = opts.smoke ? ["smoke.json", "smoke.svg"] : partial ? [`${stamp}.json`] : [`${stamp}.json`, "latest.json", "latest.svg"];

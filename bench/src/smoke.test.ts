@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,10 +21,15 @@ test("bench:smoke runs every scenario end to end against the go-control-plane pe
 	expect(run.status, run.stderr.slice(-4000)).toBe(0);
 	const report = JSON.parse(readFileSync(path.join(benchDir, "results/smoke.json"), "utf8")) as {
 		ours: string | null;
+		machine: { node: string };
 		cases: { name: string; servers: { go?: { runs: { ok: boolean }[] }; ours?: { runs: { ok: boolean }[] } } }[];
 	};
 	expect(report.cases.map((c) => c.name)).toEqual(["fanout-20", "idle-20", "churn-20", "bytes-5", "reconnect-20"]);
 	expect(report.ours).toContain("servers/xdskit/server.js");
+	// By default our server runs on the pinned current LTS, whatever node runs the driver, and the report says so.
+	const lts = execFileSync("bash", [path.join(benchDir, "../scripts/node.sh"), "version", "lts"], { encoding: "utf8" }).trim();
+	expect(report.machine.node).toBe(`v${lts}`);
+	expect(report.ours).toContain(`/.cache/node/${lts}/`);
 	for (const c of report.cases) {
 		expect(c.servers.go?.runs.every((r) => r.ok), `${c.name} go`).toBe(true);
 		expect(c.servers.ours?.runs.length, `${c.name} ours`).toBe(1);

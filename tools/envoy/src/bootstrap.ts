@@ -1,10 +1,18 @@
 /** How Envoy talks to the control plane. */
 export type XdsMode = "ads" | "xds" | "rest" | "delta" | "delta-ads";
 
-export interface BootstrapOptions {
+/** Where the control plane listens: a port on 127.0.0.1, or a unix socket path. */
+export type XdsAddress =
+  | { xdsPort: number; xdsPath?: never }
+  /**
+   * A unix socket: an address that stays the control plane's while it is
+   * down, for tests that restart it where Envoy expects it (a released port
+   * can be taken by another process before the restart binds it again).
+   */
+  | { xdsPath: string; xdsPort?: never };
+
+export type BootstrapOptions = XdsAddress & {
   mode: XdsMode;
-  /** The control plane's port on 127.0.0.1. */
-  xdsPort: number;
   nodeId: string;
   nodeCluster?: string;
   /** xDS over TLS: PEM file paths Envoy uses to reach the control plane. */
@@ -13,7 +21,7 @@ export interface BootstrapOptions {
   rtdsLayer?: string;
   /** REST polling interval; default 1 s. */
   refreshDelayMs?: number;
-}
+};
 
 const xdsCluster = "xds_cluster";
 
@@ -37,6 +45,11 @@ export function configSource(mode: XdsMode, refreshDelayMs = 1000): Record<strin
         resource_api_version: "V3",
       };
   }
+}
+
+function xdsAddress(o: XdsAddress): Record<string, unknown> {
+  if (o.xdsPath !== undefined) return { pipe: { path: o.xdsPath } };
+  return { socket_address: { address: "127.0.0.1", port_value: o.xdsPort } };
 }
 
 /**
@@ -92,7 +105,7 @@ export function bootstrapFor(o: BootstrapOptions): Record<string, unknown> {
           ...transportSocket,
           load_assignment: {
             cluster_name: xdsCluster,
-            endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: "127.0.0.1", port_value: o.xdsPort } } } }] }],
+            endpoints: [{ lb_endpoints: [{ endpoint: { address: xdsAddress(o) } }] }],
           },
         },
       ],

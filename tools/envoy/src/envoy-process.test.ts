@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapFor, envoyVersion, freePort, startEnvoy, type EnvoyProcess } from "./index.js";
+import { bootstrapFor, envoyVersion, startEnvoy, type EnvoyProcess } from "./index.js";
 
 let upstream: Server;
 let upstreamPort = 0;
@@ -12,7 +12,6 @@ beforeAll(async () => {
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
   const a = upstream.address();
   upstreamPort = a && typeof a === "object" ? a.port : 0;
-  listenPort = await freePort();
   envoy = await startEnvoy({
     name: "static",
     bootstrap: {
@@ -21,7 +20,7 @@ beforeAll(async () => {
         listeners: [
           {
             name: "http",
-            address: { socket_address: { address: "127.0.0.1", port_value: listenPort } },
+            address: { socket_address: { address: "127.0.0.1", port_value: 0 } },
             filter_chains: [
               {
                 filters: [
@@ -50,6 +49,7 @@ beforeAll(async () => {
       },
     },
   });
+  ({ http: listenPort } = await envoy.waitForListenerPorts(["http"]));
 }, 120_000);
 
 afterAll(async () => {
@@ -64,6 +64,12 @@ describe("a real Envoy", () => {
     expect(info.state).toBe("LIVE");
     const res = await fetch(`http://127.0.0.1:${listenPort}/ping`);
     expect(await res.text()).toBe("hello from upstream /ping");
+  });
+
+  it("binds its port-0 listener to a real port and reports it", async () => {
+    expect(listenPort).toBeGreaterThan(0);
+    expect(await envoy.listenerPorts()).toEqual(new Map([["http", listenPort]]));
+    await expect(envoy.waitForListenerPorts(["http", "absent"], 200)).rejects.toThrow(/listeners absent not active after 200 ms \(active: http\)/);
   });
 
   it("reports its config through config_dump and stats", async () => {
@@ -94,10 +100,12 @@ describe("bootstrapFor", () => {
     const { ensureEnvoy } = await import("./index.js");
     const dir = mkdtempSync(join(tmpdir(), "bootstrap-"));
     for (const mode of ["ads", "xds", "rest", "delta", "delta-ads"] as const) {
-      const f = join(dir, `${mode}.json`);
-      writeFileSync(f, JSON.stringify(bootstrapFor({ mode, xdsPort: 18000, nodeId: "n", rtdsLayer: "rt" })));
-      const r = spawnSync(ensureEnvoy(), ["--mode", "validate", "-c", f], { encoding: "utf8" });
-      expect(`${mode}: ${r.status} ${r.stdout}${r.stderr}`).toContain(`${mode}: 0 `);
+      for (const [how, address] of [["port", { xdsPort: 18000 }], ["unix socket", { xdsPath: join(dir, "xds.sock") }]] as const) {
+        const f = join(dir, `${mode}.json`);
+        writeFileSync(f, JSON.stringify(bootstrapFor({ mode, ...address, nodeId: "n", rtdsLayer: "rt" })));
+        const r = spawnSync(ensureEnvoy(), ["--mode", "validate", "-c", f], { encoding: "utf8" });
+        expect(`${mode} over a ${how}: ${r.status} ${r.stdout}${r.stderr}`).toContain(`${mode} over a ${how}: 0 `);
+      }
     }
   }, 120_000);
 });

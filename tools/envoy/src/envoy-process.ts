@@ -29,6 +29,17 @@ export interface EnvoyProcess {
   configDump(opts?: { eds?: boolean; resource?: string }): Promise<ConfigDump>;
   /** Counter/gauge values from `/stats`, by name. */
   stats(filter?: string): Promise<Map<string, number>>;
+  /**
+   * The port each active listener is bound to, by listener name (admin
+   * `/listeners?format=json`). Listeners configured with port 0 bind a free
+   * port as Envoy creates them: this is how a test learns which.
+   */
+  listenerPorts(): Promise<Map<string, number>>;
+  /**
+   * Waits until every listener in `names` is active and returns their ports;
+   * throws naming the missing ones after `timeoutMs` (default 30 s).
+   */
+  waitForListenerPorts<N extends string>(names: readonly N[], timeoutMs?: number): Promise<Record<N, number>>;
   /** The log so far. */
   log(): string;
   stop(): Promise<void>;
@@ -36,6 +47,11 @@ export interface EnvoyProcess {
 
 export interface ConfigDump {
   configs: ({ "@type": string } & Record<string, unknown>)[];
+}
+
+/** The part of admin `/listeners?format=json` read here. */
+interface ListenersAnswer {
+  listener_statuses?: { name?: string; local_address?: { socket_address?: { port_value?: number } } }[];
 }
 
 export class EnvoyProcessError extends Error {
@@ -96,6 +112,16 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
     return body;
   };
 
+  const listenerPorts = async (): Promise<Map<string, number>> => {
+    const body = JSON.parse(await admin("/listeners?format=json")) as ListenersAnswer;
+    const out = new Map<string, number>();
+    for (const l of body.listener_statuses ?? []) {
+      const port = l.local_address?.socket_address?.port_value;
+      if (l.name !== undefined && port !== undefined) out.set(l.name, port);
+    }
+    return out;
+  };
+
   if (opts.waitReady !== false) {
     for (;;) {
       if (exited) throw fail(`exited before ready (code ${exited.code})`);
@@ -129,6 +155,18 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
         if (m?.[1] && m[2]) out.set(m[1], Number(m[2]));
       }
       return out;
+    },
+    listenerPorts,
+    async waitForListenerPorts<N extends string>(names: readonly N[], timeoutMs = 30_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const ports = await listenerPorts();
+        const missing = names.filter((n) => !ports.has(n));
+        if (missing.length === 0) return Object.fromEntries(names.map((n) => [n, ports.get(n)])) as Record<N, number>;
+        if (exited) throw fail(`exited while waiting for listeners ${missing.join(", ")}`);
+        if (Date.now() > until) throw fail(`listeners ${missing.join(", ")} not active after ${timeoutMs} ms (active: ${[...ports.keys()].join(", ") || "none"})`);
+        await sleep(50);
+      }
     },
     log: readLog,
     async stop() {

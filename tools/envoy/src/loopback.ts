@@ -1,29 +1,10 @@
-// Loopback sockets for tests around a real Envoy: free ports, HTTP upstreams that say who they
-// are, and plain requests.
+// Loopback sockets for tests around a real Envoy: HTTP upstreams that say who they are, and plain
+// requests. No helper hands out a "free port": a port chosen before the process that binds it
+// starts can be taken in between. Everything binds port 0 and reports the port it got (upstreams
+// here, Envoy's listeners through `EnvoyProcess.listenerPorts`).
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer as createNetServer } from "node:net";
 import type { PeerCertificate, TLSSocket } from "node:tls";
-
-/** A port that was free a moment ago on 127.0.0.1 (Envoy listeners must bind real ports). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** `n` distinct free ports. */
-export async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}
 
 export interface Upstream {
   readonly name: string;
@@ -33,7 +14,7 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 answering `<name> <METHOD> <url>`. */
+/** An HTTP server on 127.0.0.1 (port 0: `port` is the one it got) answering `<name> <METHOD> <url>`. */
 export async function startUpstream(name: string): Promise<Upstream> {
   let hits = 0;
   const server: Server = createServer((req, res) => {

@@ -10,8 +10,8 @@ import { readConfigDump, TYPE_LEVEL } from "./support/config-dump.js";
 import { startControlPlane, type TestControlPlane } from "./support/control-plane.js";
 import { envoyForSuite } from "./support/envoy.js";
 import { eventually } from "./support/eventually.js";
-import { freePorts, get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
-import { RTDS_LAYER, scenario, type ScenarioPorts } from "./support/scenario.js";
+import { get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
+import { listenerNames, RTDS_LAYER, scenario, type ScenarioPorts } from "./support/scenario.js";
 
 describe("nack: Envoy rejects a listener and keeps serving the previous version", () => {
   const keeper = envoyForSuite("nack");
@@ -19,16 +19,15 @@ describe("nack: Envoy rejects a listener and keeps serving the previous version"
   let cp: TestControlPlane;
   let upstreams: Upstream[] = [];
   let ports: ScenarioPorts;
-  const resourcesAt = (n: number) => scenario({ mode: "ads", n, ports, upstreamPorts: upstreams.map((u) => u.port) });
+  const resourcesAt = (n: number) => scenario({ mode: "ads", n, upstreamPorts: upstreams.map((u) => u.port) });
   const listenerKey = (name: string) => `${LISTENER_TYPE_URL} ${name}`;
 
   beforeAll(async () => {
     upstreams = await Promise.all([1, 2, 3].map((n) => startUpstream(`upstream-${n}`)));
-    const [http = 0, tcp = 0, scoped = 0] = await freePorts(3);
-    ports = { http, tcp, scoped };
     cp = await startControlPlane({ mode: "ads", nodeId });
     cp.push("v1", resourcesAt(1));
     await keeper.start(bootstrapFor({ mode: "ads", xdsPort: cp.listener.port, nodeId, rtdsLayer: RTDS_LAYER }));
+    ports = await keeper.envoy.waitForListenerPorts(listenerNames("ads"));
     keeper.ready();
   });
 

@@ -1,22 +1,27 @@
 // Fault: the control plane is SIGKILLed while a real Envoy is connected over ADS. Envoy keeps
 // serving its last config (it "latches on to the previous configuration while retrying"), and when
-// a new control plane comes up on the same port with a newer snapshot, Envoy reconnects and
-// resyncs to it. Control planes run as their own processes (src/fixtures/cp-process.ts).
-import { rmSync } from "node:fs";
+// a new control plane comes up at the same address with a newer snapshot, Envoy reconnects and
+// resyncs to it. Control planes run as their own processes (src/fixtures/cp-process.ts) on a unix
+// socket: the same path again after a restart, where a released port could be taken by another
+// process before the new control plane binds it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrapFor, type EnvoyProcess, startEnvoy } from "@xdskit/envoy-tool";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Child, spawnFixture } from "./support/child.js";
 import { check, eventually } from "./support/eventually.js";
-import { freePorts, get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
+import { get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
 
 const NODE_ID = "restart-envoy";
 const RESTARTS = 3;
 const WORK_DIR = fileURLToPath(new URL("../.envoy-logs/cp-restart", import.meta.url));
 
 describe("control plane killed and restarted under a real Envoy", () => {
-  let xdsPort = 0;
+  // Short: unix socket paths are limited to ~100 bytes.
+  const socketDir = mkdtempSync(join(tmpdir(), "xdskit-cp-"));
+  const xdsPath = join(socketDir, "xds.sock");
   let listenerPort = 0;
   let upstreams: Upstream[] = [];
   let envoy: EnvoyProcess | undefined;
@@ -24,24 +29,25 @@ describe("control plane killed and restarted under a real Envoy", () => {
   let failed = false;
 
   const startCp = async (version: string, upstream: Upstream): Promise<Child> => {
-    const child = spawnFixture("cp-process.ts", [JSON.stringify({ port: xdsPort, nodeId: NODE_ID, version, listenerPort, upstreamPort: upstream.port })]);
-    await child.waitForLine(/^READY \d+/);
+    const child = spawnFixture("cp-process.ts", [JSON.stringify({ path: xdsPath, nodeId: NODE_ID, version, upstreamPort: upstream.port })]);
+    await child.waitForLine(/^READY /);
     return child;
   };
   const connected = async (): Promise<number> => (await (envoy as EnvoyProcess).stats("control_plane.connected_state")).get("control_plane.connected_state") ?? -1;
 
   beforeAll(async () => {
-    [xdsPort = 0, listenerPort = 0] = await freePorts(2);
     upstreams = [await startUpstream("upstream-1"), await startUpstream("upstream-2")];
     cp = await startCp("v1", upstreams[0] as Upstream);
     rmSync(WORK_DIR, { recursive: true, force: true });
-    envoy = await startEnvoy({ name: "cp-restart", workDir: WORK_DIR, bootstrap: bootstrapFor({ mode: "ads", xdsPort, nodeId: NODE_ID }) });
+    envoy = await startEnvoy({ name: "cp-restart", workDir: WORK_DIR, bootstrap: bootstrapFor({ mode: "ads", xdsPath, nodeId: NODE_ID }) });
+    ({ http: listenerPort } = await envoy.waitForListenerPorts(["http"]));
   });
 
   afterAll(async () => {
     await cp?.kill();
     await envoy?.stop();
     for (const u of upstreams) await u.close();
+    rmSync(socketDir, { recursive: true, force: true });
     if (!failed) rmSync(WORK_DIR, { recursive: true, force: true });
     else console.error(`[cp-restart] Envoy log kept at ${join(WORK_DIR, "envoy.log")}`);
   });
@@ -73,13 +79,14 @@ describe("control plane killed and restarted under a real Envoy", () => {
         expect(r.body).toBe(`${upstreams[(n - 2) % 2]?.name} GET /`);
         expect(r.headers["x-config-version"]).toBe(before);
       }
-      // A fresh control plane process on the same port, one version ahead, routing to the other upstream.
+      // A fresh control plane process at the same address, one version ahead, routing to the other upstream.
       cp = await startCp(after, upstream);
       await eventually("Envoy reconnects", async () => check((await connected()) === 1, "not connected yet"), 60_000, 200);
       await eventually(`Envoy serves ${after}`, async () => {
         const r = await viaEnvoy();
         check(r.headers["x-config-version"] === after && r.body === `${upstream.name} GET /`, `version ${r.headers["x-config-version"]}, body ${r.body}`);
       }, 60_000, 200);
+      expect(await (envoy as EnvoyProcess).listenerPorts(), "the updated listener keeps its port").toEqual(new Map([["http", listenerPort]]));
     }
     // Envoy's own account: every xDS type it holds is at the last version.
     const dump = (await (envoy as EnvoyProcess).configDump()).configs;

@@ -25,7 +25,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Child, spawnFixture } from "./support/child.js";
 import { eventually, check } from "./support/eventually.js";
 import { fmtMiB, MiB, memoryAfterGc } from "./support/heap.js";
-import { freePorts } from "@xdskit/envoy-tool";
 import { ADS_PATH, closeSession, connect, DELTA_ADS_PATH, encode, grpcFrame, openStream, type RawStream } from "./support/raw-grpc.js";
 import { churnSnapshot, paddedClusters } from "./support/resources.js";
 
@@ -200,12 +199,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   for (const a of agents) await startAgent(a);
 
   // The separate control-plane process and a client that follows it across restarts.
-  const [cpPort = 0, lPort = 0, uPort = 0] = await freePorts(3);
+  // Each incarnation binds port 0 and says which port it got; the follower dials the latest.
+  // No Envoy follows it: the upstream in its snapshot is never dialled.
   let cpVersion = 1;
   let cp: Child | undefined;
+  let cpUrl = "";
   const startCp = async () => {
-    cp = spawnFixture("cp-process.ts", [JSON.stringify({ port: cpPort, nodeId: "soak-follower", version: `v${cpVersion}`, listenerPort: lPort, upstreamPort: uPort })]);
-    await cp.waitForLine(/^READY/);
+    cp = spawnFixture("cp-process.ts", [JSON.stringify({ nodeId: "soak-follower", version: `v${cpVersion}`, upstreamPort: 10_000 })]);
+    const [, port] = await cp.waitForLine(/^READY (\d+)/);
+    cpUrl = `http://127.0.0.1:${port}`;
   };
   await startCp();
   let followerVersion = "";
@@ -213,7 +215,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakSummary> {
   const follow = async (): Promise<void> => {
     while (!stopping) {
       try {
-        followerSession = await connect(`http://127.0.0.1:${cpPort}`);
+        followerSession = await connect(cpUrl);
         const session = followerSession;
         const s: RawStream<unknown> = openStream(session, ADS_PATH, DiscoveryResponseSchema, {
           onMessage: (r) => {

@@ -10,8 +10,8 @@ import { createPki, type Pki } from "./certs.js";
 import { isDelta, type ResourcesByType, startControlPlane, type SuiteMode, type TestControlPlane, transportOf } from "./control-plane.js";
 import { envoyForSuite } from "./envoy.js";
 import { eventually } from "./eventually.js";
-import { freePorts, get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
-import { RTDS_LAYER, SCOPE_HEADER, SCOPES, type ScenarioPorts, scenario, scopeKey, versionOf } from "./scenario.js";
+import { get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
+import { listenerNames, RTDS_LAYER, SCOPE_HEADER, SCOPES, type ScenarioPorts, scenario, scopeKey, versionOf } from "./scenario.js";
 
 const VERSIONS = [1, 2, 3] as const;
 
@@ -58,12 +58,10 @@ export function defineModeSuite(mode: SuiteMode): void {
     const certificates: { cert: string; key: string }[] = [];
     const upstreamPort = (n: number) => upstreams[n - 1]?.port ?? 0;
     const resourcesAt = (n: number) =>
-      scenario({ mode, n, ports, upstreamPorts: upstreams.map((u) => u.port), ...(certificates[n - 1] ? { certificate: certificates[n - 1] } : {}) });
+      scenario({ mode, n, upstreamPorts: upstreams.map((u) => u.port), ...(certificates[n - 1] ? { certificate: certificates[n - 1] } : {}) });
 
     beforeAll(async () => {
       upstreams = await Promise.all(VERSIONS.map((n) => startUpstream(`upstream-${n}`)));
-      const [http = 0, tcp = 0, scoped = 0, https = 0] = await freePorts(4);
-      ports = mode === "tls" ? { http, tcp, scoped, https } : { http, tcp, scoped };
       let xdsTls: { caFile: string } | undefined;
       let serverTls: { cert: string; key: string } | undefined;
       if (mode === "tls") {
@@ -77,6 +75,7 @@ export function defineModeSuite(mode: SuiteMode): void {
       await keeper.start(
         bootstrapFor({ mode: transportOf(mode), xdsPort: cp.listener.port, nodeId, rtdsLayer: RTDS_LAYER, ...(xdsTls ? { tls: xdsTls } : {}) }),
       );
+      ports = await keeper.envoy.waitForListenerPorts(listenerNames(mode));
       keeper.ready();
     });
 
@@ -109,6 +108,9 @@ export function defineModeSuite(mode: SuiteMode): void {
           const rt = await readRuntime(envoy);
           expect({ version: rt.get("xdskit.version"), n: rt.get("xdskit.n") }).toEqual({ version, n: String(n) });
         });
+
+        // The listeners were updated in place: each still on the port it bound at v1.
+        expect(Object.fromEntries(await envoy.listenerPorts()), `${mode}: listener ports at ${version}`).toEqual(ports);
 
         // Traffic: the upstream of this version answers through every listener.
         await eventually(`${mode}: HTTP listener (RDS + ECDS) at ${version}`, async () => {

@@ -14,6 +14,7 @@ import {
   SECRET_TYPE_URL,
 } from "@xdskit/cache-core";
 import { HeaderValueOptionSchema, MetadataSchema } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
+import type { Listener } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
 import type { RouteConfiguration } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
 import { HeaderMutationSchema } from "@xdskit/envoy-api/envoy/extensions/filters/http/header_mutation/v3/header_mutation_pb";
 import {
@@ -44,19 +45,34 @@ export const SCOPE_HEADER = "x-scope";
 export const SCOPES = ["a", "b"] as const;
 export const SERVER_CERT_SECRET = "server-cert";
 
-export interface ScenarioPorts {
-  readonly http: number;
-  readonly tcp: number;
-  readonly scoped: number;
-  /** TLS mode: the listener that terminates TLS with the SDS certificate. */
-  readonly https?: number;
+/** The listeners of a mode; TLS mode adds `https`, which terminates TLS with the SDS certificate. */
+export function listenerNames(mode: SuiteMode): readonly ListenerName[] {
+  return mode === "tls" ? ["http", "tcp", "scoped", "https"] : ["http", "tcp", "scoped"];
+}
+
+export type ListenerName = "http" | "tcp" | "scoped" | "https";
+
+/** The ports Envoy bound the listeners to, by name (read back from its admin). */
+export type ScenarioPorts = Readonly<Partial<Record<ListenerName, number>>> & { readonly http: number; readonly tcp: number; readonly scoped: number };
+
+/**
+ * Every listener binds port 0: Envoy takes a free port as it creates the listener and the test
+ * reads it back (`EnvoyProcess.waitForListenerPorts`), so no port is chosen before Envoy binds it.
+ * An update of a listener whose address stays the same keeps its socket, hence its port. The
+ * builders only take ports 1..65535: they get a placeholder that is replaced here.
+ */
+const PLACEHOLDER_PORT = 1;
+function onAnyPort(listener: Listener): Listener {
+  const address = listener.address?.address;
+  if (address?.case !== "socketAddress") throw new Error(`listener ${listener.name} has no socket address`);
+  address.value.portSpecifier = { case: "portValue", value: 0 };
+  return listener;
 }
 
 export interface ScenarioOptions {
   readonly mode: SuiteMode;
   /** 1, 2 or 3. */
   readonly n: number;
-  readonly ports: ScenarioPorts;
   /** The three upstreams; version n sends everything to upstream n. */
   readonly upstreamPorts: readonly number[];
   /** TLS mode: the server certificate Envoy gets over SDS at this version. */
@@ -83,13 +99,13 @@ export function scenario(o: ScenarioOptions): ResourcesByType {
   const endpoints = clusters.map((c) => clusterLoadAssignment({ clusterName: c.name, endpoints: [{ host: "127.0.0.1", port: upstreamPort }] }));
   const ecds = ecdsHttpFilter({ name: ECDS_FILTER, typeUrls: [HEADER_MUTATION_TYPE_URL], configSource: source });
   const listeners = [
-    httpListener({ name: "http", statPrefix: `http-${version}`, address: "127.0.0.1", port: o.ports.http, rds: { routeConfigName: "http-routes", configSource: source }, httpFilters: [ecds] }),
-    tcpListener({ name: "tcp", statPrefix: `tcp-${version}`, address: "127.0.0.1", port: o.ports.tcp, cluster: "tcp-app" }),
+    httpListener({ name: "http", statPrefix: `http-${version}`, address: "127.0.0.1", port: PLACEHOLDER_PORT, rds: { routeConfigName: "http-routes", configSource: source }, httpFilters: [ecds] }),
+    tcpListener({ name: "tcp", statPrefix: `tcp-${version}`, address: "127.0.0.1", port: PLACEHOLDER_PORT, cluster: "tcp-app" }),
     httpListener({
       name: "scoped",
       statPrefix: `scoped-${version}`,
       address: "127.0.0.1",
-      port: o.ports.scoped,
+      port: PLACEHOLDER_PORT,
       scopedRoutes: { name: SCOPED_ROUTES, keyFragments: [{ header: SCOPE_HEADER }], rdsConfigSource: source, configSource: source },
     }),
   ];
@@ -114,13 +130,13 @@ export function scenario(o: ScenarioOptions): ResourcesByType {
     [EXTENSION_CONFIG_TYPE_URL]: [extensionConfig({ name: ECDS_FILTER, typedConfig: anyPack(HeaderMutationSchema, headerMutation) })],
   };
   if (o.mode === "tls") {
-    if (o.ports.https === undefined || o.certificate === undefined) throw new Error("tls mode needs an https port and a certificate");
+    if (o.certificate === undefined) throw new Error("tls mode needs a certificate");
     listeners.push(
       httpListener({
         name: "https",
         statPrefix: `https-${version}`,
         address: "127.0.0.1",
-        port: o.ports.https,
+        port: PLACEHOLDER_PORT,
         rds: { routeConfigName: "http-routes", configSource: source },
         tls: { certificateSecret: SERVER_CERT_SECRET, secretConfigSource: source },
       }),
@@ -129,6 +145,9 @@ export function scenario(o: ScenarioOptions): ResourcesByType {
   }
   // A change of filter chains alone is applied in place, and Envoy then keeps reporting the
   // listener's previous version_info; listener metadata makes every version a full listener update.
-  for (const listener of listeners) listener.metadata = create(MetadataSchema, { filterMetadata: { xdskit: { version } } });
+  for (const listener of listeners) {
+    onAnyPort(listener);
+    listener.metadata = create(MetadataSchema, { filterMetadata: { xdskit: { version } } });
+  }
   return resources;
 }

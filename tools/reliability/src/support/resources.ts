@@ -17,11 +17,13 @@ import {
 export const ROUTES_NAME = "app-routes";
 
 /**
- * What a real Envoy gets at version `v`: listener `http` on `listenerPort`
- * (RDS over ADS) → cluster `app` (EDS over ADS) → `upstreamPort`; every
- * response carries `x-config-version: v`.
+ * What a real Envoy gets at version `v`: listener `http` (RDS over ADS) →
+ * cluster `app` (EDS over ADS) → `upstreamPort`; every response carries
+ * `x-config-version: v`. The listener binds port 0: Envoy takes a free port
+ * and the test reads it from Envoy's admin (`waitForListenerPorts`); updates
+ * keep the listener's socket, so the port stays across versions.
  */
-export function envoySnapshot(o: { version: string; listenerPort: number; upstreamPort: number }): Snapshot {
+export function envoySnapshot(o: { version: string; upstreamPort: number }): Snapshot {
   const source = configSource("ads");
   // The cluster changes with the version too (Envoy keeps the version of an unchanged resource).
   const cluster = edsCluster({ name: "app", configSource: source, connectTimeoutMs: 1000 + o.version.length + o.version.charCodeAt(o.version.length - 1) });
@@ -35,9 +37,10 @@ export function envoySnapshot(o: { version: string; listenerPort: number; upstre
     name: "http",
     statPrefix: "http",
     address: "127.0.0.1",
-    port: o.listenerPort,
+    port: 1, // the builders take 1..65535; replaced by 0 below
     rds: { routeConfigName: ROUTES_NAME, configSource: source },
   });
+  if (listener.address?.address.case === "socketAddress") listener.address.address.value.portSpecifier = { case: "portValue", value: 0 };
   listener.metadata = create(MetadataSchema, { filterMetadata: { xdskit: { version: o.version } } });
   const snapshot = createSnapshot(o.version, {
     [CLUSTER_TYPE_URL]: [cluster],
