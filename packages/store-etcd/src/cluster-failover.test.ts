@@ -21,7 +21,31 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
+/** The member etcd reports as its leader. */
+async function leader(cluster: EtcdCluster) {
+  const ids = await Promise.all(cluster.members.map((m) => m.id()));
+  const status = (await (await fetch(`${cluster.endpoints[0]}/v3/maintenance/status`, { method: "POST", body: "{}" })).json()) as { leader: string };
+  const member = cluster.members[ids.indexOf(status.leader)];
+  if (member === undefined) throw new Error(`leader ${status.leader} is not one of ${ids.join(", ")}`);
+  return member;
+}
+
 describe("a mirror and a writer on a 3-member etcd cluster", () => {
+  it("a write right after the leader is killed succeeds, once the others elect a new one", async () => {
+    const writer = createEtcdWriter({ client, prefix: "/leader/" });
+    await writer.put("edge", [cluster("before")]);
+    const killed = await leader(etcd);
+    await killed.kill();
+    try {
+      // In flight while no leader exists, the first attempt times out; the client tries another member.
+      const result = await writer.put("edge", [cluster("after")]);
+      expect(result.put).toBe(1);
+      expect([...((await writer.read()).groups.get("edge")?.get(CLUSTER_TYPE_URL)?.keys() ?? [])].sort()).toEqual(["after", "before"]);
+    } finally {
+      await killed.start();
+    }
+  });
+
   it("keep working when the member serving the watch is killed, and when the whole cluster is down and back", async () => {
     const cache = createSnapshotCache();
     const updates = mirrorUpdates();

@@ -1,4 +1,4 @@
-import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from "cockatiel";
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } from "cockatiel";
 import { Etcd3, isRecoverableError, type IOptions } from "etcd3";
 
 /** Options of {@link createEtcdClient}. */
@@ -20,7 +20,8 @@ export interface EtcdClientOptions {
 
 /**
  * An `etcd3` client set up for a control plane: every call has a deadline, a
- * call that fails on one member is retried on another (up to 3 attempts), a
+ * call that fails or times out on one member is tried again on another (up to
+ * 4 more times, 100 ms to 1 s apart, so a write survives a leader election), a
  * failing member is skipped for a short cooldown, connections are kept
  * alive with HTTP/2 pings so a dead peer is noticed, and received messages
  * have no size limit (etcd's own client has none either: a watch catch-up
@@ -46,7 +47,9 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
     },
     faultHandling: {
       host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: cooldown, breaker: new ConsecutiveBreaker(3) }),
-      global: retry(handleWhen(isRecoverableError), { maxAttempts: 3 }),
+      // A call in flight when the leader dies times out (etcd: "request timed out, possibly due
+      // to previous leader failure"); the next attempt, on any member, lands after the election.
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: 4, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) }),
     },
   });
 }

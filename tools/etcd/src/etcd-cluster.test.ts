@@ -6,10 +6,19 @@ afterAll(async () => {
   await Promise.all(started.map((c) => c.stop()));
 });
 
+/**
+ * A put over etcd's JSON gateway. A put in flight when the leader dies times out
+ * ("request timed out, possibly due to previous leader failure", 503) once a new
+ * leader is elected; like etcd's own clients, try again (a put is idempotent).
+ */
 async function put(url: string, key: string, value: string): Promise<void> {
   const b64 = (s: string) => Buffer.from(s).toString("base64");
-  const res = await fetch(`${url}/v3/kv/put`, { method: "POST", body: JSON.stringify({ key: b64(key), value: b64(value) }) });
-  expect(res.status).toBe(200);
+  let res: Response | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    res = await fetch(`${url}/v3/kv/put`, { method: "POST", body: JSON.stringify({ key: b64(key), value: b64(value) }) });
+    if (res.status !== 503) break;
+  }
+  expect(res?.status).toBe(200);
 }
 
 async function get(url: string, key: string): Promise<string | undefined> {
