@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { promisify } from "node:util";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { create, createRegistry, type DescMessage, fromBinary } from "@bufbuild/protobuf";
@@ -59,10 +60,12 @@ interface Running {
 
 const running: Running[] = [];
 
-beforeAll(() => {
-	execFileSync("go", ["build", "-o", peerBin, "."], { cwd: path.join(benchDir, "peers/go-control-plane"), stdio: "inherit" });
+// Asynchronous builds: a cold `go build` can block a synchronous vitest worker past its RPC timeout.
+beforeAll(async () => {
+	const run = promisify(execFile);
+	await run("go", ["build", "-o", peerBin, "."], { cwd: path.join(benchDir, "peers/go-control-plane") });
 	const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-	execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: benchDir, stdio: "inherit" });
+	await run(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: benchDir });
 }, 240_000);
 
 afterAll(() => {

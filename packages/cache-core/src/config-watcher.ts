@@ -39,12 +39,20 @@ export interface DeltaResponse {
    * resource, ttl}` with `version = nextVersionMap.get(name)`.
    */
   readonly resources: readonly CachedResource[];
-  /** Names the client should drop (`removed_resources`). */
+  /**
+   * `removed_resources`: names the client held that are gone, and names a
+   * non-wildcard subscription names explicitly (not through a glob) that do
+   * not exist, so the client need not wait out its `initial_fetch_timeout`.
+   * A wildcard subscription is never told about names it did not hold. A name that does not exist
+   * is reported once per subscription, and again only after it was created
+   * and deleted.
+   */
   readonly removed: readonly string[];
   /**
    * name → version of everything the client holds once it applies this
-   * response. The server records it in the stream's subscription
-   * (`setReturnedResources`) after sending.
+   * response; a subscribed name it was told does not exist maps to
+   * `ABSENT_RESOURCE_VERSION` (`""`). The server records it in the stream's
+   * subscription (`setReturnedResources`) after sending, and only then.
    */
   readonly nextVersionMap: ReadonlyMap<string, string>;
 }
@@ -77,8 +85,10 @@ export interface ConfigWatcher {
   createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel;
   /**
    * Watch for a delta response. The cache answers when a subscribed resource
-   * differs from the version in {@link Subscription.returnedResources}, or
-   * one the client holds has gone.
+   * differs from the version in {@link Subscription.returnedResources}, one
+   * the client holds has gone, or a name subscribed by name does not exist
+   * and the client was not told so yet. A wildcard subscription that was
+   * never {@link Subscription.answered} is answered even with nothing to send.
    */
   createDeltaWatch(
     request: DeltaDiscoveryRequest,

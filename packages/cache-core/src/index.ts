@@ -26,6 +26,7 @@ export {
   type ResourceTypeRegistry,
 } from "./resource-type-registry.js";
 export {
+  ABSENT_RESOURCE_VERSION,
   createSubscription,
   isSubscribed,
   WILDCARD_RESOURCE_NAME,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSubscription, isSubscribed, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, createSubscription, isSubscribed, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
 
 const names = (s: { resourceNames(): ReadonlySet<string> }) => [...s.resourceNames()].sort();
 
@@ -90,6 +90,28 @@ describe("returned resources", () => {
     s.setReturnedResources(next);
     next.clear();
     expect(s.returnedResources()).toEqual(new Map([["z", "9"]]));
+  });
+});
+
+describe("answered", () => {
+  it("is false until the server records a response with setReturnedResources", () => {
+    const s = createSubscription({ returnedResources: { a: "1" } });
+    expect(s.answered()).toBe(false);
+    // Forgetting names on a subscription change is not an answer.
+    s.updateReturnedResources([], ["a"]);
+    s.updateResourceNames(["b"], []);
+    expect(s.answered()).toBe(false);
+    s.setReturnedResources(new Map());
+    expect(s.answered()).toBe(true);
+    s.updateResourceNames(["c"], ["b"]);
+    expect(s.answered()).toBe(true);
+  });
+
+  it("names told absent keep the empty version", () => {
+    const s = createSubscription({ resourceNames: ["gone"] });
+    s.setReturnedResources(new Map([["gone", ABSENT_RESOURCE_VERSION]]));
+    expect(ABSENT_RESOURCE_VERSION).toBe("");
+    expect(s.returnedResources().get("gone")).toBe("");
   });
 });
 

@@ -2,6 +2,16 @@
 export const WILDCARD_RESOURCE_NAME = "*";
 
 /**
+ * The version {@link Subscription.returnedResources} holds for a subscribed
+ * name the client was told does not exist (delta: it was in
+ * `removed_resources`). Envoy keeps such a name the same way: subscribed,
+ * waiting for the server, with an empty version. Caches put it in
+ * `DeltaResponse.nextVersionMap` so the name is reported once per
+ * subscription, not in every answer; a real version is never empty.
+ */
+export const ABSENT_RESOURCE_VERSION = "";
+
+/**
  * What one stream wants of one type URL, and what it was last sent. Servers
  * own and update it (see {@link MutableSubscription}); caches only read it to
  * decide what to answer.
@@ -21,9 +31,18 @@ export interface Subscription {
   /**
    * name → version of what the client holds, as far as the server knows:
    * the resources last sent (SotW) or acknowledged to exist (delta, seeded
-   * from `initial_resource_versions` on reconnect).
+   * from `initial_resource_versions` on reconnect). Delta: a subscribed name
+   * the client was told does not exist maps to {@link ABSENT_RESOURCE_VERSION}.
    */
   returnedResources(): ReadonlyMap<string, string>;
+  /**
+   * Whether a response of this subscription was sent on its stream (the
+   * server recorded one with `setReturnedResources`). Caches answer a
+   * wildcard subscription that was never answered even when there is
+   * nothing to send, so the client learns that its initial state is empty,
+   * and never send an empty answer afterwards.
+   */
+  answered(): boolean;
 }
 
 /** The {@link Subscription} servers keep per stream and type, with the updates they apply. */
@@ -41,9 +60,17 @@ export interface MutableSubscription extends Subscription {
    * `"*"` is unsubscribed.
    */
   updateResourceNames(subscribe: Iterable<string>, unsubscribe: Iterable<string>): void;
-  /** Replace what the client holds (SotW: after each response is sent). */
+  /**
+   * Replace what the client holds, after a response was sent: SotW, the
+   * resources sent; delta, the response's `nextVersionMap`. Marks the
+   * subscription {@link Subscription.answered}.
+   */
   setReturnedResources(versions: ReadonlyMap<string, string>): void;
-  /** Record resources sent (name, version) and removed (delta: after each response is sent). */
+  /**
+   * Record resources sent (name, version) and forget names (`removed`), such
+   * as the names a delta request subscribes or unsubscribes. Does not mark
+   * the subscription answered.
+   */
   updateReturnedResources(updated: Iterable<readonly [string, string]>, removed?: Iterable<string>): void;
 }
 
@@ -72,6 +99,7 @@ class StreamSubscription implements MutableSubscription {
   #legacy: boolean;
   #names = new Set<string>();
   #returned: Map<string, string>;
+  #answered = false;
 
   constructor(options: SubscriptionOptions) {
     const names = [...(options.resourceNames ?? [])];
@@ -98,6 +126,10 @@ class StreamSubscription implements MutableSubscription {
     return this.#returned;
   }
 
+  answered(): boolean {
+    return this.#answered;
+  }
+
   setResourceNames(names: Iterable<string>): void {
     const list = [...names];
     if (this.#legacy && list.length === 0) return;
@@ -122,6 +154,7 @@ class StreamSubscription implements MutableSubscription {
 
   setReturnedResources(versions: ReadonlyMap<string, string>): void {
     this.#returned = new Map(versions);
+    this.#answered = true;
   }
 
   updateReturnedResources(updated: Iterable<readonly [string, string]>, removed: Iterable<string> = []): void {

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { createSubscription, type DeltaResponse, ENDPOINT_TYPE_URL, type MutableSubscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, createSubscription, type DeltaResponse, ENDPOINT_TYPE_URL, type MutableSubscription } from "@xdskit/cache-core";
 import { createLinearCache, type LinearCache } from "@xdskit/cache-linear";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { DeltaDiscoveryRequestSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
@@ -46,9 +46,10 @@ describe("delta watches", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a"), cla("b")], versionPrefix: "s" });
     const d = new DeltaStream(cache, ["a", "c"]).watch();
     expect(d.sent()).toEqual(["a"]);
-    expect(d.last?.removed).toEqual([]);
+    // Issue 18: "c" does not exist, and the client is told so at once (it used to hear nothing).
+    expect(d.last?.removed).toEqual(["c"]);
     expect(d.last?.systemVersion).toBe("s0");
-    expect(d.last?.nextVersionMap).toEqual(new Map([["a", cache.getResource("a")?.hash]]));
+    expect(d.last?.nextVersionMap).toEqual(new Map([["a", cache.getResource("a")?.hash], ["c", ABSENT_RESOURCE_VERSION]]));
   });
 
   it("wait when the client holds every subscribed resource at its hash", () => {
@@ -75,7 +76,9 @@ describe("delta watches", () => {
     cache.deleteResource("b");
     expect(d.last?.removed).toEqual(["b"]);
     expect(d.last?.resources).toEqual([]);
-    expect([...(d.last?.nextVersionMap.keys() ?? [])]).toEqual(["a"]);
+    // What the client holds; "b" stays subscribed, known not to exist.
+    expect([...(d.last?.nextVersionMap ?? [])].filter(([, v]) => v !== ABSENT_RESOURCE_VERSION).map(([k]) => k)).toEqual(["a"]);
+    expect(d.last?.nextVersionMap.get("b")).toBe(ABSENT_RESOURCE_VERSION);
   });
 
   it("tell a reconnecting client which of its initial versions are stale or gone", () => {
@@ -95,8 +98,86 @@ describe("delta watches", () => {
     expect(d.last?.removed).toEqual([]);
     d.watch();
     expect(d.responses).toHaveLength(1);
+    // A named stream is told at once that "a" does not exist (issue 18), then waits.
     const named = new DeltaStream(cache, ["a"]).watch();
-    expect(named.responses).toHaveLength(0);
+    expect(named.responses).toHaveLength(1);
+    expect(named.last?.removed).toEqual(["a"]);
+    named.watch();
+    expect(named.responses).toHaveLength(1);
+  });
+
+  it("report a subscribed name that does not exist once per subscription, not in every answer", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
+    const d = new DeltaStream(cache, ["a", "x"]).watch();
+    expect(d.sent()).toEqual(["a"]);
+    expect(d.last?.removed).toEqual(["x"]);
+    d.watch();
+    expect(d.responses).toHaveLength(1);
+    cache.updateResource(cla("a", 2));
+    expect(d.sent()).toEqual(["a"]);
+    expect(d.last?.removed).toEqual([]);
+    expect(d.last?.nextVersionMap.get("x")).toBe(ABSENT_RESOURCE_VERSION);
+  });
+
+  it("report a name again only after it was created and deleted, or subscribed to again", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema });
+    const d = new DeltaStream(cache, ["x"]).watch();
+    expect(d.last?.removed).toEqual(["x"]);
+    d.watch();
+    cache.updateResource(cla("x"));
+    expect(d.sent()).toEqual(["x"]);
+    d.watch();
+    cache.deleteResource("x");
+    expect(d.last?.removed).toEqual(["x"]);
+    expect(d.responses).toHaveLength(3);
+    d.watch();
+    cache.updateResource(cla("other"));
+    expect(d.responses).toHaveLength(3);
+    // Subscribing again: the server forgets what the client held of the name, so it is reported again.
+    d.cancel();
+    d.subscription.updateResourceNames(["x"], []);
+    d.subscription.updateReturnedResources([], ["x"]);
+    d.watch();
+    expect(d.responses).toHaveLength(4);
+    expect(d.last?.removed).toEqual(["x"]);
+  });
+
+  it("report again a name whose report was never sent (the server records only what it sends)", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema });
+    const subscription = createSubscription({ resourceNames: ["x"] });
+    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL });
+    const got: DeltaResponse[] = [];
+    cache.createDeltaWatch(request, subscription, (response) => got.push(response));
+    cache.createDeltaWatch(request, subscription, (response) => got.push(response));
+    expect(got.map((r) => r.removed)).toEqual([["x"], ["x"]]);
+  });
+
+  it("never tell wildcard or glob subscribers about names they did not hold", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("ns/a")] });
+    const wildcard = new DeltaStream(cache, ["*", "x"]).watch();
+    expect(wildcard.sent()).toEqual(["ns/a"]);
+    expect(wildcard.last?.removed).toEqual([]);
+    const glob = new DeltaStream(cache, ["ns/*", "other/*"]).watch();
+    expect(glob.sent()).toEqual(["ns/a"]);
+    expect(glob.last?.removed).toEqual([]);
+    wildcard.watch();
+    glob.watch();
+    cache.updateResource(cla("y"));
+    expect(wildcard.sent()).toEqual(["y"]);
+    expect(wildcard.last?.removed).toEqual([]);
+    expect(glob.responses).toHaveLength(1);
+  });
+
+  it("send an answered wildcard stream no empty response for a request that changes nothing", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
+    const d = new DeltaStream(cache, ["*"]).watch();
+    expect(d.sent()).toEqual(["a"]);
+    // Envoy sends subscription changes without a nonce; this one changes nothing the client holds.
+    d.subscription.updateResourceNames(["not-there"], []);
+    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, responseNonce: "" });
+    cache.createDeltaWatch(request, d.subscription, (response) => d.responses.push(response));
+    expect(d.responses).toHaveLength(1);
+    expect(cache.deltaWatchCount()).toBe(1);
   });
 
   it("keep wildcard clients in sync with every change", () => {
@@ -148,7 +229,8 @@ describe("delta watches", () => {
 
   it("share one marshalled resource between every watcher", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema });
-    const streams = Array.from({ length: 20 }, () => new DeltaStream(cache, ["a"]).watch());
+    // Each is told "a" does not exist yet, then waits for it.
+    const streams = Array.from({ length: 20 }, () => new DeltaStream(cache, ["a"]).watch().watch());
     cache.updateResource(cla("a"));
     const first = streams[0]?.last?.resources[0];
     expect(first).toBeDefined();

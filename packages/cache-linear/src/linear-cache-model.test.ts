@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  ABSENT_RESOURCE_VERSION,
   type Cancel,
   createSubscription,
   ENDPOINT_TYPE_URL,
@@ -15,8 +16,9 @@ import { describe, expect, it } from "vitest";
 // Model-based test: random sequences of cache updates and stream events run
 // against the cache and against a reference model (a Map name → content).
 // After every step, every client whose watch the cache keeps open must hold
-// exactly the model's view of what it subscribes to: a cache may only keep a
-// watch when its client is current.
+// exactly the model's view of what it subscribes to, and a delta client must
+// have been told (once) of every name it subscribed to by name that does not
+// exist: a cache may only keep a watch when its client is current.
 
 const NAMES = ["a", "b", "ns/x", "ns/y", "ns/d/z", "other/q"] as const;
 const GLOBS = ["ns/*", "ns/d/*"] as const;
@@ -104,6 +106,8 @@ interface Client {
   readonly sub: MutableSubscription;
   /** What the client holds: name → content (-1: a version the cache never produced). */
   received: Map<string, number>;
+  /** Delta: names subscribed by name that the client was told do not exist. */
+  absent: Set<string>;
   /** SotW: the last version received; delta: the last nonce received. */
   version: string;
   state: "watching" | "awaiting-ack" | "closed";
@@ -118,6 +122,8 @@ class Harness {
   readonly cache: LinearCache = createLinearCache({ schema: ClusterLoadAssignmentSchema, versionPrefix: "m" });
   readonly model = new Map<string, number>();
   readonly clients: Client[] = [];
+  /** Assertion failures inside respond callbacks: the cache catches what a callback throws, so they are rethrown after the step. */
+  readonly failures: unknown[] = [];
   responses = 0;
   #nextWatch = 0;
 
@@ -137,14 +143,24 @@ class Harness {
       client.state = "awaiting-ack";
       this.responses++;
     };
+    const checked =
+      <R>(body: (response: R) => void) =>
+      (response: R): void => {
+        try {
+          body(response);
+        } catch (error) {
+          this.failures.push(error);
+        }
+      };
     if (client.kind === "sotw") {
       const request = create(DiscoveryRequestSchema, {
         typeUrl: ENDPOINT_TYPE_URL,
         versionInfo: client.version,
         resourceNames: [...client.sub.resourceNames()],
       });
-      client.cancel = this.cache.createWatch(request, client.sub, (response) => {
+      client.cancel = this.cache.createWatch(request, client.sub, checked((response) => {
         guard();
+        expect(client.sub.isWildcard() || client.sub.resourceNames().size > 0, "a SotW answer to a subscription to nothing").toBe(true);
         expect(response.version).toBe(this.cache.version());
         const received = new Map<string, number>();
         for (const r of response.resources) {
@@ -156,14 +172,15 @@ class Harness {
         client.received = received;
         client.version = response.version;
         client.sub.setReturnedResources(new Map(response.resources.map((r) => [r.name, response.version])));
-      });
+      }));
     } else {
       const responseNonce = client.version;
       const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, responseNonce });
-      client.cancel = this.cache.createDeltaWatch(request, client.sub, (response) => {
+      client.cancel = this.cache.createDeltaWatch(request, client.sub, checked((response) => {
         guard();
-        // Only the first request of a wildcard stream may be answered with nothing.
-        if (responseNonce !== "" || !client.sub.isWildcard()) {
+        const wildcard = client.sub.isWildcard();
+        // Only the first answer of a wildcard stream may carry nothing.
+        if (client.sub.answered() || !wildcard) {
           expect(response.resources.length + response.removed.length, "an empty delta response").toBeGreaterThan(0);
         }
         client.version = `nonce-${id}`;
@@ -172,15 +189,26 @@ class Harness {
           expect(name).toBe(r.name);
           expect(client.received.get(name), `resent unchanged ${name}`).not.toBe(c);
           client.received.set(name, c);
+          client.absent.delete(name);
         }
+        const exact = (name: string) => !wildcard && client.sub.resourceNames().has(name);
         for (const name of response.removed) {
-          expect(client.received.has(name), `removed ${name}, which the client did not hold`).toBe(true);
-          client.received.delete(name);
+          if (client.received.has(name)) {
+            client.received.delete(name);
+          } else {
+            // A name the client did not hold: one it subscribed to by name, that does not exist, not reported before.
+            expect(exact(name), `removed ${name}, which the client neither held nor subscribed to by name`).toBe(true);
+            expect(this.model.has(name), `removed ${name}, which exists`).toBe(false);
+            expect(client.absent.has(name), `reported ${name} as absent twice`).toBe(false);
+          }
+          if (exact(name)) client.absent.add(name);
         }
+        if (wildcard) client.absent.clear();
         const expected = new Map([...client.received].map(([n, c]) => [n, c < 0 ? "bogus" : hashFor(n, c)]));
+        for (const name of client.absent) expected.set(name, ABSENT_RESOURCE_VERSION);
         expect(response.nextVersionMap).toEqual(expected);
         client.sub.setReturnedResources(response.nextVersionMap);
-      });
+      }));
     }
   }
 
@@ -225,6 +253,7 @@ class Harness {
           kind: "sotw",
           sub: createSubscription({ resourceNames: names }),
           received: new Map(),
+          absent: new Set(),
           version: "",
           state: "watching",
           cancel: () => {},
@@ -247,6 +276,7 @@ class Harness {
           kind: "delta",
           sub: createSubscription({ resourceNames: names, returnedResources: initial }),
           received,
+          absent: new Set(),
           version: "",
           state: "watching",
           cancel: () => {},
@@ -277,12 +307,15 @@ class Harness {
         if (client.kind === "sotw") {
           client.sub.setResourceNames(op.sub.wildcard === "legacy" ? [] : sotwNames(op.sub));
         } else {
-          client.sub.updateResourceNames(sotwNames(op.sub), op.drop);
-          // The client forgets what it no longer subscribes to; the server drops it from the stream state.
+          const subscribe = sotwNames(op.sub);
+          client.sub.updateResourceNames(subscribe, op.drop);
+          // The client forgets what it no longer subscribes to; the server drops it from the stream state,
+          // and forgets names subscribed or unsubscribed again, so absent ones are reported again.
           for (const name of [...client.received.keys()]) if (!covers(client, name)) client.received.delete(name);
-          client.sub.setReturnedResources(
-            new Map([...client.sub.returnedResources()].filter(([name]) => client.received.has(name))),
-          );
+          for (const name of [...subscribe, ...op.drop]) client.absent.delete(name);
+          for (const name of [...client.absent]) if (!client.sub.resourceNames().has(name)) client.absent.delete(name);
+          const forget = [...client.sub.returnedResources().keys()].filter((name) => !client.received.has(name) && !client.absent.has(name));
+          client.sub.updateReturnedResources([], forget);
         }
         this.openWatch(client);
         break;
@@ -305,6 +338,7 @@ class Harness {
         break;
       }
     }
+    if (this.failures.length > 0) throw this.failures[0];
     if (op.t === "update" || op.t === "delete" || op.t === "batch" || op.t === "set") {
       if (sameMap(modelBefore, this.model)) expect(this.responses, "an update that changed nothing woke a watch").toBe(before);
     }
@@ -322,6 +356,12 @@ class Harness {
       for (const name of NAMES) {
         if (!covers(client, name)) continue;
         expect(client.received.get(name), `${client.kind} client kept waiting while stale on ${name}`).toBe(this.model.get(name));
+      }
+      if (client.kind === "delta" && !client.sub.isWildcard()) {
+        for (const name of client.sub.resourceNames()) {
+          if (this.model.has(name) || name.endsWith("/*")) continue;
+          expect(client.absent.has(name), `delta client kept waiting, not told that ${name} does not exist`).toBe(true);
+        }
       }
     }
     expect(cache.sotwWatchCount() + cache.deltaWatchCount()).toBe(watching);

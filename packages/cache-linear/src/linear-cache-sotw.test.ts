@@ -115,6 +115,25 @@ describe("SotW watches", () => {
     expect(s.responses).toHaveLength(2);
   });
 
+  it("never answer a subscription to no name, whatever the client's version", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
+    const s = new Stream(cache, ["a"]).watch();
+    expect(s.names()).toEqual(["a"]);
+    // The client unsubscribes from everything: no response now, nor on later changes.
+    s.watch([]);
+    expect(s.subscription.isWildcard()).toBe(false);
+    cache.updateResources([cla("a", 2), cla("b")]);
+    cache.deleteResource("a");
+    expect(s.responses).toHaveLength(1);
+    // Not even with a version the cache does not know.
+    s.cancel();
+    s.version = "";
+    s.watch();
+    cache.updateResource(cla("c"));
+    expect(s.responses).toHaveLength(1);
+    expect(cache.sotwWatchCount()).toBe(1);
+  });
+
   it("give wildcard watches the full state on any change", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
     const s = new Stream(cache, []).watch();

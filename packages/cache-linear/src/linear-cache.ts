@@ -16,6 +16,7 @@ import {
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
 import { LinearCacheError } from "./linear-cache-error.js";
+import { MissingNameDiagnostics } from "./missing-name-diagnostics.js";
 import { ResourceStore } from "./resource-store.js";
 import { parseVersion, type SotwWatch, sotwAnswerableAfter, sotwNeedsAnswer, sotwResponse } from "./sotw-watch.js";
 import { WatchesByName } from "./watches-by-name.js";
@@ -45,7 +46,12 @@ export interface LinearCacheOptions {
   readonly types?: ResourceTypeRegistry | undefined;
   /** Canonicalizes `Any` contents when marshalling messages. Default: none. */
   readonly registry?: Registry | undefined;
-  /** Default: silent. */
+  /**
+   * Where the cache says, once per node and set of names, which names a node
+   * subscribes to that it does not hold (for endpoints: the clusters that
+   * wait on them), at info; plus debug lines per update. See the README for
+   * the exact messages. Default: silent.
+   */
   readonly logger?: Logger | undefined;
 }
 
@@ -105,6 +111,7 @@ class LinearCacheImpl implements LinearCache {
   readonly #store = new ResourceStore();
   readonly #sotw = new WatchesByName<SotwWatch>();
   readonly #delta = new WatchesByName<DeltaWatch>();
+  readonly #diagnostics: MissingNameDiagnostics;
 
   constructor(options: LinearCacheOptions) {
     const typeUrl = options.typeUrl ?? (options.schema === undefined ? undefined : typeUrlOf(options.schema));
@@ -117,6 +124,7 @@ class LinearCacheImpl implements LinearCache {
     this.#types = options.types;
     this.#registry = options.registry;
     this.#logger = options.logger ?? silentLogger;
+    this.#diagnostics = new MissingNameDiagnostics(this.#logger, typeUrl);
     for (const resource of this.#prepareAll(options.initialResources ?? [])) this.#store.put(resource, 0);
   }
 
@@ -185,6 +193,7 @@ class LinearCacheImpl implements LinearCache {
       respond,
       open: true,
     };
+    this.#diagnostics.check(request.node, keys.names, this.#store, this.version());
     if (sotwNeedsAnswer(this.#store, watch)) {
       watch.open = false;
       this.#deliver(watch, sotwResponse(this.#store, watch, this.version()));
@@ -198,9 +207,10 @@ class LinearCacheImpl implements LinearCache {
     this.#checkType(request.typeUrl);
     const keys = watchKeysOf(subscription);
     const watch: DeltaWatch = { request, subscription, keys, exact: new Set(keys.names), respond, open: true };
+    this.#diagnostics.check(request.node, keys.names, this.#store, this.version());
     const diff = deltaDiffAll(this.#store, watch);
-    // The first request of a wildcard stream is answered even when empty, so the client learns its initial state.
-    if (!isEmptyDiff(diff) || (keys.wildcard && request.responseNonce === "")) {
+    // A wildcard stream's first answer is sent even when empty, so the client learns its initial state; never again.
+    if (!isEmptyDiff(diff) || (keys.wildcard && !subscription.answered())) {
       watch.open = false;
       this.#deliver(watch, deltaResponse(this.#store, watch, diff, this.version()));
       return noop;
@@ -214,6 +224,7 @@ class LinearCacheImpl implements LinearCache {
     const version = this.version();
     if (request.versionInfo === version) return { kind: "not-modified", request, version };
     const keys = keysOfNames(request.resourceNames.length === 0, request.resourceNames);
+    if (!keys.wildcard) this.#diagnostics.check(request.node, keys.names, this.#store, version);
     const resources = this.#store.covered(keys);
     return { kind: "response", response: { request, typeUrl: request.typeUrl, version, resources, heartbeat: false } };
   }

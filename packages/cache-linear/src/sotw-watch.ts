@@ -43,9 +43,13 @@ function nameIsStale(store: ResourceStore, returned: ReadonlyMap<string, string>
 /**
  * Whether a new watch must be answered now. Wildcard: the client's version is
  * not the current one, or it holds fewer resources than exist (it just turned
- * wildcard). Named: any covered name is stale (see {@link nameIsStale}).
+ * wildcard). Named: any covered name is stale (see {@link nameIsStale}). A
+ * subscription to no name at all (a client that unsubscribed from
+ * everything) is never answered: there is nothing it could be sent.
  */
 export function sotwNeedsAnswer(store: ResourceStore, watch: SotwWatch): boolean {
+  const { keys } = watch;
+  if (!keys.wildcard && keys.names.length === 0 && keys.prefixes.size === 0) return false;
   const version = watch.clientVersion;
   if (version === undefined) return true;
   const returned = watch.subscription.returnedResources();

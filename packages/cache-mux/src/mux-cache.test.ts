@@ -110,6 +110,21 @@ describe("createMuxCache", () => {
     expect(mux.cacheFor(sotw(LISTENER_TYPE_URL))).toBeUndefined();
   });
 
+  it("warns once per type URL no cache serves, not on every request, and bounds what it remembers", () => {
+    const { eds } = caches();
+    const lines: [string, string][] = [];
+    const record = (level: string) => (message: string) => lines.push([level, message]);
+    const logger = { debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") };
+    const mux = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: eds }, logger });
+    for (let i = 0; i < 5; i++) expect(() => mux.createWatch(sotw(LISTENER_TYPE_URL), createSubscription(), () => {})).toThrowError(MuxCacheError);
+    expect(lines.filter(([level]) => level === "warn")).toEqual([
+      ["warn", `mux cache: no cache serves type "${LISTENER_TYPE_URL}" (caches: "${ENDPOINT_TYPE_URL}"; no fallback cache)`],
+    ]);
+    expect(lines.filter(([level]) => level === "debug")).toHaveLength(4);
+    for (let i = 0; i < 150; i++) expect(() => mux.createWatch(sotw(`type.googleapis.com/x.T${i}`), createSubscription(), () => {})).toThrowError();
+    expect(lines.filter(([level]) => level === "warn")).toHaveLength(100);
+  });
+
   it("names the key when the classifier picks a cache that does not exist", () => {
     const mux = createMuxCache({ caches: {}, classify: () => "edge" });
     const error = firstError(() => mux.createWatch(sotw(CLUSTER_TYPE_URL), createSubscription(), () => {}));

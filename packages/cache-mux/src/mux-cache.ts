@@ -34,7 +34,11 @@ export interface MuxCacheOptions {
   readonly classify?: Classify<DiscoveryRequest> | undefined;
   /** Routes delta watches. Default: the request's type URL. */
   readonly classifyDelta?: Classify<DeltaDiscoveryRequest> | undefined;
-  /** Default: silent. */
+  /**
+   * Warned once per type URL that no cache serves (up to 100 type URLs, a
+   * debug line afterwards): a client retrying an unknown type is not a new
+   * problem on every request. Default: silent.
+   */
   readonly logger?: Logger | undefined;
 }
 
@@ -54,6 +58,9 @@ export interface MuxCache extends Cache {
   cacheForDelta(request: DeltaDiscoveryRequest): Cache | undefined;
 }
 
+/** How many distinct unserved type URLs are warned about; the rest are logged at debug. */
+const WARNED_TYPE_URLS = 100;
+
 const byTypeUrl = (request: { readonly typeUrl: string }): string => request.typeUrl;
 
 class MuxCacheImpl implements MuxCache {
@@ -63,6 +70,8 @@ class MuxCacheImpl implements MuxCache {
   readonly #classify: Classify<DiscoveryRequest>;
   readonly #classifyDelta: Classify<DeltaDiscoveryRequest>;
   readonly #logger: Logger;
+  /** Type URLs already warned about (client-chosen strings: bounded). */
+  readonly #warned = new Set<string>();
 
   constructor(options: MuxCacheOptions) {
     const caches = options.caches ?? {};
@@ -120,7 +129,12 @@ class MuxCacheImpl implements MuxCache {
       key === undefined || key === typeUrl
         ? `no cache serves type "${typeUrl}" (caches: ${known}; no fallback cache)`
         : `no cache serves type "${typeUrl}": it was classified as "${key}", which is not one of the caches (${known}), and there is no fallback cache`;
-    this.#logger.warn("mux cache: unrouted request", { typeUrl, cacheKey: key });
+    const fields = { typeUrl, cacheKey: key };
+    if (this.#warned.has(typeUrl) || this.#warned.size >= WARNED_TYPE_URLS) this.#logger.debug(`mux cache: ${message}`, fields);
+    else {
+      this.#warned.add(typeUrl);
+      this.#logger.warn(`mux cache: ${message}`, fields);
+    }
     throw new MuxCacheError(message, key === undefined ? { typeUrl } : { typeUrl, cacheKey: key });
   }
 }

@@ -122,6 +122,7 @@ const edsSubscription: Subscription = {
   isLegacyWildcard: () => false,
   resourceNames: () => edsNames,
   returnedResources: () => edsReturned,
+  answered: () => true,
 };
 
 /** Half CDS wildcard streams, half EDS streams naming every cluster, like Envoys on ADS. */

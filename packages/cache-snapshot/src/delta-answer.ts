@@ -1,4 +1,4 @@
-import type { CachedResource, Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, type Subscription } from "@xdskit/cache-core";
 import type { TypeResources } from "./type-resources.js";
 
 /** What a delta watch is answered with: the fields of a `DeltaResponse` the cache decides. */
@@ -12,12 +12,14 @@ export interface DeltaAnswer {
  * The delta answer for a watch from one type of a snapshot, or `undefined`
  * when nothing changed for it. Per-resource versions are the resources'
  * stable hashes. A wildcard subscriber gets every resource whose version
- * differs from what it holds and loses what left the snapshot; a named
- * subscriber gets changes to its names and loses names that are gone. The
- * first request of a wildcard stream (no nonce yet) is answered even when
- * there is nothing to send, so the client knows its initial state is empty.
+ * differs from what it holds and loses what it held that left the snapshot.
+ * A named subscriber gets changes to its names, and `removed` lists its
+ * names that do not exist, once: a name it was told of keeps
+ * `ABSENT_RESOURCE_VERSION` in `nextVersionMap` until it exists again. A
+ * wildcard subscription that was never answered is answered even when there
+ * is nothing to send, so the client knows its initial state is empty.
  */
-export function answerDelta(responseNonce: string, subscription: Subscription, resources: TypeResources): DeltaAnswer | undefined {
+export function answerDelta(subscription: Subscription, resources: TypeResources): DeltaAnswer | undefined {
   const returned = subscription.returnedResources();
   const changed: CachedResource[] = [];
   const removed: string[] = [];
@@ -29,8 +31,8 @@ export function answerDelta(responseNonce: string, subscription: Subscription, r
     for (const resource of resources.list) {
       if (returned.get(resource.name) !== resource.hash) changed.push(resource);
     }
-    for (const name of returned.keys()) {
-      if (!resources.byName.has(name)) removed.push(name);
+    for (const [name, version] of returned) {
+      if (version !== ABSENT_RESOURCE_VERSION && !resources.byName.has(name)) removed.push(name);
     }
   } else {
     const versions = new Map<string, string>();
@@ -39,13 +41,14 @@ export function answerDelta(responseNonce: string, subscription: Subscription, r
       if (resource !== undefined) {
         versions.set(name, resource.hash);
         if (returned.get(name) !== resource.hash) changed.push(resource);
-      } else if (returned.has(name)) {
-        removed.push(name);
+      } else {
+        versions.set(name, ABSENT_RESOURCE_VERSION);
+        if (returned.get(name) !== ABSENT_RESOURCE_VERSION) removed.push(name);
       }
     }
     next = versions;
   }
 
-  if (changed.length === 0 && removed.length === 0 && !(subscription.isWildcard() && responseNonce === "")) return undefined;
+  if (changed.length === 0 && removed.length === 0 && !(subscription.isWildcard() && !subscription.answered())) return undefined;
   return { resources: changed, removed, nextVersionMap: next };
 }

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import {
+  ABSENT_RESOURCE_VERSION,
   CLUSTER_TYPE_URL,
   createSubscription,
   type DeltaResponse,
@@ -75,11 +76,13 @@ describe("SnapshotCache delta", () => {
     expect(cache.statusInfo("n1")?.deltaWatches).toBe(1);
   });
 
-  it("a named subscription to nothing that exists waits", () => {
+  it("a named subscription to nothing that exists is told so once, then waits", () => {
     const cache = createSnapshotCache();
     cache.setSnapshot("n1", createSnapshot("v1", {}));
     const stream = new DeltaStream(cache, ENDPOINT_TYPE_URL, ["a"]);
-    expect(stream.responses).toHaveLength(0);
+    // Issue 18: the client learns at once that "a" does not exist (it used to wait here with no answer).
+    expect(stream.last()).toEqual({ resources: [], removed: ["a"], version: "v1" });
+    expect(stream.responses).toHaveLength(1);
     cache.setSnapshot("n1", createSnapshot("v2", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
     expect(stream.last()).toEqual({ resources: ["a"], removed: [], version: "v2" });
   });
@@ -112,7 +115,8 @@ describe("SnapshotCache delta", () => {
     cache.setSnapshot("n1", createSnapshot("v2", { [ENDPOINT_TYPE_URL]: [assignment("a"), assignment("c")] }));
     expect(all.last()).toEqual({ resources: [], removed: ["b"], version: "v2" });
     expect(named.last()).toEqual({ resources: [], removed: ["b"], version: "v2" });
-    expect([...(named.responses.at(-1)?.nextVersionMap.keys() ?? [])]).toEqual(["a"]);
+    // What the named client holds; "b" stays subscribed, known not to exist (ABSENT_RESOURCE_VERSION).
+    expect([...(named.responses.at(-1)?.nextVersionMap ?? [])].filter(([, v]) => v !== ABSENT_RESOURCE_VERSION).map(([k]) => k)).toEqual(["a"]);
 
     // A removal a named subscriber does not hold is not its business.
     cache.setSnapshot("n1", createSnapshot("v3", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
@@ -160,6 +164,92 @@ describe("SnapshotCache delta", () => {
     expect(cache.statusInfo("n1")).toMatchObject({ sotwWatches: 0, deltaWatches: 0 });
     expect(cache.setSnapshot("n1", createSnapshot("v1", { [CLUSTER_TYPE_URL]: [cluster("a")] }))).toBe(0);
     expect(streams[0]?.responses).toHaveLength(0);
+  });
+
+  it("reports a subscribed name that does not exist once per subscription, not in every answer", () => {
+    const cache = createSnapshotCache();
+    cache.setSnapshot("n1", createSnapshot("v1", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
+    const stream = new DeltaStream(cache, ENDPOINT_TYPE_URL, ["a", "x"]);
+    expect(stream.last()).toEqual({ resources: ["a"], removed: ["x"], version: "v1" });
+    expect(stream.responses[0]?.nextVersionMap.get("x")).toBe(ABSENT_RESOURCE_VERSION);
+    // A later change to "a" does not repeat "x".
+    cache.setSnapshot("n1", createSnapshot("v2", { [ENDPOINT_TYPE_URL]: [create(ClusterLoadAssignmentSchema, { clusterName: "a", policy: {} })] }));
+    expect(stream.last()).toEqual({ resources: ["a"], removed: [], version: "v2" });
+    // Nor does a snapshot that changes nothing for it.
+    cache.setSnapshot("n1", createSnapshot("v3", { [ENDPOINT_TYPE_URL]: [create(ClusterLoadAssignmentSchema, { clusterName: "a", policy: {} })] }));
+    expect(stream.responses).toHaveLength(2);
+  });
+
+  it("reports a name again only after it was created and deleted", () => {
+    const cache = createSnapshotCache();
+    cache.setSnapshot("n1", createSnapshot("v1", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
+    const stream = new DeltaStream(cache, ENDPOINT_TYPE_URL, ["a", "x"]);
+    expect(stream.last()?.removed).toEqual(["x"]);
+    cache.setSnapshot("n1", createSnapshot("v2", { [ENDPOINT_TYPE_URL]: [assignment("a"), assignment("x")] }));
+    expect(stream.last()).toEqual({ resources: ["x"], removed: [], version: "v2" });
+    cache.setSnapshot("n1", createSnapshot("v3", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
+    expect(stream.last()).toEqual({ resources: [], removed: ["x"], version: "v3" });
+    cache.setSnapshot("n1", createSnapshot("v4", { [ENDPOINT_TYPE_URL]: [create(ClusterLoadAssignmentSchema, { clusterName: "a", policy: {} })] }));
+    expect(stream.last()).toEqual({ resources: ["a"], removed: [], version: "v4" });
+    expect(stream.responses).toHaveLength(4);
+  });
+
+  it("reports a name again when the client subscribes to it again, and when the report was never sent", () => {
+    const cache = createSnapshotCache();
+    cache.setSnapshot("n1", createSnapshot("v1", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
+    const stream = new DeltaStream(cache, ENDPOINT_TYPE_URL, ["x"]);
+    expect(stream.last()?.removed).toEqual(["x"]);
+    // The server forgets what the client held of names it subscribes to again.
+    stream.subscription.updateReturnedResources([], ["x"]);
+    stream.change(["x"]);
+    expect(stream.last()?.removed).toEqual(["x"]);
+    expect(stream.responses).toHaveLength(2);
+
+    // A response the server dropped before sending (a newer request came first) was never
+    // recorded in the subscription: the next watch reports the name again.
+    const subscription = createSubscription({ resourceNames: ["y"] });
+    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, node: { id: "n1" } });
+    const dropped: DeltaResponse[] = [];
+    cache.createDeltaWatch(request, subscription, (response) => dropped.push(response));
+    expect(dropped[0]?.removed).toEqual(["y"]);
+    const sent: DeltaResponse[] = [];
+    cache.createDeltaWatch(request, subscription, (response) => sent.push(response));
+    expect(sent[0]?.removed).toEqual(["y"]);
+  });
+
+  it("a wildcard subscription is never told about names it did not hold", () => {
+    const cache = createSnapshotCache();
+    cache.setSnapshot("n1", createSnapshot("v1", { [CLUSTER_TYPE_URL]: [cluster("a")] }));
+    const stream = new DeltaStream(cache, CLUSTER_TYPE_URL, ["*", "x"]);
+    expect(stream.last()).toEqual({ resources: ["a"], removed: [], version: "v1" });
+    stream.change(["y"]);
+    expect(stream.responses).toHaveLength(1);
+    cache.setSnapshot("n1", createSnapshot("v2", { [CLUSTER_TYPE_URL]: [cluster("a"), cluster("b")] }));
+    expect(stream.last()).toEqual({ resources: ["b"], removed: [], version: "v2" });
+    // Names told absent before the stream turned wildcard are not removed again.
+    const named = new DeltaStream(cache, CLUSTER_TYPE_URL, ["z"]);
+    expect(named.last()?.removed).toEqual(["z"]);
+    named.change(["*"]);
+    expect(named.last()).toEqual({ resources: ["a", "b"], removed: [], version: "v2" });
+  });
+
+  it("a wildcard stream already answered gets no empty response for a request that changes nothing", () => {
+    const cache = createSnapshotCache();
+    cache.setSnapshot("n1", createSnapshot("v1", { [CLUSTER_TYPE_URL]: [cluster("a")] }));
+    const subscription = createSubscription();
+    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: CLUSTER_TYPE_URL, node: { id: "n1" }, responseNonce: "" });
+    const got: DeltaResponse[] = [];
+    cache.createDeltaWatch(request, subscription, (response) => got.push(response));
+    expect(got).toHaveLength(1);
+    subscription.setReturnedResources(got[0]?.nextVersionMap ?? new Map());
+    // Envoy sends subscription changes without a nonce; this one changes nothing the client holds.
+    subscription.updateResourceNames(["not-there"], []);
+    cache.createDeltaWatch(request, subscription, (response) => got.push(response));
+    expect(got).toHaveLength(1);
+    expect(cache.statusInfo("n1")?.deltaWatches).toBe(1);
+    // An empty snapshot type still answers a never-answered wildcard stream at once.
+    const fresh = new DeltaStream(cache, SECRET_TYPE_URL);
+    expect(fresh.last()).toEqual({ resources: [], removed: [], version: "v1" });
   });
 
   it("delta responses keep resource TTLs for the server to wrap", () => {

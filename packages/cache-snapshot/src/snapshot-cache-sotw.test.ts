@@ -170,6 +170,25 @@ describe("SnapshotCache SotW", () => {
     expect(names(eds.got[0])).toEqual(["a", "b"]);
   });
 
+  it("a client subscribed to no name gets no empty response on later changes, with or without ADS", () => {
+    for (const ads of [false, true]) {
+      const cache = createSnapshotCache({ ads });
+      cache.setSnapshot("n1", snapshot("v1", { [ENDPOINT_TYPE_URL]: assignments("a") }));
+      const eds = watch(cache, ENDPOINT_TYPE_URL, { names: ["a"] });
+      expect(names(eds.got[0])).toEqual(["a"]);
+      eds.subscription.setReturnedResources(new Map([["a", "v1"]]));
+      // The client dropped its last cluster: it now asks for no endpoints, at the version it holds.
+      eds.subscription.setResourceNames([]);
+      expect(eds.subscription.isWildcard()).toBe(false);
+      const got: SotwResponse[] = [];
+      cache.createWatch(request(ENDPOINT_TYPE_URL, { version: "v1" }), eds.subscription, (response) => got.push(response));
+      cache.setSnapshot("n1", snapshot("v2", { [ENDPOINT_TYPE_URL]: assignments("a", "b") }));
+      cache.setSnapshot("n1", snapshot("v3", { [ENDPOINT_TYPE_URL]: assignments("b") }));
+      expect(got, `ads: ${ads}`).toHaveLength(0);
+      expect(cache.statusInfo("n1")?.sotwWatches).toBe(1);
+    }
+  });
+
   it("in ADS mode, wildcard watches are never held", () => {
     const cache = createSnapshotCache({ ads: true });
     const cds = watch(cache, CLUSTER_TYPE_URL);

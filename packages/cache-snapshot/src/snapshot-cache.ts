@@ -18,6 +18,7 @@ import {
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { answerDelta } from "./delta-answer.js";
+import { NodeDiagnostics } from "./node-diagnostics.js";
 import { NodeStatus, type DeltaWatch, type SotwWatch, type StatusInfo } from "./node-status.js";
 import { internalSnapshot, type Snapshot, type VersionedSnapshot } from "./snapshot.js";
 import { SnapshotError } from "./snapshot-error.js";
@@ -34,7 +35,12 @@ export interface SnapshotCacheOptions {
   readonly ads?: boolean | undefined;
   /** Maps a request's node to the key snapshots are set under. Default: `nodeIdHash` (the node id). */
   readonly nodeHash?: NodeHash | undefined;
-  /** Default: silent. */
+  /**
+   * Where the cache says why a node's requests wait, once per node key: no
+   * snapshot for its key (warn), names it asks for that its snapshot does not
+   * hold (info), a type its snapshot has no version for (info); plus debug
+   * lines per snapshot set. See the README for the exact messages. Default: silent.
+   */
   readonly logger?: Logger | undefined;
   /**
    * Send heartbeats for resources with a TTL every this many milliseconds
@@ -105,6 +111,7 @@ class SnapshotCacheImpl implements SnapshotCache {
   readonly #types: ResourceTypeRegistry;
   readonly #snapshots = new Map<string, VersionedSnapshot>();
   readonly #statuses = new Map<string, NodeStatus>();
+  readonly #diagnostics: NodeDiagnostics;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: SnapshotCacheOptions) {
@@ -112,6 +119,7 @@ class SnapshotCacheImpl implements SnapshotCache {
     this.#nodeHash = options.nodeHash ?? nodeIdHash;
     this.#logger = options.logger ?? silentLogger;
     this.#types = options.types ?? defaultResourceTypes;
+    this.#diagnostics = new NodeDiagnostics(this.#logger);
     const interval = options.heartbeatIntervalMs;
     if (interval !== undefined) {
       if (!(Number.isFinite(interval) && interval > 0)) {
@@ -129,6 +137,7 @@ class SnapshotCacheImpl implements SnapshotCache {
     const [status, snapshot] = this.#accept(request.typeUrl, request.node);
     const watch: SotwWatch = { typeUrl: request.typeUrl, request, subscription, respond, open: true };
     const resources = snapshot?.typeResources(request.typeUrl);
+    this.#diagnose(status, snapshot, request.typeUrl, resources, subscription.resourceNames());
     if (resources !== undefined) {
       const picked = answerSotw(request.versionInfo, subscription, resources, this.#ads);
       if (picked !== undefined) {
@@ -151,6 +160,7 @@ class SnapshotCacheImpl implements SnapshotCache {
     const [status, snapshot] = this.#accept(request.typeUrl, request.node);
     const watch: DeltaWatch = { typeUrl: request.typeUrl, request, subscription, respond, open: true };
     const resources = snapshot?.typeResources(request.typeUrl);
+    this.#diagnose(status, snapshot, request.typeUrl, resources, subscription.resourceNames());
     if (resources !== undefined) {
       const response = deltaResponse(watch, resources);
       if (response !== undefined) {
@@ -166,8 +176,10 @@ class SnapshotCacheImpl implements SnapshotCache {
   }
 
   async fetch(request: DiscoveryRequest): Promise<FetchResult> {
-    const [, snapshot] = this.#accept(request.typeUrl, request.node);
+    const [status, snapshot] = this.#accept(request.typeUrl, request.node);
     const resources = snapshot?.typeResources(request.typeUrl);
+    const wildcard = request.resourceNames.length === 0 || request.resourceNames.includes(WILDCARD_RESOURCE_NAME);
+    this.#diagnose(status, snapshot, request.typeUrl, resources, wildcard ? [] : request.resourceNames);
     // Nothing newer than what the client has: a REST poller keeps polling instead of seeing an error.
     if (resources === undefined || request.versionInfo === resources.version) {
       return { kind: "not-modified", request, version: resources?.version ?? request.versionInfo };
@@ -191,7 +203,10 @@ class SnapshotCacheImpl implements SnapshotCache {
     const previous = this.#snapshots.get(node);
     this.#snapshots.set(node, next);
     const status = this.#statuses.get(node);
-    if (status === undefined || status.idle) return 0;
+    if (status === undefined || status.idle) {
+      this.#diagnostics.snapshotSet(node, 0);
+      return 0;
+    }
 
     // Decide every answer first, then respond: a server may open or cancel
     // watches from inside respond.
@@ -207,9 +222,14 @@ class SnapshotCacheImpl implements SnapshotCache {
       // the same: skip the watches instead of checking each subscribed name again
       // (1,000 streams × 1,000 EDS names on every cluster update otherwise).
       const sotwWatches = sameSotwAnswers(previous?.typeResources(typeUrl), resources) ? undefined : status.sotw.of(typeUrl);
+      // An ADS watch held for names the new snapshot lacks says so here; every other
+      // watch is checked when it opens (answered ones: on their client's next request;
+      // delta ones left open have no name that changed).
+      const diagnoseHeld = this.#ads && this.#diagnostics.enabled;
       for (const watch of sotwWatches ?? []) {
         const picked = answerSotw(watch.request.versionInfo, watch.subscription, resources, this.#ads);
         if (picked !== undefined) due.push({ kind: "sotw", watch, response: sotwResponse(watch, resources, picked, false) });
+        else if (diagnoseHeld) this.#diagnostics.missingNames(node, status.node, watch.subscription.resourceNames(), resources);
       }
       for (const watch of status.delta.of(typeUrl) ?? []) {
         const response = deltaResponse(watch, resources);
@@ -226,6 +246,7 @@ class SnapshotCacheImpl implements SnapshotCache {
       if (sent) answered++;
     }
     this.#logger.debug("snapshot set", { node, answered, open: status.sotw.size + status.delta.size });
+    this.#diagnostics.snapshotSet(node, answered);
     return answered;
   }
 
@@ -235,6 +256,7 @@ class SnapshotCacheImpl implements SnapshotCache {
 
   clearSnapshot(node: string): void {
     this.#snapshots.delete(node);
+    this.#diagnostics.forget(node);
     if (this.#statuses.get(node)?.idle === true) this.#statuses.delete(node);
   }
 
@@ -271,6 +293,21 @@ class SnapshotCacheImpl implements SnapshotCache {
     }
     status.touch(node);
     return [status, snapshot];
+  }
+
+  /** Says (once per node key) why a request of the node may wait: no snapshot, an unserved type, or missing names. */
+  #diagnose(
+    status: NodeStatus,
+    snapshot: VersionedSnapshot | undefined,
+    typeUrl: string,
+    resources: TypeResources | undefined,
+    names: Iterable<string>,
+  ): void {
+    const diagnostics = this.#diagnostics;
+    if (!diagnostics.enabled) return;
+    if (snapshot === undefined) diagnostics.noSnapshot(status.key, status.node, typeUrl, this.#snapshots);
+    else if (resources === undefined) diagnostics.unservedType(status.key, status.node, typeUrl);
+    else diagnostics.missingNames(status.key, status.node, names, resources);
   }
 
   #sendHeartbeats(): void {
@@ -321,7 +358,7 @@ function sotwResponse(watch: SotwWatch, resources: TypeResources, picked: readon
 }
 
 function deltaResponse(watch: DeltaWatch, resources: TypeResources): DeltaResponse | undefined {
-  const answer = answerDelta(watch.request.responseNonce, watch.subscription, resources);
+  const answer = answerDelta(watch.subscription, resources);
   if (answer === undefined) return undefined;
   return { request: watch.request, typeUrl: watch.typeUrl, systemVersion: resources.version, ...answer };
 }

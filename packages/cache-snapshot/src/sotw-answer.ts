@@ -13,7 +13,9 @@ import type { TypeResources } from "./type-resources.js";
  * named them (in snapshot order when they named every one). In ADS mode a named
  * subscription is held until every name exists, so the client gets the
  * whole update at once instead of a partial one it would have to patch up
- * on the next response.
+ * on the next response. A subscription to no name at all (a client that
+ * unsubscribed from everything) is never answered: there is nothing it could
+ * be sent, and an empty response on every change is noise.
  */
 export function answerSotw(
   versionInfo: string,
@@ -25,6 +27,7 @@ export function answerSotw(
   if (subscription.isWildcard()) return changed ? resources.list : undefined;
 
   const names = subscription.resourceNames();
+  if (names.size === 0) return undefined;
   if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources.byName)) return undefined;
   let found = 0;
   for (const name of names) {

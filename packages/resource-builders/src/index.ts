@@ -1,3 +1,5 @@
+export { bootstrap, type AdminOptions, type BootstrapMode, type BootstrapOptions, type XdsServerOptions } from "./bootstrap.js";
+export { bootstrapToJson, bootstrapToYaml, type RenderBootstrapOptions } from "./render-bootstrap.js";
 export { BuilderError, type BuilderErrorCode, type BuilderErrorDetails } from "./builder-error.js";
 export {
   edsCluster,
@@ -42,3 +44,4 @@ export {
   type TlsCommonOptions,
   type UpstreamTlsOptions,
 } from "./tls-transport-sockets.js";
+export type { PemSource, XdsTlsOptions } from "./xds-tls.js";

@@ -1,4 +1,6 @@
 import type {
+  AdminOptions,
+  BootstrapOptions,
   BuilderErrorDetails,
   CheckSnapshotResourcesOptions,
   ClusterLoadAssignmentOptions,
@@ -18,6 +20,7 @@ import type {
   LocalityOptions,
   PrepareResourcesOptions,
   RdsOptions,
+  RenderBootstrapOptions,
   RouteConfigurationOptions,
   RouteOptions,
   RuntimeOptions,
@@ -32,6 +35,8 @@ import type {
   UpstreamTlsOptions,
   ValidationContextSecretOptions,
   VirtualHostOptions,
+  XdsServerOptions,
+  XdsTlsOptions,
 } from "@xdskit/resource-builders";
 import { describe, expectTypeOf, it } from "vitest";
 
@@ -44,6 +49,8 @@ type RefusingUndefined<T> = { [K in OptionalKeys<T>]-?: undefined extends Requir
 
 describe("option types under exactOptionalPropertyTypes", () => {
   it("every optional property of every option type accepts undefined", () => {
+    expectTypeOf<RefusingUndefined<AdminOptions>>().toEqualTypeOf<never>();
+    expectTypeOf<RefusingUndefined<BootstrapOptions>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<BuilderErrorDetails>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<CheckSnapshotResourcesOptions>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<ClusterLoadAssignmentOptions>>().toEqualTypeOf<never>();
@@ -78,5 +85,8 @@ describe("option types under exactOptionalPropertyTypes", () => {
     expectTypeOf<RefusingUndefined<UpstreamTlsOptions>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<ValidationContextSecretOptions>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<VirtualHostOptions>>().toEqualTypeOf<never>();
+    expectTypeOf<RefusingUndefined<RenderBootstrapOptions>>().toEqualTypeOf<never>();
+    expectTypeOf<RefusingUndefined<XdsServerOptions>>().toEqualTypeOf<never>();
+    expectTypeOf<RefusingUndefined<XdsTlsOptions>>().toEqualTypeOf<never>();
   });
 });

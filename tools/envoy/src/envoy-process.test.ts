@@ -107,5 +107,18 @@ describe("bootstrapFor", () => {
         expect(`${mode} over a ${how}: ${r.status} ${r.stdout}${r.stderr}`).toContain(`${mode} over a ${how}: 0 `);
       }
     }
+    const { rmSync } = await import("node:fs");
+    rmSync(dir, { recursive: true, force: true });
   }, 120_000);
+});
+
+describe("stop()", () => {
+  it("stops Envoy and removes the work directory it made, and a second stop is a no-op", async () => {
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(envoy.workDir)).toBe(true);
+    await envoy.stop();
+    expect(existsSync(envoy.workDir)).toBe(false);
+    await expect(fetch(`${envoy.adminUrl}/ready`)).rejects.toThrow();
+    await envoy.stop();
+  });
 });

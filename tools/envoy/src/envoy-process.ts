@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,7 +10,10 @@ export interface EnvoyOptions {
   bootstrap: Record<string, unknown>;
   /** Label used in the work directory name and errors. */
   name?: string;
-  /** Where to keep the bootstrap and the log; default: a fresh temp directory. */
+  /**
+   * Where to keep the bootstrap and the log; default: a fresh temp directory,
+   * removed by `stop()` (kept when the start fails, for its log).
+   */
   workDir?: string;
   logLevel?: "trace" | "debug" | "info" | "warn" | "error";
   /** How long to wait for the admin `/ready` to say LIVE; default 30 s. */
@@ -42,6 +45,7 @@ export interface EnvoyProcess {
   waitForListenerPorts<N extends string>(names: readonly N[], timeoutMs?: number): Promise<Record<N, number>>;
   /** The log so far. */
   log(): string;
+  /** Stops Envoy (idempotent) and removes the work directory when `startEnvoy` made it. */
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,7 @@ export class EnvoyProcessError extends Error {
 export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
   const bin = ensureEnvoy();
   const name = opts.name ?? "envoy";
+  const ownWorkDir = opts.workDir === undefined;
   const workDir = opts.workDir ?? mkdtempSync(join(tmpdir(), `xdskit-${name}-`));
   mkdirSync(workDir, { recursive: true });
   const addressFile = join(workDir, "admin-address");
@@ -135,6 +140,7 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
     }
   }
 
+  let stopped: Promise<void> | undefined;
   return {
     adminUrl,
     logFile,
@@ -169,14 +175,18 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
       }
     },
     log: readLog,
-    async stop() {
-      if (!exited) {
-        child.kill("SIGTERM");
-        const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exit;
-        clearTimeout(killer);
-      }
-      log.end();
+    stop() {
+      stopped ??= (async () => {
+        if (!exited) {
+          child.kill("SIGTERM");
+          const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+          await exit;
+          clearTimeout(killer);
+        }
+        await new Promise<void>((res) => log.end(res));
+        if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
+      })();
+      return stopped;
     },
   };
 }

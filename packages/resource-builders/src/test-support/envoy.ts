@@ -52,9 +52,14 @@ export const adsConfig = {
 
 /** Runs `envoy --mode validate` on a bootstrap; `ok` is exit 0. */
 export function validateBootstrap(bootstrap: Record<string, unknown>): { ok: boolean; output: string } {
+  return validateBootstrapText(JSON.stringify(bootstrap, null, 2), "json");
+}
+
+/** Runs `envoy --mode validate` on a bootstrap file's text (JSON or YAML); `ok` is exit 0. */
+export function validateBootstrapText(text: string, extension: "json" | "yaml"): { ok: boolean; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "xdskit-builders-validate-"));
-  const file = join(dir, "bootstrap.json");
-  writeFileSync(file, JSON.stringify(bootstrap, null, 2));
+  const file = join(dir, `bootstrap.${extension}`);
+  writeFileSync(file, text);
   const r = spawnSync(ensureEnvoy(), ["--mode", "validate", "-c", file, "-l", "warn", "--disable-hot-restart"], { encoding: "utf8", timeout: 60_000 });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
