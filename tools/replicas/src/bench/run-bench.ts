@@ -2,7 +2,8 @@
 //   1. etcd write → every client ACKed: 1,000 ADS clients spread over 3 replicas, one cluster changed per write.
 //   2. fan-out: 5,000 clients on one port, --workers 2 vs --workers 1, in the same run (alternating).
 // Prints the figures and writes tools/replicas/results/latest.json. BENCH_SMOKE=1 runs tiny sizes (figures to the temp dir).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { create } from "@bufbuild/protobuf";
@@ -47,6 +48,7 @@ const figures = (latencies: readonly number[]): StepFigures => ({
   maxMs: Math.round(Math.max(...latencies) * 10) / 10,
 });
 
+const work = mkdtempSync(join(os.tmpdir(), "xdskit-replicas-bench-"));
 const etcd = await startEtcd({ name: "bench", maxTxnOps: 1_000 });
 const client = createEtcdClient({ endpoints: etcd.endpoints });
 const writer = createEtcdWriter({ client, maxTxnOps: 1_000 });
@@ -96,7 +98,7 @@ try {
       "--workers",
       String(workers),
       "--bootstrap-out",
-      `${os.tmpdir()}/xdskit-bench-bootstrap-${process.pid}.json`,
+      join(work, "bootstrap.json"),
     ]);
     try {
       const listening = await app.waitForLine("listening", (l) => l.msg === "xDS control plane listening", 60_000);
@@ -124,6 +126,7 @@ try {
 } finally {
   client.close();
   await etcd.stop();
+  rmSync(work, { recursive: true, force: true });
 }
 // A smoke run's figures mean nothing: they stay out of the repository.
 const dir = smoke ? `${os.tmpdir()}/` : fileURLToPath(new URL("../../results/", import.meta.url));
