@@ -64,8 +64,9 @@ with_node "$first" pnpm install --frozen-lockfile || exit 1
 step with_node "$first" pnpm exec turbo run build typecheck lint test pack:lint --concurrency=2 --continue --output-logs=errors-only
 step with_node "$first" pnpm --filter @xdskit/proto-sync run test:sync
 step with_node "$first" pnpm proto:check
-step with_node "$first" pnpm readme:examples
-step with_node "$first" pnpm pack:check
+# README examples that need an etcd (store-etcd's) find a throwaway one at ETCD_ENDPOINTS.
+step with_node "$first" node tools/etcd/dist/cli.js with-etcd -- ./scripts/pnpm.sh readme:examples
+step with_node "$first" node tools/etcd/dist/cli.js with-etcd -- ./scripts/pnpm.sh pack:check
 step ./scripts/actionlint.sh
 with_node "$first" node scripts/test-summary.mjs collect "node $("$first" --version)" "everything"
 

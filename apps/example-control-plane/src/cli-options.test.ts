@@ -14,6 +14,18 @@ describe("parseCli", () => {
       tlsClientCa: "ca.pem",
     });
   });
+  it("takes the etcd source and workers", () => {
+    expect(parseCli([])).toMatchObject({ source: "file", etcdEndpoints: ["http://127.0.0.1:2379"], etcdPrefix: "/xdskit/", workers: 1 });
+    expect(parseCli(["--source", "etcd", "--etcd-endpoints", "http://10.0.0.1:2379, http://10.0.0.2:2379", "--etcd-prefix", "/cp/", "--workers", "4"])).toMatchObject({
+      source: "etcd",
+      etcdEndpoints: ["http://10.0.0.1:2379", "http://10.0.0.2:2379"],
+      etcdPrefix: "/cp/",
+      workers: 4,
+    });
+    expect(() => parseCli(["--source", "consul"])).toThrow(/Allowed choices are file, etcd/);
+    expect(() => parseCli(["--etcd-endpoints", "10.0.0.1:2379"])).toThrow(/not an etcd client URL/);
+    expect(() => parseCli(["--workers", "0"])).toThrow(/not a number of workers/);
+  });
   it("rejects a bad port, an unknown mode, and half a TLS pair", () => {
     expect(() => parseCli(["-p", "70000"])).toThrow(/not a port/);
     expect(() => parseCli(["--mode", "grpc"])).toThrow(/Allowed choices are ads, xds, delta, delta-ads, rest/);

@@ -15,10 +15,35 @@ export interface CliOptions {
   tlsKey: string | undefined;
   tlsClientCa: string | undefined;
   logLevel: string;
+  /** Where resources come from: the config directory, or etcd (written there by the `apply` command). */
+  source: "file" | "etcd";
+  etcdEndpoints: string[];
+  etcdPrefix: string;
+  /** Processes serving xDS on the shared port (node:cluster), each with its own cache from the source. */
+  workers: number;
 }
 
 /** The config directory shipped with the app: a listener on :10000 routed to the built-in upstream. */
 export const defaultConfigDir = fileURLToPath(new URL("../config", import.meta.url));
+
+/** Comma-separated etcd client URLs. */
+export const etcdEndpoints = (v: string): string[] => {
+  const urls = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  for (const u of urls) {
+    if (!/^https?:\/\/[^/]+$/.test(u)) throw new InvalidArgumentError(`"${u}" is not an etcd client URL (http://host:port)`);
+  }
+  if (urls.length === 0) throw new InvalidArgumentError("no etcd endpoint given");
+  return urls;
+};
+
+const workers = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`"${v}" is not a number of workers (1-64)`);
+  return n;
+};
 
 const port = (v: string): number => {
   const n = Number(v);
@@ -45,6 +70,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--tls-key <file>", "private key for --tls-cert (PEM)")
     .option("--tls-client-ca <file>", "require client certificates signed by this CA (mTLS)")
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error"]).default("info"))
+    .addOption(new Option("--source <source>", "where resources come from: the --config directory, or etcd (fill it with the apply command)").choices(["file", "etcd"]).default("file"))
+    .option("--etcd-endpoints <urls>", "etcd client URLs, comma-separated (with --source etcd)", etcdEndpoints, ["http://127.0.0.1:2379"])
+    .option("--etcd-prefix <prefix>", "etcd key prefix of the resources (with --source etcd)", "/xdskit/")
+    .option("--workers <n>", "processes serving xDS on the same port (node:cluster), each with its own cache from the source", workers, 1)
     .exitOverride();
   program.parse(argv, { from: "user" });
   const o = program.opts<CliOptions>();

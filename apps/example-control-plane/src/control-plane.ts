@@ -8,6 +8,7 @@ import type { Logger as Pino } from "pino";
 import { formatProblem } from "./config-error.js";
 import { ConfigStore, type ReloadResult } from "./config-store.js";
 import type { CliOptions } from "./cli-options.js";
+import type { ResourceSource } from "./resource-source.js";
 import { toXdsLogger } from "./pino-logger.js";
 import { startUpstream } from "./upstream.js";
 import { watchConfig } from "./watch-config.js";
@@ -15,7 +16,12 @@ import { watchConfig } from "./watch-config.js";
 export interface ControlPlane {
   readonly port: number;
   readonly upstreamPort: number | undefined;
-  readonly store: ConfigStore;
+  /** The config directory source; `undefined` when `startSource` replaced it (etcd). */
+  readonly store: ConfigStore | undefined;
+  /** The source `startSource` started, if any. */
+  readonly source: ResourceSource | undefined;
+  /** Node groups served, sorted. */
+  groups(): string[];
   readonly cache: SnapshotCache;
   readonly server: XdsServer;
   /** Re-reads the config directory now (the watcher calls this on every settled change). */
@@ -28,6 +34,8 @@ export type ControlPlaneOptions = Pick<CliOptions, "config" | "host" | "port" | 
   log: Pino;
   /** Watch the config directory and reload on change. Default true. */
   watch?: boolean;
+  /** Fills the cache instead of the config directory (the etcd source); resolves once the cache holds the first state. */
+  startSource?: (cache: SnapshotCache) => Promise<ResourceSource>;
 };
 
 /**
@@ -39,18 +47,22 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const log = o.log;
   const xdsLog = toXdsLogger(log);
   let store: ConfigStore | undefined;
+  let source: ResourceSource | undefined;
   const cache = createSnapshotCache({
     ads: o.mode === "ads" || o.mode === "delta-ads",
     logger: xdsLog,
     nodeHash: (node) => {
+      if (source) return source.nodeGroup(node);
       if (!store) throw new Error("control plane not started");
       return store.nodeGroup(node);
     },
   });
-  store = new ConfigStore(o.config, cache, o.registry, { selfConfigSource: configSource(o.mode) });
+  if (o.startSource) source = await o.startSource(cache);
+  else store = new ConfigStore(o.config, cache, o.registry, { selfConfigSource: configSource(o.mode) });
   const current = store;
 
   const reload = (): ReloadResult => {
+    if (!current) return { ok: true, versions: new Map(), changedGroups: [] };
     const r = current.reload();
     if (r.ok) {
       for (const group of r.changedGroups) log.info({ group, versions: r.versions.get(group) }, "serving new config");
@@ -85,17 +97,20 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const listener: XdsListener = await server.listen({ host: o.host, port: o.port, ...(tls ? { tls } : {}) });
   let upstream: { server: Server; port: number } | undefined;
   if (o.upstreamPort !== 0) upstream = await startUpstream(o.host, o.upstreamPort);
-  const stopWatching = o.watch === false ? undefined : await watchConfig(o.config, reload);
+  const stopWatching = o.watch === false || source ? undefined : await watchConfig(o.config, reload);
 
   return {
     port: listener.port,
     upstreamPort: upstream?.port,
     store: current,
+    source,
+    groups: () => source?.groups() ?? current?.groups() ?? [],
     cache,
     server,
     reload,
     async stop() {
       await stopWatching?.();
+      await source?.stop();
       await server.close();
       cache.close();
       if (upstream) await new Promise<void>((r) => upstream?.server.close(() => r()));
