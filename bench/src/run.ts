@@ -6,6 +6,9 @@
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
 //   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|go,ours
 //          --node lts|26|24|22|self|<path>   the node our server runs on (default: lts)
+//          --baseline <report.json>   judge regressions against it (default: results/latest.json)
+//   Runs alternate between the servers (go, ours, go, ours, ...) so that a change in the machine's
+//   load hits both; every run records the load average before and after it.
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
 //
@@ -19,53 +22,22 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { type Case, cases } from "./cases.js";
+import { evaluateGoals, goalsTable } from "./goals.js";
+import { type CaseResult, fmt, type RunResult, type ServerKey, type Summary, summarize, textTable } from "./results.js";
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const nodeScript = path.join(benchDir, "../scripts/node.sh");
 const binDir = path.join(benchDir, ".bin");
 const resultsDir = path.join(benchDir, "results");
 
-interface Case {
-	name: string;
-	scenario: string;
-	serverArgs: string[];
-	loadgenArgs: string[];
-	keyFigures: string[];
-}
-
-interface RunResult {
-	scenario: string;
-	ok: boolean;
-	error?: string;
-	server?: string;
-	figures: Record<string, number>;
-	details?: Record<string, unknown>;
-}
-
-interface Summary {
-	median: number;
-	min: number;
-	max: number;
-}
-
-type ServerKey = "go" | "ours";
-
-interface CaseResult {
-	name: string;
-	scenario: string;
-	serverArgs: string[];
-	loadgenArgs: string[];
-	servers: Partial<Record<ServerKey, { runs: RunResult[]; figures: Record<string, Summary> }>>;
-	ratio: Record<string, number>;
-}
-
 function parseArgs(argv: string[]) {
-	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[], node: "lts" };
+	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[], node: "lts", baseline: "" };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === "--smoke") opts.smoke = true;
@@ -74,40 +46,11 @@ function parseArgs(argv: string[]) {
 		else if (a === "--skip") opts.skip = (argv[++i] ?? "").split(",");
 		else if (a === "--servers") opts.servers = (argv[++i] ?? "").split(",");
 		else if (a === "--node") opts.node = argv[++i] ?? "";
+		else if (a === "--baseline") opts.baseline = argv[++i] ?? "";
 		else throw new Error(`unknown argument ${a}`);
 	}
 	if (opts.runs === 0) opts.runs = opts.smoke ? 1 : 3;
 	return opts;
-}
-
-function sizes(c: number, k: number, m: number): string[] {
-	return ["--clusters", String(c), "--endpoints", String(k), "--listeners", String(m)];
-}
-
-function cases(smoke: boolean): Case[] {
-	if (smoke) {
-		const s = sizes(50, 2, 3);
-		return [
-			{ name: "fanout-20", scenario: "fanout", serverArgs: s, loadgenArgs: ["--clients", "20", "--fraction", "0.1"], keyFigures: ["convergeMs", "serverCpuS", "encodeCalls"] },
-			{ name: "idle-20", scenario: "idle", serverArgs: s, loadgenArgs: ["--clients", "20", "--settle", "500ms"], keyFigures: ["rssPerClientBytes", "heapPerClientBytes"] },
-			{ name: "churn-20", scenario: "churn", serverArgs: s, loadgenArgs: ["--clients", "20", "--clusters", "50", "--subscribe", "10", "--rate", "20", "--duration", "3s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
-			{ name: "bytes-5", scenario: "bytes", serverArgs: sizes(10, 10, 0), loadgenArgs: ["--clients", "5", "--churn-fraction", "0.05"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
-			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: ["recoverMs", "sinceFailureMs"] },
-		];
-	}
-	const fan = sizes(1000, 5, 10);
-	const small = sizes(100, 5, 10);
-	const fanKeys = ["convergeMs", "serverCpuS", "encodeCalls"];
-	const idleKeys = ["rssPerClientBytes", "heapPerClientBytes"];
-	return [
-		{ name: "fanout-1000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "1000", "--fraction", "0.1"], keyFigures: fanKeys },
-		{ name: "fanout-5000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "5000", "--fraction", "0.1"], keyFigures: fanKeys },
-		{ name: "idle-1000", scenario: "idle", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: idleKeys },
-		{ name: "idle-5000", scenario: "idle", serverArgs: small, loadgenArgs: ["--clients", "5000"], keyFigures: idleKeys },
-		{ name: "churn-1000", scenario: "churn", serverArgs: sizes(1000, 10, 10), loadgenArgs: ["--clients", "1000", "--clusters", "1000", "--subscribe", "100", "--rate", "100", "--duration", "30s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
-		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
-		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: ["recoverMs", "sinceFailureMs"] },
-	];
 }
 
 function log(msg: string): void {
@@ -197,6 +140,8 @@ interface Server {
 	grpcPort: number;
 	controlPort: number;
 	exited: Promise<void>;
+	/** From spawning the process to its READY line (process start → listening), ms. */
+	startMs: number;
 }
 
 let oursCommand = "";
@@ -211,6 +156,7 @@ function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
 function startServer(key: ServerKey, scenario: string, extra: string[], ports = { grpc: 0, control: 0 }): Promise<Server> {
 	const { cmd, args } = serverCommand(key);
 	const all = [...args, "--scenario", scenario, "--port", String(ports.grpc), "--control-port", String(ports.control), ...extra];
+	const spawnedAt = performance.now();
 	const proc = spawn(cmd, all, { cwd: benchDir, stdio: ["ignore", "pipe", "inherit"] });
 	const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
 	return new Promise((resolve, reject) => {
@@ -231,7 +177,7 @@ function startServer(key: ServerKey, scenario: string, extra: string[], ports = 
 			clearTimeout(timer);
 			proc.off("exit", early);
 			rl.close();
-			resolve({ proc, grpcPort: Number(m[1]), controlPort: Number(m[2]), exited });
+			resolve({ proc, grpcPort: Number(m[1]), controlPort: Number(m[2]), exited, startMs: performance.now() - spawnedAt });
 		});
 	});
 }
@@ -248,6 +194,7 @@ async function stopServer(s: Server): Promise<void> {
 
 async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunResult> {
 	let server = await startServer(key, c.scenario, c.serverArgs);
+	let restartMs: number | undefined;
 	const args = [
 		"--scenario", c.scenario,
 		"--target", `127.0.0.1:${server.grpcPort}`,
@@ -270,6 +217,7 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 		server.proc.kill("SIGKILL");
 		await server.exited;
 		server = await startServer(key, c.scenario, [...c.serverArgs, "--initial-version", "2"], ports);
+		restartMs = server.startMs;
 		lg.stdin.write("GO\n");
 	};
 	createInterface({ input: lg.stderr }).on("line", (line) => {
@@ -288,28 +236,13 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 	await stopServer(server);
 	const last = stdout.trim().split("\n").pop() ?? "";
 	try {
-		return JSON.parse(last) as RunResult;
+		const result = JSON.parse(last) as RunResult;
+		// Process start → listening: the restart in the reconnect storm (SCENARIOS.md 5.5), the first start otherwise.
+		if (c.scenario === "reconnect" && result.ok) result.figures.startMs = restartMs ?? Number.NaN;
+		return result;
 	} catch {
 		return { scenario: c.scenario, ok: false, error: `loadgen exited ${code} without a result`, figures: {} };
 	}
-}
-
-function summarize(values: number[]): Summary {
-	const v = [...values].sort((a, b) => a - b);
-	const mid = Math.floor(v.length / 2);
-	const median = v.length % 2 ? (v[mid] ?? Number.NaN) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
-	return { median, min: v[0] ?? Number.NaN, max: v[v.length - 1] ?? Number.NaN };
-}
-
-function fmt(n: number | undefined): string {
-	if (n === undefined || Number.isNaN(n)) return "-";
-	const a = Math.abs(n);
-	if (a >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-	if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-	if (a >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-	if (a >= 100) return n.toFixed(0);
-	if (a >= 1) return n.toFixed(2);
-	return n.toFixed(3);
 }
 
 function cell(s: Summary | undefined): string {
@@ -325,11 +258,7 @@ function printTable(results: CaseResult[], oursAvailable: boolean): void {
 			rows.push([r.name, f, cell(r.servers.go?.figures[f]), oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a", ratio === undefined ? "-" : ratio.toFixed(2)]);
 		}
 	}
-	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-	for (const [n, r] of rows.entries()) {
-		process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}\n`);
-		if (n === 0) process.stdout.write(`${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
-	}
+	process.stdout.write(textTable(rows));
 }
 
 function escapeXml(s: string): string {
@@ -381,6 +310,15 @@ function svgChart(results: CaseResult[], cs: Case[], title: string): string {
 	return `${parts.join("\n")}\n`;
 }
 
+// The report regressions are judged against: --baseline, else the last full run (results/latest.json).
+function readBaseline(given: string): { label: string; cases: CaseResult[] } | undefined {
+	const file = given === "" ? path.join(resultsDir, "latest.json") : path.resolve(given);
+	if (!existsSync(file)) return undefined;
+	const report = JSON.parse(readFileSync(file, "utf8")) as { code?: string; createdAt?: string; cases?: CaseResult[] };
+	if (report.cases === undefined) return undefined;
+	return { label: `${path.relative(process.cwd(), file)} (code ${report.code ?? "?"}, ${report.createdAt ?? "?"})`, cases: report.cases };
+}
+
 function writeAtomic(file: string, content: string): void {
 	writeFileSync(`${file}.tmp`, content);
 	renameSync(`${file}.tmp`, file);
@@ -410,29 +348,34 @@ async function main(): Promise<void> {
 	let failures = 0;
 	for (const c of all) {
 		const cr: CaseResult = { name: c.name, scenario: c.scenario, serverArgs: c.serverArgs, loadgenArgs: c.loadgenArgs, servers: {}, ratio: {} };
-		for (const key of servers) {
-			const runs: RunResult[] = [];
-			for (let i = 0; i < opts.runs; i++) {
-				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs}`);
+		const runs: Record<ServerKey, RunResult[]> = { go: [], ours: [] };
+		// Alternate: go, ours, go, ours, ... so that the machine's load changes hit both servers.
+		for (let i = 0; i < opts.runs; i++) {
+			for (const key of servers) {
+				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+				const before = os.loadavg()[0] ?? 0;
 				let r: RunResult;
 				try {
 					r = await runOnce(key, c, timeoutMs);
 				} catch (e) {
 					r = { scenario: c.scenario, ok: false, error: String(e), figures: {} };
 				}
+				r.load = { before, after: os.loadavg()[0] ?? 0 };
 				if (!r.ok) {
 					failures++;
 					log(`${c.name} · ${key} · run ${i + 1} failed: ${r.error}`);
 				}
-				runs.push(r);
+				runs[key].push(r);
 			}
-			const ok = runs.filter((r) => r.ok);
+		}
+		for (const key of servers) {
+			const ok = runs[key].filter((r) => r.ok);
 			const names = new Set(ok.flatMap((r) => Object.keys(r.figures)));
 			const figures: Record<string, Summary> = {};
 			for (const f of names) {
-				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined));
+				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined && !Number.isNaN(v)));
 			}
-			cr.servers[key] = { runs, figures };
+			cr.servers[key] = { runs: runs[key], figures };
 		}
 		const go = cr.servers.go?.figures ?? {};
 		const ours = cr.servers.ours?.figures ?? {};
@@ -447,11 +390,29 @@ async function main(): Promise<void> {
 	process.stdout.write(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.go}; our server on ${nodeLabel}\n`);
 	process.stdout.write(`runs per case: ${opts.runs}${opts.smoke ? " (smoke)" : ""}; ours: ${oursAvailable ? oursCommand : "not available"}\n\n`);
 	printTable(results, oursAvailable);
+	const loads = results.flatMap((r) => Object.values(r.servers).flatMap((s) => s.runs.flatMap((x) => (x.load ? [x.load.before, x.load.after] : []))));
+	process.stdout.write(`machine load (1-min average) over the runs: ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}; at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" / ")} (1 / 5 / 15 min)\n`);
+
+	// The smoke's tiny cases have no baseline unless one is given.
+	const baseline = opts.smoke && opts.baseline === "" ? undefined : readBaseline(opts.baseline);
+	const goals = oursAvailable ? evaluateGoals(results, baseline?.cases) : [];
+	if (goals.length > 0) process.stdout.write(`\ngoals (issue 17)\n${goalsTable(goals, baseline?.label)}`);
 
 	const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 	const code = codeVersion();
 	process.stdout.write(`code: ${code}\n`);
-	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, code, machine: m, ours: oursAvailable ? oursCommand : null, cases: results };
+	const report = {
+		createdAt: new Date().toISOString(),
+		smoke: opts.smoke,
+		runs: opts.runs,
+		code,
+		machine: m,
+		ours: oursAvailable ? oursCommand : null,
+		command: `pnpm bench ${process.argv.slice(2).join(" ")}`.trim(),
+		cases: results,
+		goals,
+		baseline: baseline?.label ?? null,
+	};
 	mkdirSync(resultsDir, { recursive: true });
 	const json = `${JSON.stringify(report, null, 2)}\n`;
 	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores, node ${m.node}${opts.smoke ? " (smoke)" : ""}`);
