@@ -195,8 +195,9 @@ describe("SotW protocol stream", () => {
     const s = await legacy.open();
     await s.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
     expect((await s.next()).resources).toHaveLength(2);
+    // Not a wildcard type: an empty request subscribes to nothing, which is never answered (issue 18).
     await s.send({ typeUrl: ENDPOINT_TYPE_URL });
-    expect((await s.next()).resources).toHaveLength(0);
+    await s.nothing(20);
     await s.send({ typeUrl: LISTENER_TYPE_URL, resourceNames: ["*"] });
     expect((await s.next()).resources).toHaveLength(1);
     await s.stream.close();
@@ -204,7 +205,7 @@ describe("SotW protocol stream", () => {
     strict.cache.setSnapshot(NODE.id, snapshot);
     const t = await strict.open();
     await t.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
-    expect((await t.next()).resources).toHaveLength(0);
+    await t.nothing(20);
     await t.send({ typeUrl: LISTENER_TYPE_URL, resourceNames: ["*"] });
     expect((await t.next()).resources).toHaveLength(1);
   });
