@@ -11,12 +11,13 @@ export {
   type ResolvedIdentityBinding,
   resolveIdentityBinding,
 } from "./node-identity.js";
-export type { ProtocolStream, ResponseChunks, StreamInit } from "./protocol-stream.js";
+export { joinChunks, type ProtocolStream, type ResponseChunks, type StreamInit } from "./protocol-stream.js";
 export {
   encodeDeltaResponse,
   encodeSotwResponse,
 } from "./response-encoder.js";
 export { deltaResponseMessage, sotwResponseMessage } from "./response-message.js";
+export { type ResourceListIndex, resourceListIndex } from "./resource-list.js";
 export { ResponseQueue } from "./response-queue.js";
 export { contextState, ServerContextState, type TrackedStream } from "./server-context.js";
 export { type ServerErrorDetails, statusOf, type WireStatus } from "./server-error.js";
@@ -26,4 +27,4 @@ export { StreamLifecycle } from "./stream-lifecycle.js";
 export { StreamState, type StreamStateInit } from "./stream-state.js";
 export { TokenBucket } from "./token-bucket.js";
 export { TypeStreamState } from "./type-stream-state.js";
-export { utf8Size, varintSize, WireWriter, writeVarint } from "./wire-writer.js";
+export { allocateUnsafe, utf8Size, varintSize, WireWriter, writeVarint } from "./wire-writer.js";

@@ -29,21 +29,14 @@ export class TypeStreamState {
    */
   setResourceNames(names: readonly string[]): void {
     const subscription = this.subscription;
+    const revision = subscription.namesRevision();
     subscription.setResourceNames(names);
-    if (subscription.isWildcard()) return;
+    // An ACK names what it named before: nothing to forget.
+    if (subscription.namesRevision() === revision || subscription.isWildcard()) return;
     const wanted = subscription.resourceNames();
-    const returned = subscription.returnedResources();
-    let stale = false;
-    for (const name of returned.keys()) {
-      if (!wanted.has(name)) {
-        stale = true;
-        break;
-      }
-    }
-    if (!stale) return;
-    const kept = new Map<string, string>();
-    for (const [name, version] of returned) if (wanted.has(name)) kept.set(name, version);
-    subscription.setReturnedResources(kept);
+    const stale: string[] = [];
+    for (const name of subscription.returnedResources().keys()) if (!wanted.has(name)) stale.push(name);
+    if (stale.length > 0) subscription.updateReturnedResources([], stale);
   }
 
   /** Records a response as sent. */

@@ -78,8 +78,8 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     return this.#lifecycle.close(reason);
   }
 
-  // Records an answer as sent under a fresh nonce, which it returns: what the
-  // client holds once it applies the response is the cache's nextVersionMap.
+  // Records an answer as sent under a fresh nonce, which it returns: the client
+  // holds what it held, changed by the response (recorded in O(response)).
   #recordSent(state: TypeStreamState, response: DeltaResponse): string {
     const nonce = this.#lifecycle.stream.nextNonce();
     state.recordSent(
@@ -87,7 +87,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
       response.systemVersion,
       response.resources.map((resource) => resource.name),
     );
-    state.subscription.setReturnedResources(response.nextVersionMap);
+    state.subscription.recordDeltaResponse(response.resources, response.removed);
     return nonce;
   }
 

@@ -7,6 +7,7 @@ import {
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
+  resourceListIndex,
   type ResponseChunks,
   type ServerContextState,
   type StreamInit,
@@ -58,7 +59,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
     if (this.#options.callbacks.onStreamResponse !== undefined) await this.#notify(response, nonce);
-    return [encodeSotwResponse(response, nonce, this.#headroom)];
+    return encodeSotwResponse(response, nonce, this.#headroom);
   }
 
   async nextMessage(): Promise<DiscoveryResponse | undefined> {
@@ -130,15 +131,12 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
   }
 }
 
+// The names and name → hash map of a list the cache shares between watches are
+// built once and shared by every stream sent it (resourceListIndex).
 function recordSent(state: TypeStreamState, response: SotwResponse, nonce: string): void {
-  const names: string[] = [];
-  const versions = new Map<string, string>();
-  for (const resource of response.resources) {
-    names.push(resource.name);
-    versions.set(resource.name, resource.hash);
-  }
-  state.recordSent(nonce, response.version, names);
+  const index = resourceListIndex(response.resources);
+  state.recordSent(nonce, response.version, index.names);
   // A heartbeat renews TTLs of resources the client already holds; it is not
   // the client's new state, so it must not replace what we recorded as sent.
-  if (!response.heartbeat) state.subscription.setReturnedResources(versions);
+  if (!response.heartbeat) state.subscription.setReturnedResources(index.versions);
 }

@@ -107,7 +107,11 @@ export async function serveGrpcStream<I extends DescMessage>(
       if (gone()) return undefined;
       if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
       let room = true;
+      // Several chunks (a head, a body shared with other streams, a tail) go out in one writev.
+      const corked = chunks.length > 1;
+      if (corked) stream.cork();
       for (const chunk of fillGrpcPrefix(chunks)) room = stream.write(chunk);
+      if (corked) stream.uncork();
       return room ? undefined : writable(stream);
     });
   } catch (error) {
