@@ -19,6 +19,7 @@ export {
 export { deltaResponseMessage, sotwResponseMessage } from "./response-message.js";
 export { type ResourceListIndex, resourceListIndex } from "./resource-list.js";
 export { ResponseQueue } from "./response-queue.js";
+export { ResponseTurns } from "./response-turns.js";
 export { contextState, ServerContextState, type TrackedStream } from "./server-context.js";
 export { type ServerErrorDetails, statusOf, type WireStatus } from "./server-error.js";
 export { type ResolvedServerOptions, resolveServerOptions, type StreamLimits } from "./server-options.js";

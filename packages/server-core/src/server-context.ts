@@ -1,3 +1,4 @@
+import { ResponseTurns } from "./response-turns.js";
 import { ServerError } from "./server-error.js";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./server-options.js";
 
@@ -27,8 +28,17 @@ export interface TrackedStream {
 }
 
 /** The implementation behind {@link ServerContext}; what the protocols use of it. */
+/**
+ * Responses handed out per event-loop turn when many streams have one ready
+ * at once: enough to keep the writes batched, few enough that the first
+ * clients of a large fan-out are written to within milliseconds.
+ */
+const RESPONSES_PER_TURN = 64;
+
 export class ServerContextState implements ServerContext {
   readonly options: ResolvedServerOptions;
+  /** Spreads the responses of every stream of the server over event-loop turns. */
+  readonly turns = new ResponseTurns(RESPONSES_PER_TURN);
   readonly #shutdown = new AbortController();
   readonly #open = new Set<TrackedStream>();
 

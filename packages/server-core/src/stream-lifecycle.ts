@@ -29,7 +29,7 @@ export class StreamLifecycle<Answer> implements TrackedStream {
       { protocol, typeUrl: init.typeUrl, requestHeader: init.requestHeader, peer: init.peer, signal: init.signal },
       context.options,
     );
-    this.#answers = new ResponseQueue<Answer>(context.options.ordered);
+    this.#answers = new ResponseQueue<Answer>(context.options.ordered, context.turns);
     this.#signal = init.signal;
     this.#onClientGone = () => this.#answers.end();
     if (init.signal.aborted) this.#answers.end();
