@@ -1,7 +1,14 @@
 import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
 import { durationBytes } from "./duration-bytes.js";
 import type { ResponseChunks } from "./protocol-stream.js";
-import { allocateUnsafe, WireWriter } from "./wire-writer.js";
+import { allocateUnsafe, smallFieldSize, utf8Size, WireWriter, writeBytesField, writeStringField } from "./wire-writer.js";
+
+// Tags (field number << 3 | length-delimited) of the response fields written directly.
+const TAG_VERSION = 0x0a; // version_info / system_version_info = 1
+const TAG_RESOURCES = 0x12; // resources = 2
+const TAG_TYPE_URL = 0x22; // type_url = 4
+const TAG_NONCE = 0x2a; // nonce = 5
+const TAG_REMOVED = 0x32; // removed_resources = 6 (delta)
 
 // The encoded forms a resource goes out in, each encoded on first use and
 // then shared by every response and stream that carries the resource.
@@ -142,22 +149,29 @@ function sharedBody(resources: readonly CachedResource[], heartbeat: boolean): U
  */
 export function encodeSotwResponse(response: SotwResponse, nonce: string, headroom = 0): ResponseChunks {
   const body = sharedBody(response.resources, response.heartbeat);
-  const head = new WireWriter().string(1, response.version);
   if (body === undefined || body.length < SHARED_BODY_BYTES) {
+    const writer = new WireWriter().string(1, response.version);
     if (body === undefined) {
       const heartbeat = response.heartbeat;
-      for (const resource of response.resources) head.bytes(2, sotwResourceBytes(resource, heartbeat));
+      for (const resource of response.resources) writer.bytes(2, sotwResourceBytes(resource, heartbeat));
     } else if (body.length > 0) {
-      head.raw(body);
+      writer.raw(body);
     }
-    return [head.string(4, response.typeUrl).string(5, nonce).finish(headroom)];
+    return [writer.string(4, response.typeUrl).string(5, nonce).finish(headroom)];
   }
-  const tail = new WireWriter().string(4, response.typeUrl).string(5, nonce);
-  const headEnd = headroom + head.size;
-  const out = allocateUnsafe(headEnd + tail.size);
+  // Head (headroom, version) and tail (type URL, nonce) in one small buffer, the body shared.
+  const { version, typeUrl } = response;
+  const versionSize = utf8Size(version);
+  const typeUrlSize = utf8Size(typeUrl);
+  const nonceSize = utf8Size(nonce);
+  const headEnd = headroom + (versionSize > 0 ? smallFieldSize(versionSize) : 0);
+  const end = headEnd + (typeUrlSize > 0 ? smallFieldSize(typeUrlSize) : 0) + (nonceSize > 0 ? smallFieldSize(nonceSize) : 0);
+  const out = allocateUnsafe(end);
   out.fill(0, 0, headroom);
-  head.writeTo(out, headroom);
-  tail.writeTo(out, headEnd);
+  if (versionSize > 0) writeStringField(out, headroom, TAG_VERSION, version, versionSize);
+  let at = headEnd;
+  if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
+  if (nonceSize > 0) writeStringField(out, at, TAG_NONCE, nonce, nonceSize);
   return [out.subarray(0, headEnd), body, out.subarray(headEnd)];
 }
 
@@ -168,9 +182,25 @@ export function encodeSotwResponse(response: SotwResponse, nonce: string, headro
  * protobuf-es `toBinary`; `headroom` as for {@link encodeSotwResponse}.
  */
 export function encodeDeltaResponse(response: DeltaResponse, nonce: string, headroom = 0): Uint8Array {
-  const writer = new WireWriter().string(1, response.systemVersion);
-  for (const resource of response.resources) writer.bytes(2, deltaResourceBytes(resource));
-  writer.string(4, response.typeUrl).string(5, nonce);
-  for (const name of response.removed) writer.repeatedString(6, name);
-  return writer.finish(headroom);
+  // Sized, then written straight into one buffer: a delta response is small and made per
+  // stream, so no intermediate field list is built.
+  const { systemVersion, typeUrl, resources, removed } = response;
+  const versionSize = utf8Size(systemVersion);
+  const typeUrlSize = utf8Size(typeUrl);
+  const nonceSize = utf8Size(nonce);
+  let size = headroom;
+  if (versionSize > 0) size += smallFieldSize(versionSize);
+  for (const resource of resources) size += smallFieldSize(deltaResourceBytes(resource).length);
+  if (typeUrlSize > 0) size += smallFieldSize(typeUrlSize);
+  if (nonceSize > 0) size += smallFieldSize(nonceSize);
+  for (const name of removed) size += smallFieldSize(utf8Size(name));
+  const out = allocateUnsafe(size);
+  out.fill(0, 0, headroom);
+  let at = headroom;
+  if (versionSize > 0) at = writeStringField(out, at, TAG_VERSION, systemVersion, versionSize);
+  for (const resource of resources) at = writeBytesField(out, at, TAG_RESOURCES, deltaResourceBytes(resource));
+  if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
+  if (nonceSize > 0) at = writeStringField(out, at, TAG_NONCE, nonce, nonceSize);
+  for (const name of removed) at = writeStringField(out, at, TAG_REMOVED, name, utf8Size(name));
+  return out;
 }

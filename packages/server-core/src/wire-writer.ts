@@ -184,6 +184,30 @@ export class WireWriter {
   }
 }
 
+/**
+ * Bytes of a length-delimited field of a field number below 16 (a 1-byte
+ * tag) whose payload is `size` bytes: for writing small messages directly,
+ * with {@link writeStringField} and {@link writeBytesField}, without a
+ * {@link WireWriter}.
+ */
+export function smallFieldSize(size: number): number {
+  return 1 + varintSize(size) + size;
+}
+
+/** Writes a string field (`tag` is the 1-byte tag, `size` its UTF-8 size); returns the offset after it. */
+export function writeStringField(out: Uint8Array, at: number, tag: number, value: string, size: number): number {
+  out[at] = tag;
+  return writeUtf8(out, writeVarint(out, at + 1, size), value);
+}
+
+/** Writes a bytes (or message) field (`tag` is the 1-byte tag); returns the offset after it. */
+export function writeBytesField(out: Uint8Array, at: number, tag: number, value: Uint8Array): number {
+  out[at] = tag;
+  const start = writeVarint(out, at + 1, value.length);
+  out.set(value, start);
+  return start + value.length;
+}
+
 /** A buffer of `size` bytes whose contents the caller overwrites entirely (pooled on Node). */
 export function allocateUnsafe(size: number): Uint8Array {
   return allocate(size);
