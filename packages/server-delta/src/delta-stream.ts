@@ -30,6 +30,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
   readonly #watcher: ConfigWatcher;
   readonly #options: ResolvedServerOptions;
   readonly #headroom: number;
+  readonly #responders = new Map<string, (response: DeltaResponse) => void>();
 
   constructor(watcher: ConfigWatcher, context: ServerContextState, init: StreamInit) {
     this.#lifecycle = new StreamLifecycle(context, "delta", init);
@@ -78,6 +79,17 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     return this.#lifecycle.close(reason);
   }
 
+  // The respond of every watch of a type: one function per type, not one per request.
+  #responder(typeUrl: string): (response: DeltaResponse) => void {
+    let respond = this.#responders.get(typeUrl);
+    if (respond === undefined) {
+      const lifecycle = this.#lifecycle;
+      respond = (response) => lifecycle.answer(typeUrl, response);
+      this.#responders.set(typeUrl, respond);
+    }
+    return respond;
+  }
+
   // Records an answer as sent under a fresh nonce, which it returns: the client
   // holds what it held, changed by the response (recorded in O(response)).
   #recordSent(state: TypeStreamState, response: DeltaResponse): string {
@@ -113,7 +125,9 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
         Object.keys(request.initialResourceVersions).length,
       typeUrl,
     );
-    await callbacks.onStreamDeltaRequest?.(stream, request);
+    // Only awaited when set: without it, a request is handled synchronously.
+    const onRequest = callbacks.onStreamDeltaRequest;
+    if (onRequest !== undefined) await onRequest(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);
     const subscribe = request.resourceNamesSubscribe;
@@ -141,7 +155,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    state.setWatch(this.#watcher.createDeltaWatch(request, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
+    state.setWatch(this.#watcher.createDeltaWatch(request, state.subscription, this.#responder(typeUrl)));
   }
 }
 

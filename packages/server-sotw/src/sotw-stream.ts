@@ -27,6 +27,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
   readonly #watcher: ConfigWatcher;
   readonly #options: ResolvedServerOptions;
   readonly #headroom: number;
+  readonly #responders = new Map<string, (response: SotwResponse) => void>();
 
   constructor(watcher: ConfigWatcher, context: ServerContextState, init: StreamInit) {
     this.#lifecycle = new StreamLifecycle(context, "sotw", init);
@@ -75,6 +76,17 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     return this.#lifecycle.close(reason);
   }
 
+  // The respond of every watch of a type: one function per type, not one per request.
+  #responder(typeUrl: string): (response: SotwResponse) => void {
+    let respond = this.#responders.get(typeUrl);
+    if (respond === undefined) {
+      const lifecycle = this.#lifecycle;
+      respond = (response) => lifecycle.answer(typeUrl, response);
+      this.#responders.set(typeUrl, respond);
+    }
+    return respond;
+  }
+
   // Records an answer as sent under a fresh nonce, which it returns.
   #recordSent(state: TypeStreamState, response: SotwResponse): string {
     const nonce = this.#lifecycle.stream.nextNonce();
@@ -99,7 +111,9 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
     stream.checkResourceNameCount(request.resourceNames.length, typeUrl);
-    await callbacks.onStreamRequest?.(stream, request);
+    // Only awaited when set: without it, a request is handled synchronously.
+    const onRequest = callbacks.onStreamRequest;
+    if (onRequest !== undefined) await onRequest(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);
     stream.admitRequest(typeUrl, kind === "ack" || kind === "nack" ? request.responseNonce : undefined);
@@ -127,7 +141,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    state.setWatch(this.#watcher.createWatch(watchRequest, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
+    state.setWatch(this.#watcher.createWatch(watchRequest, state.subscription, this.#responder(typeUrl)));
   }
 }
 
