@@ -48,21 +48,31 @@ export interface DeltaDiff {
   readonly removed: string[];
 }
 
-/** Diffs one name the registration covers against what the client holds. */
-function diffName(store: ResourceStore, reg: DeltaRegistration, returned: ReadonlyMap<string, string>, name: string, into: DeltaDiff): void {
+/** The diff with nothing in it, shared: most re-watches and most watchers of an update find nothing. */
+const NO_DIFF: DeltaDiff = Object.freeze({ resources: [], removed: [] }) as unknown as DeltaDiff;
+
+/** Diffs one name the registration covers against what the client holds; `into` is made on the first difference. */
+function diffName(
+  store: ResourceStore,
+  reg: DeltaRegistration,
+  returned: ReadonlyMap<string, string>,
+  name: string,
+  into: DeltaDiff | undefined,
+): DeltaDiff | undefined {
   const resource = store.get(name);
   if (resource !== undefined) {
-    if (returned.get(name) !== resource.hash) into.resources.push(resource);
-    return;
+    if (returned.get(name) === resource.hash) return into;
+    const diff = into ?? { resources: [], removed: [] };
+    diff.resources.push(resource);
+    return diff;
   }
   const version = returned.get(name);
-  if (version === undefined) {
-    // Subscribed by name, does not exist, and the client was not told yet.
-    if (!reg.keys.wildcard && reg.exact.has(name)) into.removed.push(name);
-  } else if (version !== ABSENT_RESOURCE_VERSION) {
-    // Held, and gone.
-    into.removed.push(name);
-  }
+  // Subscribed by name, does not exist, and the client was not told yet; or held, and gone.
+  const report = version === undefined ? !reg.keys.wildcard && reg.exact.has(name) : version !== ABSENT_RESOURCE_VERSION;
+  if (!report) return into;
+  const diff = into ?? { resources: [], removed: [] };
+  diff.removed.push(name);
+  return diff;
 }
 
 /**
@@ -93,9 +103,9 @@ export function deltaDiffAll(store: ResourceStore, reg: DeltaRegistration, subsc
  * names. Everything else the registration covers is known to be current.
  */
 export function deltaDiffOf(store: ResourceStore, reg: DeltaRegistration, returned: ReadonlyMap<string, string>, names: Iterable<string>): DeltaDiff {
-  const diff: DeltaDiff = { resources: [], removed: [] };
-  for (const name of names) diffName(store, reg, returned, name, diff);
-  return diff;
+  let diff: DeltaDiff | undefined;
+  for (const name of names) diff = diffName(store, reg, returned, name, diff);
+  return diff ?? NO_DIFF;
 }
 
 export function isEmptyDiff(diff: DeltaDiff): boolean {
