@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Extractor, ExtractorConfig, type ExtractorMessage } from "@microsoft/api-extractor";
+import { Extractor, ExtractorConfig, ExtractorLogLevel, type ExtractorMessage } from "@microsoft/api-extractor";
 import { publishablePackages, type WorkspacePackage } from "./workspace-packages.js";
 
 export interface EntryPoint {
@@ -46,7 +46,8 @@ export interface ReportOutcome {
   readonly problems: readonly string[];
 }
 
-const off = { logLevel: "none" } as const;
+const off = { logLevel: ExtractorLogLevel.None };
+const warn = { logLevel: ExtractorLogLevel.Warning };
 
 /** Runs api-extractor on one entry point: compares with (check) or rewrites (update) its committed report. */
 export function reportEntry(entry: EntryPoint, mode: "check" | "update"): ReportOutcome {
@@ -71,13 +72,13 @@ export function reportEntry(entry: EntryPoint, mode: "check" | "update"): Report
         tsdocMetadata: { enabled: false },
         newlineKind: "lf",
         messages: {
-          compilerMessageReporting: { default: { logLevel: "warning" } },
+          compilerMessageReporting: { default: warn },
           extractorMessageReporting: {
-            default: { logLevel: "warning" },
+            default: warn,
             // We do not tag release levels: everything exported is public.
             "ae-missing-release-tag": off,
             // A forgotten export is listed in the report (a reviewer sees it), not fatal.
-            "ae-forgotten-export": { logLevel: "none", addToApiReportFile: true },
+            "ae-forgotten-export": { logLevel: ExtractorLogLevel.None, addToApiReportFile: true },
             // Doc comments are checked by the reference-docs build, not here.
             "ae-undocumented": off,
             "ae-unresolved-link": off,
@@ -92,7 +93,7 @@ export function reportEntry(entry: EntryPoint, mode: "check" | "update"): Report
       localBuild: mode === "update",
       messageCallback(message: ExtractorMessage) {
         message.handled = true;
-        if (message.logLevel === "error" || message.logLevel === "warning") {
+        if (message.logLevel === ExtractorLogLevel.Error || message.logLevel === ExtractorLogLevel.Warning) {
           // An out-of-date report is the outcome this check exists for; it is reported as `changed`.
           if (message.messageId.startsWith("console-api-report-")) return;
           problems.push(message.formatMessageWithLocation(entry.pkg.dir));
