@@ -1,35 +1,46 @@
 import { allOf, type Check, type RuleReader } from "./rule-reader.js";
 
-/** A google.protobuf.Duration or Timestamp as read from a message or from the wire. */
+/**
+ * A google.protobuf.Duration or Timestamp as read from a message (seconds a bigint) or from the
+ * wire (seconds a number when it fits, to spare a bigint per value).
+ */
 export interface SecondsNanos {
-  readonly seconds: bigint;
+  readonly seconds: bigint | number;
   readonly nanos: number;
 }
 
-const MAX_SECONDS = 315_576_000_000n;
+const MAX_SECONDS = 315_576_000_000;
+
+// Seconds as a number: exact within the valid range (far below 2^53), and ordered correctly
+// beyond it, which is all the range check needs. Spares bigint arithmetic on every value.
+const num = (seconds: bigint | number): number => (typeof seconds === "number" ? seconds : Number(seconds));
 
 /** What Go's durationpb CheckValid refuses, or `undefined` for a valid duration. */
 export function durationProblem(d: SecondsNanos): string | undefined {
-  if (d.seconds < -MAX_SECONDS || d.seconds > MAX_SECONDS) return "seconds out of range (±10,000 years)";
-  if (d.nanos <= -1e9 || d.nanos >= 1e9) return "nanos out of range";
-  if ((d.seconds > 0n && d.nanos < 0) || (d.seconds < 0n && d.nanos > 0)) return "seconds and nanos have different signs";
+  const seconds = num(d.seconds);
+  const nanos = d.nanos;
+  if (seconds < -MAX_SECONDS || seconds > MAX_SECONDS) return "seconds out of range (±10,000 years)";
+  if (nanos <= -1e9 || nanos >= 1e9) return "nanos out of range";
+  if ((seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) return "seconds and nanos have different signs";
   return undefined;
 }
 
 /**
- * Orders two valid durations (or timestamps). Comparing seconds, then nanos, orders them as Go's
- * time.Duration does: the rule bounds are far from where Go saturates.
+ * Orders two durations (or timestamps) that passed their validity check: seconds, then nanos,
+ * which is how Go's time.Duration orders them for any bound a rule can name.
  */
 export function compare(a: SecondsNanos, b: SecondsNanos): number {
-  if (a.seconds !== b.seconds) return a.seconds < b.seconds ? -1 : 1;
+  const as = num(a.seconds);
+  const bs = num(b.seconds);
+  if (as !== bs) return as < bs ? -1 : 1;
   return a.nanos - b.nanos;
 }
 
 /** `1.5s`, `-2s`, `0.000000001s`: the protobuf JSON form. */
 export function showDuration(d: SecondsNanos): string {
   if (d.nanos === 0) return `${d.seconds}s`;
-  const negative = d.seconds < 0n || d.nanos < 0;
-  const s = d.seconds < 0n ? -d.seconds : d.seconds;
+  const negative = d.seconds < 0 || d.nanos < 0;
+  const s = d.seconds < 0 ? -d.seconds : d.seconds;
   const n = Math.abs(d.nanos);
   return `${negative ? "-" : ""}${s}.${String(n).padStart(9, "0").replace(/0+$/, "")}s`;
 }

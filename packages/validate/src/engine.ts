@@ -30,6 +30,8 @@ export class Engine {
   validateObject(desc: DescMessage, message: Message, typeUrl: string, name: string, limits: WalkLimits): Violation[] {
     return this.#run(typeUrl, name, limits, (w) => {
       const plan = this.compiler.planFor(desc);
+      w.root = message;
+      w.rootDesc = desc;
       if (plan !== null) this.#objects.descend(plan, message, w, 0);
     });
   }

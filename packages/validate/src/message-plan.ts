@@ -42,6 +42,9 @@ export interface ValuePlan {
   plan: MessagePlan | null;
   /** SCALAR / WRAPPER: the value of an absent field (its default). */
   zero: unknown;
+  /** ANY: the type URL (as bytes) last seen in this field and what it resolved to. */
+  lastUrl: Uint8Array | undefined;
+  lastTarget: MessagePlan | null;
 }
 
 export interface FieldPlan {

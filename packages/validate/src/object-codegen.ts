@@ -42,7 +42,7 @@ export function compileObjectFn(plan: MessagePlan, h: ObjectHelpers): ObjectFn {
     const p = ref(child);
     return (
       `if (typeof ${x} !== "object" || ${x} === null || ${x}.$typeName !== ${lit(child.desc.typeName)}) h.wrongType(${p}, ${x}, w); ` +
-      `else { if (d >= w.maxDepth) h.tooDeep(${x}, w); w.ancestors.push(${x}); (${p}.objectFn ?? h.compile(${p}))(${x}, w, d + 1); w.ancestors.pop(); }`
+      `else { if (d >= w.maxDepth) h.tooDeep(${x}, w); (${p}.objectFn ?? h.compile(${p}))(${x}, w, d + 1); }`
     );
   };
 

@@ -1,3 +1,4 @@
+import type { DescMessage } from "@bufbuild/protobuf";
 import type { AnyTypes } from "./any-types.js";
 import { compileObjectFn, type ObjectFn, type ObjectHelpers } from "./object-codegen.js";
 import { ANY, LIST, MESSAGE, SCALAR, SINGULAR, TIME, WRAPPER, type FieldPlan, type MessagePlan, type ValuePlan } from "./message-plan.js";
@@ -27,9 +28,7 @@ export class ObjectWalker implements ObjectHelpers {
       return;
     }
     if (depth > w.maxDepth) this.tooDeep(value, w);
-    w.ancestors.push(value);
     (plan.objectFn ?? this.compile(plan))(value as Record_, w, depth);
-    w.ancestors.pop();
   }
 
   compile(plan: MessagePlan): ObjectFn {
@@ -43,7 +42,7 @@ export class ObjectWalker implements ObjectHelpers {
   }
 
   tooDeep(value: unknown, w: Walk): never {
-    const cyclic = w.ancestors.includes(value);
+    const cyclic = ancestorsOf(w).includes(value);
     w.reportHere("message.depth", cyclic ? "the message contains itself (a cyclic object graph cannot be encoded)" : `messages nested deeper than ${w.maxDepth} levels`);
     throw new WalkAborted();
   }
@@ -238,6 +237,33 @@ export class ObjectWalker implements ObjectHelpers {
       w.path.length -= 2;
     }
   }
+}
+
+/**
+ * The message objects from the resource down to the current path, found again by following the
+ * path (only when nesting went too deep, to tell a cycle from deep nesting).
+ */
+function ancestorsOf(w: Walk): unknown[] {
+  const out: unknown[] = [];
+  let current: unknown = w.root;
+  let desc = w.rootDesc;
+  for (const segment of w.path) {
+    if (typeof current !== "object" || current === null) break;
+    out.push(current);
+    if (typeof segment === "number") current = (current as unknown[])[segment];
+    else if (segment instanceof MapKey) current = (current as Record_)[String(segment.key)];
+    else {
+      const field = desc?.fields.find((f) => f.name === segment);
+      if (field === undefined) break;
+      const record = current as Record_;
+      if (field.oneof !== undefined) {
+        const selected = record[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+        current = selected?.case === field.localName ? selected.value : undefined;
+      } else current = record[field.localName];
+      desc = (field as { message?: DescMessage }).message;
+    }
+  }
+  return out;
 }
 
 /** protobuf-es unboxes singular wrapper fields, but not wrappers in lists, maps or oneofs. */

@@ -457,6 +457,8 @@ export class PlanCompiler {
       skip: false,
       plan: null,
       zero: undefined,
+      lastUrl: undefined,
+      lastTarget: null,
       ...extra,
     });
     const compile = (kind: string, rules: Message, build: (reader: RuleReader) => Check | undefined): Check | undefined => {

@@ -1,7 +1,7 @@
 import { KnownRegex } from "@xdskit/envoy-api/validate/validate_pb";
 import { compileGoRegexp, UnsupportedPatternError } from "./go-regexp.js";
 import { allOf, unsupportedRules, type Check, type RuleReader } from "./rule-reader.js";
-import { runeCount, utf8Length } from "./utf8.js";
+import { runeCount, runeCountOfBytes, utf8Length } from "./utf8.js";
 import { emailProblem, goIpKind, hostnameProblem, isUuid, uriIsAbsolute, uriProblem } from "./well-known-strings.js";
 
 // protoc-gen-validate turns `well_known_regex` into a `pattern` when it generates Go: these are
@@ -112,10 +112,53 @@ export function compileStringRules(reader: RuleReader): Check | undefined {
       checks.push(unsupportedRules([`${patternRule} (${error.message})`]));
     }
   }
-  const check = allOf(checks);
-  if (check === undefined || !ignoreEmpty) return check;
-  return (value, walk) => {
-    if (value !== "") check(value, walk);
+  let check = allOf(checks);
+  if (check !== undefined && ignoreEmpty) {
+    const inner = check;
+    check = (value, walk) => {
+      if (value !== "") inner(value, walk);
+    };
+  }
+  // Rules about length alone can be judged on the encoded bytes, without decoding the string.
+  const lengthOnly =
+    check !== undefined &&
+    checks.length === [minLen, maxLen, len, minBytes, maxBytes, lenBytes].filter((x) => x !== undefined).length &&
+    knownRegex === undefined &&
+    pattern === undefined;
+  if (check !== undefined && lengthOnly) {
+    (check as StringCheck).onBytes = lengthViolated(len, minLen, maxLen, lenBytes, minBytes, maxBytes, ignoreEmpty);
+  }
+  return check;
+}
+
+/** A string check that can also say, from UTF-8 bytes alone, whether it might fail. */
+export type StringCheck = Check & { onBytes?: (bytes: Uint8Array, start: number, end: number) => boolean };
+
+function lengthViolated(
+  len: bigint | undefined,
+  minLen: bigint | undefined,
+  maxLen: bigint | undefined,
+  lenBytes: bigint | undefined,
+  minBytes: bigint | undefined,
+  maxBytes: bigint | undefined,
+  ignoreEmpty: boolean,
+): (bytes: Uint8Array, start: number, end: number) => boolean {
+  const lo = Math.max(len === undefined ? 0 : Number(len), minLen === undefined ? 0 : Number(minLen));
+  const hi = Math.min(len === undefined ? Number.POSITIVE_INFINITY : Number(len), maxLen === undefined ? Number.POSITIVE_INFINITY : Number(maxLen));
+  const loBytes = Math.max(lenBytes === undefined ? 0 : Number(lenBytes), minBytes === undefined ? 0 : Number(minBytes));
+  const hiBytes = Math.min(lenBytes === undefined ? Number.POSITIVE_INFINITY : Number(lenBytes), maxBytes === undefined ? Number.POSITIVE_INFINITY : Number(maxBytes));
+  return (bytes, start, end) => {
+    const n = end - start;
+    if (n === 0 && ignoreEmpty) return false;
+    if (n < loBytes || n > hiBytes) return true;
+    if (lo === 0 && hi === Number.POSITIVE_INFINITY) return false;
+    // n bytes hold between ceil(n / 4) and n code points: count them only when that range
+    // straddles a bound. `true` means "decode and check", never a violation by itself.
+    const fewest = Math.ceil(n / 4);
+    if (n < lo || fewest > hi) return true;
+    if (fewest >= lo && n <= hi) return false;
+    const runes = runeCountOfBytes(bytes, start, end);
+    return runes < lo || runes > hi;
   };
 }
 

@@ -1,18 +1,20 @@
 import { compare, showDuration, type SecondsNanos } from "./duration-rules.js";
 import { allOf, type Check, type RuleReader } from "./rule-reader.js";
 
-const MIN_SECONDS = -62_135_596_800n; // 0001-01-01T00:00:00Z
-const MAX_SECONDS = 253_402_300_799n; // 9999-12-31T23:59:59Z
+const MIN_SECONDS = -62_135_596_800; // 0001-01-01T00:00:00Z
+const MAX_SECONDS = 253_402_300_799; // 9999-12-31T23:59:59Z
 
 /** What Go's timestamppb CheckValid refuses, or `undefined`. */
 export function timestampProblem(t: SecondsNanos): string | undefined {
-  if (t.seconds < MIN_SECONDS || t.seconds > MAX_SECONDS) return "seconds out of range (years 1 to 9999)";
+  const seconds = Number(t.seconds);
+  if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) return "seconds out of range (years 1 to 9999)";
   if (t.nanos < 0 || t.nanos >= 1e9) return "nanos out of range";
   return undefined;
 }
 
 function show(t: SecondsNanos): string {
   const ms = Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6);
+  if (!Number.isSafeInteger(ms)) return `${t.seconds}s`;
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? `${t.seconds}s` : d.toISOString();
 }
@@ -23,7 +25,7 @@ function now(): SecondsNanos {
 }
 
 function add(t: SecondsNanos, d: SecondsNanos, sign: 1 | -1): SecondsNanos {
-  let seconds = t.seconds + BigInt(sign) * d.seconds;
+  let seconds = BigInt(t.seconds) + BigInt(sign) * BigInt(d.seconds);
   let nanos = t.nanos + sign * d.nanos;
   if (nanos >= 1e9) {
     seconds += 1n;

@@ -52,7 +52,8 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
  * (Go's protobuf runtime refuses such a proto3 string when it decodes).
  */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
-  if (end - start <= 64) {
+  // Short ASCII is quicker to build by hand; past a few characters TextDecoder wins.
+  if (end - start <= 8) {
     let ascii = "";
     let i = start;
     for (; i < end; i++) {

@@ -1,3 +1,4 @@
+import type { DescMessage } from "@bufbuild/protobuf";
 import type { Violation } from "./violation.js";
 
 /** A map key in a field path, printed as `["key"]` for strings and `[key]` otherwise. */
@@ -48,8 +49,9 @@ export function formatPath(segments: readonly PathSegment[], count = segments.le
  */
 export class Walk {
   readonly path: PathSegment[] = [];
-  /** The message objects above the current one (object walks), to tell a cycle from deep nesting. */
-  readonly ancestors: unknown[] = [];
+  /** The resource object and its type (object walks), to tell a cycle from deep nesting. */
+  root: unknown = undefined;
+  rootDesc: DescMessage | undefined = undefined;
   readonly violations: Violation[] = [];
   /** The field a scalar check is about, appended to `path` when it reports. */
   leaf: PathSegment | undefined = undefined;

@@ -1,5 +1,6 @@
 import { ScalarType } from "@bufbuild/protobuf";
 import { ANY, MAP, MESSAGE, SCALAR, SINGULAR, type FieldPlan, type MessagePlan, type ValuePlan } from "./message-plan.js";
+import type { StringCheck } from "./string-rules.js";
 import type { Walk } from "./walk.js";
 import { I32, LEN, VARINT, wireTypeOf } from "./wire-reader.js";
 
@@ -78,7 +79,10 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
       if (vp.check === undefined) return "";
       const check = ref(vp.check);
       const zero = f.explicitPresence ? "" : `else { w.leaf = ${name}; w.leafIndex = undefined; ${check}(${ref(vp.zero)}, w); }`;
-      return `if (${s} >= 0) { w.leaf = ${name}; w.leafIndex = undefined; ${check}(${read(vp.scalar as ScalarType, s, e)}, w); } ${zero}`;
+      // Length rules on a string are judged on its bytes; it is decoded only when one may fail.
+      const onBytes = vp.scalar === ScalarType.STRING ? (vp.check as StringCheck).onBytes : undefined;
+      const guard = onBytes === undefined ? "" : `if (${ref(onBytes)}(b, ${s}, ${e})) `;
+      return `if (${s} >= 0) { ${guard}{ w.leaf = ${name}; w.leafIndex = undefined; ${check}(${read(vp.scalar as ScalarType, s, e)}, w); } } ${zero}`;
     }
     let found: string;
     if (vp.shape === ANY) found = `w.path.push(${name}); h.anyAt(${ref(vp)}, b, ${s}, ${e}, w, d + 1); w.path.pop();`;

@@ -3,6 +3,7 @@ import type { AnyTarget, AnyTypes } from "./any-types.js";
 import { LIST, MAP, MESSAGE, SCALAR, TIME, WRAPPER, type FieldPlan, type MessagePlan, type ValuePlan } from "./message-plan.js";
 import type { ObjectWalker } from "./object-walker.js";
 import { zeroOf } from "./plan-compiler.js";
+import type { StringCheck } from "./string-rules.js";
 import { decodeUtf8 } from "./utf8.js";
 import { uniqueKey } from "./values.js";
 import { MapKey, WalkAborted, type Walk } from "./walk.js";
@@ -69,7 +70,17 @@ export class WireWalker implements WireHelpers {
       vp.check({ typeUrl: readString(buf, urlStart, urlEnd) }, w);
     }
     if (vp.skip) return;
-    const target = this.anys.resolveBytes(buf, urlStart, urlEnd);
+    // Most Any fields hold one type; compare with the last one seen here before hashing.
+    let target: AnyTarget;
+    const last = vp.lastUrl;
+    if (last !== undefined && sameBytes(last, buf, urlStart, urlEnd)) target = vp.lastTarget;
+    else {
+      target = this.anys.resolveBytes(buf, urlStart, urlEnd);
+      if (target !== undefined) {
+        vp.lastUrl = buf.slice(urlStart, urlEnd);
+        vp.lastTarget = target;
+      }
+    }
     if (target === undefined) unknownType(readString(buf, urlStart, urlEnd), w);
     else if (target !== null) this.content(target, buf, valueStart, valueEnd, w, depth, "any.decode");
   }
@@ -77,13 +88,11 @@ export class WireWalker implements WireHelpers {
   /** Validates `[start, end)` as a message of `plan`'s type; bytes that do not decode are one violation (`rule`). */
   content(plan: MessagePlan, buf: Uint8Array, start: number, end: number, w: Walk, depth: number, rule: string): void {
     const pathLength = w.path.length;
-    const ancestors = w.ancestors.length;
     try {
       (plan.wireFn ?? this.compile(plan))(buf, start, end, w, depth);
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
       w.path.length = pathLength;
-      w.ancestors.length = ancestors;
       w.reportHere(rule, `does not decode as ${plan.desc.typeName}: ${error.message}`);
     }
   }
@@ -107,9 +116,7 @@ export class WireWalker implements WireHelpers {
     } catch (error) {
       throw new WireError(error instanceof Error ? error.message : String(error));
     }
-    w.ancestors.push(msg);
     this.objects.message(plan, msg as Record<string, unknown>, w, depth);
-    w.ancestors.pop();
   }
 
   /** The value SCALAR, WRAPPER and TIME rules apply to. */
@@ -293,6 +300,8 @@ export class WireWalker implements WireHelpers {
     }
     if (vp.shape === SCALAR || vp.shape === WRAPPER || vp.shape === TIME) {
       if (vp.check === undefined) return;
+      const onBytes = vp.scalar === ScalarType.STRING ? (vp.check as StringCheck).onBytes : undefined;
+      if (onBytes !== undefined && !onBytes(buf, vs, ve)) return;
       w.leaf = f.name;
       w.leafIndex = undefined;
       vp.check(this.plainValue(vp, buf, vs, ve), w);
@@ -396,8 +405,8 @@ function readWrapped(buf: Uint8Array, start: number, end: number, scalar: Scalar
 }
 
 /** A Duration or Timestamp: seconds (field 1), nanos (field 2). */
-function readSecondsNanos(buf: Uint8Array, start: number, end: number): { seconds: bigint; nanos: number } {
-  let seconds = 0n;
+function readSecondsNanos(buf: Uint8Array, start: number, end: number): { seconds: bigint | number; nanos: number } {
+  let seconds: bigint | number = 0;
   let nanos = 0;
   for (let pos = start; pos < end; ) {
     pos = readVarint(buf, pos, end);
@@ -406,7 +415,10 @@ function readSecondsNanos(buf: Uint8Array, start: number, end: number): { second
     if (wt === VARINT && tag >>> 3 === 1) {
       const vs = pos;
       pos = readVarint(buf, pos, end);
-      seconds = readScalar(buf, vs, pos, ScalarType.INT64) as bigint;
+      // A number while it fits in 32 bits (either sign), else the exact bigint.
+      if (varint.hi === 0 && varint.lo >= 0) seconds = varint.lo;
+      else if (varint.hi === -1 && varint.lo < 0) seconds = varint.lo;
+      else seconds = readScalar(buf, vs, pos, ScalarType.INT64) as bigint;
     } else if (wt === VARINT && tag >>> 3 === 2) {
       pos = readVarint(buf, pos, end);
       nanos = varint.lo | 0;
@@ -437,6 +449,13 @@ export function readAnyRange(buf: Uint8Array, start: number, end: number): void 
       }
     } else pos = skipField(buf, pos, end, wt, tag >>> 3);
   }
+}
+
+/** Whether `buf[start, end)` holds exactly `bytes` (compared from the end, where type URLs differ). */
+function sameBytes(bytes: Uint8Array, buf: Uint8Array, start: number, end: number): boolean {
+  if (bytes.length !== end - start) return false;
+  for (let i = bytes.length - 1; i >= 0; i--) if (bytes[i] !== buf[start + i]) return false;
+  return true;
 }
 
 function unknownType(typeUrl: string, w: Walk): void {
