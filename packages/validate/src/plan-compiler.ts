@@ -507,6 +507,20 @@ export class PlanCompiler {
         });
         return plain(ANY, { check, required: requiredRule ? { rule: "any.required", message: "is required" } : undefined });
       }
+      if (typeCase === "any") {
+        // `any` rules on a message that is not an Any (ExtensionConfigSource.config_source):
+        // protoc-gen-validate checks only `required` and never looks inside. We check
+        // `required` the same way and, going further, validate the message itself.
+        let requiredRule = false;
+        compile("any", fr?.type.value as Message, (reader) => {
+          requiredRule = reader.get<boolean>("required") === true;
+          const inList = reader.get<string[]>("in") ?? [];
+          const notIn = reader.get<string[]>("not_in") ?? [];
+          if (inList.length > 0 || notIn.length > 0) this.#unsupported(where, ["any.in / any.not_in on a message that is not an Any"]);
+          return undefined;
+        });
+        return plain(MESSAGE, { required: requiredRule ? { rule: "any.required", message: "is required" } : undefined, plan: null });
+      }
       if (typeCase !== undefined) return plain(MESSAGE, { check: this.#unsupported(where, [`${typeCase} rules on a message`]) });
       return plain(MESSAGE, { required: mr.required ? { rule: "message.required", message: "is required" } : undefined, skip: mr.skip, plan: null });
     }
