@@ -5,17 +5,21 @@
 //     figure, ValidateAll plus validating every Any they contain, which is what @xdskit/validate
 //     does), printing one JSON object;
 //   - check: prints, per resource, every violation as a proto field path and Go's reason, one
-//     JSON line per resource, for the TypeScript side to compare with its own.
+//     JSON line per resource, for the TypeScript side to compare with its own;
+//   - regex: reads JSON lines {"pattern", "input"} and prints whether Go's regexp (which the
+//     generated code compiles PGV patterns with) matches, "1" or "0" per line.
 //
 // It holds no validation rules of its own: every rule is go-control-plane's generated code.
 package main
 
 import (
+	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -27,8 +31,12 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: validate-peer bench|check -in FILE [-passes N]")
+		fmt.Fprintln(os.Stderr, "usage: validate-peer bench|check -in FILE [-passes N] | regex < cases")
 		os.Exit(2)
+	}
+	if os.Args[1] == "regex" {
+		regex()
+		return
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	in := fs.String("in", "", "file of 4-byte big-endian length-prefixed google.protobuf.Any encodings")
@@ -201,4 +209,36 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func regex() {
+	compiled := map[string]*regexp.Regexp{}
+	scanner := bufio.NewScanner(os.Stdin)
+	scanner.Buffer(make([]byte, 1<<20), 64<<20)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	for scanner.Scan() {
+		var c struct {
+			Pattern string `json:"pattern"`
+			Input   string `json:"input"`
+		}
+		if err := json.Unmarshal(scanner.Bytes(), &c); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		re, ok := compiled[c.Pattern]
+		if !ok {
+			re = regexp.MustCompile(c.Pattern)
+			compiled[c.Pattern] = re
+		}
+		if re.MatchString(c.Input) {
+			out.WriteString("1\n")
+		} else {
+			out.WriteString("0\n")
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }

@@ -6,9 +6,9 @@ import { emailProblem, goIpKind, hostnameProblem, isUuid, uriIsAbsolute, uriProb
 
 // protoc-gen-validate turns `well_known_regex` into a `pattern` when it generates Go: these are
 // its patterns, and `strict: false` swaps both header formats for the lenient one.
-const HTTP_HEADER_NAME = "^:?[0-9a-zA-Z!#$%&'*+-.^_|~\x60]+$";
-const HTTP_HEADER_VALUE = "^[^\u0000-\u0008\u000A-\u001F\u007F]*$";
-const HEADER_STRING = "^[^\u0000\u000A\u000D]*$";
+export const HTTP_HEADER_NAME = "^:?[0-9a-zA-Z!#$%&'*+-.^_|~\x60]+$";
+export const HTTP_HEADER_VALUE = "^[^\u0000-\u0008\u000A-\u001F\u007F]*$";
+export const HEADER_STRING = "^[^\u0000\u000A\u000D]*$";
 
 const quote = (s: string): string => JSON.stringify(s);
 

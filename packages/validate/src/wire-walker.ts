@@ -196,7 +196,7 @@ export class WireWalker implements WireHelpers {
         continue;
       }
       const vp = f.value;
-      const ewt = vp.shape === SCALAR ? wireTypeOf(vp.scalar as ScalarType) : LEN;
+      const ewt = vp.shape === SCALAR && f.cardinality !== MAP ? wireTypeOf(vp.scalar as ScalarType) : LEN;
       if (f.cardinality === LIST && vp.shape === SCALAR) {
         if (wt !== ewt && wt !== LEN) {
           pos = skipField(buf, pos, end, wt, num);

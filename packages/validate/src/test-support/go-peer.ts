@@ -57,3 +57,14 @@ export function goCheck(resources: readonly Any[]): GoVerdict[] {
     .split("\n")
     .map((line) => JSON.parse(line) as GoVerdict);
 }
+
+/** Whether Go's regexp matches each input with its pattern. */
+export function goRegexpMatches(cases: readonly { readonly pattern: string; readonly input: string }[]): boolean[] {
+  const input = cases.map((c) => JSON.stringify(c)).join("\n");
+  const r = spawnSync(goPeer(), ["regex"], { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`validate-peer regex failed (${r.status}): ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split("\n")
+    .map((line) => line === "1");
+}
