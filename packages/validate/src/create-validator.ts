@@ -39,6 +39,11 @@ export interface ValidatorOptions {
   /** Violations collected per resource before its validation stops. Default: 100. */
   readonly maxViolations?: number;
   /**
+   * Messages visited per resource before its validation stops with a `limit.size` violation
+   * (bounds the work on an object graph that shares sub-messages many times). Default: 1,000,000.
+   */
+  readonly maxMessages?: number;
+  /**
    * Compile each message type's checks to JavaScript (`new Function`) on first use, which is
    * several times faster than interpreting them. Default: `true` where the platform allows it
    * (not under a Content-Security-Policy without 'unsafe-eval'); `false` interprets, with the
@@ -92,7 +97,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const limits: WalkLimits = {
     maxDepth: positiveInteger("maxDepth", options.maxDepth, 100),
     maxViolations: positiveInteger("maxViolations", options.maxViolations, 100),
-    maxVisits: 10_000_000,
+    maxVisits: positiveInteger("maxMessages", options.maxMessages, 1_000_000),
   };
   const resourceChecks = new Map<string, ResourceCheck[]>();
   for (const check of options.resourceChecks ?? builtinResourceChecks) {
