@@ -2,7 +2,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { HttpRequestHeaderMatchInputSchema } from "@xdskit/envoy-api/envoy/type/matcher/v3/http_inputs_pb";
-import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
+import { ClusterSchema, type Cluster_LbPolicy } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { HeaderValueSchema } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
 import { MatcherSchema, type Matcher } from "@xdskit/envoy-api/xds/type/matcher/v3/matcher_pb";
@@ -139,7 +139,7 @@ describe("bad input", () => {
   });
 
   it("ValidationError lists the violations and is a CacheError with code invalid-resource", () => {
-    const r = validator.validateResource(CLUSTER, "c", create(ClusterSchema, { name: "c", lbPolicy: 99 }));
+    const r = validator.validateResource(CLUSTER, "c", create(ClusterSchema, { name: "c", lbPolicy: 99 as Cluster_LbPolicy }));
     expect(r.violations.length).toBeGreaterThan(0);
     const error = new ValidationError(r.violations);
     expect(error.code).toBe("invalid-resource");

@@ -6,7 +6,7 @@
 const HEX = /^[0-9A-Fa-f]{1,4}$/;
 
 /** The 4 bytes of a dotted-quad IPv4 address as Go parses it (no leading zeros), or `undefined`. */
-function parseIpv4(s: string): number[] | undefined {
+export function parseIpv4(s: string): number[] | undefined {
   const parts = s.split(".");
   if (parts.length !== 4) return undefined;
   const out: number[] = [];
@@ -20,7 +20,7 @@ function parseIpv4(s: string): number[] | undefined {
 }
 
 /** The 16 bytes of an IPv6 address (Go's rules: no zone, optional trailing dotted quad), or `undefined`. */
-function parseIpv6(s: string): number[] | undefined {
+export function parseIpv6(s: string): number[] | undefined {
   if (s.includes("%")) return undefined;
   const halves = s.split("::");
   if (halves.length > 2) return undefined;
