@@ -1,6 +1,6 @@
 // The snapshot-level checks beyond PGV: what each refuses, what it lets through, and that users
 // can add their own.
-import { create, type Message } from "@bufbuild/protobuf";
+import { create, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
 import { Cluster_DiscoveryType, Cluster_LbPolicy, ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
@@ -43,13 +43,15 @@ function routes(domains: string[][], weights?: (number | undefined)[]): RouteCon
 
 const tcpFilter = { name: "tcp", configType: { case: "typedConfig" as const, value: anyPack(TcpProxySchema, create(TcpProxySchema, { statPrefix: "t", clusterSpecifier: { case: "cluster", value: "c" } })) } };
 
-function listener(name: string, port: number, extra: Partial<Parameters<typeof create<typeof ListenerSchema>>[1] & object> = {}): Listener {
-  return create(ListenerSchema, {
+type ListenerInit = MessageInitShape<typeof ListenerSchema>;
+
+function listener(name: string, port: number, extra: ListenerInit = {}): Listener {
+  const init: ListenerInit = {
     name,
     address: { address: { case: "socketAddress", value: { address: "127.0.0.1", portSpecifier: { case: "portValue", value: port } } } },
     filterChains: [{ filters: [tcpFilter] }],
-    ...extra,
-  });
+  };
+  return create(ListenerSchema, { ...init, ...extra } as ListenerInit);
 }
 
 describe("route checks", () => {
