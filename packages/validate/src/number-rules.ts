@@ -1,4 +1,4 @@
-import { RuleReader, allOf, type Check } from "./rule-reader.js";
+import { allOf, type Check, type RuleReader } from "./rule-reader.js";
 
 /** The numeric rule kinds of validate.proto (FloatRules … SFixed64Rules). */
 export type NumberKind =

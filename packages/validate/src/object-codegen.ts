@@ -110,7 +110,6 @@ export function compileObjectFn(plan: MessagePlan, h: ObjectHelpers): ObjectFn {
     lines.push(`v = m[${lit(o.key)}]; if (v === undefined || v.case === undefined) { ${missing} } else switch (v.case) { ${cases} }`);
   }
   const body = lines.join("\n");
-  // biome-ignore lint/security/noGlobalEval: generated from descriptors only; see the comment above.
   const factory = new Function("$", "h", `return function walk_${plan.desc.typeName.replace(/[^A-Za-z0-9_]/g, "_")}(m, w, d) {\n${body}\n};`);
   return factory(values, h) as ObjectFn;
 }

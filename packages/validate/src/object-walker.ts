@@ -163,7 +163,7 @@ export class ObjectWalker implements ObjectHelpers {
         const seen = new Set<unknown>();
         for (let i = 0; i < n; i++) {
           const key = uniqueKey(items[i]);
-          if (key !== key) continue; // NaN equals nothing, as in Go
+          if (Number.isNaN(key)) continue; // NaN equals nothing, as in Go
           if (seen.has(key)) {
             w.leaf = f.name;
             w.leafIndex = i;

@@ -58,5 +58,5 @@ export function checkWeightedClustersOfVirtualHost(vh: VirtualHost, report: Repo
 }
 
 export function checkWeightedClusters(rc: RouteConfiguration, report: Report, prefix = ""): void {
-  rc.virtualHosts.forEach((vh, i) => checkWeightedClustersOfVirtualHost(vh, report, join(prefix, `virtual_hosts[${i}]`)));
+  for (const [i, vh] of rc.virtualHosts.entries()) checkWeightedClustersOfVirtualHost(vh, report, join(prefix, `virtual_hosts[${i}]`));
 }

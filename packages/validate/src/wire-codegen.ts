@@ -177,7 +177,6 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
     "}",
     ...after.filter((line) => line !== ""),
   ].join("\n");
-  // biome-ignore lint/security/noGlobalEval: generated from descriptors only; see compileObjectFn.
   const factory = new Function("$", "h", "r", "V", "EMPTY", `return function wire_${plan.desc.typeName.replace(/[^A-Za-z0-9_]/g, "_")}(b, start, end, w, d) {\n${source}\n};`);
   return factory(values, h, reader, reader.V, EMPTY) as WireFn;
 }

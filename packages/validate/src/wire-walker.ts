@@ -156,7 +156,7 @@ export class WireWalker implements WireHelpers {
     if (f.unique) {
       state.seen ??= new Set();
       const key = uniqueKey(value);
-      if (key === key) {
+      if (!Number.isNaN(key)) {
         if (state.seen.has(key)) {
           w.leaf = f.name;
           w.leafIndex = index;
@@ -369,7 +369,7 @@ export class WireWalker implements WireHelpers {
         f.keyCheck(key, w);
       }
       // A missing message value decodes as an empty message, never as "sparse".
-      const s = vs < 0 ? 0 : vs;
+      const s = Math.max(vs, 0);
       const e = vs < 0 ? 0 : ve;
       if (vp.shape === SCALAR || vp.shape === WRAPPER || vp.shape === TIME) {
         if (vp.check === undefined) continue;

@@ -210,7 +210,7 @@ function hcm(i: number, clusterName: string): HttpConnectionManager {
     accessLog: [
       {
         name: "envoy.access_loggers.file",
-        configType: { case: "typedConfig", value: anyPack(FileAccessLogSchema, create(FileAccessLogSchema, { path: "/dev/stdout" })) },
+        configType: { case: "typedConfig", value: anyPack(FileAccessLogSchema, create(FileAccessLogSchema, { path: "/dev/null" })) },
       },
     ],
     commonHttpProtocolOptions: { idleTimeout: { seconds: 300n } },
@@ -291,7 +291,7 @@ function others(i: number, clusterName: string): TypedResource[] {
   });
   const scoped = create(ScopedRouteConfigurationSchema, {
     name: `scope-${i}`,
-    routeConfigurationName: `routes-${i}`,
+    routeConfiguration: routes(i, clusterName),
     key: { fragments: [{ type: { case: "stringKey", value: `tenant-${i}` } }] },
   });
   const vhds = create(VirtualHostSchema, {
