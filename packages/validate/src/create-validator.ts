@@ -2,9 +2,12 @@ import { fromBinary, type DescMessage, type Message, type Registry } from "@bufb
 import {
   CacheError,
   defaultResourceTypes,
+  findInconsistencies,
+  prepareResource,
   resourceName,
   TYPE_URL_PREFIX,
   type CachedResource,
+  type ConsistencyOptions,
   type ResourceTypeRegistry,
 } from "@xdskit/cache-core";
 import { envoyRegistry } from "@xdskit/envoy-api/registry";
@@ -21,6 +24,19 @@ export type ResourceInput = Message | CachedResource;
 /** Resources by type URL, as `createSnapshot` takes them. */
 export type ResourcesByType = Readonly<Record<string, Iterable<ResourceInput>>>;
 
+/** How {@link Validator.validateSnapshot} checks references between resources. */
+export interface ReferenceOptions {
+  /** Types another cache serves: references to them are not required to resolve. Default: none. */
+  readonly externalTypes?: ConsistencyOptions["externalTypes"];
+  /** References to require beyond those resources declare (type URL → names). Default: none. */
+  readonly references?: ConsistencyOptions["references"];
+  /**
+   * Also report endpoint assignments and route configurations nothing references
+   * (`reference.unused`), as go-control-plane's consistency check does. Default: false.
+   */
+  readonly unused?: boolean;
+}
+
 /** Options of {@link createValidator}. */
 export interface ValidatorOptions {
   /**
@@ -34,6 +50,13 @@ export interface ValidatorOptions {
   readonly resourceChecks?: readonly ResourceCheck[];
   /** Rules about resources together. Default: {@link builtinSnapshotChecks}. */
   readonly snapshotChecks?: readonly SnapshotCheck[];
+  /**
+   * Whether `validateSnapshot` requires references to resolve within the snapshot (cache-core's
+   * `findInconsistencies`: the assignments EDS clusters need, the route configurations
+   * listeners and scoped routes need, custom types' references). Default: `{}` (checked, a
+   * missing one is a `reference.missing` violation); `false` skips the check.
+   */
+  readonly references?: ReferenceOptions | false;
   /** Deepest message nesting followed (deeper is a violation; also what stops a cyclic object). Default: 100. */
   readonly maxDepth?: number;
   /** Violations collected per resource before its validation stops. Default: 100. */
@@ -106,6 +129,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     resourceChecks.set(check.typeUrl, list);
   }
   const snapshotChecks = options.snapshotChecks ?? builtinSnapshotChecks;
+  const references = options.references ?? {};
 
   const schemaOf = (typeUrl: string): DescMessage | undefined =>
     types.get(typeUrl)?.schema ?? registry.getMessage(typeUrl.slice(typeUrl.lastIndexOf("/") + 1));
@@ -180,6 +204,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     validateSnapshot(resources) {
       const out: Violation[] = [];
       const byType = new Map<string, Map<string, Message>>();
+      const prepared: CachedResource[] = [];
       for (const [typeUrl, list] of Object.entries(resources)) {
         const schema = schemaOf(typeUrl);
         const named = new Map<string, Message>();
@@ -207,8 +232,16 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
           seen.add(entry.name);
           validateEntry(entry, out, snapshotChecks.length > 0);
           if (entry.message !== undefined && entry.name !== "") named.set(entry.name, entry.message);
+          if (references !== false && entry.name !== "") {
+            if (isCached(r)) prepared.push(r);
+            else if (entry.schema !== undefined && entry.message !== undefined && entry.message.$typeName === entry.schema.typeName) {
+              // Not encoded: the reference check reads the message.
+              prepared.push(prepareResource(entry.schema, entry.message, { name: entry.name, typeUrl, types }));
+            }
+          }
         }
       }
+      if (references !== false) checkReferences(prepared, references, types, out);
       const view: SnapshotView = {
         typeUrls: () => [...byType.keys()],
         resources: (typeUrl) => byType.get(typeUrl) ?? new Map(),
@@ -223,4 +256,26 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       return result(out);
     },
   };
+}
+
+/** References that do not resolve (and, if asked, resources nothing references), as violations. */
+function checkReferences(resources: readonly CachedResource[], options: ReferenceOptions, types: ResourceTypeRegistry, out: Violation[]): void {
+  let found: ReturnType<typeof findInconsistencies>;
+  try {
+    found = findInconsistencies(resources, { types, externalTypes: options.externalTypes, references: options.references });
+  } catch (error) {
+    // A resource that does not decode: already a resource.decode violation.
+    if (error instanceof CacheError) return;
+    throw error;
+  }
+  for (const problem of found) {
+    for (const name of problem.missing) {
+      out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.missing", message: "is referenced but not in the snapshot" });
+    }
+    if (options.unused === true) {
+      for (const name of problem.extra) {
+        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.unused", message: "is in the snapshot but nothing references it" });
+      }
+    }
+  }
 }

@@ -1,6 +1,7 @@
 export { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
 export {
   createValidator,
+  type ReferenceOptions,
   type ResourceInput,
   type ResourcesByType,
   type Validator,

@@ -205,3 +205,36 @@ describe("user checks", () => {
     expect(r.violations[0]?.message).toContain("boom");
   });
 });
+
+describe("references (cache-core's findInconsistencies)", () => {
+  const eds = (name: string, service: string) =>
+    create(ClusterSchema, {
+      name,
+      connectTimeout: { seconds: 1n },
+      clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.EDS },
+      edsClusterConfig: { edsConfig: { configSourceSpecifier: { case: "ads", value: {} } }, serviceName: service },
+    });
+  const cla = (name: string) => create(ClusterLoadAssignmentSchema, { clusterName: name });
+  const rdsListener = (name: string, routeName: string) => {
+    const hcm = create(HttpConnectionManagerSchema, {
+      statPrefix: "h",
+      routeSpecifier: { case: "rds", value: { routeConfigName: routeName, configSource: { configSourceSpecifier: { case: "ads", value: {} } } } },
+      httpFilters: [{ name: "router", configType: { case: "typedConfig", value: anyPack(RouterSchema, create(RouterSchema)) } }],
+    });
+    return listener(name, 8080, { filterChains: [{ filters: [{ name: "hcm", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] }] });
+  };
+
+  it("a reference without its resource is a violation naming the missing resource", () => {
+    const r = validator.validateSnapshot({ [CLUSTER_TYPE_URL]: [eds("a", "svc-a"), eds("b", "svc-b")], [ENDPOINT_TYPE_URL]: [cla("svc-a")], [LISTENER_TYPE_URL]: [rdsListener("l", "routes")] });
+    expect(found(r)).toEqual(["svc-b  reference.missing", "routes  reference.missing"]);
+    expect(r.violations.map((v) => v.typeUrl)).toEqual([ENDPOINT_TYPE_URL, ROUTE_TYPE_URL]);
+  });
+
+  it("types served elsewhere, unused resources and switching the check off", () => {
+    const snapshot = { [CLUSTER_TYPE_URL]: [eds("a", "svc-a")], [ENDPOINT_TYPE_URL]: [cla("unused")] };
+    expect(found(validator.validateSnapshot(snapshot))).toEqual(["svc-a  reference.missing"]);
+    expect(found(createValidator({ references: { externalTypes: [ENDPOINT_TYPE_URL] } }).validateSnapshot(snapshot))).toEqual([]);
+    expect(found(createValidator({ references: { unused: true } }).validateSnapshot(snapshot))).toEqual(["svc-a  reference.missing", "unused  reference.unused"]);
+    expect(found(createValidator({ references: false }).validateSnapshot(snapshot))).toEqual([]);
+  });
+});

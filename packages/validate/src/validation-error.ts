@@ -10,6 +10,7 @@ const LISTED = 20;
  * `typeUrl` / `resourceName` are set when all violations concern one resource.
  */
 export class ValidationError extends CacheError {
+  override readonly name: string = "ValidationError";
   readonly violations: readonly Violation[];
 
   constructor(violations: readonly Violation[], options: { readonly cause?: unknown } = {}) {
@@ -20,6 +21,7 @@ export class ValidationError extends CacheError {
     const count = violations.length === 1 ? "1 violation" : `${violations.length} violations`;
     super("invalid-resource", `invalid resources: ${count}\n${lines.join("\n")}`, {
       ...(one ? { typeUrl: first.typeUrl, ...(first.resourceName === "" ? {} : { resourceName: first.resourceName }) } : {}),
+      ...(violations.length === 1 && first !== undefined && first.field !== "" ? { field: first.field } : {}),
       ...(options.cause === undefined ? {} : { cause: options.cause }),
     });
     this.violations = violations;
