@@ -91,6 +91,15 @@ export interface Validator {
   validateSnapshot(resources: ResourcesByType): ValidationResult;
 }
 
+const NONE: readonly Violation[] = Object.freeze([]);
+const VALID: ValidationResult = Object.freeze({ ok: true, violations: NONE });
+
+/** Adds `found` to `out` when there is one; returns what was found. */
+function append(out: Violation[] | undefined, found: readonly Violation[]): readonly Violation[] {
+  if (out !== undefined) for (const v of found) out.push(v);
+  return found;
+}
+
 interface Entry {
   readonly typeUrl: string;
   readonly name: string;
@@ -151,35 +160,38 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     }
   };
 
-  // PGV rules of one entry; decodes a bytes-only entry for the checks that need a message.
-  const validateEntry = (entry: Entry, out: Violation[], decodeAll = false): void => {
+  // PGV rules and resource checks of one entry; decodes a bytes-only entry when a check (or
+  // `decode`, for the snapshot checks) needs the message. Returns what it found, adding to `out`
+  // when given (the snapshot), else as a list of its own.
+  const validateEntry = (entry: Entry, out: Violation[] | undefined, decode = false): readonly Violation[] => {
     const schema = entry.schema;
     if (schema === undefined) {
-      out.push(violation(entry.typeUrl, entry.name, "", "resource.type", `the validator does not know the type "${entry.typeUrl}"`));
-      return;
+      return append(out, [violation(entry.typeUrl, entry.name, "", "resource.type", `the validator does not know the type "${entry.typeUrl}"`)]);
     }
+    let found: readonly Violation[];
     if (entry.message !== undefined) {
       if (entry.message.$typeName !== schema.typeName) {
-        out.push(violation(entry.typeUrl, entry.name, "", "resource.type", `a ${entry.message.$typeName} cannot be a resource of type "${entry.typeUrl}" (${schema.typeName})`));
-        return;
+        return append(out, [violation(entry.typeUrl, entry.name, "", "resource.type", `a ${entry.message.$typeName} cannot be a resource of type "${entry.typeUrl}" (${schema.typeName})`)]);
       }
-      out.push(...engine.validateObject(schema, entry.message, entry.typeUrl, entry.name, limits));
+      found = engine.validateObject(schema, entry.message, entry.typeUrl, entry.name, limits);
     } else if (entry.bytes !== undefined) {
-      const found = engine.validateBytes(schema, entry.bytes, entry.typeUrl, entry.name, limits);
-      out.push(...found);
-      // Decoded only for checks that need the message.
-      if ((resourceChecks.has(entry.typeUrl) || decodeAll) && !found.some((v) => v.rule === "resource.decode")) {
+      found = engine.validateBytes(schema, entry.bytes, entry.typeUrl, entry.name, limits);
+      if ((resourceChecks.has(entry.typeUrl) || decode) && !found.some((v) => v.rule === "resource.decode")) {
         try {
           entry.message = fromBinary(schema, entry.bytes);
         } catch {
           // reported above as resource.decode
         }
       }
-    }
-    runResourceChecks(entry, out);
+    } else return NONE;
+    if (!resourceChecks.has(entry.typeUrl)) return append(out, found);
+    const all = out ?? [...found];
+    if (out !== undefined) for (const v of found) out.push(v);
+    runResourceChecks(entry, all);
+    return all;
   };
 
-  const result = (violations: Violation[]): ValidationResult => ({ ok: violations.length === 0, violations });
+  const result = (violations: readonly Violation[]): ValidationResult => (violations.length === 0 ? VALID : { ok: false, violations });
 
   return {
     validateMessage(message) {
@@ -192,13 +204,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     },
 
     validateResource(typeUrl, name, resource) {
-      const out: Violation[] = [];
       const bytes = resource instanceof Uint8Array;
-      validateEntry(
-        { typeUrl, name, schema: schemaOf(typeUrl), message: bytes ? undefined : resource, bytes: bytes ? resource : undefined },
-        out,
-      );
-      return result(out);
+      return result(validateEntry({ typeUrl, name, schema: schemaOf(typeUrl), message: bytes ? undefined : resource, bytes: bytes ? resource : undefined }, undefined));
     },
 
     validateSnapshot(resources) {

@@ -26,39 +26,65 @@ export class Engine {
     this.#objects.wire = this.#wire;
   }
 
+  // One walk, reused: validation is synchronous; a check that validates from inside one gets its own.
+  readonly #walk = new Walk();
+  #busy = false;
+
   /** Every PGV violation of a protobuf-es message of type `desc`, recursively through `Any`. */
-  validateObject(desc: DescMessage, message: Message, typeUrl: string, name: string, limits: WalkLimits): Violation[] {
-    return this.#run(typeUrl, name, limits, (w) => {
-      const plan = this.compiler.planFor(desc);
-      w.root = message;
-      w.rootDesc = desc;
-      if (plan !== null) this.#objects.descend(plan, message, w, 0);
-    });
+  validateObject(desc: DescMessage, message: Message, typeUrl: string, name: string, limits: WalkLimits): readonly Violation[] {
+    const plan = this.compiler.planFor(desc);
+    if (plan === null) return NONE;
+    const w = this.#start(typeUrl, name, limits);
+    w.root = message;
+    w.rootDesc = desc;
+    try {
+      this.#objects.descend(plan, message, w, 0);
+    } catch (error) {
+      this.#failed(w, error);
+    }
+    return this.#finish(w);
   }
 
   /** The same for an encoded message; bytes that do not decode are a `resource.decode` violation. */
-  validateBytes(desc: DescMessage, bytes: Uint8Array, typeUrl: string, name: string, limits: WalkLimits): Violation[] {
-    return this.#run(typeUrl, name, limits, (w) => {
-      const plan = this.compiler.planFor(desc);
-      if (plan !== null) this.#wire.content(plan, bytes, 0, bytes.length, w, 0, "resource.decode");
-    });
+  validateBytes(desc: DescMessage, bytes: Uint8Array, typeUrl: string, name: string, limits: WalkLimits): readonly Violation[] {
+    const plan = this.compiler.planFor(desc);
+    if (plan === null) return NONE;
+    const w = this.#start(typeUrl, name, limits);
+    try {
+      this.#wire.content(plan, bytes, 0, bytes.length, w, 0, "resource.decode");
+    } catch (error) {
+      this.#failed(w, error);
+    }
+    return this.#finish(w);
   }
 
-  #run(typeUrl: string, name: string, limits: WalkLimits, body: (w: Walk) => void): Violation[] {
-    const w = new Walk(typeUrl, name, limits);
+  #start(typeUrl: string, name: string, limits: WalkLimits): Walk {
+    const w = this.#busy ? new Walk() : this.#walk;
+    this.#busy = true;
+    w.reset(typeUrl, name, limits);
+    return w;
+  }
+
+  #finish(w: Walk): readonly Violation[] {
+    if (w === this.#walk) this.#busy = false;
+    const found = w.violations;
+    w.root = undefined;
+    return found.length === 0 ? NONE : found;
+  }
+
+  #failed(w: Walk, error: unknown): void {
+    if (error instanceof WalkAborted) return;
+    // A message object that is not what its type says (a number where a list belongs, …).
+    const why = error instanceof Error ? error.message : String(error);
     try {
-      body(w);
-    } catch (error) {
-      if (!(error instanceof WalkAborted)) {
-        // A message object that is not what its type says (a number where a list belongs, …).
-        const where = formatPath(w.path);
-        const why = error instanceof Error ? error.message : String(error);
-        w.violations.push({ typeUrl, resourceName: name, field: where, rule: "message.malformed", message: `could not be read: ${why}` });
-      }
+      w.add(formatPath(w.path), "message.malformed", `could not be read: ${why}`);
+    } catch {
+      // over maxViolations: already said so
     }
-    return w.violations;
   }
 }
+
+const NONE: readonly Violation[] = Object.freeze([]);
 
 const compiled = new WeakMap<Registry, Engine>();
 const interpreted = new WeakMap<Registry, Engine>();

@@ -17,6 +17,9 @@ export interface WalkLimits {
   readonly maxVisits: number;
 }
 
+// Never pushed to: Walk.add replaces it with a fresh array first.
+const NO_VIOLATIONS: Violation[] = [];
+
 /** Thrown inside a walk to stop it; never escapes the validator. */
 export class WalkAborted extends Error {}
 
@@ -52,21 +55,32 @@ export class Walk {
   /** The resource object and its type (object walks), to tell a cycle from deep nesting. */
   root: unknown = undefined;
   rootDesc: DescMessage | undefined = undefined;
-  readonly violations: Violation[] = [];
+  /** What was found; the shared empty list until the first violation (spares an array per resource). */
+  violations: Violation[] = NO_VIOLATIONS;
   /** The field a scalar check is about, appended to `path` when it reports. */
   leaf: PathSegment | undefined = undefined;
   /** A second leaf segment: the index or key of a list item or map entry being checked. */
   leafIndex: PathSegment | undefined = undefined;
   visits = 0;
+  typeUrl = "";
+  resourceName = "";
+  limits: WalkLimits = { maxDepth: 100, maxViolations: 100, maxVisits: 1_000_000 };
   /** Copies of the limits, read on every message. */
-  readonly maxDepth: number;
-  readonly maxVisits: number;
+  maxDepth = 100;
+  maxVisits = 1_000_000;
 
-  constructor(
-    readonly typeUrl: string,
-    readonly resourceName: string,
-    readonly limits: WalkLimits,
-  ) {
+  /** Starts the walk of another resource. */
+  reset(typeUrl: string, resourceName: string, limits: WalkLimits): void {
+    this.path.length = 0;
+    this.root = undefined;
+    this.rootDesc = undefined;
+    this.violations = NO_VIOLATIONS;
+    this.leaf = undefined;
+    this.leafIndex = undefined;
+    this.visits = 0;
+    this.typeUrl = typeUrl;
+    this.resourceName = resourceName;
+    this.limits = limits;
     this.maxDepth = limits.maxDepth;
     this.maxVisits = limits.maxVisits;
   }
@@ -85,6 +99,7 @@ export class Walk {
   }
 
   add(field: string, rule: string, message: string, value?: unknown): void {
+    if (this.violations === NO_VIOLATIONS) this.violations = [];
     if (this.violations.length >= this.limits.maxViolations) {
       this.violations.push({
         typeUrl: this.typeUrl,
