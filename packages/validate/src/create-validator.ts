@@ -140,8 +140,13 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const snapshotChecks = options.snapshotChecks ?? builtinSnapshotChecks;
   const references = options.references ?? {};
 
-  const schemaOf = (typeUrl: string): DescMessage | undefined =>
-    types.get(typeUrl)?.schema ?? registry.getMessage(typeUrl.slice(typeUrl.lastIndexOf("/") + 1));
+  const schemas = new Map<string, DescMessage | undefined>();
+  const schemaOf = (typeUrl: string): DescMessage | undefined => {
+    if (schemas.has(typeUrl)) return schemas.get(typeUrl);
+    const schema = types.get(typeUrl)?.schema ?? registry.getMessage(typeUrl.slice(typeUrl.lastIndexOf("/") + 1));
+    if (schemas.size < 10_000) schemas.set(typeUrl, schema);
+    return schema;
+  };
 
   const violation = (typeUrl: string, name: string, field: string, rule: string, message: string, value?: unknown): Violation => {
     const shown = violationValue(value);

@@ -1,4 +1,4 @@
-import { allOf, type Check, type RuleReader } from "./rule-reader.js";
+import type { Check, RuleReader } from "./rule-reader.js";
 
 /**
  * A google.protobuf.Duration or Timestamp as read from a message (seconds a bigint) or from the
@@ -59,47 +59,66 @@ export function compileDurationRules(reader: RuleReader): Check | undefined {
   const gte = reader.get<SecondsNanos>("gte");
   const within = reader.get<SecondsNanos[]>("in") ?? [];
   const without = reader.get<SecondsNanos[]>("not_in") ?? [];
-  const checks: Check[] = [];
-  const add = (rule: string, violated: (d: SecondsNanos) => boolean, message: string): void => {
-    const name = `duration.${rule}`;
-    checks.push((value, walk) => {
-      if (violated(value as SecondsNanos)) walk.report(name, message, showDuration(value as SecondsNanos));
-    });
+  // Each rule compares (seconds, nanos) as plain numbers, converted once per value.
+  type Test = (s: number, n: number) => boolean;
+  const rules: { rule: string; violated: Test; message: string }[] = [];
+  const add = (rule: string, violated: Test, message: string): void => {
+    rules.push({ rule: `duration.${rule}`, violated, message });
   };
-  if (constant !== undefined) add("const", (d) => compare(d, constant) !== 0, `must equal ${showDuration(constant)}`);
-  const c = compare;
-  const s = showDuration;
+  const at = (d: SecondsNanos): [number, number] => [num(d.seconds), d.nanos];
+  // Sign of (s, n) - (bs, bn).
+  const cmp = (s: number, n: number, b: [number, number]): number => (s !== b[0] ? (s < b[0] ? -1 : 1) : n - b[1]);
+  const sh = showDuration;
+  if (constant !== undefined) {
+    const c = at(constant);
+    add("const", (s, n) => cmp(s, n, c) !== 0, `must equal ${sh(constant)}`);
+  }
   if (lt !== undefined) {
+    const l = at(lt);
     if (gt !== undefined) {
-      if (c(lt, gt) > 0) add("range", (d) => c(d, gt) <= 0 || c(d, lt) >= 0, `must be in the range (${s(gt)}, ${s(lt)})`);
-      else add("range", (d) => c(d, lt) >= 0 && c(d, gt) <= 0, `must be outside the range [${s(lt)}, ${s(gt)}]`);
+      const g = at(gt);
+      if (compare(lt, gt) > 0) add("range", (s, n) => cmp(s, n, g) <= 0 || cmp(s, n, l) >= 0, `must be in the range (${sh(gt)}, ${sh(lt)})`);
+      else add("range", (s, n) => cmp(s, n, l) >= 0 && cmp(s, n, g) <= 0, `must be outside the range [${sh(lt)}, ${sh(gt)}]`);
     } else if (gte !== undefined) {
-      if (c(lt, gte) > 0) add("range", (d) => c(d, gte) < 0 || c(d, lt) >= 0, `must be in the range [${s(gte)}, ${s(lt)})`);
-      else add("range", (d) => c(d, lt) >= 0 && c(d, gte) < 0, `must be outside the range [${s(lt)}, ${s(gte)})`);
-    } else add("lt", (d) => c(d, lt) >= 0, `must be less than ${s(lt)}`);
+      const g = at(gte);
+      if (compare(lt, gte) > 0) add("range", (s, n) => cmp(s, n, g) < 0 || cmp(s, n, l) >= 0, `must be in the range [${sh(gte)}, ${sh(lt)})`);
+      else add("range", (s, n) => cmp(s, n, l) >= 0 && cmp(s, n, g) < 0, `must be outside the range [${sh(lt)}, ${sh(gte)})`);
+    } else add("lt", (s, n) => cmp(s, n, l) >= 0, `must be less than ${sh(lt)}`);
   } else if (lte !== undefined) {
+    const l = at(lte);
     if (gt !== undefined) {
-      if (c(lte, gt) > 0) add("range", (d) => c(d, gt) <= 0 || c(d, lte) > 0, `must be in the range (${s(gt)}, ${s(lte)}]`);
-      else add("range", (d) => c(d, lte) > 0 && c(d, gt) <= 0, `must be outside the range (${s(lte)}, ${s(gt)}]`);
+      const g = at(gt);
+      if (compare(lte, gt) > 0) add("range", (s, n) => cmp(s, n, g) <= 0 || cmp(s, n, l) > 0, `must be in the range (${sh(gt)}, ${sh(lte)}]`);
+      else add("range", (s, n) => cmp(s, n, l) > 0 && cmp(s, n, g) <= 0, `must be outside the range (${sh(lte)}, ${sh(gt)}]`);
     } else if (gte !== undefined) {
-      if (c(lte, gte) > 0) add("range", (d) => c(d, gte) < 0 || c(d, lte) > 0, `must be in the range [${s(gte)}, ${s(lte)}]`);
-      else add("range", (d) => c(d, lte) > 0 && c(d, gte) < 0, `must be outside the range (${s(lte)}, ${s(gte)})`);
-    } else add("lte", (d) => c(d, lte) > 0, `must be at most ${s(lte)}`);
-  } else if (gt !== undefined) add("gt", (d) => c(d, gt) <= 0, `must be greater than ${s(gt)}`);
-  else if (gte !== undefined) add("gte", (d) => c(d, gte) < 0, `must be at least ${s(gte)}`);
+      const g = at(gte);
+      if (compare(lte, gte) > 0) add("range", (s, n) => cmp(s, n, g) < 0 || cmp(s, n, l) > 0, `must be in the range [${sh(gte)}, ${sh(lte)}]`);
+      else add("range", (s, n) => cmp(s, n, l) > 0 && cmp(s, n, g) < 0, `must be outside the range (${sh(lte)}, ${sh(gte)})`);
+    } else add("lte", (s, n) => cmp(s, n, l) > 0, `must be at most ${sh(lte)}`);
+  } else if (gt !== undefined) {
+    const g = at(gt);
+    add("gt", (s, n) => cmp(s, n, g) <= 0, `must be greater than ${sh(gt)}`);
+  } else if (gte !== undefined) {
+    const g = at(gte);
+    add("gte", (s, n) => cmp(s, n, g) < 0, `must be at least ${sh(gte)}`);
+  }
   if (within.length > 0) {
     const set = new Set(within.map(key));
-    add("in", (d) => !set.has(key(d)), `must be one of [${within.map(s).join(", ")}]`);
+    add("in", (s, n) => !set.has(`${s}:${n}`), `must be one of [${within.map(sh).join(", ")}]`);
   } else if (without.length > 0) {
     const set = new Set(without.map(key));
-    add("not_in", (d) => set.has(key(d)), `must not be one of [${without.map(s).join(", ")}]`);
+    add("not_in", (s, n) => set.has(`${s}:${n}`), `must not be one of [${without.map(sh).join(", ")}]`);
   }
-  const check = allOf(checks);
-  if (check === undefined) return undefined;
+  if (rules.length === 0) return undefined;
   // Go checks the duration itself only when it has a rule to compare with.
   return (value, walk) => {
-    const problem = durationProblem(value as SecondsNanos);
-    if (problem !== undefined) walk.report("duration.valid", `is not a valid duration: ${problem}`, showDuration(value as SecondsNanos));
-    else check(value, walk);
+    const d = value as SecondsNanos;
+    const s = num(d.seconds);
+    const n = d.nanos;
+    if (s < -MAX_SECONDS || s > MAX_SECONDS || n <= -1e9 || n >= 1e9 || (s > 0 && n < 0) || (s < 0 && n > 0)) {
+      walk.report("duration.valid", `is not a valid duration: ${durationProblem(d) ?? "out of range"}`, showDuration(d));
+      return;
+    }
+    for (const r of rules) if (r.violated(s, n)) walk.report(r.rule, r.message, showDuration(d));
   };
 }

@@ -1,4 +1,5 @@
 import { ANY, LIST, MAP, MESSAGE, SCALAR, SINGULAR, TIME, WRAPPER, type FieldPlan, type MessagePlan, type ValuePlan } from "./message-plan.js";
+import type { Check } from "./rule-reader.js";
 import type { Walk } from "./walk.js";
 
 /** A compiled object walk of one message type: `(message, walk, depth)`. */
@@ -35,13 +36,17 @@ export function compileObjectFn(plan: MessagePlan, h: ObjectHelpers): ObjectFn {
   };
   const lines: string[] = ["if (++w.visits > w.maxVisits) w.visit();", "let v, c, n;"];
 
+  // The inline condition under which a check may report (see Suspect); "" when there is none.
+  const suspect = (check: Check, x: string): string => (check.suspect === undefined ? "" : check.suspect(x, ref));
+
   const required = (f: FieldPlan | { name: string }, vp: ValuePlan): string =>
     vp.required === undefined ? "" : `w.leaf = ${lit(f.name)}; w.leafIndex = undefined; w.report(${lit(vp.required.rule)}, ${lit(vp.required.message)});`;
 
   const descend = (child: MessagePlan, x: string): string => {
     const p = ref(child);
     return (
-      `if (typeof ${x} !== "object" || ${x} === null || ${x}.$typeName !== ${lit(child.desc.typeName)}) h.wrongType(${p}, ${x}, w); ` +
+      // The type name through a reference: protobuf-es stores this very string, so it compares by identity.
+      `if (typeof ${x} !== "object" || ${x} === null || ${x}.$typeName !== ${ref(child.desc.typeName)}) h.wrongType(${p}, ${x}, w); ` +
       `else { if (d >= w.maxDepth) h.tooDeep(${x}, w); (${p}.objectFn ?? h.compile(${p}))(${x}, w, d + 1); }`
     );
   };
@@ -54,15 +59,19 @@ export function compileObjectFn(plan: MessagePlan, h: ObjectHelpers): ObjectFn {
       case SCALAR: {
         if (vp.check === undefined) return "";
         const absent = f.explicitPresence ? "" : `if (${x} === undefined) ${x} = ${ref(vp.zero)}; `;
-        const guard = f.explicitPresence ? `if (${x} !== undefined) ` : "";
-        return `${absent}${guard}{ w.leaf = ${name}; w.leafIndex = undefined; ${ref(vp.check)}(${x}, w); }`;
+        const guard = f.explicitPresence ? `${x} !== undefined` : "";
+        const test = [guard, suspect(vp.check, x)].filter((t) => t !== "").join(" && ");
+        return `${absent}${test === "" ? "" : `if (${test}) `}{ w.leaf = ${name}; w.leafIndex = undefined; ${ref(vp.check)}(${x}, w); }`;
       }
       case WRAPPER:
       case TIME: {
-        const check = vp.check === undefined ? "" : ref(vp.check);
-        const value = vp.shape === WRAPPER ? `(typeof ${x} === "object" ? (${x}.value ?? ${ref(vp.zero)}) : ${x})` : x;
-        const body = check === "" ? "" : `w.leaf = ${name}; w.leafIndex = undefined; ${check}(${value}, w);`;
-        if (body === "" && vp.required === undefined) return "";
+        if (vp.check === undefined && vp.required === undefined) return "";
+        let body = "";
+        if (vp.check !== undefined) {
+          const value = vp.shape === WRAPPER ? `(typeof ${x} === "object" ? (${x}.value ?? ${ref(vp.zero)}) : ${x})` : x;
+          const test = suspect(vp.check, "u");
+          body = `const u = ${value}; ${test === "" ? "" : `if (${test}) `}{ w.leaf = ${name}; w.leafIndex = undefined; ${ref(vp.check)}(u, w); }`;
+        }
         return `if (${x} === undefined || ${x} === null) { ${required(f, vp)} } else { ${body} }`;
       }
       case ANY:
@@ -86,7 +95,8 @@ export function compileObjectFn(plan: MessagePlan, h: ObjectHelpers): ObjectFn {
       const child = f.value.plan;
       const j = `j${loop}`;
       const x = `x${loop++}`;
-      const count = f.countCheck === undefined ? "" : `w.leaf = ${lit(f.name)}; w.leafIndex = undefined; ${ref(f.countCheck)}(n, w);`;
+      const countTest = f.countCheck === undefined ? "" : suspect(f.countCheck, "n");
+      const count = f.countCheck === undefined ? "" : `${countTest === "" ? "" : `if (${countTest}) `}{ w.leaf = ${lit(f.name)}; w.leafIndex = undefined; ${ref(f.countCheck)}(n, w); }`;
       const items =
         child === null
           ? ""

@@ -47,7 +47,7 @@ import {
   type ValuePlan,
 } from "./message-plan.js";
 import { compileBoolRules, compileNumberRules, type NumberKind } from "./number-rules.js";
-import { allOf, RuleReader, unsupportedRules, type Check } from "./rule-reader.js";
+import { allOf, RuleReader, suspectWhen, unsupportedRules, type Check } from "./rule-reader.js";
 import { compileStringRules } from "./string-rules.js";
 import { compileTimestampRules } from "./timestamp-rules.js";
 
@@ -410,28 +410,32 @@ export class PlanCompiler {
     if (min !== undefined && min > 0n) {
       const lo = Number(min);
       if (max !== undefined && max === min) {
-        return (value, walk) => {
+        const exact: Check = (value, walk) => {
           if (value !== lo) walk.report(`${rule}min_${what}`, `must have exactly ${plural(min)}`, value);
         };
+        return suspectWhen(exact, (v) => `${v} !== ${lo}`);
       }
       if (max !== undefined) {
         const hi = Number(max);
-        return (value, walk) => {
+        const between: Check = (value, walk) => {
           const n = value as number;
           if (n < lo) walk.report(`${rule}min_${what}`, `must have at least ${plural(min)}`, n);
           else if (n > hi) walk.report(`${rule}max_${what}`, `must have at most ${plural(max)}`, n);
         };
+        return suspectWhen(between, (v) => `(${v} < ${lo} || ${v} > ${hi})`);
       }
-      return (value, walk) => {
+      const atLeast: Check = (value, walk) => {
         if ((value as number) < lo) walk.report(`${rule}min_${what}`, `must have at least ${plural(min)}`, value);
       };
+      return suspectWhen(atLeast, (v) => `${v} < ${lo}`);
     }
     // Go treats min 0 as unset; only max then applies.
     if (max !== undefined) {
       const hi = Number(max);
-      return (value, walk) => {
+      const atMost: Check = (value, walk) => {
         if ((value as number) > hi) walk.report(`${rule}max_${what}`, `must have at most ${plural(max)}`, value);
       };
+      return suspectWhen(atMost, (v) => `${v} > ${hi}`);
     }
     return undefined;
   }

@@ -1,8 +1,27 @@
 import { isFieldSet, type DescField, type Message } from "@bufbuild/protobuf";
 import type { Walk } from "./walk.js";
 
+/**
+ * Writes a JavaScript condition, over the expression `v`, that holds whenever a check might
+ * report (it may hold when the check would not; it never fails to hold when the check would).
+ * Generated code tests it inline and calls the check only then. Values the condition needs
+ * (a regular expression, a set) go through `ref`, never into the source.
+ */
+export type Suspect = (v: string, ref: (x: unknown) => string) => string;
+
 /** A compiled rule: checks one value and reports what is wrong with it on the walk. */
-export type Check = (value: unknown, walk: Walk) => void;
+export type Check = ((value: unknown, walk: Walk) => void) & { suspect?: Suspect };
+
+/** Attaches an inline condition to a check (see {@link Suspect}). */
+export function suspectWhen(check: Check, suspect: Suspect): Check {
+  check.suspect = suspect;
+  return check;
+}
+
+/** A number as JavaScript source, for bounds written into a condition. */
+export function numberSource(n: number): string | undefined {
+  return Number.isFinite(n) ? (Object.is(n, -0) ? "0" : String(n)) : undefined;
+}
 
 /**
  * Reads the rule fields of one `validate.*Rules` message and remembers which it read, so that a
@@ -57,11 +76,14 @@ export function unsupportedRules(names: readonly string[]): Check {
   return (_value, walk) => walk.report("rule.unsupported", message);
 }
 
-/** Runs checks in order. */
+/** Runs checks in order; suspect when any of them is (when all can say). */
 export function allOf(checks: readonly Check[]): Check | undefined {
   if (checks.length === 0) return undefined;
   if (checks.length === 1) return checks[0];
-  return (value, walk) => {
+  const all: Check = (value, walk) => {
     for (const check of checks) check(value, walk);
   };
+  const suspects = checks.map((c) => c.suspect);
+  if (suspects.every((x): x is Suspect => x !== undefined)) all.suspect = (v, ref) => suspects.map((x) => `(${x(v, ref)})`).join(" || ");
+  return all;
 }

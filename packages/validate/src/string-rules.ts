@@ -1,6 +1,6 @@
 import { KnownRegex } from "@xdskit/envoy-api/validate/validate_pb";
 import { compileGoRegexp, UnsupportedPatternError } from "./go-regexp.js";
-import { allOf, unsupportedRules, type Check, type RuleReader } from "./rule-reader.js";
+import { allOf, suspectWhen, unsupportedRules, type Check, type RuleReader, type Suspect } from "./rule-reader.js";
 import { runeCount, runeCountOfBytes, utf8Length } from "./utf8.js";
 import { emailProblem, goIpKind, hostnameProblem, isUuid, uriIsAbsolute, uriProblem } from "./well-known-strings.js";
 
@@ -20,23 +20,24 @@ const quote = (s: string): string => JSON.stringify(s);
 export function compileStringRules(reader: RuleReader): Check | undefined {
   const ignoreEmpty = reader.get<boolean>("ignore_empty") === true;
   const checks: Check[] = [];
-  const add = (rule: string, violated: (s: string) => boolean, message: string): void => {
+  const add = (rule: string, violated: (s: string) => boolean, message: string, suspect?: Suspect): void => {
     const name = `string.${rule}`;
-    checks.push((value, walk) => {
+    const check: Check = (value, walk) => {
       if (violated(value as string)) walk.report(name, message, value);
-    });
+    };
+    checks.push(suspect === undefined ? check : suspectWhen(check, suspect));
   };
 
   const constant = reader.get<string>("const");
-  if (constant !== undefined) add("const", (s) => s !== constant, `must equal ${quote(constant)}`);
+  if (constant !== undefined) add("const", (s) => s !== constant, `must equal ${quote(constant)}`, (v, ref) => `${v} !== ${ref(constant)}`);
   const within = reader.get<string[]>("in") ?? [];
   const without = reader.get<string[]>("not_in") ?? [];
   if (within.length > 0) {
     const set = new Set(within);
-    add("in", (s) => !set.has(s), `must be one of [${within.map(quote).join(", ")}]`);
+    add("in", (s) => !set.has(s), `must be one of [${within.map(quote).join(", ")}]`, (v, ref) => `!${ref(set)}.has(${v})`);
   } else if (without.length > 0) {
     const set = new Set(without);
-    add("not_in", (s) => set.has(s), `must not be one of [${without.map(quote).join(", ")}]`);
+    add("not_in", (s) => set.has(s), `must not be one of [${without.map(quote).join(", ")}]`, (v, ref) => `${ref(set)}.has(${v})`);
   }
 
   const len = reader.get<bigint>("len");
@@ -49,11 +50,11 @@ export function compileStringRules(reader: RuleReader): Check | undefined {
     // JavaScript length bounds the code point count: runes <= length <= 2 * runes.
     if (minLen !== undefined) {
       const n = Number(minLen);
-      add("min_len", (s) => s.length < n || (s.length < 2 * n && runeCount(s) < n), `must be at least ${n} character${n === 1 ? "" : "s"} long`);
+      add("min_len", (s) => s.length < n || (s.length < 2 * n && runeCount(s) < n), `must be at least ${n} character${n === 1 ? "" : "s"} long`, (v) => `${v}.length < ${2 * n}`);
     }
     if (maxLen !== undefined) {
       const n = Number(maxLen);
-      add("max_len", (s) => s.length > n && (s.length > 2 * n || runeCount(s) > n), `must be at most ${n} characters long`);
+      add("max_len", (s) => s.length > n && (s.length > 2 * n || runeCount(s) > n), `must be at most ${n} characters long`, (v) => `${v}.length > ${n}`);
     }
   }
   const lenBytes = reader.get<bigint>("len_bytes");
@@ -66,21 +67,21 @@ export function compileStringRules(reader: RuleReader): Check | undefined {
     // UTF-8 length is between the JavaScript length and 3 times it.
     if (minBytes !== undefined) {
       const n = Number(minBytes);
-      add("min_bytes", (s) => s.length < n && (3 * s.length < n || utf8Length(s) < n), `must be at least ${n} byte${n === 1 ? "" : "s"} long (UTF-8)`);
+      add("min_bytes", (s) => s.length < n && (3 * s.length < n || utf8Length(s) < n), `must be at least ${n} byte${n === 1 ? "" : "s"} long (UTF-8)`, (v) => `${v}.length < ${n}`);
     }
     if (maxBytes !== undefined) {
       const n = Number(maxBytes);
-      add("max_bytes", (s) => 3 * s.length > n && (s.length > n || utf8Length(s) > n), `must be at most ${n} bytes long (UTF-8)`);
+      add("max_bytes", (s) => 3 * s.length > n && (s.length > n || utf8Length(s) > n), `must be at most ${n} bytes long (UTF-8)`, (v) => `3 * ${v}.length > ${n}`);
     }
   }
   const prefix = reader.get<string>("prefix");
-  if (prefix !== undefined) add("prefix", (s) => !s.startsWith(prefix), `must start with ${quote(prefix)}`);
+  if (prefix !== undefined) add("prefix", (s) => !s.startsWith(prefix), `must start with ${quote(prefix)}`, (v, ref) => `!${v}.startsWith(${ref(prefix)})`);
   const suffix = reader.get<string>("suffix");
-  if (suffix !== undefined) add("suffix", (s) => !s.endsWith(suffix), `must end with ${quote(suffix)}`);
+  if (suffix !== undefined) add("suffix", (s) => !s.endsWith(suffix), `must end with ${quote(suffix)}`, (v, ref) => `!${v}.endsWith(${ref(suffix)})`);
   const contains = reader.get<string>("contains");
-  if (contains !== undefined) add("contains", (s) => !s.includes(contains), `must contain ${quote(contains)}`);
+  if (contains !== undefined) add("contains", (s) => !s.includes(contains), `must contain ${quote(contains)}`, (v, ref) => `!${v}.includes(${ref(contains)})`);
   const notContains = reader.get<string>("not_contains");
-  if (notContains !== undefined) add("not_contains", (s) => s.includes(notContains), `must not contain ${quote(notContains)}`);
+  if (notContains !== undefined) add("not_contains", (s) => s.includes(notContains), `must not contain ${quote(notContains)}`, (v, ref) => `${v}.includes(${ref(notContains)})`);
 
   compileWellKnown(reader, checks);
   let pattern = reader.get<string>("pattern");
@@ -104,9 +105,10 @@ export function compileStringRules(reader: RuleReader): Check | undefined {
             : knownRegex === KnownRegex.HTTP_HEADER_VALUE && strict !== false
               ? "must be a valid HTTP header value"
               : "must not contain NUL, CR or LF";
-      checks.push((value, walk) => {
+      const check: Check = (value, walk) => {
         if (!re.test(value as string)) walk.report(patternRule, what, value);
-      });
+      };
+      checks.push(suspectWhen(check, (v, ref) => `!${ref(re)}.test(${v})`));
     } catch (error) {
       if (!(error instanceof UnsupportedPatternError)) throw error;
       checks.push(unsupportedRules([`${patternRule} (${error.message})`]));
@@ -118,6 +120,8 @@ export function compileStringRules(reader: RuleReader): Check | undefined {
     check = (value, walk) => {
       if (value !== "") inner(value, walk);
     };
+    const suspect = inner.suspect;
+    if (suspect !== undefined) suspectWhen(check, (v, ref) => `(${v} !== "" && (${suspect(v, ref)}))`);
   }
   // Rules about length alone can be judged on the encoded bytes, without decoding the string.
   const lengthOnly =

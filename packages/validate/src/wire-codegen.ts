@@ -81,8 +81,11 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
       const zero = f.explicitPresence ? "" : `else { w.leaf = ${name}; w.leafIndex = undefined; ${check}(${ref(vp.zero)}, w); }`;
       // Length rules on a string are judged on its bytes; it is decoded only when one may fail.
       const onBytes = vp.scalar === ScalarType.STRING ? (vp.check as StringCheck).onBytes : undefined;
-      const guard = onBytes === undefined ? "" : `if (${ref(onBytes)}(b, ${s}, ${e})) `;
-      return `if (${s} >= 0) { ${guard}{ w.leaf = ${name}; w.leafIndex = undefined; ${check}(${read(vp.scalar as ScalarType, s, e)}, w); } } ${zero}`;
+      if (onBytes !== undefined) {
+        return `if (${s} >= 0) { if (${ref(onBytes)}(b, ${s}, ${e})) { w.leaf = ${name}; w.leafIndex = undefined; ${check}(${read(vp.scalar as ScalarType, s, e)}, w); } } ${zero}`;
+      }
+      const test = vp.check.suspect === undefined ? "" : `if (${vp.check.suspect("u", ref)}) `;
+      return `if (${s} >= 0) { const u = ${read(vp.scalar as ScalarType, s, e)}; ${test}{ w.leaf = ${name}; w.leafIndex = undefined; ${check}(u, w); } } ${zero}`;
     }
     let found: string;
     if (vp.shape === ANY) found = `w.path.push(${name}); h.anyAt(${ref(vp)}, b, ${s}, ${e}, w, d + 1); w.path.pop();`;
@@ -128,8 +131,12 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
       after.push(`h.mapAt(${ref(f)}, b, ${m} ?? EMPTY, w, d);`);
     } else {
       const vp = f.value;
-      const count = f.countCheck === undefined ? "" : `w.leaf = ${name}; w.leafIndex = undefined; ${ref(f.countCheck)}(COUNT, w);`;
-      const guarded = (n: string): string => (count === "" ? "" : f.ignoreEmpty ? `if (${n} !== 0) { ${count.replace("COUNT", n)} }` : count.replace("COUNT", n));
+      const countSuspect = f.countCheck?.suspect;
+      const count =
+        f.countCheck === undefined
+          ? ""
+          : `${countSuspect === undefined ? "" : `if (${countSuspect("(COUNT)", ref)}) `}{ w.leaf = ${name}; w.leafIndex = undefined; ${ref(f.countCheck)}(COUNT, w); }`;
+      const guarded = (n: string): string => (count === "" ? "" : f.ignoreEmpty ? `if (${n} !== 0) { ${count.replaceAll("COUNT", n)} }` : count.replaceAll("COUNT", n));
       if (vp.shape === SCALAR) {
         const q = `q${i}`;
         decls.push(q);
