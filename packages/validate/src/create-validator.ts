@@ -27,14 +27,14 @@ export type ResourcesByType = Readonly<Record<string, Iterable<ResourceInput>>>;
 /** How {@link Validator.validateSnapshot} checks references between resources. */
 export interface ReferenceOptions {
   /** Types another cache serves: references to them are not required to resolve. Default: none. */
-  readonly externalTypes?: ConsistencyOptions["externalTypes"];
+  readonly externalTypes?: ConsistencyOptions["externalTypes"] | undefined;
   /** References to require beyond those resources declare (type URL → names). Default: none. */
-  readonly references?: ConsistencyOptions["references"];
+  readonly references?: ConsistencyOptions["references"] | undefined;
   /**
    * Also report endpoint assignments and route configurations nothing references
    * (`reference.unused`), as go-control-plane's consistency check does. Default: false.
    */
-  readonly unused?: boolean;
+  readonly unused?: boolean | undefined;
 }
 
 /** Options of {@link createValidator}. */
@@ -43,36 +43,36 @@ export interface ValidatorOptions {
    * Where the types of `Any` contents (and of resources not in `types`) are found. A type URL it
    * does not know is a violation. Default: `envoyRegistry` (every Envoy v3, cncf/xds and udpa type).
    */
-  readonly registry?: Registry;
+  readonly registry?: Registry | undefined;
   /** Resource types by type URL (their schema, name and references). Default: cache-core's built-in types. */
-  readonly types?: ResourceTypeRegistry;
+  readonly types?: ResourceTypeRegistry | undefined;
   /** Rules about one resource beyond PGV. Default: {@link builtinResourceChecks}; pass `[...builtinResourceChecks, yours]` to add. */
-  readonly resourceChecks?: readonly ResourceCheck[];
+  readonly resourceChecks?: readonly ResourceCheck[] | undefined;
   /** Rules about resources together. Default: {@link builtinSnapshotChecks}. */
-  readonly snapshotChecks?: readonly SnapshotCheck[];
+  readonly snapshotChecks?: readonly SnapshotCheck[] | undefined;
   /**
    * Whether `validateSnapshot` requires references to resolve within the snapshot (cache-core's
    * `findInconsistencies`: the assignments EDS clusters need, the route configurations
    * listeners and scoped routes need, custom types' references). Default: `{}` (checked, a
    * missing one is a `reference.missing` violation); `false` skips the check.
    */
-  readonly references?: ReferenceOptions | false;
+  readonly references?: ReferenceOptions | false | undefined;
   /** Deepest message nesting followed (deeper is a violation; also what stops a cyclic object). Default: 100. */
-  readonly maxDepth?: number;
+  readonly maxDepth?: number | undefined;
   /** Violations collected per resource before its validation stops. Default: 100. */
-  readonly maxViolations?: number;
+  readonly maxViolations?: number | undefined;
   /**
    * Messages visited per resource before its validation stops with a `limit.size` violation
    * (bounds the work on an object graph that shares sub-messages many times). Default: 1,000,000.
    */
-  readonly maxMessages?: number;
+  readonly maxMessages?: number | undefined;
   /**
    * Compile each message type's checks to JavaScript (`new Function`) on first use, which is
    * several times faster than interpreting them. Default: `true` where the platform allows it
    * (not under a Content-Security-Policy without 'unsafe-eval'); `false` interprets, with the
    * same results.
    */
-  readonly generateCode?: boolean;
+  readonly generateCode?: boolean | undefined;
 }
 
 /** Validates xDS resources before they are served. Made by {@link createValidator}. */
