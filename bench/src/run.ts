@@ -96,7 +96,7 @@ function cases(smoke: boolean): Case[] {
 			{ name: "churn-20", scenario: "churn", serverArgs: s, loadgenArgs: ["--clients", "20", "--clusters", "50", "--subscribe", "10", "--rate", "20", "--duration", "3s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
 			{ name: "bytes-5", scenario: "bytes", serverArgs: sizes(10, 10, 0), loadgenArgs: ["--clients", "5", "--churn-fraction", "0.05"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
 			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: ["recoverMs", "sinceFailureMs"] },
-			{ name: "validate-42", scenario: "validate", serverArgs: ["--clusters", "20", "--listeners", "2"], loadgenArgs: ["--passes", "3"], keyFigures: validateKeys },
+			{ name: "validate-42", scenario: "validate", serverArgs: ["--clusters", "20", "--listeners", "2"], loadgenArgs: ["--passes", "3", "--warmup", "1"], keyFigures: validateKeys },
 		];
 	}
 	const fan = sizes(1000, 5, 10);
@@ -111,7 +111,7 @@ function cases(smoke: boolean): Case[] {
 		{ name: "churn-1000", scenario: "churn", serverArgs: sizes(1000, 10, 10), loadgenArgs: ["--clients", "1000", "--clusters", "1000", "--subscribe", "100", "--rate", "100", "--duration", "30s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
 		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
 		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: ["recoverMs", "sinceFailureMs"] },
-		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20"], keyFigures: validateKeys },
+		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "10"], keyFigures: validateKeys },
 	];
 }
 
@@ -273,10 +273,11 @@ function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
 		execFileSync(process.execPath, [path.join(benchDir, "dist/validate/bench.js"), "write", "--out", validateFile, ...c.serverArgs], { stdio: "inherit" });
 	}
 	const passes = c.loadgenArgs[c.loadgenArgs.indexOf("--passes") + 1] ?? "20";
+	const warmup = c.loadgenArgs[c.loadgenArgs.indexOf("--warmup") + 1] ?? "10";
 	const [cmd, args] =
 		key === "go"
-			? [path.join(binDir, "validate-peer"), ["bench", "-in", validateFile, "-passes", passes]]
-			: [process.execPath, [path.join(benchDir, "dist/validate/bench.js"), "bench", "--in", validateFile, "--passes", passes]];
+			? [path.join(binDir, "validate-peer"), ["bench", "-in", validateFile, "-passes", passes, "-warmup", warmup]]
+			: [process.execPath, [path.join(benchDir, "dist/validate/bench.js"), "bench", "--in", validateFile, "--passes", passes, "--warmup", warmup]];
 	let out: Record<string, unknown>;
 	try {
 		out = JSON.parse(execFileSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "inherit"] })) as Record<string, unknown>;

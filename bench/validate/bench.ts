@@ -1,9 +1,10 @@
 // Our side of the validation benchmark (bench/SCENARIOS.md section 8). Writes the resource file
 // both sides read, or times @xdskit/validate on it the way the Go peer times ValidateAll():
-// decoding is not timed, one warm-up pass (it compiles the rules), then N timed passes.
+// decoding is not timed, warm-up passes (the first compiles the rules; the JIT needs a few
+// more before the code is optimized), then N timed passes.
 //
 //   node dist/validate/bench.js write --out FILE --clusters 1000 --listeners 100
-//   node dist/validate/bench.js bench --in FILE --passes 20
+//   node dist/validate/bench.js bench --in FILE --passes 20 --warmup 10
 // The bench command prints one JSON object with every pass's time per figure.
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -36,10 +37,11 @@ function load(file: string): Resource[] {
 	});
 }
 
-function time(passes: number, run: () => number): { wallMs: number[]; cpuMs: number[]; first: number; firstMs: number } {
+function time(passes: number, warmup: number, run: () => number): { wallMs: number[]; cpuMs: number[]; first: number; firstMs: number } {
 	const t0 = performance.now();
 	const first = run();
 	const firstMs = performance.now() - t0;
+	for (let i = 1; i < warmup; i++) run();
 	const wallMs: number[] = [];
 	const cpuMs: number[] = [];
 	for (let i = 0; i < passes; i++) {
@@ -53,7 +55,7 @@ function time(passes: number, run: () => number): { wallMs: number[]; cpuMs: num
 	return { wallMs, cpuMs, first, firstMs };
 }
 
-function bench(file: string, passes: number): void {
+function bench(file: string, passes: number, warmup: number): void {
 	const resources = load(file);
 	// PGV rules through every Any: the work go-control-plane's ValidateAll() does, and more.
 	const rules = createValidator({ resourceChecks: [], snapshotChecks: [], references: false });
@@ -64,13 +66,13 @@ function bench(file: string, passes: number): void {
 		byType[r.typeUrl] ??= [];
 		byType[r.typeUrl]?.push(r.message);
 	}
-	const validate = time(passes, () => {
+	const validate = time(passes, warmup, () => {
 		let failures = 0;
 		for (const r of resources) if (!rules.validateResource(r.typeUrl, "", r.message).ok) failures++;
 		return failures;
 	});
-	const snapshot = time(passes, () => everything.validateSnapshot(byType as ResourcesByType).violations.length);
-	const marshal = time(passes, () => {
+	const snapshot = time(passes, warmup, () => everything.validateSnapshot(byType as ResourcesByType).violations.length);
+	const marshal = time(passes, warmup, () => {
 		let bytes = 0;
 		for (const r of resources) bytes += toBinary(r.schema, r.message).length;
 		return bytes;
@@ -95,8 +97,8 @@ if (command === "write") {
 	const resources = benchResources({ clusters: Number(flag(args, "clusters", "1000")), listeners: Number(flag(args, "listeners", "100")) });
 	writeFileSync(flag(args, "out"), encodeResourceFile(resources));
 } else if (command === "bench") {
-	bench(flag(args, "in"), Number(flag(args, "passes", "20")));
+	bench(flag(args, "in"), Number(flag(args, "passes", "20")), Number(flag(args, "warmup", "10")));
 } else {
-	process.stderr.write("usage: bench.js write --out FILE [--clusters N] [--listeners M] | bench --in FILE [--passes N]\n");
+	process.stderr.write("usage: bench.js write --out FILE [--clusters N] [--listeners M] | bench --in FILE [--passes N] [--warmup N]\n");
 	process.exit(2);
 }

@@ -5,7 +5,7 @@ import type { Listener } from "@xdskit/envoy-api/envoy/config/listener/v3/listen
 import type { VirtualHost } from "@xdskit/envoy-api/envoy/config/route/v3/route_components_pb";
 import type { RouteConfiguration } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
 import type { ScopedRouteConfiguration } from "@xdskit/envoy-api/envoy/config/route/v3/scoped_route_pb";
-import { checkClusterEndpoints, hostNames } from "./cluster-checks.js";
+import { checkClusterEndpoints, forEachHostName } from "./cluster-checks.js";
 import { boundAddresses, checkFilterChainMatches, checkHasFilterChains, inlineRouteConfigurations } from "./listener-checks.js";
 import { checkDuplicateDomains, checkWeightedClusters, checkWeightedClustersOfVirtualHost } from "./route-checks.js";
 import type { ResourceCheck, SnapshotCheck } from "./semantic-check.js";
@@ -113,9 +113,9 @@ export const builtinSnapshotChecks: readonly SnapshotCheck[] = [
       }
       for (const [name, message] of snapshot.resources(ENDPOINT_TYPE_URL)) {
         if (!wanted.has(name)) continue;
-        for (const [host, field] of hostNames(message as ClusterLoadAssignment, "")) {
-          report({ typeUrl: ENDPOINT_TYPE_URL, resourceName: name, field, message: `EDS endpoints must be IP addresses; "${host}" is not`, value: host });
-        }
+        forEachHostName(message as ClusterLoadAssignment, "", (host, field) =>
+          report({ typeUrl: ENDPOINT_TYPE_URL, resourceName: name, field, message: `EDS endpoints must be IP addresses; "${host}" is not`, value: host }),
+        );
       }
     },
   },

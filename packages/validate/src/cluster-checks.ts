@@ -5,18 +5,46 @@ import { goIpKind } from "./well-known-strings.js";
 
 type Report = (problem: ResourceProblem) => void;
 
-/** Every socket address host of an assignment's endpoints, with its path, when it is not an IP literal. */
-export function* hostNames(cla: ClusterLoadAssignment, prefix: string): Generator<[string, string]> {
-  for (const [i, locality] of cla.endpoints.entries()) {
-    for (const [j, lb] of locality.lbEndpoints.entries()) {
-      if (lb.hostIdentifier.case !== "endpoint") continue;
-      const address = lb.hostIdentifier.value.address?.address;
+/**
+ * Calls `found` for every socket address host of an assignment's endpoints that is not an IP
+ * literal (and has no custom resolver), with its path.
+ */
+export function forEachHostName(cla: ClusterLoadAssignment, prefix: string, found: (host: string, field: string) => void): void {
+  const localities = cla.endpoints;
+  for (let i = 0; i < localities.length; i++) {
+    const lbEndpoints = (localities[i] as ClusterLoadAssignment["endpoints"][number]).lbEndpoints;
+    for (let j = 0; j < lbEndpoints.length; j++) {
+      const id = (lbEndpoints[j] as (typeof lbEndpoints)[number]).hostIdentifier;
+      if (id.case !== "endpoint") continue;
+      const address = id.value.address?.address;
       if (address?.case !== "socketAddress" || address.value.resolverName !== "") continue;
-      if (goIpKind(address.value.address) === undefined) {
-        yield [address.value.address, `${prefix}endpoints[${i}].lb_endpoints[${j}].endpoint.address.socket_address.address`];
+      const host = address.value.address;
+      if (!isIpv4Literal(host) && goIpKind(host) === undefined) {
+        found(host, `${prefix}endpoints[${i}].lb_endpoints[${j}].endpoint.address.socket_address.address`);
       }
     }
   }
+}
+
+/** A dotted quad as Go accepts it (no leading zeros), without allocating: the common case, fast. */
+function isIpv4Literal(s: string): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i === s.length ? 46 : s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return false; // a leading zero
+      value = value * 10 + (c - 48);
+      if (++digits > 3) return false;
+    } else return false;
+  }
+  return parts === 4;
 }
 
 /**
@@ -31,9 +59,9 @@ export function checkClusterEndpoints(cluster: Cluster, report: Report): void {
   const type = kind.value;
   const la = cluster.loadAssignment;
   if (type === Cluster_DiscoveryType.STATIC && la !== undefined) {
-    for (const [host, field] of hostNames(la, "load_assignment.")) {
-      report({ field, message: `a STATIC cluster's endpoints must be IP addresses; "${host}" is not (use STRICT_DNS or LOGICAL_DNS for names)`, value: host });
-    }
+    forEachHostName(la, "load_assignment.", (host, field) =>
+      report({ field, message: `a STATIC cluster's endpoints must be IP addresses; "${host}" is not (use STRICT_DNS or LOGICAL_DNS for names)`, value: host }),
+    );
   }
   if (type === Cluster_DiscoveryType.LOGICAL_DNS) {
     const count = la?.endpoints.reduce((n, l) => n + l.lbEndpoints.length, 0) ?? 0;

@@ -11,6 +11,7 @@ import {
 } from "@xdskit/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb";
 import type { ResourceProblem } from "./semantic-check.js";
 import { parseIpv4, parseIpv6 } from "./well-known-strings.js";
+import { readVarint, skipField, varint } from "./wire-reader.js";
 
 type Report = (problem: ResourceProblem) => void;
 
@@ -24,8 +25,8 @@ export function* filterChains(listener: Listener): Generator<[FilterChain, strin
   if (listener.defaultFilterChain !== undefined) yield [listener.defaultFilterChain, "default_filter_chain"];
 }
 
-/** Every HttpConnectionManager in the listener (decoded), with the path of its typed_config. */
-export function* connectionManagers(listener: Listener): Generator<[HttpConnectionManager, string]> {
+/** Every HttpConnectionManager in the listener (decoded, if `want` its bytes), with the path of its typed_config. */
+export function* connectionManagers(listener: Listener, want: (bytes: Uint8Array) => boolean = () => true): Generator<[HttpConnectionManager, string]> {
   const found: [Any | undefined, string][] = [];
   for (const [chain, path] of filterChains(listener)) {
     for (const [j, filter] of chain.filters.entries()) {
@@ -34,7 +35,7 @@ export function* connectionManagers(listener: Listener): Generator<[HttpConnecti
   }
   found.push([listener.apiListener?.apiListener, "api_listener.api_listener"]);
   for (const [any, path] of found) {
-    if (any?.typeUrl !== HCM_TYPE_URL) continue;
+    if (any?.typeUrl !== HCM_TYPE_URL || !want(any.value)) continue;
     try {
       yield [fromBinary(HttpConnectionManagerSchema, any.value), path];
     } catch {
@@ -43,9 +44,30 @@ export function* connectionManagers(listener: Listener): Generator<[HttpConnecti
   }
 }
 
+// HttpConnectionManager fields that carry route configurations inline: route_config (4) and
+// scoped_routes (31). Listeners without them (RDS) need not be decoded at all.
+const ROUTE_CONFIG = 4;
+const SCOPED_ROUTES = 31;
+
+/** Whether encoded HttpConnectionManager bytes have a top-level route_config or scoped_routes. */
+function mayCarryRoutes(bytes: Uint8Array): boolean {
+  try {
+    for (let pos = 0; pos < bytes.length; ) {
+      pos = readVarint(bytes, pos, bytes.length);
+      const tag = varint.lo >>> 0;
+      const num = tag >>> 3;
+      if (num === ROUTE_CONFIG || num === SCOPED_ROUTES) return true;
+      pos = skipField(bytes, pos, bytes.length, tag & 7, num);
+    }
+    return false;
+  } catch {
+    return true; // let the decoder say what is wrong
+  }
+}
+
 /** Every route configuration carried inline by the listener's connection managers. */
 export function* inlineRouteConfigurations(listener: Listener): Generator<[RouteConfiguration, string]> {
-  for (const [hcm, path] of connectionManagers(listener)) {
+  for (const [hcm, path] of connectionManagers(listener, mayCarryRoutes)) {
     const spec = hcm.routeSpecifier;
     if (spec.case === "routeConfig") yield [spec.value, `${path}.route_config`];
     if (spec.case === "scopedRoutes" && spec.value.configSpecifier.case === "scopedRouteConfigurationsList") {
