@@ -1,8 +1,8 @@
 // The snapshot-level checks beyond PGV: what each refuses, what it lets through, and that users
 // can add their own.
-import { create, type Message, type MessageInitShape } from "@bufbuild/protobuf";
+import { create, toBinary, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
+import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, prepareRawResource, prepareResource, ROUTE_TYPE_URL } from "@xdskit/cache-core";
 import { Cluster_DiscoveryType, Cluster_LbPolicy, ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { SocketAddress_Protocol } from "@xdskit/envoy-api/envoy/config/core/v3/address_pb";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
@@ -236,5 +236,15 @@ describe("references (cache-core's findInconsistencies)", () => {
     expect(found(createValidator({ references: { externalTypes: [ENDPOINT_TYPE_URL] } }).validateSnapshot(snapshot))).toEqual([]);
     expect(found(createValidator({ references: { unused: true } }).validateSnapshot(snapshot))).toEqual(["svc-a  reference.missing", "unused  reference.unused"]);
     expect(found(createValidator({ references: false }).validateSnapshot(snapshot))).toEqual([]);
+  });
+});
+
+describe("inputs", () => {
+  it("validateSnapshot takes cache-core CachedResources, with a message or bytes only", () => {
+    const bad = create(ClusterSchema, { name: "c", connectTimeout: { seconds: -1n }, clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.STATIC } });
+    const prepared = prepareResource(ClusterSchema, bad);
+    const raw = prepareRawResource({ typeUrl: CLUSTER_TYPE_URL, name: "raw", bytes: toBinary(ClusterSchema, create(ClusterSchema, { name: "raw", lbPolicy: 77 as Cluster_LbPolicy })) });
+    const r = validator.validateSnapshot({ [CLUSTER_TYPE_URL]: [prepared, raw] });
+    expect(found(r)).toEqual(["c connect_timeout duration.gt", "raw lb_policy enum.defined_only"]);
   });
 });
