@@ -263,21 +263,24 @@ function median(values: unknown): number {
 }
 
 let validateFile = "";
+// The node our validate program runs on: the one our server runs on (the driver's own when
+// XDSKIT_BENCH_SERVER sets the server command).
+let oursNode = process.execPath;
 
 // One run of the validate case: a fresh process that loads the file, warms up, times N passes
 // and reports every pass; the run's figure is the median pass.
 function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
 	if (validateFile === "") {
-		if (!existsSync(path.join(benchDir, "dist/validate/bench.js"))) buildOurs();
+		if (!existsSync(path.join(benchDir, "dist/validate/bench.js"))) buildOurs({ bin: oursNode, version: "", how: "" });
 		validateFile = path.join(binDir, "validate-resources.bin");
-		execFileSync(process.execPath, [path.join(benchDir, "dist/validate/bench.js"), "write", "--out", validateFile, ...c.serverArgs], { stdio: "inherit" });
+		execFileSync(oursNode, [path.join(benchDir, "dist/validate/bench.js"), "write", "--out", validateFile, ...c.serverArgs], { stdio: "inherit" });
 	}
 	const passes = c.loadgenArgs[c.loadgenArgs.indexOf("--passes") + 1] ?? "20";
 	const warmup = c.loadgenArgs[c.loadgenArgs.indexOf("--warmup") + 1] ?? "10";
 	const [cmd, args] =
 		key === "go"
 			? [path.join(binDir, "validate-peer"), ["bench", "-in", validateFile, "-passes", passes, "-warmup", warmup]]
-			: [process.execPath, [path.join(benchDir, "dist/validate/bench.js"), "bench", "--in", validateFile, "--passes", passes, "--warmup", warmup]];
+			: [oursNode, [path.join(benchDir, "dist/validate/bench.js"), "bench", "--in", validateFile, "--passes", passes, "--warmup", warmup]];
 	let out: Record<string, unknown>;
 	try {
 		out = JSON.parse(execFileSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "inherit"] })) as Record<string, unknown>;
@@ -459,6 +462,7 @@ async function main(): Promise<void> {
 	goBuild("peers/validate", path.join(binDir, "validate-peer"));
 
 	oursCommand = node === undefined ? (override ?? "").trim() : buildOurs(node);
+	if (node !== undefined) oursNode = node.bin;
 	const oursAvailable = oursCommand !== "";
 	const servers = (oursAvailable ? (["go", "ours"] as ServerKey[]) : (["go"] as ServerKey[])).filter(
 		(k) => opts.servers.length === 0 || opts.servers.includes(k),
