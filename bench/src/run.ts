@@ -111,7 +111,7 @@ function cases(smoke: boolean): Case[] {
 		{ name: "churn-1000", scenario: "churn", serverArgs: sizes(1000, 10, 10), loadgenArgs: ["--clients", "1000", "--clusters", "1000", "--subscribe", "100", "--rate", "100", "--duration", "30s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
 		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
 		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: ["recoverMs", "sinceFailureMs"] },
-		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "10"], keyFigures: validateKeys },
+		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "60"], keyFigures: validateKeys },
 	];
 }
 

@@ -27,6 +27,10 @@ export interface WireHelpers {
 }
 
 const lit = (s: string): string => JSON.stringify(s);
+
+// Reads a length prefix at `p` into `n` (one-byte lengths inline, the rest through r.len) and
+// checks the bytes are there; `p` is left at the first byte of the value.
+const READ_LEN = "if (p < end && (n = b[p]) < 0x80) { p++; if (p + n > end) r.truncated(); } else { p = r.len(b, p, end); n = V.lo; }";
 const tagOf = (num: number, wt: number): number => num * 8 + wt;
 
 /**
@@ -103,14 +107,14 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
     if (vp.shape !== SCALAR) {
       const again = f.oneof === undefined ? `s${i} >= 0` : `s${i} >= 0 && o${i} === ${f.member}`;
       cases.push(
-        `case ${tagOf(f.number, LEN)}: p = r.len(b, p, end); if (${again}) { h.merged(${planRef}, b, start, end, w, d, mark); return; } s${i} = p; p += V.lo; e${i} = p;${member} break;`,
+        `case ${tagOf(f.number, LEN)}: ${READ_LEN} if (${again}) { h.merged(${planRef}, b, start, end, w, d, mark); return; } s${i} = p; p += n; e${i} = p;${member} break;`,
       );
       return;
     }
     const wt = wireTypeOf(vp.scalar as ScalarType);
     const label = `case ${tagOf(f.number, wt)}:`;
     if (wt === VARINT) cases.push(`${label} s${i} = p; if (b[p] < 0x80) p++; else p = r.varint(b, p, end); e${i} = p;${member} break;`);
-    else if (wt === LEN) cases.push(`${label} p = r.len(b, p, end); s${i} = p; p += V.lo; e${i} = p;${member} break;`);
+    else if (wt === LEN) cases.push(`${label} ${READ_LEN} s${i} = p; p += n; e${i} = p;${member} break;`);
     else {
       const size = wt === I32 ? 4 : 8;
       cases.push(`${label} if (p + ${size} > end) r.truncated(); s${i} = p; p += ${size}; e${i} = p;${member} break;`);
@@ -127,7 +131,7 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
     } else if (f.cardinality === MAP) {
       const m = `m${f.number}`;
       decls.push(m);
-      cases.push(`case ${tagOf(f.number, LEN)}: p = r.len(b, p, end); (${m} ??= []).push(p, p + V.lo); p += V.lo; break;`);
+      cases.push(`case ${tagOf(f.number, LEN)}: ${READ_LEN} (${m} ??= []).push(p, p + n); p += n; break;`);
       after.push(`h.mapAt(${ref(f)}, b, ${m} ?? EMPTY, w, d);`);
     } else {
       const vp = f.value;
@@ -151,7 +155,7 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
         if (vp.shape === ANY) item = `w.path.push(${name}, k); h.anyAt(${ref(vp)}, b, p, ve, w, d + 1); w.path.length -= 2;`;
         else if (vp.shape === MESSAGE) item = vp.plan === null ? "" : `w.path.push(${name}, k); ${child(vp.plan)}(b, p, ve, w, d + 1); w.path.length -= 2;`;
         else if (vp.check !== undefined) item = `w.leaf = ${name}; w.leafIndex = k; ${ref(vp.check)}(h.plainValue(${ref(vp)}, b, p, ve), w);`;
-        cases.push(`case ${tagOf(f.number, LEN)}: { p = r.len(b, p, end); const ve = p + V.lo; const k = ${n}++; ${item} p = ve; break; }`);
+        cases.push(`case ${tagOf(f.number, LEN)}: { ${READ_LEN} const ve = p + n; const k = ${n}++; ${item} p = ve; break; }`);
         after.push(guarded(n));
       }
     }
@@ -176,11 +180,11 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
     "if (d > w.maxDepth) h.tooDeep(w);",
     "if (++w.visits > w.maxVisits) w.visit();",
     "const mark = w.violations.length;",
-    `let p = start, t = 0${decls.length === 0 ? "" : `, ${decls.join(", ")}`};`,
+    `let p = start, t = 0, n = 0${decls.length === 0 ? "" : `, ${decls.join(", ")}`};`,
     "while (p < end) {",
     "t = b[p]; if (t < 0x80) p++; else { p = r.varint(b, p, end); t = V.lo >>> 0; }",
     `switch (t) { ${cases.join("\n")}`,
-    "default: if (t < 8) r.fieldZero(); p = r.skip(b, p, end, t & 7, t >>> 3); }",
+    `default: if (t < 8) r.fieldZero(); if ((t & 7) === 2) { ${READ_LEN} p += n; } else p = r.skip(b, p, end, t & 7, t >>> 3); }`,
     "}",
     ...after.filter((line) => line !== ""),
   ].join("\n");
