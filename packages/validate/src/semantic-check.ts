@@ -4,7 +4,9 @@ import type { Message } from "@bufbuild/protobuf";
 export interface ResourceProblem {
   /** The field path in the resource (as in {@link Violation.field}); `""` for the whole resource. */
   readonly field: string;
+  /** What is wrong, in words (becomes the violation's `message`). */
   readonly message: string;
+  /** The offending value, if there is one. */
   readonly value?: unknown;
 }
 
@@ -26,7 +28,9 @@ export interface ResourceCheck {
 
 /** Where a snapshot check found a problem. */
 export interface SnapshotProblem extends ResourceProblem {
+  /** The type URL of the resource the problem is in. */
   readonly typeUrl: string;
+  /** The name of the resource the problem is in. */
   readonly resourceName: string;
 }
 
@@ -43,7 +47,10 @@ export interface SnapshotView {
  * addresses): `validateSnapshot` runs it once over all resources.
  */
 export interface SnapshotCheck {
+  /** The `rule` of its violations, like `listener.duplicate-address`. */
   readonly rule: string;
+  /** One sentence: what Envoy refuses. */
   readonly description: string;
+  /** Reports every problem among the resources of `snapshot`. */
   check(snapshot: SnapshotView, report: (problem: SnapshotProblem) => void): void;
 }

@@ -10,7 +10,9 @@ const LISTED = 20;
  * `typeUrl` / `resourceName` are set when all violations concern one resource.
  */
 export class ValidationError extends CacheError {
+  /** `"ValidationError"`. */
   override readonly name: string = "ValidationError";
+  /** Every violation (the message lists the first 20). */
   readonly violations: readonly Violation[];
 
   constructor(violations: readonly Violation[], options: { readonly cause?: unknown } = {}) {

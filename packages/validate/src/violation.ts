@@ -28,7 +28,9 @@ export interface Violation {
 
 /** The outcome of a validation: `ok` exactly when there are no violations. */
 export interface ValidationResult {
+  /** Whether nothing is wrong. */
   readonly ok: boolean;
+  /** Everything that is wrong (empty when `ok`). */
   readonly violations: readonly Violation[];
 }
 
