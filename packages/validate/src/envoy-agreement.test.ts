@@ -17,7 +17,7 @@ import { TcpProxySchema, type TcpProxy } from "@xdskit/envoy-api/envoy/extension
 import type { Secret } from "@xdskit/envoy-api/envoy/extensions/transport_sockets/tls/v3/secret_pb";
 import { UpstreamTlsContextSchema, type UpstreamTlsContext } from "@xdskit/envoy-api/envoy/extensions/transport_sockets/tls/v3/tls_pb";
 import { HttpProtocolOptionsSchema, type HttpProtocolOptions } from "@xdskit/envoy-api/envoy/extensions/upstreams/http/v3/http_protocol_options_pb";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -338,6 +338,7 @@ describe("agreement with Envoy 1.40", () => {
       expect(envoy.log()).toContain("malformed IP address: backend.example.com");
     } finally {
       await envoy.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

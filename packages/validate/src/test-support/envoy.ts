@@ -1,7 +1,7 @@
 // Puts resources into an Envoy bootstrap, as close to how Envoy receives them over xDS as a
 // static bootstrap allows, and asks a real Envoy 1.40 about them (--mode validate).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, createFileRegistry, createRegistry, toJson, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
@@ -124,6 +124,10 @@ export function envoyValidate(bootstrap: JsonObject): { ok: boolean; output: str
   const dir = mkdtempSync(join(tmpdir(), "xdskit-validate-envoy-"));
   const file = join(dir, "bootstrap.json");
   writeFileSync(file, JSON.stringify(bootstrap));
-  const r = spawnSync(ensureEnvoy(), ["--mode", "validate", "-c", file, "-l", "error", "--disable-hot-restart"], { encoding: "utf8", timeout: 120_000 });
-  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+  try {
+    const r = spawnSync(ensureEnvoy(), ["--mode", "validate", "-c", file, "-l", "error", "--disable-hot-restart"], { encoding: "utf8", timeout: 120_000 });
+    return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

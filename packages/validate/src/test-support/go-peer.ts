@@ -1,7 +1,7 @@
 // Runs bench/peers/validate (go-control-plane's generated ValidateAll, plus the same recursion
 // into Any contents @xdskit/validate does) on resources, for the agreement tests.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,10 +19,11 @@ export interface GoVerdict {
 
 let built: string | undefined;
 
-/** Builds the peer once per process (Go's build cache makes later builds quick). */
+/** Builds the peer once per test process (Go's build cache makes later builds quick). */
 export function goPeer(): string {
   if (built !== undefined) return built;
-  const out = join(mkdtempSync(join(tmpdir(), "xdskit-validate-peer-")), "validate-peer");
+  // Where the bench driver puts it too (ignored by git); builds replace it atomically.
+  const out = join(peerDir, "../../.bin/validate-peer");
   try {
     execFileSync("go", ["build", "-o", out, "."], { cwd: peerDir, stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
   } catch (error) {
@@ -48,9 +49,11 @@ export function resourceFile(resources: readonly Any[]): Uint8Array {
 
 /** Every violation go-control-plane's ValidateAll finds in each resource (Any contents included). */
 export function goCheck(resources: readonly Any[]): GoVerdict[] {
-  const file = join(mkdtempSync(join(tmpdir(), "xdskit-validate-corpus-")), "corpus.bin");
+  const dir = mkdtempSync(join(tmpdir(), "xdskit-validate-corpus-"));
+  const file = join(dir, "corpus.bin");
   writeFileSync(file, resourceFile(resources));
   const r = spawnSync(goPeer(), ["check", "-in", file], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 600_000 });
+  rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`validate-peer check failed (${r.status}): ${r.stderr}`);
   return r.stdout
     .trim()
