@@ -9,6 +9,9 @@
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
 //
+// The validate case is no server: @xdskit/validate (bench/validate, compiled with our server) and
+// go-control-plane's ValidateAll() (bench/peers/validate) time validating one resource file.
+//
 // Our server is bench/servers/xdskit, compiled into bench/dist by this driver (tsc -p
 // tsconfig.build.json; the @xdskit packages it imports must be built) and run with
 // `node --expose-gc` on the pinned current LTS Node (scripts/node.sh, fetched into .cache/node
@@ -19,7 +22,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -93,6 +96,7 @@ function cases(smoke: boolean): Case[] {
 			{ name: "churn-20", scenario: "churn", serverArgs: s, loadgenArgs: ["--clients", "20", "--clusters", "50", "--subscribe", "10", "--rate", "20", "--duration", "3s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
 			{ name: "bytes-5", scenario: "bytes", serverArgs: sizes(10, 10, 0), loadgenArgs: ["--clients", "5", "--churn-fraction", "0.05"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
 			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: ["recoverMs", "sinceFailureMs"] },
+			{ name: "validate-42", scenario: "validate", serverArgs: ["--clusters", "20", "--listeners", "2"], loadgenArgs: ["--passes", "3", "--warmup", "1"], keyFigures: validateKeys },
 		];
 	}
 	const fan = sizes(1000, 5, 10);
@@ -107,8 +111,16 @@ function cases(smoke: boolean): Case[] {
 		{ name: "churn-1000", scenario: "churn", serverArgs: sizes(1000, 10, 10), loadgenArgs: ["--clients", "1000", "--clusters", "1000", "--subscribe", "100", "--rate", "100", "--duration", "30s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
 		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
 		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: ["recoverMs", "sinceFailureMs"] },
+		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "60"], keyFigures: validateKeys },
 	];
 }
+
+// validateMs: ours = PGV rules through every Any; go = ValidateAll(), which does not look into Any.
+// validateBestMs: the fastest pass of a run (the least disturbed on a shared machine).
+// validateDeepMs: both look into every Any (go: ValidateAll on each Any's content, found by
+// protoreflect). Ours reports snapshotMs (rules, snapshot checks, references) and
+// firstValidateMs (the first pass, which compiles the rules) on top.
+const validateKeys = ["validateMs", "validateBestMs", "validateCpuMs", "validateDeepMs", "marshalMs"];
 
 function log(msg: string): void {
 	process.stderr.write(`[bench] ${msg}\n`);
@@ -246,7 +258,66 @@ async function stopServer(s: Server): Promise<void> {
 	clearTimeout(killer);
 }
 
+function minimum(values: unknown): number {
+	const v = Array.isArray(values) ? (values as number[]) : [];
+	return v.length === 0 ? Number.NaN : Math.min(...v);
+}
+
+function median(values: unknown): number {
+	const v = (Array.isArray(values) ? (values as number[]) : []).slice().sort((a, b) => a - b);
+	return v.length === 0 ? Number.NaN : v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+}
+
+let validateFile = "";
+// The node our validate program runs on: the one our server runs on (the driver's own when
+// XDSKIT_BENCH_SERVER sets the server command).
+let oursNode = process.execPath;
+
+// One run of the validate case: a fresh process that loads the file, warms up, times N passes
+// and reports every pass; the run's figure is the median pass.
+function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
+	if (validateFile === "") {
+		if (!existsSync(path.join(benchDir, "dist/validate/bench.js"))) buildOurs({ bin: oursNode, version: "", how: "" });
+		validateFile = path.join(binDir, "validate-resources.bin");
+		execFileSync(oursNode, [path.join(benchDir, "dist/validate/bench.js"), "write", "--out", validateFile, ...c.serverArgs], { stdio: "inherit" });
+	}
+	const passes = c.loadgenArgs[c.loadgenArgs.indexOf("--passes") + 1] ?? "20";
+	const warmup = c.loadgenArgs[c.loadgenArgs.indexOf("--warmup") + 1] ?? "10";
+	const [cmd, args] =
+		key === "go"
+			? [path.join(binDir, "validate-peer"), ["bench", "-in", validateFile, "-passes", passes, "-warmup", warmup]]
+			: [oursNode, [path.join(benchDir, "dist/validate/bench.js"), "bench", "--in", validateFile, "--passes", passes, "--warmup", warmup]];
+	let out: Record<string, unknown>;
+	try {
+		out = JSON.parse(execFileSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "inherit"] })) as Record<string, unknown>;
+	} catch (e) {
+		return { scenario: c.scenario, ok: false, error: String(e), figures: {} };
+	}
+	const figures: Record<string, number> =
+		key === "go"
+			? {
+					validateMs: median(out.validateAllMs),
+					validateBestMs: minimum(out.validateAllMs),
+					validateCpuMs: median(out.validateAllCpuMs),
+					validateDeepMs: median(out.validateAllAnyMs),
+					marshalMs: median(out.marshalMs),
+				}
+			: {
+					validateMs: median(out.validateMs),
+					validateBestMs: minimum(out.validateMs),
+					validateCpuMs: median(out.validateCpuMs),
+					validateDeepMs: median(out.validateMs),
+					marshalMs: median(out.marshalMs),
+					snapshotMs: median(out.snapshotMs),
+					firstValidateMs: Number(out.firstValidateMs),
+				};
+	const failures = key === "go" ? Number(out.validateAllMsFailures) : Number(out.validateFailures);
+	const ok = failures === 0 && Object.values(figures).every((v) => Number.isFinite(v));
+	return { scenario: c.scenario, ok, ...(ok ? {} : { error: `${failures} resources failed validation` }), figures, details: { resources: out.resources, passes: out.passes } };
+}
+
 async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunResult> {
+	if (c.scenario === "validate") return runValidate(key, c, timeoutMs);
 	let server = await startServer(key, c.scenario, c.serverArgs);
 	const args = [
 		"--scenario", c.scenario,
@@ -396,8 +467,10 @@ async function main(): Promise<void> {
 	mkdirSync(binDir, { recursive: true });
 	goBuild("peers/go-control-plane", path.join(binDir, "gcp-peer"));
 	goBuild("loadgen", path.join(binDir, "loadgen"));
+	goBuild("peers/validate", path.join(binDir, "validate-peer"));
 
 	oursCommand = node === undefined ? (override ?? "").trim() : buildOurs(node);
+	if (node !== undefined) oursNode = node.bin;
 	const oursAvailable = oursCommand !== "";
 	const servers = (oursAvailable ? (["go", "ours"] as ServerKey[]) : (["go"] as ServerKey[])).filter(
 		(k) => opts.servers.length === 0 || opts.servers.includes(k),

@@ -31,7 +31,7 @@ test("bench:smoke runs every scenario end to end against the go-control-plane pe
 		machine: { node: string };
 		cases: { name: string; servers: { go?: { runs: { ok: boolean }[] }; ours?: { runs: { ok: boolean }[] } } }[];
 	};
-	expect(report.cases.map((c) => c.name)).toEqual(["fanout-20", "idle-20", "churn-20", "bytes-5", "reconnect-20"]);
+	expect(report.cases.map((c) => c.name)).toEqual(["fanout-20", "idle-20", "churn-20", "bytes-5", "reconnect-20", "validate-42"]);
 	expect(report.ours).toContain("servers/xdskit/server.js");
 	// By default our server runs on the pinned current LTS, whatever node runs the driver, and the report says so.
 	const lts = execFileSync("bash", [path.join(benchDir, "../scripts/node.sh"), "version", "lts"], { encoding: "utf8" }).trim();

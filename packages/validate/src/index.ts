@@ -1,0 +1,12 @@
+export { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
+export {
+  createValidator,
+  type ReferenceOptions,
+  type ResourceInput,
+  type ResourcesByType,
+  type Validator,
+  type ValidatorOptions,
+} from "./create-validator.js";
+export type { ResourceCheck, ResourceProblem, SnapshotCheck, SnapshotProblem, SnapshotView } from "./semantic-check.js";
+export { ValidationError } from "./validation-error.js";
+export { formatViolation, type ValidationResult, type Violation } from "./violation.js";
