@@ -9,4 +9,11 @@ export {
 } from "./create-validator.js";
 export type { ResourceCheck, ResourceProblem, SnapshotCheck, SnapshotProblem, SnapshotView } from "./semantic-check.js";
 export { ValidationError } from "./validation-error.js";
+export {
+  enforceValidation,
+  type ResolvedValidationPolicy,
+  resolveValidationPolicy,
+  type ValidationMode,
+  type ValidationPolicy,
+} from "./validation-policy.js";
 export { formatViolation, type ValidationResult, type Violation } from "./violation.js";
