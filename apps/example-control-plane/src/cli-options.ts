@@ -21,6 +21,8 @@ export interface CliOptions {
   etcdPrefix: string;
   /** Processes serving xDS on the shared port (node:cluster), each with its own cache from the source. */
   workers: number;
+  /** What to do with resources that break Envoy's rules (@xdskit/validate): refuse them, warn and serve, or not check. */
+  validate: "refuse" | "warn" | "off";
 }
 
 /** The config directory shipped with the app: a listener on :10000 routed to the built-in upstream. */
@@ -74,6 +76,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--etcd-endpoints <urls>", "etcd client URLs, comma-separated (with --source etcd)", etcdEndpoints, ["http://127.0.0.1:2379"])
     .option("--etcd-prefix <prefix>", "etcd key prefix of the resources (with --source etcd)", "/xdskit/")
     .option("--workers <n>", "processes serving xDS on the same port (node:cluster), each with its own cache from the source", workers, 1)
+    .addOption(
+      new Option("--validate <mode>", "check every resource against Envoy's rules (PGV, semantic checks, references) before serving it: refuse a bad config, warn and serve it, or off")
+        .choices(["refuse", "warn", "off"])
+        .default("refuse"),
+    )
     .exitOverride();
   program.parse(argv, { from: "user" });
   const o = program.opts<CliOptions>();

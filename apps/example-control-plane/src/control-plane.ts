@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Registry } from "@bufbuild/protobuf";
 import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
+import { createValidator } from "@xdskit/validate";
 import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
 import { configSource } from "@xdskit/resource-builders";
 import type { Logger as Pino } from "pino";
@@ -30,6 +31,8 @@ export interface ControlPlane {
 }
 
 export type ControlPlaneOptions = Pick<CliOptions, "config" | "host" | "port" | "mode" | "upstreamPort" | "tlsCert" | "tlsKey" | "tlsClientCa"> & {
+  /** What to do with resources that break Envoy's rules. Default: refuse. */
+  validate?: CliOptions["validate"] | undefined;
   registry: Registry;
   log: Pino;
   /** Watch the config directory and reload on change. Default true. */
@@ -58,7 +61,14 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     },
   });
   if (o.startSource) source = await o.startSource(cache);
-  else store = new ConfigStore(o.config, cache, o.registry, { selfConfigSource: configSource(o.mode) });
+  else {
+    const mode = o.validate ?? "refuse";
+    store = new ConfigStore(o.config, cache, o.registry, {
+      selfConfigSource: configSource(o.mode),
+      ...(mode === "off" ? {} : { validate: { validator: createValidator({ registry: o.registry }), mode } }),
+      onWarning: (problem) => log.warn({ problem: formatProblem(problem) }, "config breaks a rule; served anyway (--validate warn)"),
+    });
+  }
   const current = store;
 
   const reload = (): ReloadResult => {

@@ -8,6 +8,7 @@ import { pino } from "pino";
 import { bootstrapFor } from "@xdskit/envoy-tool";
 import { parseCli } from "./cli-options.js";
 import { startControlPlane } from "./control-plane.js";
+import { createValidator } from "@xdskit/validate";
 import { startEtcdSource } from "./etcd-source.js";
 import { toXdsLogger } from "./pino-logger.js";
 import { runStoreCli, STORE_COMMANDS } from "./store-cli.js";
@@ -82,7 +83,14 @@ if (options.workers > 1 && cluster.isPrimary) {
       ...(options.source === "etcd"
         ? {
             startSource: (cache) =>
-              startEtcdSource(cache, { endpoints: options.etcdEndpoints, prefix: options.etcdPrefix, registry: envoyRegistry, log, logger: toXdsLogger(log) }),
+              startEtcdSource(cache, {
+                endpoints: options.etcdEndpoints,
+                prefix: options.etcdPrefix,
+                registry: envoyRegistry,
+                log,
+                logger: toXdsLogger(log),
+                ...(options.validate === "off" ? {} : { validate: createValidator({ registry: envoyRegistry }) }),
+              }),
           }
         : {}),
     });

@@ -5,12 +5,12 @@ import {
   findInconsistencies,
   prepareResource,
   resourceName,
+  resourceReferences,
   TYPE_URL_PREFIX,
   type CachedResource,
   type ConsistencyOptions,
   type ResourceTypeRegistry,
 } from "@xdskit/cache-core";
-import { envoyRegistry } from "@xdskit/envoy-api/registry";
 import { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
 import { engineFor } from "./engine.js";
 import { canGenerateCode } from "./object-codegen.js";
@@ -41,7 +41,8 @@ export interface ReferenceOptions {
 export interface ValidatorOptions {
   /**
    * Where the types of `Any` contents (and of resources not in `types`) are found. A type URL it
-   * does not know is a violation. Default: `envoyRegistry` (every Envoy v3, cncf/xds and udpa type).
+   * does not know is a violation. Default: `envoyRegistry` (every Envoy v3, cncf/xds and udpa type);
+   * required by `@xdskit/validate/core`, which does not load it.
    */
   readonly registry?: Registry | undefined;
   /** Resource types by type URL (their schema, name and references). Default: cache-core's built-in types. */
@@ -122,8 +123,8 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * Makes a validator. Rules are compiled per message type on first use and shared by every
  * validator with the same registry.
  */
-export function createValidator(options: ValidatorOptions = {}): Validator {
-  const registry = options.registry ?? envoyRegistry;
+export function createValidator(options: ValidatorOptions & { readonly registry: Registry }): Validator {
+  const registry = options.registry;
   const types = options.types ?? defaultResourceTypes;
   const engine = engineFor(registry, (options.generateCode ?? true) && canGenerateCode);
   const limits: WalkLimits = {
@@ -270,6 +271,30 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   };
 }
 
+/** "type URL \0 name" → the resources that reference it. */
+function referrersOf(resources: readonly CachedResource[], types: ResourceTypeRegistry): Map<string, CachedResource[]> {
+  const by = new Map<string, CachedResource[]>();
+  for (const r of resources) {
+    const schema = r.schema ?? types.get(r.typeUrl)?.schema;
+    if (schema === undefined) continue;
+    let refs: ReturnType<typeof resourceReferences>;
+    try {
+      refs = resourceReferences(schema, r.message ?? fromBinary(schema, r.bytes), { typeUrl: r.typeUrl, types });
+    } catch {
+      continue; // does not decode: a resource.decode violation already
+    }
+    for (const [typeUrl, names] of refs) {
+      for (const name of names) {
+        const key = `${typeUrl}\0${name}`;
+        const list = by.get(key);
+        if (list === undefined) by.set(key, [r]);
+        else list.push(r);
+      }
+    }
+  }
+  return by;
+}
+
 /** References that do not resolve (and, if asked, resources nothing references), as violations. */
 function checkReferences(resources: readonly CachedResource[], options: ReferenceOptions, types: ResourceTypeRegistry, out: Violation[]): void {
   let found: ReturnType<typeof findInconsistencies>;
@@ -280,9 +305,19 @@ function checkReferences(resources: readonly CachedResource[], options: Referenc
     if (error instanceof CacheError) return;
     throw error;
   }
+  const referrers = found.some((p) => p.missing.length > 0) ? referrersOf(resources, types) : new Map<string, CachedResource[]>();
   for (const problem of found) {
+    const kind = problem.typeUrl.slice(problem.typeUrl.lastIndexOf(".") + 1);
     for (const name of problem.missing) {
-      out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.missing", message: "is referenced but not in the snapshot" });
+      const by = referrers.get(`${problem.typeUrl}\0${name}`) ?? [];
+      // Pinned to each resource that refers to it, where the fix usually is; a reference given in
+      // `options.references` has no resource of its own.
+      for (const r of by) {
+        out.push({ typeUrl: r.typeUrl, resourceName: r.name, field: "", rule: "reference.missing", message: `refers to ${kind} "${name}", which the snapshot does not hold` });
+      }
+      if (by.length === 0) {
+        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.missing", message: "is referenced but not in the snapshot" });
+      }
     }
     if (options.unused === true) {
       for (const name of problem.extra) {

@@ -1,11 +1,11 @@
 export { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
-export {
-  createValidator,
-  type ReferenceOptions,
-  type ResourceInput,
-  type ResourcesByType,
-  type Validator,
-  type ValidatorOptions,
+export { createValidator } from "./default-validator.js";
+export type {
+  ReferenceOptions,
+  ResourceInput,
+  ResourcesByType,
+  Validator,
+  ValidatorOptions,
 } from "./create-validator.js";
 export type { ResourceCheck, ResourceProblem, SnapshotCheck, SnapshotProblem, SnapshotView } from "./semantic-check.js";
 export { ValidationError } from "./validation-error.js";

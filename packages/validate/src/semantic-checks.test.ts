@@ -224,17 +224,28 @@ describe("references (cache-core's findInconsistencies)", () => {
     return listener(name, 8080, { filterChains: [{ filters: [{ name: "hcm", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] }] });
   };
 
-  it("a reference without its resource is a violation naming the missing resource", () => {
+  it("a reference without its resource is a violation of the resource that refers to it, naming the missing one", () => {
     const r = validator.validateSnapshot({ [CLUSTER_TYPE_URL]: [eds("a", "svc-a"), eds("b", "svc-b")], [ENDPOINT_TYPE_URL]: [cla("svc-a")], [LISTENER_TYPE_URL]: [rdsListener("l", "routes")] });
-    expect(found(r)).toEqual(["svc-b  reference.missing", "routes  reference.missing"]);
-    expect(r.violations.map((v) => v.typeUrl)).toEqual([ENDPOINT_TYPE_URL, ROUTE_TYPE_URL]);
+    expect(found(r)).toEqual(["b  reference.missing", "l  reference.missing"]);
+    expect(r.violations.map((v) => v.typeUrl)).toEqual([CLUSTER_TYPE_URL, LISTENER_TYPE_URL]);
+    expect(r.violations.map((v) => v.message)).toEqual([
+      'refers to ClusterLoadAssignment "svc-b", which the snapshot does not hold',
+      'refers to RouteConfiguration "routes", which the snapshot does not hold',
+    ]);
+  });
+
+  it("a reference given in options (no resource of its own refers) names the missing resource", () => {
+    const custom = createValidator({ references: { references: new Map([[ROUTE_TYPE_URL, new Set(["extra"])]]) } });
+    const r = custom.validateSnapshot({ [CLUSTER_TYPE_URL]: [eds("a", "svc-a")], [ENDPOINT_TYPE_URL]: [cla("svc-a")] });
+    expect(found(r)).toEqual(["extra  reference.missing"]);
+    expect(r.violations[0]?.typeUrl).toBe(ROUTE_TYPE_URL);
   });
 
   it("types served elsewhere, unused resources and switching the check off", () => {
     const snapshot = { [CLUSTER_TYPE_URL]: [eds("a", "svc-a")], [ENDPOINT_TYPE_URL]: [cla("unused")] };
-    expect(found(validator.validateSnapshot(snapshot))).toEqual(["svc-a  reference.missing"]);
+    expect(found(validator.validateSnapshot(snapshot))).toEqual(["a  reference.missing"]);
     expect(found(createValidator({ references: { externalTypes: [ENDPOINT_TYPE_URL] } }).validateSnapshot(snapshot))).toEqual([]);
-    expect(found(createValidator({ references: { unused: true } }).validateSnapshot(snapshot))).toEqual(["svc-a  reference.missing", "unused  reference.unused"]);
+    expect(found(createValidator({ references: { unused: true } }).validateSnapshot(snapshot))).toEqual(["a  reference.missing", "unused  reference.unused"]);
     expect(found(createValidator({ references: false }).validateSnapshot(snapshot))).toEqual([]);
   });
 });
