@@ -51,10 +51,11 @@ export class ServerContextState implements ServerContext {
 
   constructor(options: ServerOptions) {
     this.options = resolveServerOptions(options);
-    this.telemetry = new ServerTelemetry(this.options.meterProvider, () => this.#streams());
+    this.telemetry = new ServerTelemetry(this.options.meterProvider, () => this.streams());
   }
 
-  *#streams(): Iterable<StreamState> {
+  /** The open streams, in the order they opened. */
+  *streams(): Iterable<StreamState> {
     for (const tracked of this.#open) yield tracked.stream;
   }
 
