@@ -23,7 +23,7 @@ export { type ServerErrorDetails, statusOf, type WireStatus } from "./server-err
 export { type ResolvedServerOptions, resolveServerOptions, type StreamLimits } from "./server-options.js";
 export { nextStreamId } from "./stream-id.js";
 export { StreamLifecycle } from "./stream-lifecycle.js";
-export { StreamState, type StreamStateInit } from "./stream-state.js";
+export { nackLogFields, StreamState, type StreamStateInit } from "./stream-state.js";
 export { TokenBucket } from "./token-bucket.js";
 export { TypeStreamState } from "./type-stream-state.js";
 export { utf8Size, varintSize, WireWriter, writeVarint } from "./wire-writer.js";

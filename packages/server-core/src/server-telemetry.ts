@@ -80,7 +80,7 @@ export class ServerTelemetry {
       advice: { explicitBucketBoundaries: COUNTS },
     });
     const responses = meter.createObservableCounter("xds.server.responses", { unit: "{response}", description: "Responses sent" });
-    const sent = meter.createObservableCounter("xds.server.sent", { unit: "By", description: "Bytes of responses sent (gRPC transports; not counted on Connect routes)" });
+    const sent = meter.createObservableCounter("xds.server.response.bytes", { unit: "By", description: "Bytes of responses sent (gRPC transports; not counted on Connect routes)" });
     const acks = meter.createObservableCounter("xds.server.acks", { unit: "{ack}", description: "Responses the client accepted" });
     const nacks = meter.createObservableCounter("xds.server.nacks", { unit: "{nack}", description: "Responses the client rejected" });
     const rejections = meter.createObservableCounter("xds.server.rejections", {

@@ -211,3 +211,18 @@ export class StreamState implements StreamInfo {
     for (const state of this.types.values()) state.cancelWatch();
   }
 }
+
+/** A NACK as a log line shows it: Envoy's message capped, the names counted. */
+export function nackLogFields(nack: NackInfo): Record<string, unknown> {
+  return {
+    streamId: nack.streamId,
+    protocol: nack.protocol,
+    node: nack.node?.id,
+    typeUrl: nack.typeUrl,
+    version: nack.version,
+    nonce: nack.nonce,
+    resources: nack.resourceNames.length,
+    code: nack.code,
+    message: capText(nack.message, STATUS_LIMITS.maxMessageLength),
+  };
+}

@@ -8,6 +8,7 @@ import {
   classifyRequest,
   deltaResponseMessage,
   encodeDeltaResponse,
+  nackLogFields,
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
@@ -135,7 +136,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
       else if (kind === "nack") {
         const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
         if (nack !== undefined) {
-          logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+          logger.warn("xds NACK", nackLogFields(nack));
           const hook = callbacks.onNack;
           if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
         }

@@ -4,6 +4,7 @@ import type { StreamInfo } from "@xdskit/server-core";
 import {
   classifyRequest,
   encodeSotwResponse,
+  nackLogFields,
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
@@ -117,7 +118,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
       else if (kind === "nack") {
         const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
         if (nack !== undefined) {
-          logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+          logger.warn("xds NACK", nackLogFields(nack));
           const hook = callbacks.onNack;
           if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
         }

@@ -143,7 +143,7 @@ describe.each(SERVING.map((s) => [s.name, s.serve] as const))("client status and
       [type("envoy.config.cluster.v3.Cluster"), 1],
       [type("envoy.config.endpoint.v3.ClusterLoadAssignment"), 1],
     ]);
-    const [[, sent]] = (await reader.points("xds.server.sent")) as [[unknown, number]];
+    const [[, sent]] = (await reader.points("xds.server.response.bytes")) as [[unknown, number]];
     // Connect serializes its messages itself: no bytes are counted there.
     if (serve.fastPath || serve.grpcJs === true) expect(sent).toBeGreaterThan(0);
     else expect(sent).toBe(0);
