@@ -79,7 +79,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
         const changed = Object.entries(versions)
           .filter(([typeUrl, version]) => before.get(group)?.[typeUrl] !== version)
           .map(([typeUrl, version]) => `${typeNameOfUrl(typeUrl).split(".").pop()}@${version}`);
-        log.info({ group, changed: before.has(group) ? changed : `all ${changed.length} types` }, "serving new config");
+        log.info({ group, changed: before.get(group) === undefined ? `all ${changed.length} types` : changed }, "serving new config");
         log.debug({ group, versions }, "versions of the new config");
       }
     } else {
