@@ -4,7 +4,9 @@
 //
 //   pnpm bench                 full run, 3 runs per case
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
-//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|go,ours
+//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|ours+obs|go,ours
+//          (ours+obs: our server with --observe, metrics and client status read: the cost of
+//          observability, reported as obs/ours beside ours/go; runs of the servers alternate)
 //          --node lts|26|24|22|self|<path>   the node our server runs on (default: lts)
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
@@ -53,7 +55,7 @@ interface Summary {
 	max: number;
 }
 
-type ServerKey = "go" | "ours";
+type ServerKey = "go" | "ours" | "ours+obs";
 
 interface CaseResult {
 	name: string;
@@ -62,6 +64,8 @@ interface CaseResult {
 	loadgenArgs: string[];
 	servers: Partial<Record<ServerKey, { runs: RunResult[]; figures: Record<string, Summary> }>>;
 	ratio: Record<string, number>;
+	/** ours+obs / ours, per figure, when both ran. */
+	observedRatio?: Record<string, number>;
 }
 
 function parseArgs(argv: string[]) {
@@ -203,7 +207,7 @@ let oursCommand = "";
 
 function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
 	if (key === "go") return { cmd: path.join(binDir, "gcp-peer"), args: [] };
-	const line = oursCommand;
+	const line = key === "ours+obs" ? `${oursCommand} --observe` : oursCommand;
 	// exec so that signals reach the server itself, not a wrapping shell
 	return { cmd: "sh", args: ["-c", `exec ${line} "$@"`, "xdskit-bench-server"] };
 }
@@ -317,12 +321,23 @@ function cell(s: Summary | undefined): string {
 }
 
 function printTable(results: CaseResult[], oursAvailable: boolean): void {
-	const rows: string[][] = [["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go"]];
+	const observed = results.some((r) => r.servers["ours+obs"] !== undefined);
+	const rows: string[][] = [
+		["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go", ...(observed ? ["ours+obs median (min–max)", "obs/ours"] : [])],
+	];
 	for (const r of results) {
-		const figures = new Set([...Object.keys(r.servers.go?.figures ?? {}), ...Object.keys(r.servers.ours?.figures ?? {})]);
+		const figures = new Set([...Object.keys(r.servers.go?.figures ?? {}), ...Object.keys(r.servers.ours?.figures ?? {}), ...Object.keys(r.servers["ours+obs"]?.figures ?? {})]);
 		for (const f of [...figures].sort()) {
 			const ratio = r.ratio[f];
-			rows.push([r.name, f, cell(r.servers.go?.figures[f]), oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a", ratio === undefined ? "-" : ratio.toFixed(2)]);
+			const obs = r.observedRatio?.[f];
+			rows.push([
+				r.name,
+				f,
+				cell(r.servers.go?.figures[f]),
+				oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a",
+				ratio === undefined ? "-" : ratio.toFixed(2),
+				...(observed ? [cell(r.servers["ours+obs"]?.figures[f]), obs === undefined ? "-" : obs.toFixed(3)] : []),
+			]);
 		}
 	}
 	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -399,9 +414,8 @@ async function main(): Promise<void> {
 
 	oursCommand = node === undefined ? (override ?? "").trim() : buildOurs(node);
 	const oursAvailable = oursCommand !== "";
-	const servers = (oursAvailable ? (["go", "ours"] as ServerKey[]) : (["go"] as ServerKey[])).filter(
-		(k) => opts.servers.length === 0 || opts.servers.includes(k),
-	);
+	const known: ServerKey[] = oursAvailable ? ["go", "ours", "ours+obs"] : ["go"];
+	const servers = known.filter((k) => (opts.servers.length === 0 ? k !== "ours+obs" : opts.servers.includes(k)));
 	if (!oursAvailable) log("ours: not available (XDSKIT_BENCH_SERVER is empty)");
 
 	const all = cases(opts.smoke).filter((c) => (opts.only.length === 0 || opts.only.includes(c.name)) && !opts.skip.includes(c.name));
@@ -410,9 +424,10 @@ async function main(): Promise<void> {
 	let failures = 0;
 	for (const c of all) {
 		const cr: CaseResult = { name: c.name, scenario: c.scenario, serverArgs: c.serverArgs, loadgenArgs: c.loadgenArgs, servers: {}, ratio: {} };
-		for (const key of servers) {
-			const runs: RunResult[] = [];
-			for (let i = 0; i < opts.runs; i++) {
+		// Runs alternate between the servers, so that a change in the machine's load hits each alike.
+		const runsOf = new Map<ServerKey, RunResult[]>(servers.map((key) => [key, []]));
+		for (let i = 0; i < opts.runs; i++) {
+			for (const key of servers) {
 				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs}`);
 				let r: RunResult;
 				try {
@@ -424,8 +439,10 @@ async function main(): Promise<void> {
 					failures++;
 					log(`${c.name} · ${key} · run ${i + 1} failed: ${r.error}`);
 				}
-				runs.push(r);
+				runsOf.get(key)?.push(r);
 			}
+		}
+		for (const [key, runs] of runsOf) {
 			const ok = runs.filter((r) => r.ok);
 			const names = new Set(ok.flatMap((r) => Object.keys(r.figures)));
 			const figures: Record<string, Summary> = {};
@@ -433,6 +450,16 @@ async function main(): Promise<void> {
 				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined));
 			}
 			cr.servers[key] = { runs, figures };
+		}
+		const plain = cr.servers.ours?.figures;
+		const observedFigures = cr.servers["ours+obs"]?.figures;
+		if (plain !== undefined && observedFigures !== undefined) {
+			cr.observedRatio = {};
+			for (const f of Object.keys(plain)) {
+				const a = observedFigures[f]?.median;
+				const b = plain[f]?.median;
+				if (a !== undefined && b !== undefined && b !== 0) cr.observedRatio[f] = a / b;
+			}
 		}
 		const go = cr.servers.go?.figures ?? {};
 		const ours = cr.servers.ours?.figures ?? {};
