@@ -77,8 +77,10 @@ describe("the admin port, metrics, CSDS and logs", () => {
     expect(text).toMatch(/^xds_server_responses_total\{xds_protocol="sotw",xds_type="envoy\.config\.cluster\.v3\.Cluster",[^}]*\} 1$/m);
     expect(text).toMatch(/^xds_server_response_bytes_total\{xds_protocol="sotw",xds_type="envoy\.config\.cluster\.v3\.Cluster",[^}]*\} [1-9]\d*$/m);
     expect(text).toMatch(/^xds_server_acks_total\{xds_protocol="sotw",xds_type="envoy\.config\.endpoint\.v3\.ClusterLoadAssignment",[^}]*\} 1$/m);
-    expect(text).toMatch(/^xds_server_push_duration_count\{xds_protocol="sotw",xds_type="envoy\.config\.cluster\.v3\.Cluster",[^}]*\} 1$/m);
-    expect(text).toMatch(/^xds_server_convergence_duration_count\{xds_protocol="sotw",xds_type="envoy\.config\.cluster\.v3\.Cluster",[^}]*\} 1$/m);
+    // Histograms carry no attributes: two responses, two ACKs.
+    expect(text).toMatch(/^xds_server_push_duration_count\{otel_scope_name="@xdskit\/server"\} 2$/m);
+    expect(text).toMatch(/^xds_server_convergence_duration_count\{otel_scope_name="@xdskit\/server"\} 2$/m);
+    expect(text).toMatch(/^xds_server_response_resources_sum\{otel_scope_name="@xdskit\/server"\} 2$/m);
     expect(text).toMatch(/^xds_cache_resources\{xds_group="default",xds_type="envoy\.config\.listener\.v3\.Listener",[^}]*\} 1$/m);
     expect(text).toMatch(/^xds_cache_watches\{xds_group="default",xds_protocol="sotw",[^}]*\} 2$/m);
 
