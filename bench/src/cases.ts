@@ -17,6 +17,12 @@ const IDLE_KEYS = ["rssPerClientBytes", "heapPerClientBytes"];
 const CHURN_KEYS = ["p50Ms", "p99Ms", "serverCpuPct", "updatesPerS"];
 const BYTES_KEYS = ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"];
 const RECONNECT_KEYS = ["recoverMs", "serverCpuS", "startMs"];
+// validateMs: ours = PGV rules through every Any; go = ValidateAll(), which does not look into Any.
+// validateBestMs: the fastest pass of a run (the least disturbed on a shared machine).
+// validateDeepMs: both look into every Any (go: ValidateAll on each Any's content, found by
+// protoreflect). Ours reports snapshotMs (rules, snapshot checks, references) and
+// firstValidateMs (the first pass, which compiles the rules) on top.
+const VALIDATE_KEYS = ["validateMs", "validateBestMs", "validateCpuMs", "validateDeepMs", "marshalMs"];
 
 function fanout(name: string, serverArgs: string[], clients: number, timeout = "180s"): Case {
 	return {
@@ -55,6 +61,7 @@ export function cases(smoke: boolean): Case[] {
 			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: RECONNECT_KEYS },
 			fanout("fanout-10000-tiny", s, 40),
 			churn("churn-5000-tiny", s, 50, 50, 10, 20, "3s"),
+			{ name: "validate-42", scenario: "validate", serverArgs: ["--clusters", "20", "--listeners", "2"], loadgenArgs: ["--passes", "3", "--warmup", "1"], keyFigures: VALIDATE_KEYS },
 		];
 	}
 	const fan = sizes(1000, 5, 10);
@@ -72,6 +79,7 @@ export function cases(smoke: boolean): Case[] {
 		churn("churn-5000", eds, 5000, 1000, 100, 100, "30s"),
 		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: BYTES_KEYS },
 		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: RECONNECT_KEYS },
+		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "60"], keyFigures: VALIDATE_KEYS },
 	];
 }
 

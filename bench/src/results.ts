@@ -17,7 +17,7 @@ export interface Summary {
 	max: number;
 }
 
-export type ServerKey = "go" | "ours";
+export type ServerKey = "go" | "ours" | "ours+obs" | "before";
 
 export interface CaseResult {
 	name: string;
@@ -26,6 +26,8 @@ export interface CaseResult {
 	loadgenArgs: string[];
 	servers: Partial<Record<ServerKey, { runs: RunResult[]; figures: Record<string, Summary> }>>;
 	ratio: Record<string, number>;
+	/** Our server against itself, per figure, when both ran: `ours+obs/ours`, `ours/before`. */
+	selfRatio?: Record<string, Record<string, number>>;
 }
 
 export function summarize(values: number[]): Summary {

@@ -4,13 +4,20 @@
 //
 //   pnpm bench                 full run, 3 runs per case
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
-//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|go,ours
+//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|ours+obs|go,ours
+//          (ours+obs: our server with --observe, metrics and client status read: the cost of
+//          observability, reported as ours+obs/ours beside ours/go; runs of the servers alternate)
+//   XDSKIT_BENCH_BEFORE=<command>: a second build of our server (another commit, compiled the same
+//   way) as the server "before", for --servers before,ours: reported as ours/before.
 //          --node lts|26|24|22|self|<path>   the node our server runs on (default: lts)
 //          --baseline <report.json>   judge regressions against it (default: results/latest.json)
 //   Runs alternate between the servers (go, ours, go, ours, ...) so that a change in the machine's
 //   load hits both; every run records the load average before and after it.
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
+//
+// The validate case is no server: @xdskit/validate (bench/validate, compiled with our server) and
+// go-control-plane's ValidateAll() (bench/peers/validate) time validating one resource file.
 //
 // Our server is bench/servers/xdskit, compiled into bench/dist by this driver (tsc -p
 // tsconfig.build.json; the @xdskit packages it imports must be built) and run with
@@ -148,7 +155,7 @@ let oursCommand = "";
 
 function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
 	if (key === "go") return { cmd: path.join(binDir, "gcp-peer"), args: [] };
-	const line = oursCommand;
+	const line = key === "ours+obs" ? `${oursCommand} --observe` : key === "before" ? (process.env.XDSKIT_BENCH_BEFORE ?? "") : oursCommand;
 	// exec so that signals reach the server itself, not a wrapping shell
 	return { cmd: "sh", args: ["-c", `exec ${line} "$@"`, "xdskit-bench-server"] };
 }
@@ -192,7 +199,66 @@ async function stopServer(s: Server): Promise<void> {
 	clearTimeout(killer);
 }
 
+function minimum(values: unknown): number {
+	const v = Array.isArray(values) ? (values as number[]) : [];
+	return v.length === 0 ? Number.NaN : Math.min(...v);
+}
+
+function median(values: unknown): number {
+	const v = (Array.isArray(values) ? (values as number[]) : []).slice().sort((a, b) => a - b);
+	return v.length === 0 ? Number.NaN : v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+}
+
+let validateFile = "";
+// The node our validate program runs on: the one our server runs on (the driver's own when
+// XDSKIT_BENCH_SERVER sets the server command).
+let oursNode = process.execPath;
+
+// One run of the validate case: a fresh process that loads the file, warms up, times N passes
+// and reports every pass; the run's figure is the median pass.
+function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
+	if (validateFile === "") {
+		if (!existsSync(path.join(benchDir, "dist/validate/bench.js"))) buildOurs({ bin: oursNode, version: "", how: "" });
+		validateFile = path.join(binDir, "validate-resources.bin");
+		execFileSync(oursNode, [path.join(benchDir, "dist/validate/bench.js"), "write", "--out", validateFile, ...c.serverArgs], { stdio: "inherit" });
+	}
+	const passes = c.loadgenArgs[c.loadgenArgs.indexOf("--passes") + 1] ?? "20";
+	const warmup = c.loadgenArgs[c.loadgenArgs.indexOf("--warmup") + 1] ?? "10";
+	const [cmd, args] =
+		key === "go"
+			? [path.join(binDir, "validate-peer"), ["bench", "-in", validateFile, "-passes", passes, "-warmup", warmup]]
+			: [oursNode, [path.join(benchDir, "dist/validate/bench.js"), "bench", "--in", validateFile, "--passes", passes, "--warmup", warmup]];
+	let out: Record<string, unknown>;
+	try {
+		out = JSON.parse(execFileSync(cmd, args, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "inherit"] })) as Record<string, unknown>;
+	} catch (e) {
+		return { scenario: c.scenario, ok: false, error: String(e), figures: {} };
+	}
+	const figures: Record<string, number> =
+		key === "go"
+			? {
+					validateMs: median(out.validateAllMs),
+					validateBestMs: minimum(out.validateAllMs),
+					validateCpuMs: median(out.validateAllCpuMs),
+					validateDeepMs: median(out.validateAllAnyMs),
+					marshalMs: median(out.marshalMs),
+				}
+			: {
+					validateMs: median(out.validateMs),
+					validateBestMs: minimum(out.validateMs),
+					validateCpuMs: median(out.validateCpuMs),
+					validateDeepMs: median(out.validateMs),
+					marshalMs: median(out.marshalMs),
+					snapshotMs: median(out.snapshotMs),
+					firstValidateMs: Number(out.firstValidateMs),
+				};
+	const failures = key === "go" ? Number(out.validateAllMsFailures) : Number(out.validateFailures);
+	const ok = failures === 0 && Object.values(figures).every((v) => Number.isFinite(v));
+	return { scenario: c.scenario, ok, ...(ok ? {} : { error: `${failures} resources failed validation` }), figures, details: { resources: out.resources, passes: out.passes } };
+}
+
 async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunResult> {
+	if (c.scenario === "validate") return runValidate(key, c, timeoutMs);
 	let server = await startServer(key, c.scenario, c.serverArgs);
 	let restartMs: number | undefined;
 	const args = [
@@ -250,12 +316,27 @@ function cell(s: Summary | undefined): string {
 }
 
 function printTable(results: CaseResult[], oursAvailable: boolean): void {
-	const rows: string[][] = [["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go"]];
+	const extra = (["ours+obs", "before"] as const).filter((k) => results.some((r) => r.servers[k] !== undefined));
+	const selfRatios = [...new Set(results.flatMap((r) => Object.keys(r.selfRatio ?? {})))].sort();
+	const rows: string[][] = [
+		["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go", ...extra.map((k) => `${k} median (min–max)`), ...selfRatios],
+	];
 	for (const r of results) {
-		const figures = new Set([...Object.keys(r.servers.go?.figures ?? {}), ...Object.keys(r.servers.ours?.figures ?? {})]);
+		const figures = new Set(Object.values(r.servers).flatMap((server) => Object.keys(server?.figures ?? {})));
 		for (const f of [...figures].sort()) {
 			const ratio = r.ratio[f];
-			rows.push([r.name, f, cell(r.servers.go?.figures[f]), oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a", ratio === undefined ? "-" : ratio.toFixed(2)]);
+			rows.push([
+				r.name,
+				f,
+				cell(r.servers.go?.figures[f]),
+				oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a",
+				ratio === undefined ? "-" : ratio.toFixed(2),
+				...extra.map((k) => cell(r.servers[k]?.figures[f])),
+				...selfRatios.map((name) => {
+					const v = r.selfRatio?.[name]?.[f];
+					return v === undefined ? "-" : v.toFixed(3);
+				}),
+			]);
 		}
 	}
 	process.stdout.write(textTable(rows));
@@ -334,12 +415,14 @@ async function main(): Promise<void> {
 	mkdirSync(binDir, { recursive: true });
 	goBuild("peers/go-control-plane", path.join(binDir, "gcp-peer"));
 	goBuild("loadgen", path.join(binDir, "loadgen"));
+	goBuild("peers/validate", path.join(binDir, "validate-peer"));
 
 	oursCommand = node === undefined ? (override ?? "").trim() : buildOurs(node);
+	if (node !== undefined) oursNode = node.bin;
 	const oursAvailable = oursCommand !== "";
-	const servers = (oursAvailable ? (["go", "ours"] as ServerKey[]) : (["go"] as ServerKey[])).filter(
-		(k) => opts.servers.length === 0 || opts.servers.includes(k),
-	);
+	const known: ServerKey[] = oursAvailable ? ["go", "before", "ours", "ours+obs"] : ["go"];
+	if (opts.servers.includes("before") && !process.env.XDSKIT_BENCH_BEFORE) throw new Error("--servers before needs XDSKIT_BENCH_BEFORE (the command of the other build)");
+	const servers = known.filter((k) => (opts.servers.length === 0 ? k === "go" || k === "ours" : opts.servers.includes(k)));
 	if (!oursAvailable) log("ours: not available (XDSKIT_BENCH_SERVER is empty)");
 
 	const all = cases(opts.smoke).filter((c) => (opts.only.length === 0 || opts.only.includes(c.name)) && !opts.skip.includes(c.name));
@@ -348,8 +431,8 @@ async function main(): Promise<void> {
 	let failures = 0;
 	for (const c of all) {
 		const cr: CaseResult = { name: c.name, scenario: c.scenario, serverArgs: c.serverArgs, loadgenArgs: c.loadgenArgs, servers: {}, ratio: {} };
-		const runs: Record<ServerKey, RunResult[]> = { go: [], ours: [] };
-		// Alternate: go, ours, go, ours, ... so that the machine's load changes hit both servers.
+		// Runs alternate between the servers (go, ours, go, ours, ...), so that a change in the machine's load hits each alike.
+		const runsOf = new Map<ServerKey, RunResult[]>(servers.map((key) => [key, []]));
 		for (let i = 0; i < opts.runs; i++) {
 			for (const key of servers) {
 				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
@@ -365,17 +448,33 @@ async function main(): Promise<void> {
 					failures++;
 					log(`${c.name} · ${key} · run ${i + 1} failed: ${r.error}`);
 				}
-				runs[key].push(r);
+				runsOf.get(key)?.push(r);
 			}
 		}
-		for (const key of servers) {
-			const ok = runs[key].filter((r) => r.ok);
+		for (const [key, runs] of runsOf) {
+			const ok = runs.filter((r) => r.ok);
 			const names = new Set(ok.flatMap((r) => Object.keys(r.figures)));
 			const figures: Record<string, Summary> = {};
 			for (const f of names) {
 				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined && !Number.isNaN(v)));
 			}
-			cr.servers[key] = { runs: runs[key], figures };
+			cr.servers[key] = { runs, figures };
+		}
+		// Our server against itself: observability on against off, and this build against another.
+		for (const [name, over, under] of [
+			["ours+obs/ours", "ours+obs", "ours"],
+			["ours/before", "ours", "before"],
+		] as const) {
+			const a = cr.servers[over]?.figures;
+			const b = cr.servers[under]?.figures;
+			if (a === undefined || b === undefined) continue;
+			const ratios: Record<string, number> = {};
+			for (const f of Object.keys(b)) {
+				const x = a[f]?.median;
+				const y = b[f]?.median;
+				if (x !== undefined && y !== undefined && y !== 0) ratios[f] = x / y;
+			}
+			cr.selfRatio = { ...cr.selfRatio, [name]: ratios };
 		}
 		const go = cr.servers.go?.figures ?? {};
 		const ours = cr.servers.ours?.figures ?? {};

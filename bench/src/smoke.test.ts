@@ -32,7 +32,16 @@ test("bench:smoke runs every scenario end to end against the go-control-plane pe
 		cases: { name: string; servers: Record<"go" | "ours", { runs: { ok: boolean; figures: Record<string, number> }[] } | undefined> }[];
 		goals: { case: string; status: string }[];
 	};
-	expect(report.cases.map((c) => c.name)).toEqual(["fanout-20", "idle-20", "churn-20", "bytes-5", "reconnect-20", "fanout-10000-tiny", "churn-5000-tiny"]);
+	expect(report.cases.map((c) => c.name)).toEqual([
+		"fanout-20",
+		"idle-20",
+		"churn-20",
+		"bytes-5",
+		"reconnect-20",
+		"fanout-10000-tiny",
+		"churn-5000-tiny",
+		"validate-42",
+	]);
 	expect(report.ours).toContain("servers/xdskit/server.js");
 	// By default our server runs on the pinned current LTS, whatever node runs the driver, and the report says so.
 	const lts = execFileSync("bash", [path.join(benchDir, "../scripts/node.sh"), "version", "lts"], { encoding: "utf8" }).trim();

@@ -7,7 +7,7 @@ import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL 
 import { createXdsClient, type XdsClient } from "@xdskit/client";
 import { envoyRegistry } from "@xdskit/envoy-api";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfigDir } from "./cli-options.js";
 import { startControlPlane, type ControlPlane } from "./control-plane.js";
 
@@ -85,12 +85,23 @@ describe("example control plane", () => {
     expect(rejected.ok ? [] : rejected.problems).toEqual([
       { file: "clusters.yaml", fieldPath: "[0].connect_timout", reason: 'unknown field "connect_timout" in envoy.config.cluster.v3.Cluster' },
     ]);
-    await new Promise((r) => setTimeout(r, 400));
-    expect(logLines.some((l) => l.msg.startsWith("config rejected") && l.problems?.[0]?.startsWith("clusters.yaml at [0].connect_timout"))).toBe(true);
+    await vi.waitFor(() => expect(logLines.some((l) => l.msg.startsWith("config rejected") && l.problems?.[0]?.startsWith("clusters.yaml at [0].connect_timout"))).toBe(true));
     expect(client.state(CLUSTER_TYPE_URL).version).toBe(good);
 
     editFile("clusters.yaml", (t) => t.replace("connect_timout: 2s", "connect_timeout: 2s"));
     await client.waitFor((c) => c.state(CLUSTER_TYPE_URL).version !== good);
+  });
+
+  it("refuses a resource Envoy would reject (validation), naming file, field path and rule, and keeps serving the last good one", async () => {
+    await subscribeAll();
+    const good = client.state(CLUSTER_TYPE_URL).version;
+    editFile("clusters.yaml", (t) => t.replace("connect_timeout: 1s", "connect_timeout: 0s"));
+    const r = cp.reload();
+    expect(r.ok ? [] : r.problems).toEqual([
+      { file: "clusters.yaml", fieldPath: "[0].connect_timeout", reason: 'Cluster "upstream" connect_timeout: must be greater than 0s (duration.gt)' },
+    ]);
+    expect(client.state(CLUSTER_TYPE_URL).version).toBe(good);
+    expect(cp.store?.versions("default")?.[CLUSTER_TYPE_URL]).toBe(good);
   });
 
   it("refuses a broken reference, naming it, and keeps the listener it had", async () => {
@@ -98,7 +109,9 @@ describe("example control plane", () => {
     const listeners = client.state(LISTENER_TYPE_URL).version;
     editFile("listeners.yaml", (t) => t.replace("route_config_name: default", "route_config_name: missing"));
     const r = cp.reload();
-    expect(r.ok ? [] : r.problems.map((p) => p.reason)).toEqual(['http refers to RouteConfiguration "missing", which group "default" does not define']);
+    expect(r.ok ? [] : r.problems).toEqual([
+      { file: "listeners.yaml", fieldPath: "[0]", reason: 'Listener "http": refers to RouteConfiguration "missing", which the snapshot does not hold (reference.missing)' },
+    ]);
     expect(client.state(LISTENER_TYPE_URL).version).toBe(listeners);
     expect(cp.store?.versions("default")?.[LISTENER_TYPE_URL]).toBe(listeners);
   });

@@ -1,5 +1,6 @@
 import type { Registry } from "@bufbuild/protobuf";
 import type { Logger } from "@xdskit/cache-core";
+import type { Validator } from "@xdskit/validate";
 import type { SnapshotCache } from "@xdskit/cache-snapshot";
 import { createEtcdClient, createSnapshotMirror, type SnapshotMirror } from "@xdskit/store-etcd";
 import type { Logger as Pino } from "pino";
@@ -11,6 +12,8 @@ export interface EtcdSourceOptions {
   readonly registry: Registry;
   readonly log: Pino;
   readonly logger: Logger;
+  /** Checks every resource read; one that breaks a rule is logged with its key and skipped. Default: none. */
+  readonly validate?: Validator | undefined;
   /** How long to wait for the first load before giving up. Default: forever (a replica waits for etcd). */
   readonly startTimeoutMs?: number;
 }
@@ -32,6 +35,7 @@ export async function startEtcdSource(cache: SnapshotCache, o: EtcdSourceOptions
     prefix: o.prefix,
     registry: o.registry,
     logger: o.logger,
+    ...(o.validate === undefined ? {} : { validate: o.validate }),
     onUpdate: (u) => {
       if (u.changed > 0 || u.reason !== "watch") {
         const { member, loads, resumes } = mirror.status();

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
 import { envoyRegistry } from "@xdskit/envoy-api";
+import { createValidator } from "@xdskit/validate";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "./config-error.js";
+import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { loadConfig } from "./load-config.js";
 
 let dir = "";
@@ -118,5 +119,42 @@ describe("loadConfig", () => {
   it("reports duplicate names within a group, naming both places", () => {
     const problems = problemsOf({ "a.yaml": cluster("web") + endpoints("web"), "b.yaml": cluster("web") });
     expect(problems).toEqual(['b.yaml @ [0]: duplicate Cluster "web" (also in a.yaml at [0])']);
+  });
+
+  describe("with a validator", () => {
+    const validate = createValidator();
+    const good = () => ({ "clusters.yaml": cluster("web"), "endpoints.yml": endpoints("web"), "listeners.yaml": listener(), "routes.json": route });
+    const load = (files: Record<string, string>, options: Parameters<typeof loadConfig>[2] = { validate }) => loadConfig(configDir(files), envoyRegistry, options);
+
+    it("loads a valid directory", () => {
+      expect(load(good()).get("default")?.get(CLUSTER_TYPE_URL)?.has("web")).toBe(true);
+    });
+
+    it("refuses what Envoy would reject, naming file, resource, field path and rule, every problem at once", () => {
+      const files = { ...good(), "clusters.yaml": cluster("web", "0s"), "more.yaml": endpoints("db").replace("port_value: 8080", "port_value: 70000") };
+      let problems: readonly ConfigProblem[] = [];
+      try {
+        load(files);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        problems = (e as ConfigError).problems;
+      }
+      expect(problems.map((p) => `${p.file} @ ${p.fieldPath}: ${p.reason}`).sort()).toEqual([
+        'clusters.yaml @ [0].connect_timeout: Cluster "web" connect_timeout: must be greater than 0s (duration.gt)',
+        'more.yaml @ [0].endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: ClusterLoadAssignment "db" endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value: must be less than or equal to 65535 (uint32.lte)',
+      ]);
+    });
+
+    it("reports broken references through the validator", () => {
+      const files = { "l.yaml": listener(), "c.yaml": cluster("web"), "e.yaml": endpoints("web") };
+      expect(() => load(files)).toThrow(/RouteConfiguration "local".*reference\.missing/s);
+    });
+
+    it("in warn mode loads and hands every violation to onWarning", () => {
+      const warnings: ConfigProblem[] = [];
+      const groups = load({ ...good(), "clusters.yaml": cluster("web", "0s") }, { validate: { validator: validate, mode: "warn" }, onWarning: (p) => warnings.push(p) });
+      expect(groups.get("default")?.get(CLUSTER_TYPE_URL)?.has("web")).toBe(true);
+      expect(warnings.map((w) => w.fieldPath)).toEqual(["[0].connect_timeout"]);
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   ROUTE_TYPE_URL,
   type CachedResource,
 } from "@xdskit/cache-core";
+import { resolveValidationPolicy, type ValidationPolicy, type Violation } from "@xdskit/validate/policy";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { decodeResource, type DecodedResource } from "./decode-resource.js";
 import { parseResourceFile } from "./parse-resource-file.js";
@@ -94,7 +95,43 @@ function checkReferences(groupName: string, group: GroupConfig, problems: Config
  */
 export interface LoadConfigOptions {
   /** What `self: {}` config sources become (see resolveSelfConfigSources); unset leaves them as written. */
-  readonly selfConfigSource?: ConfigSource;
+  readonly selfConfigSource?: ConfigSource | undefined;
+  /**
+   * Validates each group with `@xdskit/validate` (PGV rules through every `Any`, semantic checks,
+   * references) before anything is served: in `refuse` mode every violation is a problem pinned
+   * to its file and field path; in `warn` mode they go to `onWarning` and the config loads.
+   * Without it, only EDS and RDS references are checked.
+   */
+  readonly validate?: ValidationPolicy | undefined;
+  /** Receives the violations of `validate` in `warn` mode. Default: dropped. */
+  readonly onWarning?: ((problem: ConfigProblem) => void) | undefined;
+}
+
+// A violation, pinned to the file and place the resource was written at.
+function problemOf(v: Violation, group: GroupConfig): ConfigProblem {
+  const origin = group.get(v.typeUrl)?.get(v.resourceName)?.origin;
+  const kind = v.typeUrl.slice(v.typeUrl.lastIndexOf(".") + 1);
+  const where = origin === undefined ? "" : [origin.path, v.field].filter((part) => part !== "").join(".");
+  return {
+    file: origin?.file ?? "",
+    fieldPath: where,
+    reason: `${kind} "${v.resourceName}"${v.field === "" ? "" : ` ${v.field}`}: ${v.message} (${v.rule})`,
+  };
+}
+
+function validateGroups(groups: Map<string, GroupConfig>, options: LoadConfigOptions, problems: ConfigProblem[]): boolean {
+  const policy = resolveValidationPolicy(options.validate);
+  if (policy === undefined) return false;
+  for (const group of groups.values()) {
+    const byType: Record<string, CachedResource[]> = {};
+    for (const [typeUrl, byName] of group) byType[typeUrl] = [...byName.values()].map((l) => l.resource);
+    for (const v of policy.validator.validateSnapshot(byType).violations) {
+      const problem = problemOf(v, group);
+      if (policy.mode === "refuse") problems.push(problem);
+      else options.onWarning?.(problem);
+    }
+  }
+  return true;
 }
 
 export function loadConfig(dir: string, registry: Registry, options: LoadConfigOptions = {}): Map<string, GroupConfig> {
@@ -133,7 +170,7 @@ export function loadConfig(dir: string, registry: Registry, options: LoadConfigO
     for (const l of base) addTo(group, l, problems);
     if (name !== DEFAULT_GROUP) for (const l of loaded.filter((x) => groupOf(x.origin.file) === name)) addTo(group, l, problems);
   }
-  for (const [name, group] of groups) checkReferences(name, group, problems);
+  if (!validateGroups(groups, options, problems)) for (const [name, group] of groups) checkReferences(name, group, problems);
   // A default resource shared by several groups reports the same problem once.
   const unique = [...new Map(problems.map((p) => [`${p.file}|${p.fieldPath}|${p.reason}`, p])).values()];
   if (unique.length > 0) throw new ConfigError(unique);

@@ -73,7 +73,7 @@ describe("the store CLI", () => {
       expect(refused.code).toBe(1);
       expect(refused.err[0]).toMatch(/was not applied: \d+ problem\(s\)$/);
       expect(refused.err.join("\n")).toContain('clusters.yaml at [0].connect_timout: unknown field "connect_timout" in envoy.config.cluster.v3.Cluster');
-      expect(refused.err.join("\n")).toContain('refers to RouteConfiguration "missing", which group "default" does not define');
+      expect(refused.err.join("\n")).toContain('listeners.yaml at [0]: Listener "http": refers to RouteConfiguration "missing", which the snapshot does not hold (reference.missing)');
       expect((await run("get")).out).toEqual(before);
     } finally {
       editFile("clusters.yaml", (t) => t.replace("connect_timout: 2s", "connect_timeout: 1s"));

@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { etcdEndpoints, type XdsMode } from "./cli-options.js";
 import { ConfigError, formatProblem } from "./config-error.js";
 import { loadConfig } from "./load-config.js";
+import { createValidator } from "@xdskit/validate";
 
 export const STORE_COMMANDS = new Set(["apply", "get", "delete"]);
 
@@ -62,6 +63,8 @@ async function withWriter<T>(flags: EtcdFlags, registry: Registry, fn: (writer: 
  */
 export async function runStoreCli(argv: readonly string[], io: Io = processIo): Promise<number> {
   const { envoyRegistry: registry } = await import("@xdskit/envoy-api");
+  // apply refuses a config that breaks Envoy's rules, as the control plane would.
+  const validator = createValidator({ registry });
   let code = 0;
   const etcdOptions = (cmd: Command): Command =>
     cmd
@@ -82,7 +85,7 @@ export async function runStoreCli(argv: readonly string[], io: Io = processIo): 
   ).action(async (o: EtcdFlags & { file: string; mode: XdsMode }) => {
     let groups: ReturnType<typeof loadConfig>;
     try {
-      groups = loadConfig(o.file, registry, { selfConfigSource: configSource(o.mode) });
+      groups = loadConfig(o.file, registry, { selfConfigSource: configSource(o.mode), validate: validator });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       io.err(`${o.file} was not applied: ${error.problems.length} problem(s)`);

@@ -13,6 +13,11 @@
 // XDSKIT_BENCH_ALLOC_PROFILE=<dir>: instead, a sampled profile of every allocation in that window
 // (a .heapprofile: `node --import tsx src/profile-summary.ts` reads those too).
 // XDSKIT_BENCH_LOOP_STATS=1: event-loop delay and GC pauses of the same window, on stderr.
+// --observe (not part of the contract): metrics on and read, as an operator runs them: an
+// OpenTelemetry meter provider for the server's instruments, serialized as a Prometheus scrape
+// every second, and the client status read (a CSDS fetch) every second; CSDS served. Without it
+// no meter provider is registered (the API is a no-op) and nobody reads the status, which is
+// recorded either way. The driver compares the two as "ours" and "ours+obs".
 // XDSKIT_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot after every /stats?gc=1 (the idle scenario
 // takes one before the clients connect and one after), for `src/heap-diff.ts`.
 
@@ -55,12 +60,13 @@ interface Config {
 	endpoints: number;
 	listeners: number;
 	initialVersion: number;
+	observe: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseConfig(argv: readonly string[]): Config {
-	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1 };
+	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1, observe: false };
 	const int = (flag: string, value: string | undefined): number => {
 		const n = Number(value);
 		if (value === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a non-negative integer, got ${value}`);
@@ -100,6 +106,9 @@ function parseConfig(argv: readonly string[]): Config {
 				break;
 			case "initial-version":
 				cfg.initialVersion = int(arg, next());
+				break;
+			case "observe":
+				cfg.observe = true;
 				break;
 			default:
 				throw new UsageError(`unknown argument ${argv[i]}`);
@@ -435,6 +444,15 @@ function controlServer(state: BenchState, profiler: WindowProfiler | undefined):
 	});
 }
 
+async function observability() {
+	const [{ PrometheusExporter, PrometheusSerializer }, { MeterProvider }] = await Promise.all([
+		import("@opentelemetry/exporter-prometheus"),
+		import("@opentelemetry/sdk-metrics"),
+	]);
+	const exporter = new PrometheusExporter({ preventServerStart: true });
+	return { exporter, serializer: new PrometheusSerializer(), meterProvider: new MeterProvider({ readers: [exporter] }) };
+}
+
 async function main(): Promise<void> {
 	let cfg: Config;
 	try {
@@ -444,8 +462,12 @@ async function main(): Promise<void> {
 		process.exit(2);
 	}
 	const state = new BenchState(cfg);
+	// Loaded only with --observe: the OpenTelemetry SDK is no part of the plain server's start-up.
+	const observed = cfg.observe ? await observability() : undefined;
 	const xds = createXdsServer(state.cache, {
 		rest: false,
+		csds: cfg.observe,
+		meterProvider: observed?.meterProvider,
 		callbacks: {
 			onStreamOpen: () => {
 				counters.streams++;
@@ -464,6 +486,16 @@ async function main(): Promise<void> {
 		},
 	});
 	const listener = await xds.listen({ host: "0.0.0.0", port: cfg.port });
+	if (observed !== undefined) {
+		const { exporter, serializer } = observed;
+		setInterval(() => {
+			exporter.collect().then(
+				({ resourceMetrics }) => void serializer.serialize(resourceMetrics),
+				() => undefined,
+			);
+			void xds.context.clientStatus();
+		}, 1000).unref();
+	}
 	const profileDir = process.env.XDSKIT_BENCH_CPU_PROFILE;
 	const allocDir = process.env.XDSKIT_BENCH_ALLOC_PROFILE;
 	const profiler = profileDir ? new WindowProfiler(profileDir, false) : allocDir ? new WindowProfiler(allocDir, true) : undefined;

@@ -13,6 +13,7 @@ import {
   silentLogger,
   typeUrlOf,
 } from "@xdskit/cache-core";
+import { enforceValidation, type ResolvedValidationPolicy, resolveValidationPolicy, type ValidationPolicy } from "@xdskit/validate/policy";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { type DeltaDiff, type DeltaRegistration, type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
 import { LinearCacheError } from "./linear-cache-error.js";
@@ -53,6 +54,14 @@ export interface LinearCacheOptions {
    * the exact messages. Default: silent.
    */
   readonly logger?: Logger | undefined;
+  /**
+   * Validates every resource before it is served (`@xdskit/validate`): a
+   * `Validator` refuses an update holding an invalid resource (the update
+   * throws a `ValidationError` listing every violation of every resource and
+   * changes nothing); `{ validator, mode: "warn" }` logs the violations and
+   * applies the update. Default: none.
+   */
+  readonly validate?: ValidationPolicy | undefined;
 }
 
 /**
@@ -118,6 +127,7 @@ class LinearCacheImpl implements LinearCache {
   readonly #orphans = new FinalizationRegistry<DeltaRegistration>((reg) => this.#unregister(reg));
   #deltaOpen = 0;
   readonly #diagnostics: MissingNameDiagnostics;
+  readonly #validation: ResolvedValidationPolicy | undefined;
 
   constructor(options: LinearCacheOptions) {
     const typeUrl = options.typeUrl ?? (options.schema === undefined ? undefined : typeUrlOf(options.schema));
@@ -131,6 +141,7 @@ class LinearCacheImpl implements LinearCache {
     this.#registry = options.registry;
     this.#logger = options.logger ?? silentLogger;
     this.#diagnostics = new MissingNameDiagnostics(this.#logger, typeUrl);
+    this.#validation = resolveValidationPolicy(options.validate);
     for (const resource of this.#prepareAll(options.initialResources ?? [])) this.#store.put(resource, 0);
   }
 
@@ -266,7 +277,17 @@ class LinearCacheImpl implements LinearCache {
       void resource.hash;
       out.push(resource);
     }
+    if (this.#validation !== undefined) this.#validate(out, this.#validation);
     return out;
+  }
+
+  // Every resource of an update, before any of it is applied: one error names them all.
+  #validate(resources: readonly CachedResource[], { validator, mode }: ResolvedValidationPolicy): void {
+    const violations = resources.flatMap(
+      (resource) => validator.validateResource(this.typeUrl, resource.name, resource.message ?? resource.bytes).violations,
+    );
+    const names = resources.length === 1 ? `resource "${resources[0]?.name}"` : `an update of ${resources.length} resources`;
+    enforceValidation({ ok: violations.length === 0, violations }, mode, this.#logger, `${names} of "${this.typeUrl}"`);
   }
 
   #prepare(input: ResourceInput): CachedResource {

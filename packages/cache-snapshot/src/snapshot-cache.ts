@@ -15,6 +15,7 @@ import {
   type SotwResponse,
   type Subscription,
 } from "@xdskit/cache-core";
+import { enforceValidation, type ResolvedValidationPolicy, resolveValidationPolicy, type ValidationPolicy } from "@xdskit/validate/policy";
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { answerDelta } from "./delta-answer.js";
@@ -53,6 +54,16 @@ export interface SnapshotCacheOptions {
    * accept their watches early. Default: the built-in Envoy types.
    */
   readonly types?: ResourceTypeRegistry | undefined;
+  /**
+   * Validates every snapshot before it is served (`@xdskit/validate`; the
+   * validator's `references` option says which types another cache serves):
+   * a `Validator` refuses an invalid snapshot (`setSnapshot` throws a
+   * `ValidationError` listing every violation, and the node keeps its last
+   * good snapshot); `{ validator, mode: "warn" }` logs the violations and
+   * serves it. A snapshot is validated once, however many nodes it is set for.
+   * Default: none.
+   */
+  readonly validate?: ValidationPolicy | undefined;
 }
 
 /**
@@ -69,6 +80,8 @@ export interface SnapshotCache extends Cache {
    *
    * @returns how many watches were answered.
    * @throws {SnapshotError} `invalid-snapshot` for a snapshot `createSnapshot` did not make.
+   * @throws {ValidationError} (code `invalid-resource`) when `validate` refuses the snapshot;
+   *   the node keeps the snapshot it had.
    */
   setSnapshot(node: string, snapshot: Snapshot): number;
   /** The snapshot of a node key, if one is set. */
@@ -112,6 +125,9 @@ class SnapshotCacheImpl implements SnapshotCache {
   readonly #snapshots = new Map<string, VersionedSnapshot>();
   readonly #statuses = new Map<string, NodeStatus>();
   readonly #diagnostics: NodeDiagnostics;
+  readonly #validation: ResolvedValidationPolicy | undefined;
+  // Snapshots already validated (one snapshot is often set for many nodes).
+  readonly #validated = new WeakSet<Snapshot>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: SnapshotCacheOptions) {
@@ -120,6 +136,7 @@ class SnapshotCacheImpl implements SnapshotCache {
     this.#logger = options.logger ?? silentLogger;
     this.#types = options.types ?? defaultResourceTypes;
     this.#diagnostics = new NodeDiagnostics(this.#logger);
+    this.#validation = resolveValidationPolicy(options.validate);
     const interval = options.heartbeatIntervalMs;
     if (interval !== undefined) {
       if (!(Number.isFinite(interval) && interval > 0)) {
@@ -200,6 +217,7 @@ class SnapshotCacheImpl implements SnapshotCache {
 
   setSnapshot(node: string, snapshot: Snapshot): number {
     const next = internalSnapshot(snapshot);
+    if (this.#validation !== undefined) this.#validate(node, snapshot, this.#validation);
     const previous = this.#snapshots.get(node);
     this.#snapshots.set(node, next);
     const status = this.#statuses.get(node);
@@ -308,6 +326,14 @@ class SnapshotCacheImpl implements SnapshotCache {
     if (snapshot === undefined) diagnostics.noSnapshot(status.key, status.node, typeUrl, this.#snapshots);
     else if (resources === undefined) diagnostics.unservedType(status.key, status.node, typeUrl);
     else diagnostics.missingNames(status.key, status.node, names, resources);
+  }
+
+  #validate(node: string, snapshot: Snapshot, { validator, mode }: ResolvedValidationPolicy): void {
+    if (this.#validated.has(snapshot)) return;
+    const byType: Record<string, Iterable<CachedResource>> = {};
+    for (const typeUrl of snapshot.typeUrls()) byType[typeUrl] = snapshot.resources(typeUrl).values();
+    enforceValidation(validator.validateSnapshot(byType), mode, this.#logger, `the snapshot set for node key "${node}"`);
+    this.#validated.add(snapshot);
   }
 
   #sendHeartbeats(): void {

@@ -35,6 +35,7 @@ export {
   type ValidationContextSecretOptions,
 } from "./secrets.js";
 export { generateSnapshotResources, type GeneratedSnapshot, type GenerateSnapshotOptions } from "./snapshot-generator.js";
+export { builderRegistry } from "./builder-validator.js";
 export { checkSnapshotResources, type CheckSnapshotResourcesOptions } from "./check-snapshot-resources.js";
 export { prepareResources, type MessagesByType, type PrepareResourcesOptions } from "./prepare-resources.js";
 export {

@@ -24,6 +24,8 @@ import {
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
 import { describe, expect, it } from "vitest";
+import { ValidationError } from "@xdskit/validate/core";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
 
 const upstream = { host: "127.0.0.1", port: 9000 };
 
@@ -96,20 +98,26 @@ describe("checkSnapshotResources", () => {
     expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [ENDPOINT_TYPE_URL]: [cla], [LISTENER_TYPE_URL]: [http], [ROUTE_TYPE_URL]: [rc] })).not.toThrow();
   });
 
-  it("finds dangling references", () => {
+  it("finds dangling references, on the resource that refers", () => {
     expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster] })).toThrow(
-      expect.objectContaining({ code: "dangling-reference", field: ENDPOINT_TYPE_URL, message: expect.stringContaining('"c" is referenced') }),
+      expect.objectContaining({
+        code: "dangling-reference",
+        field: `${CLUSTER_TYPE_URL} "c"`,
+        message: expect.stringContaining('Cluster "c": refers to ClusterLoadAssignment "c", which the snapshot does not hold (reference.missing)'),
+      }),
     );
-    expect(() => checkSnapshotResources({ [LISTENER_TYPE_URL]: [http] })).toThrow(expect.objectContaining({ code: "dangling-reference", field: ROUTE_TYPE_URL }));
+    expect(() => checkSnapshotResources({ [LISTENER_TYPE_URL]: [http] })).toThrow(expect.objectContaining({ code: "dangling-reference", field: `${LISTENER_TYPE_URL} "http"` }));
     const tcp = tcpListener({ name: "tcp", port: 9, cluster: "missing" });
-    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [ENDPOINT_TYPE_URL]: [cla], [LISTENER_TYPE_URL]: [tcp] })).toThrow(/"missing" is referenced/);
+    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [ENDPOINT_TYPE_URL]: [cla], [LISTENER_TYPE_URL]: [tcp] })).toThrow(
+      /Cluster "missing": is referenced but not in the snapshot \(reference\.missing\)/,
+    );
     // Without clusters in the set, cluster references are not checked (they may be static in the bootstrap).
     expect(() => checkSnapshotResources({ [LISTENER_TYPE_URL]: [tcp] })).not.toThrow();
     const scope = scopedRouteConfiguration({ name: "s", routeConfigurationName: "nope", key: ["k"] });
-    expect(() => checkSnapshotResources({ [SCOPED_ROUTE_TYPE_URL]: [scope] })).toThrow(expect.objectContaining({ field: ROUTE_TYPE_URL }));
+    expect(() => checkSnapshotResources({ [SCOPED_ROUTE_TYPE_URL]: [scope] })).toThrow(/ScopedRouteConfiguration "s": refers to RouteConfiguration "nope"/);
   });
 
-  it("names every dangling reference of every type at once", () => {
+  it("names every problem of every resource at once, and keeps them all in the cause", () => {
     const d = edsCluster({ name: "d" });
     let error: unknown;
     try {
@@ -119,40 +127,53 @@ describe("checkSnapshotResources", () => {
     }
     expect(error).toBeInstanceOf(BuilderError);
     expect(error).toMatchObject({ code: "dangling-reference", field: undefined });
-    expect(String(error)).toContain(`${ENDPOINT_TYPE_URL}: "c", "d" are referenced but not in the set`);
-    expect(String(error)).toContain(`${ROUTE_TYPE_URL}: "r" is referenced but not in the set`);
+    expect(String(error)).toContain('Cluster "c": refers to ClusterLoadAssignment "c"');
+    expect(String(error)).toContain('Cluster "d": refers to ClusterLoadAssignment "d"');
+    expect(String(error)).toContain('Listener "http": refers to RouteConfiguration "r"');
+    const cause = (error as BuilderError).cause as ValidationError;
+    expect(cause).toBeInstanceOf(ValidationError);
+    expect(cause.violations.map((v) => v.resourceName)).toEqual(["c", "d", "http"]);
   });
 
   it("finds endpoint assignments and route configurations nothing references, as Snapshot.consistent() does", () => {
     expect(() => checkSnapshotResources({ [ENDPOINT_TYPE_URL]: [cla] })).toThrow(
-      expect.objectContaining({ code: "unreferenced", field: ENDPOINT_TYPE_URL, message: expect.stringContaining('"c" is in the set but nothing references it') }),
+      expect.objectContaining({ code: "unreferenced", message: expect.stringContaining('ClusterLoadAssignment "c": is in the snapshot but nothing references it') }),
     );
     const orphan = routeConfiguration({ name: "orphan", virtualHosts: [] });
     expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [ENDPOINT_TYPE_URL]: [cla], [ROUTE_TYPE_URL]: [rc, orphan] })).toThrow(
-      expect.objectContaining({ code: "unreferenced", field: ROUTE_TYPE_URL, message: expect.stringContaining('"orphan", "r" are in the set') }),
+      expect.objectContaining({ code: "unreferenced", message: expect.stringMatching(/RouteConfiguration "orphan": is in the snapshot.*RouteConfiguration "r": is in the snapshot/) }),
     );
     // Missing and unreferenced together: the missing names make it a dangling reference; both are named.
     expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [edsCluster({ name: "x" })], [ENDPOINT_TYPE_URL]: [cla] })).toThrow(
-      expect.objectContaining({ code: "dangling-reference", message: expect.stringMatching(/"x" is referenced.*"c" is in the set/) }),
+      expect.objectContaining({ code: "dangling-reference", message: expect.stringMatching(/Cluster "x": refers to ClusterLoadAssignment "x".*ClusterLoadAssignment "c": is in the snapshot/) }),
     );
   });
 
   it("with types another cache serves, their references do not dangle", () => {
     expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster] }, { externalTypes: [ENDPOINT_TYPE_URL] })).not.toThrow();
     expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [LISTENER_TYPE_URL]: [http] }, { externalTypes: [ENDPOINT_TYPE_URL] })).toThrow(
-      expect.objectContaining({ code: "dangling-reference", field: ROUTE_TYPE_URL }),
+      expect.objectContaining({ code: "dangling-reference", field: `${LISTENER_TYPE_URL} "http"` }),
     );
     const tcp = tcpListener({ name: "tcp", port: 9, cluster: "elsewhere" });
     expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [cluster], [LISTENER_TYPE_URL]: [tcp] }, { externalTypes: [ENDPOINT_TYPE_URL, CLUSTER_TYPE_URL] })).not.toThrow();
   });
 
-  it("finds duplicate names and clashing listener ports", () => {
+  it("finds duplicate names and listeners on the same address and port (as Envoy refuses them)", () => {
     expect(() => checkSnapshotResources({ [ROUTE_TYPE_URL]: [rc, rc] })).toThrow(expect.objectContaining({ code: "duplicate" }));
-    const a = tcpListener({ name: "a", port: 9000, cluster: "c" });
+    const a = tcpListener({ name: "a", port: 9000, address: "127.0.0.1", cluster: "c" });
     const b = tcpListener({ name: "b", port: 9000, address: "127.0.0.1", cluster: "c" });
     const c = tcpListener({ name: "c", port: 9000, address: "127.0.0.2", cluster: "c" });
-    expect(() => checkSnapshotResources({ [LISTENER_TYPE_URL]: [a, b] })).toThrow(/127\.0\.0\.1:9000 clashes with listener "a" on 0\.0\.0\.0:9000/);
+    expect(() => checkSnapshotResources({ [LISTENER_TYPE_URL]: [a, b] })).toThrow(expect.objectContaining({ code: "duplicate", message: expect.stringContaining("listener.duplicate-address") }));
     expect(() => checkSnapshotResources({ [LISTENER_TYPE_URL]: [b, c] })).not.toThrow();
+  });
+
+  it("validates every resource's PGV rules (the validator caches use)", () => {
+    // A message changed after it was built: the builder's own input checks did not see it.
+    const slow = edsCluster({ name: "c" });
+    slow.connectTimeout = create(DurationSchema, { seconds: 0n });
+    expect(() => checkSnapshotResources({ [CLUSTER_TYPE_URL]: [slow], [ENDPOINT_TYPE_URL]: [cla] })).toThrow(
+      expect.objectContaining({ code: "invalid-value", field: `${CLUSTER_TYPE_URL} "c" connect_timeout`, message: expect.stringContaining("(duration.gt)") }),
+    );
   });
 
   it("rejects messages filed under the wrong type URL", () => {

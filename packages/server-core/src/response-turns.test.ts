@@ -7,7 +7,7 @@ describe("ResponseTurns", () => {
   it("hands out at most perTurn responses per event-loop turn, first come first served, and every one in the end", async () => {
     const turns = new ResponseTurns(4);
     const queues = Array.from({ length: 10 }, () => new ResponseQueue<number>(false, turns));
-    queues.forEach((queue, i) => queue.put("t", i));
+    for (const [i, queue] of queues.entries()) queue.put("t", i);
     const taken: number[] = [];
     const all = Promise.all(queues.map(async (queue) => taken.push((await queue.take())?.[1] ?? -1)));
     // Before the event loop turns, only the first turn's share is out.

@@ -4,6 +4,7 @@ import type { StreamInfo } from "@xdskit/server-core";
 import {
   classifyRequest,
   encodeSotwResponse,
+  nackLogFields,
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
@@ -60,7 +61,11 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
     if (this.#options.callbacks.onStreamResponse !== undefined) await this.#notify(response, nonce);
-    return encodeSotwResponse(response, nonce, this.#headroom);
+    const chunks = encodeSotwResponse(response, nonce, this.#headroom);
+    let bytes = -this.#headroom;
+    for (const chunk of chunks) bytes += chunk.length;
+    this.#lifecycle.sent(next[0], response.resources, bytes);
+    return chunks;
   }
 
   async nextMessage(): Promise<DiscoveryResponse | undefined> {
@@ -68,6 +73,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (next === undefined) return undefined;
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
+    this.#lifecycle.sent(next[0], response.resources, 0);
     if (this.#options.callbacks.onStreamResponse !== undefined) return this.#notify(response, nonce);
     return sotwResponseMessage(response, nonce);
   }
@@ -125,10 +131,11 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (state === undefined) {
       state = stream.openType(typeUrl, request.resourceNames);
     } else {
-      if (kind === "nack") {
+      if (kind === "ack") stream.recordAck(state);
+      else if (kind === "nack") {
         const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
         if (nack !== undefined) {
-          logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+          logger.warn("xds NACK", nackLogFields(nack));
           const hook = callbacks.onNack;
           if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
         }

@@ -5,6 +5,7 @@ import { startTestEtcd, type TestEtcd } from "./etcd.test-helper.js";
 import { cluster, endpoints, listener } from "./fixtures.test-helper.js";
 import { createEtcdClient, createEtcdWriter, EtcdStoreError, resourceKey, type WriteResult } from "./index.js";
 import { readPrefix } from "./read-prefix.js";
+import { createValidator } from "@xdskit/validate";
 
 let t: TestEtcd;
 // A small server-side request limit, so the size tests need no large buffers.
@@ -127,11 +128,11 @@ describe("the etcd writer", () => {
     const writer = createEtcdWriter({
       client: t.client,
       prefix,
-      validate: (r) => (r.name === "bad" ? [{ field: "connect_timeout", message: "must be positive" }] : []),
+      validate: createValidator(),
     });
-    const bad = await rejection(writer.put("edge", [cluster("ok"), cluster("bad")]));
+    const bad = await rejection(writer.put("edge", [cluster("ok"), cluster("bad", 0)]));
     expect(bad.code).toBe("invalid-resource");
-    expect(bad.message).toBe('Cluster "bad" of group "edge": connect_timeout: must be positive');
+    expect(bad.message).toBe('Cluster "bad" of group "edge": connect_timeout: must be greater than 0s (duration.gt)');
     const twice = await rejection(writer.update({ put: [{ group: "g", resource: cluster("x") }, { group: "g", resource: cluster("x") }] }));
     expect(twice.message).toMatch(/"x" is given twice for group "g"/);
     expect(() => resourceKey(prefix, { group: "", typeUrl: CLUSTER_TYPE_URL, name: "x" })).toThrow(EtcdStoreError);

@@ -24,7 +24,5 @@ export {
   decodeResourceValue,
   type ResourceCodecOptions,
   type ResourceInput,
-  type ResourceValidator,
-  type ResourceViolation,
 } from "./resource-value.js";
 export { createSnapshotMirror, type SnapshotMirror, type SnapshotMirrorOptions } from "./snapshot-mirror.js";

@@ -4,7 +4,8 @@ import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster
 import { LbEndpointSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_components_pb";
 import { describe, expect, it } from "vitest";
 import { cluster } from "./fixtures.test-helper.js";
-import { decodeResourceValue, EtcdStoreError, type ResourceValidator } from "./index.js";
+import { createValidator } from "@xdskit/validate";
+import { decodeResourceValue, EtcdStoreError } from "./index.js";
 import { encodeResource } from "./resource-value.js";
 
 const key = { group: "edge", typeUrl: CLUSTER_TYPE_URL, name: "web" };
@@ -48,10 +49,11 @@ describe("decodeResourceValue", () => {
     expect(decodeResourceValue(lbKey, toBinary(LbEndpointSchema, create(LbEndpointSchema))).name).toBe("ep-1");
   });
 
-  it("runs the validator and lists its violations with their fields", () => {
-    const validate: ResourceValidator = (r) => (r.name === "web" ? [{ field: "connect_timeout", message: "must be > 0" }, { message: "looks wrong" }] : []);
-    const e = failure(() => decodeResourceValue(key, toBinary(ClusterSchema, cluster("web")), { validate }));
-    expect(e.message).toBe('Cluster "web" of group "edge": connect_timeout: must be > 0; looks wrong');
+  it("runs the validator and lists its violations with their fields and rules", () => {
+    const validate = createValidator();
+    expect(decodeResourceValue(key, toBinary(ClusterSchema, cluster("web")), { validate }).name).toBe("web");
+    const e = failure(() => decodeResourceValue(key, toBinary(ClusterSchema, cluster("web", 0)), { validate }));
+    expect(e.message).toBe('Cluster "web" of group "edge": connect_timeout: must be greater than 0s (duration.gt)');
   });
 });
 

@@ -6,23 +6,9 @@ import {
   type CachedResource,
   type ResourceTypeRegistry,
 } from "@xdskit/cache-core";
+import type { Validator } from "@xdskit/validate/policy";
 import { EtcdStoreError } from "./etcd-store-error.js";
 import type { ResourceKey } from "./key-layout.js";
-
-/** One problem a validator found in a resource. */
-export interface ResourceViolation {
-  /** The field path, when the problem is about one field (`load_assignment.endpoints[0]`). */
-  readonly field?: string | undefined;
-  readonly message: string;
-}
-
-/**
- * Checks a decoded resource beyond "it decodes" (for example PGV rules from
- * `@xdskit/validate`) and returns what is wrong with it; an empty list
- * accepts it. Writers refuse a resource with violations; mirrors log it with
- * its key and keep serving the last good value.
- */
-export type ResourceValidator = (resource: CachedResource) => readonly ResourceViolation[];
 
 /** How values are turned into resources and checked; shared by writers and mirrors. */
 export interface ResourceCodecOptions {
@@ -30,8 +16,13 @@ export interface ResourceCodecOptions {
   readonly types?: ResourceTypeRegistry | undefined;
   /** Passed to deterministic marshalling to canonicalize `Any` contents. Default: none. */
   readonly registry?: Registry | undefined;
-  /** Extra checks on every resource read or written. Default: none (decode checks only). */
-  readonly validate?: ResourceValidator | undefined;
+  /**
+   * Checks every resource read or written beyond "it decodes": a `Validator`
+   * from `@xdskit/validate` (PGV rules through every `Any`, resource checks).
+   * Writers refuse a resource with violations; mirrors log it with its key and
+   * keep serving the last good value. Default: none (decode checks only).
+   */
+  readonly validate?: Validator | undefined;
 }
 
 const where = (key: ResourceKey): string => `${key.typeUrl.slice(key.typeUrl.lastIndexOf(".") + 1)} "${key.name}" of group "${key.group}"`;
@@ -63,9 +54,9 @@ function check(key: ResourceKey, resource: CachedResource, options: ResourceCode
   if (own !== undefined && own !== key.name) {
     throw invalid(key, own === "" ? "its name field is empty" : `it names itself "${own}"`);
   }
-  const violations = options.validate?.(resource) ?? [];
+  const violations = options.validate?.validateResource(key.typeUrl, key.name, resource.message ?? resource.bytes).violations ?? [];
   if (violations.length > 0) {
-    throw invalid(key, violations.map((v) => (v.field === undefined ? v.message : `${v.field}: ${v.message}`)).join("; "));
+    throw invalid(key, violations.map((v) => `${v.field === "" ? "" : `${v.field}: `}${v.message} (${v.rule})`).join("; "));
   }
   return resource;
 }

@@ -7,7 +7,6 @@ import type {
   EtcdWriterOptions,
   LinearMirrorOptions,
   ResourceCodecOptions,
-  ResourceViolation,
   SnapshotMirrorOptions,
 } from "./index.js";
 import { createEtcdWriter, EtcdStoreError } from "./index.js";
@@ -29,7 +28,6 @@ describe("option types under exactOptionalPropertyTypes", () => {
     expectTypeOf<RefusingUndefined<EtcdMirrorOptions>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<SnapshotMirrorOptions>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<LinearMirrorOptions>>().toEqualTypeOf<never>();
-    expectTypeOf<RefusingUndefined<ResourceViolation>>().toEqualTypeOf<never>();
     expectTypeOf<RefusingUndefined<EtcdStoreErrorDetails>>().toEqualTypeOf<never>();
   });
 

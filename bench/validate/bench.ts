@@ -1,0 +1,104 @@
+// Our side of the validation benchmark (bench/SCENARIOS.md section 8). Writes the resource file
+// both sides read, or times @xdskit/validate on it the way the Go peer times ValidateAll():
+// decoding is not timed, warm-up passes (the first compiles the rules; the JIT needs a few
+// more before the code is optimized), then N timed passes.
+//
+//   node dist/validate/bench.js write --out FILE --clusters 1000 --listeners 100
+//   node dist/validate/bench.js bench --in FILE --passes 20 --warmup 10
+// The bench command prints one JSON object with every pass's time per figure.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { type DescMessage, fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
+import { AnySchema, anyUnpack } from "@bufbuild/protobuf/wkt";
+import { envoyRegistry } from "@xdskit/envoy-api/registry";
+import { createValidator, type ResourcesByType } from "@xdskit/validate";
+import { benchResources, decodeResourceFile, encodeResourceFile } from "./resources.js";
+
+function flag(args: string[], name: string, fallback?: string): string {
+	const i = args.indexOf(`--${name}`);
+	const value = i >= 0 ? args[i + 1] : fallback;
+	if (value === undefined) throw new Error(`--${name} is required`);
+	return value;
+}
+
+interface Resource {
+	readonly typeUrl: string;
+	readonly schema: DescMessage;
+	readonly message: Message;
+}
+
+function load(file: string): Resource[] {
+	return decodeResourceFile(readFileSync(file)).map((bytes) => {
+		const any = fromBinary(AnySchema, bytes);
+		const message = anyUnpack(any, envoyRegistry);
+		const schema = message === undefined ? undefined : envoyRegistry.getMessage(message.$typeName);
+		if (message === undefined || schema === undefined) throw new Error(`cannot decode ${any.typeUrl}`);
+		return { typeUrl: any.typeUrl, schema, message };
+	});
+}
+
+function time(passes: number, warmup: number, run: () => number): { wallMs: number[]; cpuMs: number[]; first: number; firstMs: number } {
+	const t0 = performance.now();
+	const first = run();
+	const firstMs = performance.now() - t0;
+	for (let i = 1; i < warmup; i++) run();
+	const wallMs: number[] = [];
+	const cpuMs: number[] = [];
+	for (let i = 0; i < passes; i++) {
+		const cpu = process.cpuUsage();
+		const start = performance.now();
+		if (run() !== first) throw new Error("passes disagree");
+		wallMs.push(performance.now() - start);
+		const used = process.cpuUsage(cpu);
+		cpuMs.push((used.user + used.system) / 1000);
+	}
+	return { wallMs, cpuMs, first, firstMs };
+}
+
+function bench(file: string, passes: number, warmup: number): void {
+	const resources = load(file);
+	// PGV rules through every Any: the work go-control-plane's ValidateAll() does, and more.
+	const rules = createValidator({ resourceChecks: [], snapshotChecks: [], references: false });
+	// Everything validateSnapshot does by default: rules, snapshot checks, references.
+	const everything = createValidator();
+	const byType: Record<string, Message[]> = {};
+	for (const r of resources) {
+		byType[r.typeUrl] ??= [];
+		byType[r.typeUrl]?.push(r.message);
+	}
+	const validate = time(passes, warmup, () => {
+		let failures = 0;
+		for (const r of resources) if (!rules.validateResource(r.typeUrl, "", r.message).ok) failures++;
+		return failures;
+	});
+	const snapshot = time(passes, warmup, () => everything.validateSnapshot(byType as ResourcesByType).violations.length);
+	const marshal = time(passes, warmup, () => {
+		let bytes = 0;
+		for (const r of resources) bytes += toBinary(r.schema, r.message).length;
+		return bytes;
+	});
+	process.stdout.write(
+		`${JSON.stringify({
+			resources: resources.length,
+			passes,
+			validateFailures: validate.first,
+			snapshotViolations: snapshot.first,
+			firstValidateMs: validate.firstMs,
+			validateMs: validate.wallMs,
+			validateCpuMs: validate.cpuMs,
+			snapshotMs: snapshot.wallMs,
+			marshalMs: marshal.wallMs,
+		})}\n`,
+	);
+}
+
+const [command, ...args] = process.argv.slice(2);
+if (command === "write") {
+	const resources = benchResources({ clusters: Number(flag(args, "clusters", "1000")), listeners: Number(flag(args, "listeners", "100")) });
+	writeFileSync(flag(args, "out"), encodeResourceFile(resources));
+} else if (command === "bench") {
+	bench(flag(args, "in"), Number(flag(args, "passes", "20")), Number(flag(args, "warmup", "10")));
+} else {
+	process.stderr.write("usage: bench.js write --out FILE [--clusters N] [--listeners M] | bench --in FILE [--passes N] [--warmup N]\n");
+	process.exit(2);
+}

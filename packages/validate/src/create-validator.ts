@@ -1,0 +1,328 @@
+import { fromBinary, type DescMessage, type Message, type Registry } from "@bufbuild/protobuf";
+import {
+  CacheError,
+  defaultResourceTypes,
+  findInconsistencies,
+  prepareResource,
+  resourceName,
+  resourceReferences,
+  TYPE_URL_PREFIX,
+  type CachedResource,
+  type ConsistencyOptions,
+  type ResourceTypeRegistry,
+} from "@xdskit/cache-core";
+import { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
+import { engineFor } from "./engine.js";
+import { canGenerateCode } from "./object-codegen.js";
+import type { ResourceCheck, SnapshotCheck, SnapshotView } from "./semantic-check.js";
+import type { ValidationResult, Violation } from "./violation.js";
+import { violationValue, type WalkLimits } from "./walk.js";
+
+/** A resource as caches take it: a protobuf-es message, or one already prepared by cache-core. */
+export type ResourceInput = Message | CachedResource;
+
+/** Resources by type URL, as `createSnapshot` takes them. */
+export type ResourcesByType = Readonly<Record<string, Iterable<ResourceInput>>>;
+
+/** How {@link Validator.validateSnapshot} checks references between resources. */
+export interface ReferenceOptions {
+  /** Types another cache serves: references to them are not required to resolve. Default: none. */
+  readonly externalTypes?: ConsistencyOptions["externalTypes"] | undefined;
+  /** References to require beyond those resources declare (type URL → names). Default: none. */
+  readonly references?: ConsistencyOptions["references"] | undefined;
+  /**
+   * Also report endpoint assignments and route configurations nothing references
+   * (`reference.unused`), as go-control-plane's consistency check does. Default: false.
+   */
+  readonly unused?: boolean | undefined;
+}
+
+/** Options of {@link createValidator}. */
+export interface ValidatorOptions {
+  /**
+   * Where the types of `Any` contents (and of resources not in `types`) are found. A type URL it
+   * does not know is a violation. Default: `envoyRegistry` (every Envoy v3, cncf/xds and udpa type);
+   * required by `@xdskit/validate/core`, which does not load it.
+   */
+  readonly registry?: Registry | undefined;
+  /** Resource types by type URL (their schema, name and references). Default: cache-core's built-in types. */
+  readonly types?: ResourceTypeRegistry | undefined;
+  /** Rules about one resource beyond PGV. Default: {@link builtinResourceChecks}; pass `[...builtinResourceChecks, yours]` to add. */
+  readonly resourceChecks?: readonly ResourceCheck[] | undefined;
+  /** Rules about resources together. Default: {@link builtinSnapshotChecks}. */
+  readonly snapshotChecks?: readonly SnapshotCheck[] | undefined;
+  /**
+   * Whether `validateSnapshot` requires references to resolve within the snapshot (cache-core's
+   * `findInconsistencies`: the assignments EDS clusters need, the route configurations
+   * listeners and scoped routes need, custom types' references). Default: `{}` (checked, a
+   * missing one is a `reference.missing` violation); `false` skips the check.
+   */
+  readonly references?: ReferenceOptions | false | undefined;
+  /** Deepest message nesting followed (deeper is a violation; also what stops a cyclic object). Default: 100. */
+  readonly maxDepth?: number | undefined;
+  /** Violations collected per resource before its validation stops. Default: 100. */
+  readonly maxViolations?: number | undefined;
+  /**
+   * Messages visited per resource before its validation stops with a `limit.size` violation
+   * (bounds the work on an object graph that shares sub-messages many times). Default: 1,000,000.
+   */
+  readonly maxMessages?: number | undefined;
+  /**
+   * Compile each message type's checks to JavaScript (`new Function`) on first use, which is
+   * several times faster than interpreting them. Default: `true` where the platform allows it
+   * (not under a Content-Security-Policy without 'unsafe-eval'); `false` interprets, with the
+   * same results.
+   */
+  readonly generateCode?: boolean | undefined;
+}
+
+/** Validates xDS resources before they are served. Made by {@link createValidator}. */
+export interface Validator {
+  /** The PGV rules of one message of any type of the registry, recursively through `Any`. */
+  validateMessage(message: Message): ValidationResult;
+  /**
+   * One resource: its PGV rules (recursively through every `Any`) and the resource checks of its
+   * type. `resource` is a message of the type's schema, or its encoding.
+   */
+  validateResource(typeUrl: string, name: string, resource: Message | Uint8Array): ValidationResult;
+  /**
+   * Every resource of a snapshot (as {@link validateResource}, plus names that occur twice in a
+   * type) and the snapshot checks across them.
+   */
+  validateSnapshot(resources: ResourcesByType): ValidationResult;
+}
+
+const NONE: readonly Violation[] = Object.freeze([]);
+const VALID: ValidationResult = Object.freeze({ ok: true, violations: NONE });
+
+/** Adds `found` to `out` when there is one; returns what was found. */
+function append(out: Violation[] | undefined, found: readonly Violation[]): readonly Violation[] {
+  if (out !== undefined) for (const v of found) out.push(v);
+  return found;
+}
+
+interface Entry {
+  readonly typeUrl: string;
+  readonly name: string;
+  readonly schema: DescMessage | undefined;
+  message: Message | undefined;
+  readonly bytes: Uint8Array | undefined;
+}
+
+function isCached(r: ResourceInput): r is CachedResource {
+  return typeof (r as { typeUrl?: unknown }).typeUrl === "string" && (r as { bytes?: unknown }).bytes !== undefined && !("$typeName" in r);
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`createValidator: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/**
+ * Makes a validator. Rules are compiled per message type on first use and shared by every
+ * validator with the same registry.
+ */
+export function createValidator(options: ValidatorOptions & { readonly registry: Registry }): Validator {
+  const registry = options.registry;
+  const types = options.types ?? defaultResourceTypes;
+  const engine = engineFor(registry, (options.generateCode ?? true) && canGenerateCode);
+  const limits: WalkLimits = {
+    maxDepth: positiveInteger("maxDepth", options.maxDepth, 100),
+    maxViolations: positiveInteger("maxViolations", options.maxViolations, 100),
+    maxVisits: positiveInteger("maxMessages", options.maxMessages, 1_000_000),
+  };
+  const resourceChecks = new Map<string, ResourceCheck[]>();
+  for (const check of options.resourceChecks ?? builtinResourceChecks) {
+    const list = resourceChecks.get(check.typeUrl) ?? [];
+    list.push(check);
+    resourceChecks.set(check.typeUrl, list);
+  }
+  const snapshotChecks = options.snapshotChecks ?? builtinSnapshotChecks;
+  const references = options.references ?? {};
+
+  const schemas = new Map<string, DescMessage | undefined>();
+  const schemaOf = (typeUrl: string): DescMessage | undefined => {
+    if (schemas.has(typeUrl)) return schemas.get(typeUrl);
+    const schema = types.get(typeUrl)?.schema ?? registry.getMessage(typeUrl.slice(typeUrl.lastIndexOf("/") + 1));
+    if (schemas.size < 10_000) schemas.set(typeUrl, schema);
+    return schema;
+  };
+
+  const violation = (typeUrl: string, name: string, field: string, rule: string, message: string, value?: unknown): Violation => {
+    const shown = violationValue(value);
+    return { typeUrl, resourceName: name, field, rule, message, ...(shown === undefined ? {} : { value: shown }) };
+  };
+
+  const runResourceChecks = (entry: Entry, out: Violation[]): void => {
+    const checks = resourceChecks.get(entry.typeUrl);
+    if (checks === undefined || entry.message === undefined) return;
+    for (const check of checks) {
+      try {
+        check.check(entry.message, (p) => out.push(violation(entry.typeUrl, entry.name, p.field, check.rule, p.message, p.value)));
+      } catch (error) {
+        out.push(violation(entry.typeUrl, entry.name, "", check.rule, `the check failed: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    }
+  };
+
+  // PGV rules and resource checks of one entry; decodes a bytes-only entry when a check (or
+  // `decode`, for the snapshot checks) needs the message. Returns what it found, adding to `out`
+  // when given (the snapshot), else as a list of its own.
+  const validateEntry = (entry: Entry, out: Violation[] | undefined, decode = false): readonly Violation[] => {
+    const schema = entry.schema;
+    if (schema === undefined) {
+      return append(out, [violation(entry.typeUrl, entry.name, "", "resource.type", `the validator does not know the type "${entry.typeUrl}"`)]);
+    }
+    let found: readonly Violation[];
+    if (entry.message !== undefined) {
+      if (entry.message.$typeName !== schema.typeName) {
+        return append(out, [violation(entry.typeUrl, entry.name, "", "resource.type", `a ${entry.message.$typeName} cannot be a resource of type "${entry.typeUrl}" (${schema.typeName})`)]);
+      }
+      found = engine.validateObject(schema, entry.message, entry.typeUrl, entry.name, limits);
+    } else if (entry.bytes !== undefined) {
+      found = engine.validateBytes(schema, entry.bytes, entry.typeUrl, entry.name, limits);
+      if ((resourceChecks.has(entry.typeUrl) || decode) && !found.some((v) => v.rule === "resource.decode")) {
+        try {
+          entry.message = fromBinary(schema, entry.bytes);
+        } catch {
+          // reported above as resource.decode
+        }
+      }
+    } else return NONE;
+    if (!resourceChecks.has(entry.typeUrl)) return append(out, found);
+    const all = out ?? [...found];
+    if (out !== undefined) for (const v of found) out.push(v);
+    runResourceChecks(entry, all);
+    return all;
+  };
+
+  const result = (violations: readonly Violation[]): ValidationResult => (violations.length === 0 ? VALID : { ok: false, violations });
+
+  return {
+    validateMessage(message) {
+      const typeUrl = TYPE_URL_PREFIX + message.$typeName;
+      const schema = registry.getMessage(message.$typeName);
+      if (schema === undefined) {
+        return result([violation(typeUrl, "", "", "resource.type", `the validator does not know the type "${message.$typeName}"`)]);
+      }
+      return result(engine.validateObject(schema, message, typeUrl, "", limits));
+    },
+
+    validateResource(typeUrl, name, resource) {
+      const bytes = resource instanceof Uint8Array;
+      return result(validateEntry({ typeUrl, name, schema: schemaOf(typeUrl), message: bytes ? undefined : resource, bytes: bytes ? resource : undefined }, undefined));
+    },
+
+    validateSnapshot(resources) {
+      const out: Violation[] = [];
+      const byType = new Map<string, Map<string, Message>>();
+      const prepared: CachedResource[] = [];
+      for (const [typeUrl, list] of Object.entries(resources)) {
+        const schema = schemaOf(typeUrl);
+        const named = new Map<string, Message>();
+        byType.set(typeUrl, named);
+        const seen = new Set<string>();
+        for (const r of list) {
+          let entry: Entry;
+          if (isCached(r)) {
+            entry = { typeUrl, name: r.name, schema: r.schema ?? schema, message: r.message, bytes: r.message === undefined ? r.bytes : undefined };
+          } else {
+            let name: string;
+            try {
+              name = schema === undefined ? "" : resourceName(schema, r, { typeUrl, types });
+            } catch (error) {
+              name = "";
+              if (error instanceof CacheError && error.code !== "type-mismatch") {
+                out.push(violation(typeUrl, "", "", "resource.name", error.message));
+              }
+            }
+            entry = { typeUrl, name, schema, message: r, bytes: undefined };
+          }
+          if (entry.name !== "" && seen.has(entry.name)) {
+            out.push(violation(typeUrl, entry.name, "", "resource.duplicate-name", `two resources of this type are named "${entry.name}"`));
+          }
+          seen.add(entry.name);
+          validateEntry(entry, out, snapshotChecks.length > 0);
+          if (entry.message !== undefined && entry.name !== "") named.set(entry.name, entry.message);
+          if (references !== false && entry.name !== "") {
+            if (isCached(r)) prepared.push(r);
+            else if (entry.schema !== undefined && entry.message !== undefined && entry.message.$typeName === entry.schema.typeName) {
+              // Not encoded: the reference check reads the message.
+              prepared.push(prepareResource(entry.schema, entry.message, { name: entry.name, typeUrl, types }));
+            }
+          }
+        }
+      }
+      if (references !== false) checkReferences(prepared, references, types, out);
+      const view: SnapshotView = {
+        typeUrls: () => [...byType.keys()],
+        resources: (typeUrl) => byType.get(typeUrl) ?? new Map(),
+      };
+      for (const check of snapshotChecks) {
+        try {
+          check.check(view, (p) => out.push(violation(p.typeUrl, p.resourceName, p.field, check.rule, p.message, p.value)));
+        } catch (error) {
+          out.push(violation("", "", "", check.rule, `the check failed: ${error instanceof Error ? error.message : String(error)}`));
+        }
+      }
+      return result(out);
+    },
+  };
+}
+
+/** "type URL \0 name" → the resources that reference it. */
+function referrersOf(resources: readonly CachedResource[], types: ResourceTypeRegistry): Map<string, CachedResource[]> {
+  const by = new Map<string, CachedResource[]>();
+  for (const r of resources) {
+    const schema = r.schema ?? types.get(r.typeUrl)?.schema;
+    if (schema === undefined) continue;
+    let refs: ReturnType<typeof resourceReferences>;
+    try {
+      refs = resourceReferences(schema, r.message ?? fromBinary(schema, r.bytes), { typeUrl: r.typeUrl, types });
+    } catch {
+      continue; // does not decode: a resource.decode violation already
+    }
+    for (const [typeUrl, names] of refs) {
+      for (const name of names) {
+        const key = `${typeUrl}\0${name}`;
+        const list = by.get(key);
+        if (list === undefined) by.set(key, [r]);
+        else list.push(r);
+      }
+    }
+  }
+  return by;
+}
+
+/** References that do not resolve (and, if asked, resources nothing references), as violations. */
+function checkReferences(resources: readonly CachedResource[], options: ReferenceOptions, types: ResourceTypeRegistry, out: Violation[]): void {
+  let found: ReturnType<typeof findInconsistencies>;
+  try {
+    found = findInconsistencies(resources, { types, externalTypes: options.externalTypes, references: options.references });
+  } catch (error) {
+    // A resource that does not decode: already a resource.decode violation.
+    if (error instanceof CacheError) return;
+    throw error;
+  }
+  const referrers = found.some((p) => p.missing.length > 0) ? referrersOf(resources, types) : new Map<string, CachedResource[]>();
+  for (const problem of found) {
+    const kind = problem.typeUrl.slice(problem.typeUrl.lastIndexOf(".") + 1);
+    for (const name of problem.missing) {
+      const by = referrers.get(`${problem.typeUrl}\0${name}`) ?? [];
+      // Pinned to each resource that refers to it, where the fix usually is; a reference given in
+      // `options.references` has no resource of its own.
+      for (const r of by) {
+        out.push({ typeUrl: r.typeUrl, resourceName: r.name, field: "", rule: "reference.missing", message: `refers to ${kind} "${name}", which the snapshot does not hold` });
+      }
+      if (by.length === 0) {
+        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.missing", message: "is referenced but not in the snapshot" });
+      }
+    }
+    if (options.unused === true) {
+      for (const name of problem.extra) {
+        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.unused", message: "is in the snapshot but nothing references it" });
+      }
+    }
+  }
+}
