@@ -11,6 +11,7 @@
 //   way) as the server "before", for --servers before,ours: reported as ours/before.
 //          --node lts|26|24|22|self|<path>   the node our server runs on (default: lts)
 //          --baseline <report.json>   judge regressions against it (default: results/latest.json)
+//          --latest   with --only / --skip: the selected cases (both servers, ≥ 3 runs) are written as latest.* too
 //   Runs alternate between the servers (go, ours, go, ours, ...) so that a change in the machine's
 //   load hits both; every run records the load average before and after it.
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
@@ -44,7 +45,7 @@ const binDir = path.join(benchDir, ".bin");
 const resultsDir = path.join(benchDir, "results");
 
 function parseArgs(argv: string[]) {
-	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[], node: "lts", baseline: "" };
+	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[], node: "lts", baseline: "", latest: false };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === "--smoke") opts.smoke = true;
@@ -54,6 +55,7 @@ function parseArgs(argv: string[]) {
 		else if (a === "--servers") opts.servers = (argv[++i] ?? "").split(",");
 		else if (a === "--node") opts.node = argv[++i] ?? "";
 		else if (a === "--baseline") opts.baseline = argv[++i] ?? "";
+		else if (a === "--latest") opts.latest = true;
 		else throw new Error(`unknown argument ${a}`);
 	}
 	if (opts.runs === 0) opts.runs = opts.smoke ? 1 : 3;
@@ -516,7 +518,8 @@ async function main(): Promise<void> {
 	const json = `${JSON.stringify(report, null, 2)}\n`;
 	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores, node ${m.node}${opts.smoke ? " (smoke)" : ""}`);
 	// Smoke runs (CI, tests) must not overwrite the figures people recorded with full runs.
-	const partial = opts.only.length > 0 || opts.skip.length > 0 || opts.servers.length > 0 || opts.runs < 3;
+	// --latest: a run of some cases (--only / --skip) counts as the recorded one when it has both servers and ≥ 3 runs.
+	const partial = (!opts.latest && (opts.only.length > 0 || opts.skip.length > 0)) || opts.servers.length > 0 || opts.runs < 3;
 	const written = opts.smoke ? ["smoke.json", "smoke.svg"] : partial ? [`${stamp}.json`] : [`${stamp}.json`, "latest.json", "latest.svg"];
 	for (const name of written) writeAtomic(path.join(resultsDir, name), name.endsWith(".svg") ? chart : json);
 	process.stdout.write(`\nwrote ${written.map((n) => `bench/results/${n}`).join(", ")}\n`);
