@@ -63,7 +63,13 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     if (next === undefined) return undefined;
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
-    if (this.#options.callbacks.onStreamDeltaResponse !== undefined) await this.#notify(response, nonce);
+    const hook = this.#options.callbacks.onStreamDeltaResponse;
+    if (hook !== undefined) {
+      // Synchronous hooks (the usual kind) are run without a promise.
+      const stream = this.#lifecycle.stream;
+      const pending = observe(this.#options.logger, "onStreamDeltaResponse", () => hook(stream, response.request, deltaResponseMessage(response, nonce)));
+      if (pending !== undefined) await pending;
+    }
     const bytes = encodeDeltaResponse(response, nonce, this.#headroom);
     this.#lifecycle.sent(next[0], response.resources, bytes.length - this.#headroom);
     return [bytes];

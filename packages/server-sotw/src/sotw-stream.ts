@@ -60,7 +60,13 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (next === undefined) return undefined;
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
-    if (this.#options.callbacks.onStreamResponse !== undefined) await this.#notify(response, nonce);
+    const hook = this.#options.callbacks.onStreamResponse;
+    if (hook !== undefined) {
+      // Synchronous hooks (the usual kind) are run without a promise.
+      const stream = this.#lifecycle.stream;
+      const pending = observe(this.#options.logger, "onStreamResponse", () => hook(stream, response.request, sotwResponseMessage(response, nonce)));
+      if (pending !== undefined) await pending;
+    }
     const chunks = encodeSotwResponse(response, nonce, this.#headroom);
     let bytes = -this.#headroom;
     for (const chunk of chunks) bytes += chunk.length;
