@@ -117,15 +117,23 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     this.#answers.end();
     if (this.#admitted) this.#context.release(this);
     this.stream.telemetry.revision += 1;
-    if (reason !== undefined) {
+    const { id: streamId, protocol } = this.stream;
+    if (reason === undefined || isShutdown(reason)) {
+      // A deliberate end (the client cancelled or half-closed, the server is closing) is not a failure.
+      logger.debug("xds stream closed", { streamId, protocol, reason: reason === undefined ? "client" : "server shutdown" });
+    } else {
       const rejection = rejectionOf(reason);
       if (rejection !== undefined) this.stream.telemetry.rejected(rejection);
       const { status, message } = statusOf(reason);
-      logger.debug("xds stream failed", { streamId: this.stream.id, protocol: this.stream.protocol, code: status, message });
+      logger.debug("xds stream failed", { streamId, protocol, code: status, message });
     }
     const hook = callbacks.onStreamClosed;
     if (this.#opened && hook !== undefined) await observe(logger, "onStreamClosed", () => hook(this.stream));
   }
+}
+
+function isShutdown(reason: unknown): boolean {
+  return reason instanceof ServerError && reason.code === "shutdown";
 }
 
 // What the rejections metric calls the error a stream ended with; `undefined`
