@@ -29,7 +29,12 @@ describe.each(SERVING)("a deliberate end of a stream, $name", ({ serve }) => {
     it.each(ending)("%s: no failure is logged, the end is logged at debug", async (how) => {
       const logger = recordingLogger();
       let closed = 0;
-      const harness = await startServer({ ...serve, logger, callbacks: { onStreamClosed: () => void (closed += 1) } });
+      const harness = await startServer({ ...serve, logger, callbacks: {
+          onStreamClosed: () => {
+            closed += 1;
+          },
+        },
+      });
       harness.cache.set(CLUSTER_TYPE_URL, "v1", [cluster("a")]);
       const client = openClient(kind, harness.url);
       try {
