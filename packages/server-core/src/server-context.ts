@@ -1,4 +1,5 @@
 import { type ClientStatusOptions, type StreamStatus, streamStatus } from "./client-status.js";
+import { FirstResponseDiagnostics } from "./first-response-diagnostics.js";
 import { ServerError } from "./server-error.js";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./server-options.js";
 import { ServerTelemetry } from "./server-telemetry.js";
@@ -48,10 +49,18 @@ export class ServerContextState implements ServerContext {
   readonly #open = new Set<TrackedStream>();
   /** The server's metrics and status revision. */
   readonly telemetry: ServerTelemetry;
+  /** Warns when a stream waits too long for its first response of a type. */
+  readonly firstResponses: FirstResponseDiagnostics;
 
   constructor(options: ServerOptions) {
     this.options = resolveServerOptions(options);
     this.telemetry = new ServerTelemetry(this.options.meterProvider, () => this.streams());
+    this.firstResponses = new FirstResponseDiagnostics(
+      this.options.logger,
+      this.options.firstResponseWarnMs,
+      () => this.streams(),
+      () => this.#open.size,
+    );
   }
 
   /** The open streams, in the order they opened. */
@@ -83,6 +92,7 @@ export class ServerContextState implements ServerContext {
   shutdown(): void {
     if (this.#shutdown.signal.aborted) return;
     this.#shutdown.abort();
+    this.firstResponses.stop();
     const error = shutdownError();
     for (const stream of [...this.#open]) stream.shutdown(error);
   }
@@ -100,6 +110,7 @@ export class ServerContextState implements ServerContext {
       throw new ServerError("limit-exceeded", `the xDS server has ${limit} streams open, its limit (maxStreams): try again later`);
     }
     this.#open.add(stream);
+    this.firstResponses.streamOpened();
   }
 
   /** Stops counting a stream {@link admit} counted. */

@@ -17,6 +17,9 @@ export const DEFAULT_LIMITS = Object.freeze({
   requestBurst: 200,
 } as const);
 
+/** Default of {@link ServerOptions.firstResponseWarnMs}. */
+export const DEFAULT_FIRST_RESPONSE_WARN_MS = 10_000;
+
 /**
  * The types whose empty first request means "everything" by default: the
  * ones Envoy subscribes to as a wildcard (listeners, clusters, and scoped
@@ -80,6 +83,15 @@ export interface ServerOptions {
   /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 200. */
   readonly requestBurst?: number | undefined;
   /**
+   * How long a stream may wait for its first response of a type, in ms,
+   * before the server warns (once per node and type, through `logger`) that
+   * the cache has not answered: the proxy stays initializing meanwhile. The
+   * warning names the node, its cluster, the type and the names asked for;
+   * an info line follows when the answer comes. `0` turns it off. Default:
+   * 10,000 (Envoy's `initial_fetch_timeout` is 15 s).
+   */
+  readonly firstResponseWarnMs?: number | undefined;
+  /**
    * Where the server's metrics go (OpenTelemetry). Default: the global meter
    * provider of `@opentelemetry/api`, a no-op until the application registers one.
    */
@@ -104,6 +116,8 @@ export interface ResolvedServerOptions {
   readonly limits: StreamLimits;
   /** The meter provider given, if any. */
   readonly meterProvider: MeterProvider | undefined;
+  /** See {@link ServerOptions.firstResponseWarnMs}; 0 when off. */
+  readonly firstResponseWarnMs: number;
   /** Whether an empty first request of this type is a legacy wildcard. */
   allowsLegacyWildcard(typeUrl: string): boolean;
 }
@@ -129,6 +143,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       requestBurst: options.requestBurst ?? DEFAULT_LIMITS.requestBurst,
     },
     meterProvider: options.meterProvider,
+    firstResponseWarnMs: options.firstResponseWarnMs ?? DEFAULT_FIRST_RESPONSE_WARN_MS,
     allowsLegacyWildcard,
   };
 }

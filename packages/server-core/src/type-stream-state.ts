@@ -39,6 +39,8 @@ export class TypeStreamState {
   // in; times are performance.now(). Only a NACK allocates (its record).
   /** The resources of the last response sent (the cache's own objects). */
   lastResources: readonly CachedResource[] = NONE;
+  /** When the client first asked for this type on the stream. */
+  readonly openedAt = performance.now();
   /** When the last response was sent; 0 before the first. */
   sentAt = 0;
   /** When the cache's answer that the last response carries was queued. */
