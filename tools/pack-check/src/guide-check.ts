@@ -7,8 +7,9 @@
 // exactOptionalPropertyTypes); then it runs against a real Envoy started from
 // the bootstrap the program writes, and the check follows the guide: traffic
 // reaches the first backend, follows an endpoint move to the second, a host
-// name is NACKed (traffic stays), an Envoy with the wrong node id is named in
-// a warning with the keys that exist, and Ctrl-C stops it cleanly.
+// name is refused by the builder, a listener moved onto a port in use is
+// NACKed (traffic stays), an Envoy with the wrong node id is named in a
+// warning with the keys that exist, and Ctrl-C stops it cleanly.
 //
 //   tsx src/guide-check.ts [--keep]
 import { type ChildProcess, spawn } from "node:child_process";
@@ -209,16 +210,27 @@ try {
       console.log(`     traffic followed the move in ${Date.now() - t0} ms`);
     });
 
-    await step("a host name is NACKed by Envoy, the program prints Envoy's reason, traffic stays", async () => {
+    await step("a host name is refused by the builder, naming the field; traffic stays", async () => {
       controlPlane?.stdin?.write(`localhost:${upstreams[0]?.port}\n`);
-      await eventually("the NACK is printed", () => {
-        if (!/NACK from envoy-1 of type\.googleapis\.com\/envoy\.config\.endpoint\.v3\.ClusterLoadAssignment \S+: malformed IP address: localhost/.test(stdout)) {
-          throw new Error("no NACK line yet");
-        }
+      const expected = 'BuilderError: ClusterLoadAssignment "backend" endpoints[0].host: must be an IP address';
+      await eventually("the builder's error is printed", () => {
+        if (!stdout.includes(expected)) throw new Error("not printed yet");
       });
+      expectEqual((await get(listenerPort, "/")).body, "backend-2 GET /", "answer after the refused address");
+    });
+
+    await step("a listener moved onto a port in use is NACKed; the program prints Envoy's reason; traffic stays", async () => {
+      controlPlane?.stdin?.write(`:${upstreams[0]?.port}\n`);
+      const nack = /NACK from envoy-1 of type\.googleapis\.com\/envoy\.config\.listener\.v3\.Listener v2: (.*)/;
+      const reason = await eventually("the NACK is printed", () => {
+        const m = nack.exec(stdout);
+        if (m === null) throw new Error("no NACK line yet");
+        return m[1] ?? "";
+      });
+      console.log(`     Envoy's reason: ${reason}`);
       expectEqual((await get(listenerPort, "/")).body, "backend-2 GET /", "answer after the NACK");
       controlPlane?.stdin?.write(`127.0.0.1:${upstreams[0]?.port}\n`);
-      await eventually("a good address is accepted after the NACK", async () =>
+      await eventually("endpoints still move after the NACK", async () =>
         expectEqual((await get(listenerPort, "/")).body, "backend-1 GET /", "answer"),
       );
     });
