@@ -9,11 +9,11 @@ import type { StreamState } from "./stream-state.js";
  * The shared state of one xDS server: its options with their defaults, the
  * streams open across every protocol and transport (counted against
  * `maxStreams`), and shutdown. Make one per server with
- * {@link createServerContext} and give it to `createSotwProtocol` and
+ * {@link @xdskit/server-core#createServerContext} and give it to `createSotwProtocol` and
  * `createDeltaProtocol` (`createXdsServer` does both).
  */
 export interface ServerContext {
-  /** Aborted once {@link shutdown} was called. */
+  /** Aborted once {@link ServerContext.shutdown} was called. */
   readonly closing: AbortSignal;
   /** Streams open now, over every protocol and transport of the server. */
   readonly openStreams: number;
@@ -42,8 +42,9 @@ export interface TrackedStream {
   shutdown(error: ServerError): void;
 }
 
-/** The implementation behind {@link ServerContext}; what the protocols use of it. */
+/** The implementation behind {@link @xdskit/server-core#ServerContext}; what the protocols use of it. */
 export class ServerContextState implements ServerContext {
+  /** The options with their defaults applied. */
   readonly options: ResolvedServerOptions;
   readonly #shutdown = new AbortController();
   readonly #open = new Set<TrackedStream>();
@@ -68,6 +69,7 @@ export class ServerContextState implements ServerContext {
     for (const tracked of this.#open) yield tracked.stream;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.clientStatus}. */
   clientStatus(options: ClientStatusOptions = {}): StreamStatus[] {
     const out: StreamStatus[] = [];
     for (const tracked of this.#open) {
@@ -77,18 +79,22 @@ export class ServerContextState implements ServerContext {
     return out;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.statusRevision}. */
   get statusRevision(): number {
     return this.telemetry.revision;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.closing}. */
   get closing(): AbortSignal {
     return this.#shutdown.signal;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.openStreams}. */
   get openStreams(): number {
     return this.#open.size;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.shutdown}. */
   shutdown(): void {
     if (this.#shutdown.signal.aborted) return;
     this.#shutdown.abort();
@@ -98,7 +104,7 @@ export class ServerContextState implements ServerContext {
   }
 
   /**
-   * Counts a stream as open until {@link release}.
+   * Counts a stream as open until {@link ServerContextState.release}.
    *
    * @throws {ServerError} `shutdown` once the server shuts down;
    *   `limit-exceeded` when `maxStreams` streams are open.
@@ -113,7 +119,7 @@ export class ServerContextState implements ServerContext {
     this.firstResponses.streamOpened();
   }
 
-  /** Stops counting a stream {@link admit} counted. */
+  /** Stops counting a stream {@link ServerContextState.admit} counted. */
   release(stream: TrackedStream): void {
     this.#open.delete(stream);
   }
@@ -129,7 +135,7 @@ export function createServerContext(options: ServerOptions = {}): ServerContext 
 }
 
 /**
- * The implementation of a context made by {@link createServerContext}.
+ * The implementation of a context made by {@link @xdskit/server-core#createServerContext}.
  *
  * @throws {ServerError} `internal` for any other object.
  */

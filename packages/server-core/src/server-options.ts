@@ -100,29 +100,37 @@ export interface ServerOptions {
 
 /** The limits of {@link ResolvedServerOptions}. */
 export interface StreamLimits {
+  /** See {@link @xdskit/server-core#ServerOptions.maxStreams}. */
   readonly maxStreams: number;
+  /** See {@link @xdskit/server-core#ServerOptions.maxResourceNamesPerRequest}. */
   readonly maxResourceNamesPerRequest: number;
+  /** See {@link @xdskit/server-core#ServerOptions.maxRequestsPerSecond}. */
   readonly maxRequestsPerSecond: number;
+  /** See {@link @xdskit/server-core#ServerOptions.requestBurst}. */
   readonly requestBurst: number;
 }
 
-/** {@link ServerOptions} with every default applied. */
+/** {@link @xdskit/server-core#ServerOptions} with every default applied. */
 export interface ResolvedServerOptions {
+  /** The callbacks; `{}` when none were given. */
   readonly callbacks: Callbacks;
+  /** The logger; the silent one by default. */
   readonly logger: Logger;
+  /** Whether ADS responses go out in `ADS_RESPONSE_ORDER`. */
   readonly ordered: boolean;
   /** The identity binding, when on. */
   readonly identity: ResolvedIdentityBinding | undefined;
+  /** The stream limits with their defaults. */
   readonly limits: StreamLimits;
   /** The meter provider given, if any. */
   readonly meterProvider: MeterProvider | undefined;
-  /** See {@link ServerOptions.firstResponseWarnMs}; 0 when off. */
+  /** See {@link @xdskit/server-core#ServerOptions.firstResponseWarnMs}; 0 when off. */
   readonly firstResponseWarnMs: number;
   /** Whether an empty first request of this type is a legacy wildcard. */
   allowsLegacyWildcard(typeUrl: string): boolean;
 }
 
-/** Applies the documented defaults of {@link ServerOptions}. */
+/** Applies the documented defaults of {@link @xdskit/server-core#ServerOptions}. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
   const legacy = options.legacyWildcard;
   const allowsLegacyWildcard =

@@ -17,6 +17,7 @@ import type { TypeStreamState } from "./type-stream-state.js";
  * handled and answers recorded and encoded.
  */
 export class StreamLifecycle<Answer> implements TrackedStream {
+  /** The state of the stream: node, types, client status. */
   readonly stream: StreamState;
   readonly #context: ServerContextState;
   readonly #answers: ResponseQueue<Answer>;
@@ -53,7 +54,7 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     this.#opened = true;
   }
 
-  /** Whether {@link close} was called: no watch may be opened any more. */
+  /** Whether {@link StreamLifecycle.close} was called: no watch may be opened any more. */
   get closed(): boolean {
     return this.stream.closed;
   }
@@ -95,11 +96,12 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     }
   }
 
-  /** Ends the stream with `error`: the waiting and later {@link nextAnswer} calls reject with it. */
+  /** Ends the stream with `error`: the waiting and later {@link StreamLifecycle.nextAnswer} calls reject with it. */
   fail(error: unknown): void {
     this.#answers.fail(error);
   }
 
+  /** Ends the stream because the server shuts down: as {@link StreamLifecycle.fail}. */
   shutdown(error: ServerError): void {
     this.fail(error);
   }
