@@ -16,6 +16,7 @@ import { checkHost, checkInt, checkName, checkPort, durationMs, fail, subject, t
 
 /** What every listener builder accepts. */
 export interface ListenerOptions {
+  /** The listener name, unique per proxy. */
   readonly name: string;
   /** Port to bind, 1..65535, or 0: Envoy binds a free port (its admin `/listeners` says which). */
   readonly port: number;
