@@ -24,7 +24,7 @@ export interface ConnectXdsServerOptions extends XdsServerOptions {
   readonly router?: ConnectRouterOptions | undefined;
 }
 
-/** An {@link XdsServer} that also registers its methods on a Connect router of yours. */
+/** An {@link @xdskit/server#XdsServer} that also registers its methods on a Connect router of yours. */
 export interface ConnectXdsServer extends XdsServer {
   /** Registers every enabled gRPC/Connect method on a router (for your own server, or a `connectNodeAdapter`). */
   routes(router: ConnectRouter): void;
