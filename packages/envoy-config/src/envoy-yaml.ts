@@ -1,4 +1,6 @@
 import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent, YAMLException } from "js-yaml";
+import { parseFastYaml } from "./fast-yaml.js";
+import { plainScalar } from "./yaml-scalars.js";
 
 // Envoy turns YAML into JSON itself (yaml-cpp, then its own scalar rules) before protobuf's JSON
 // parser sees it. What a plain (unquoted) scalar value becomes, as Envoy 1.40 does it:
@@ -11,60 +13,6 @@ import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type S
 // Merge keys (`<<`) are ordinary keys; a later duplicate key wins. The same rules here make a value
 // read by this package equal to the one Envoy reads, Struct metadata included. js-yaml parses
 // (into events); turning the events into values is ours, for these rules.
-
-const boolWords = new Map<string, boolean>([
-  ["y", true],
-  ["yes", true],
-  ["true", true],
-  ["on", true],
-  ["n", false],
-  ["no", false],
-  ["false", false],
-  ["off", false],
-]);
-
-/** All lower case, all upper case, or one upper-case letter then lower case (yaml-cpp's rule). */
-function flexibleCase(s: string): boolean {
-  const lower = s.toLowerCase();
-  return s === lower || s === s.toUpperCase() || (s.slice(1) === lower.slice(1) && s[0] === s[0]?.toUpperCase());
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-const streamInteger = /^([+-]?)(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))$/;
-
-/** An integer as `std::istream >> int64_t` reads it with the base left to the prefix, or undefined. */
-export function parseStreamInteger(source: string): bigint | undefined {
-  const m = streamInteger.exec(source);
-  if (m === null) return undefined;
-  const [, sign, hex, octal, decimal] = m;
-  let magnitude: bigint;
-  if (hex !== undefined) magnitude = BigInt(`0x${hex}`);
-  else if (octal !== undefined) magnitude = octal.length > 1 ? BigInt(`0o${octal.slice(1)}`) : 0n;
-  else magnitude = BigInt(decimal ?? "0");
-  const value = sign === "-" ? -magnitude : magnitude;
-  return value < INT64_MIN || value > INT64_MAX ? undefined : value;
-}
-
-/** What Envoy makes of a plain scalar (see above). */
-export function plainScalar(source: string): string | number | boolean | null {
-  const first = source.charCodeAt(0);
-  if (source === "" || source === "~" || source === "null" || source === "Null" || source === "NULL") return null;
-  if (source.length <= 5) {
-    const word = boolWords.get(source.toLowerCase());
-    if (word !== undefined && flexibleCase(source)) return word;
-  }
-  // Digits and signs only start integers; most strings stop here.
-  if ((first >= 48 && first <= 57) || first === 43 || first === 45) {
-    // Small decimals are the common case: no BigInt for them.
-    if (/^-?[1-9][0-9]{0,8}$/.test(source)) return Number(source);
-    const value = parseStreamInteger(source);
-    if (value !== undefined) return value >= INT32_MIN && value <= INT32_MAX ? Number(value) : value.toString();
-  }
-  return source;
-}
 
 /** A YAML or JSON syntax error, with the 1-based line and column when the parser knows them. */
 export interface SyntaxProblem {
@@ -169,11 +117,8 @@ function construct(events: Event[], text: string): unknown[] {
   return documents;
 }
 
-/**
- * Every document of a YAML text, as Envoy would turn it into JSON (see the rules above). Throws
- * nothing: a syntax error comes back as `error`, with its line and column.
- */
-export function parseEnvoyYaml(text: string): { documents: unknown[]; error?: SyntaxProblem } {
+/** The same with js-yaml's parser only (what the fast reader is checked against). */
+export function parseEnvoyYamlFully(text: string): { documents: unknown[]; error?: SyntaxProblem } {
   try {
     return { documents: construct(parseEvents(text, {}), text) };
   } catch (e) {
@@ -184,4 +129,14 @@ export function parseEnvoyYaml(text: string): { documents: unknown[]; error?: Sy
     if (e instanceof AliasBudgetError) return { documents: [], error: { message: e.message, line: undefined, column: undefined } };
     throw e;
   }
+}
+
+/**
+ * Every document of a YAML text, as Envoy would turn it into JSON (see the rules above). Throws
+ * nothing: a syntax error comes back as `error`, with its line and column. Most configs are read
+ * by the fast reader (fast-yaml.ts); the rest, and every text with an error, by js-yaml.
+ */
+export function parseEnvoyYaml(text: string): { documents: unknown[]; error?: SyntaxProblem } {
+  const fast = parseFastYaml(text);
+  return fast === undefined ? parseEnvoyYamlFully(text) : { documents: fast };
 }

@@ -5,4 +5,5 @@ export { listenerNameOf } from "./listener-name.js";
 export type { ConfigFormat } from "./parse-config-text.js";
 export { readMessage, type ReadMessageResult } from "./read-message.js";
 export { type ConfigResource, type ReadOptions, type ReadResourcesResult, readResources } from "./read-resources.js";
+export { createResourceReader, type ResourceReader } from "./resource-reader.js";
 export { staticResources, type StaticResourcesOptions, type StaticResourcesResult } from "./static-resources.js";

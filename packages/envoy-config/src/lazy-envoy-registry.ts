@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { createMutableRegistry, type DescFile, type MutableRegistry, type Registry, createRegistry } from "@bufbuild/protobuf";
+import { createMutableRegistry, type DescFile, type MutableRegistry, type Registry } from "@bufbuild/protobuf";
+import { nestedTypes } from "@bufbuild/protobuf/reflect";
 import {
   file_google_protobuf_any,
   file_google_protobuf_duration,
@@ -46,7 +47,8 @@ export function lazyEnvoyRegistry(): Registry {
       if (!name.endsWith("_pb.js")) continue;
       const mod = require(join(genRoot, dir, name)) as Record<string, unknown>;
       for (const value of Object.values(mod)) {
-        if (isDescFile(value)) for (const type of createRegistry(value)) inner.add(type);
+        // Only the file's own types: those of the files it imports come with their directories.
+        if (isDescFile(value)) for (const type of nestedTypes(value)) inner.add(type);
       }
     }
   };

@@ -24,6 +24,6 @@ export function readMessage<Desc extends DescMessage>(schema: Desc, text: string
   }
   const decoded = decodeMessage(schema, parsed.documents[0] ?? {}, options);
   if (decoded.message !== undefined) return { message: decoded.message, problems: [] };
-  const at = { file, parsed, document: 0, keys: [], path: "" };
+  const at = { file, locate: parsed.locate, document: 0, keys: [], lineOffset: 0, path: "" };
   return { message: undefined, problems: decoded.problems.map((p) => problemAt(at, p.keys, p.message)) };
 }
