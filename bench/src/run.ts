@@ -4,7 +4,11 @@
 //
 //   pnpm bench                 full run, 3 runs per case
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
-//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|go,ours
+//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|ours+obs|go,ours
+//          (ours+obs: our server with --observe, metrics and client status read: the cost of
+//          observability, reported as ours+obs/ours beside ours/go; runs of the servers alternate)
+//   XDSKIT_BENCH_BEFORE=<command>: a second build of our server (another commit, compiled the same
+//   way) as the server "before", for --servers before,ours: reported as ours/before.
 //          --node lts|26|24|22|self|<path>   the node our server runs on (default: lts)
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
@@ -56,7 +60,7 @@ interface Summary {
 	max: number;
 }
 
-type ServerKey = "go" | "ours";
+type ServerKey = "go" | "ours" | "ours+obs" | "before";
 
 interface CaseResult {
 	name: string;
@@ -65,6 +69,8 @@ interface CaseResult {
 	loadgenArgs: string[];
 	servers: Partial<Record<ServerKey, { runs: RunResult[]; figures: Record<string, Summary> }>>;
 	ratio: Record<string, number>;
+	/** Our server against itself, per figure, when both ran: `ours+obs/ours`, `ours/before`. */
+	selfRatio?: Record<string, Record<string, number>>;
 }
 
 function parseArgs(argv: string[]) {
@@ -215,7 +221,7 @@ let oursCommand = "";
 
 function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
 	if (key === "go") return { cmd: path.join(binDir, "gcp-peer"), args: [] };
-	const line = oursCommand;
+	const line = key === "ours+obs" ? `${oursCommand} --observe` : key === "before" ? (process.env.XDSKIT_BENCH_BEFORE ?? "") : oursCommand;
 	// exec so that signals reach the server itself, not a wrapping shell
 	return { cmd: "sh", args: ["-c", `exec ${line} "$@"`, "xdskit-bench-server"] };
 }
@@ -388,12 +394,27 @@ function cell(s: Summary | undefined): string {
 }
 
 function printTable(results: CaseResult[], oursAvailable: boolean): void {
-	const rows: string[][] = [["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go"]];
+	const extra = (["ours+obs", "before"] as const).filter((k) => results.some((r) => r.servers[k] !== undefined));
+	const selfRatios = [...new Set(results.flatMap((r) => Object.keys(r.selfRatio ?? {})))].sort();
+	const rows: string[][] = [
+		["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go", ...extra.map((k) => `${k} median (min–max)`), ...selfRatios],
+	];
 	for (const r of results) {
-		const figures = new Set([...Object.keys(r.servers.go?.figures ?? {}), ...Object.keys(r.servers.ours?.figures ?? {})]);
+		const figures = new Set(Object.values(r.servers).flatMap((server) => Object.keys(server?.figures ?? {})));
 		for (const f of [...figures].sort()) {
 			const ratio = r.ratio[f];
-			rows.push([r.name, f, cell(r.servers.go?.figures[f]), oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a", ratio === undefined ? "-" : ratio.toFixed(2)]);
+			rows.push([
+				r.name,
+				f,
+				cell(r.servers.go?.figures[f]),
+				oursAvailable ? cell(r.servers.ours?.figures[f]) : "n/a",
+				ratio === undefined ? "-" : ratio.toFixed(2),
+				...extra.map((k) => cell(r.servers[k]?.figures[f])),
+				...selfRatios.map((name) => {
+					const v = r.selfRatio?.[name]?.[f];
+					return v === undefined ? "-" : v.toFixed(3);
+				}),
+			]);
 		}
 	}
 	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -472,9 +493,9 @@ async function main(): Promise<void> {
 	oursCommand = node === undefined ? (override ?? "").trim() : buildOurs(node);
 	if (node !== undefined) oursNode = node.bin;
 	const oursAvailable = oursCommand !== "";
-	const servers = (oursAvailable ? (["go", "ours"] as ServerKey[]) : (["go"] as ServerKey[])).filter(
-		(k) => opts.servers.length === 0 || opts.servers.includes(k),
-	);
+	const known: ServerKey[] = oursAvailable ? ["go", "before", "ours", "ours+obs"] : ["go"];
+	if (opts.servers.includes("before") && !process.env.XDSKIT_BENCH_BEFORE) throw new Error("--servers before needs XDSKIT_BENCH_BEFORE (the command of the other build)");
+	const servers = known.filter((k) => (opts.servers.length === 0 ? k === "go" || k === "ours" : opts.servers.includes(k)));
 	if (!oursAvailable) log("ours: not available (XDSKIT_BENCH_SERVER is empty)");
 
 	const all = cases(opts.smoke).filter((c) => (opts.only.length === 0 || opts.only.includes(c.name)) && !opts.skip.includes(c.name));
@@ -483,9 +504,10 @@ async function main(): Promise<void> {
 	let failures = 0;
 	for (const c of all) {
 		const cr: CaseResult = { name: c.name, scenario: c.scenario, serverArgs: c.serverArgs, loadgenArgs: c.loadgenArgs, servers: {}, ratio: {} };
-		for (const key of servers) {
-			const runs: RunResult[] = [];
-			for (let i = 0; i < opts.runs; i++) {
+		// Runs alternate between the servers, so that a change in the machine's load hits each alike.
+		const runsOf = new Map<ServerKey, RunResult[]>(servers.map((key) => [key, []]));
+		for (let i = 0; i < opts.runs; i++) {
+			for (const key of servers) {
 				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs}`);
 				let r: RunResult;
 				try {
@@ -497,8 +519,10 @@ async function main(): Promise<void> {
 					failures++;
 					log(`${c.name} · ${key} · run ${i + 1} failed: ${r.error}`);
 				}
-				runs.push(r);
+				runsOf.get(key)?.push(r);
 			}
+		}
+		for (const [key, runs] of runsOf) {
 			const ok = runs.filter((r) => r.ok);
 			const names = new Set(ok.flatMap((r) => Object.keys(r.figures)));
 			const figures: Record<string, Summary> = {};
@@ -506,6 +530,22 @@ async function main(): Promise<void> {
 				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined));
 			}
 			cr.servers[key] = { runs, figures };
+		}
+		// Our server against itself: observability on against off, and this build against another.
+		for (const [name, over, under] of [
+			["ours+obs/ours", "ours+obs", "ours"],
+			["ours/before", "ours", "before"],
+		] as const) {
+			const a = cr.servers[over]?.figures;
+			const b = cr.servers[under]?.figures;
+			if (a === undefined || b === undefined) continue;
+			const ratios: Record<string, number> = {};
+			for (const f of Object.keys(b)) {
+				const x = a[f]?.median;
+				const y = b[f]?.median;
+				if (x !== undefined && y !== undefined && y !== 0) ratios[f] = x / y;
+			}
+			cr.selfRatio = { ...cr.selfRatio, [name]: ratios };
 		}
 		const go = cr.servers.go?.figures ?? {};
 		const ours = cr.servers.ours?.figures ?? {};

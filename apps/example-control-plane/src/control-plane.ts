@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Registry } from "@bufbuild/protobuf";
+import { typeNameOfUrl } from "@xdskit/cache-core";
 import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
 import { createValidator } from "@xdskit/validate";
 import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
 import { configSource } from "@xdskit/resource-builders";
 import type { Logger as Pino } from "pino";
+import { type AdminServer, startAdminServer } from "./admin-server.js";
+import { type AppMetrics, createAppMetrics } from "./app-metrics.js";
 import { formatProblem } from "./config-error.js";
 import { ConfigStore, type ReloadResult } from "./config-store.js";
 import type { CliOptions } from "./cli-options.js";
@@ -25,6 +28,8 @@ export interface ControlPlane {
   groups(): string[];
   readonly cache: SnapshotCache;
   readonly server: XdsServer;
+  /** The admin page and /metrics, when `adminPort` was given. */
+  readonly admin: AdminServer | undefined;
   /** Re-reads the config directory now (the watcher calls this on every settled change). */
   reload(): ReloadResult;
   stop(): Promise<void>;
@@ -37,6 +42,8 @@ export type ControlPlaneOptions = Pick<CliOptions, "config" | "host" | "port" | 
   log: Pino;
   /** Watch the config directory and reload on change. Default true. */
   watch?: boolean;
+  /** Serve the admin page and /metrics on this port of `host` (0: any free port). Default: none. */
+  adminPort?: number | undefined;
   /** Fills the cache instead of the config directory (the etcd source); resolves once the cache holds the first state. */
   startSource?: (cache: SnapshotCache) => Promise<ResourceSource>;
 };
@@ -73,9 +80,18 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
 
   const reload = (): ReloadResult => {
     if (!current) return { ok: true, versions: new Map(), changedGroups: [] };
+    const before = new Map(current.groups().map((g) => [g, current.versions(g)]));
     const r = current.reload();
     if (r.ok) {
-      for (const group of r.changedGroups) log.info({ group, versions: r.versions.get(group) }, "serving new config");
+      for (const group of r.changedGroups) {
+        // Only the types that changed, by short name: a full version map per line is noise at info.
+        const versions = r.versions.get(group) ?? {};
+        const changed = Object.entries(versions)
+          .filter(([typeUrl, version]) => before.get(group)?.[typeUrl] !== version)
+          .map(([typeUrl, version]) => `${typeNameOfUrl(typeUrl).split(".").pop()}@${version}`);
+        log.info({ group, changed: before.get(group) === undefined ? `all ${changed.length} types` : changed }, "serving new config");
+        log.debug({ group, versions }, "versions of the new config");
+      }
     } else {
       log.error({ problems: r.problems.map(formatProblem) }, "config rejected; still serving the last good config");
     }
@@ -84,16 +100,19 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const first = reload();
   if (!first.ok) throw new Error(`the config in ${o.config} has problems:\n  ${first.problems.map(formatProblem).join("\n  ")}`);
 
+  const metrics: AppMetrics | undefined = o.adminPort === undefined ? undefined : createAppMetrics(cache, () => source?.groups() ?? current?.groups() ?? []);
   const server = createXdsServer(cache, {
     logger: xdsLog,
+    // CSDS on the xDS port (gRPC clients such as grpcdebug read it); the default host is loopback.
+    csds: true,
+    meterProvider: metrics?.meterProvider,
     ordered: true,
     // The registry is loaded already; left to the gateway, its first load can outlast Envoy's 1 s REST timeout.
     rest: { registry: o.registry },
     callbacks: {
       onStreamOpen: (s) => log.info({ stream: s.id, protocol: s.protocol, peer: s.peer?.address, typeUrl: s.typeUrl }, "stream opened"),
       onStreamClosed: (s) => log.info({ stream: s.id, protocol: s.protocol, node: s.node?.id }, "stream closed"),
-      onNack: (n) =>
-        log.warn({ node: n.node?.id, typeUrl: n.typeUrl, version: n.version, resources: n.resourceNames, reason: n.message }, "config rejected by a proxy (NACK)"),
+      // NACKs are logged by the server itself (warn "xds NACK": node, type, version, Envoy's message capped).
     },
   });
   const tls =
@@ -108,6 +127,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   let upstream: { server: Server; port: number } | undefined;
   if (o.upstreamPort !== 0) upstream = await startUpstream(o.host, o.upstreamPort);
   const stopWatching = o.watch === false || source ? undefined : await watchConfig(o.config, reload);
+  const admin =
+    metrics === undefined || o.adminPort === undefined
+      ? undefined
+      : await startAdminServer({ host: o.host, port: o.adminPort, server, metrics, registry: o.registry });
 
   return {
     port: listener.port,
@@ -117,8 +140,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     groups: () => source?.groups() ?? current?.groups() ?? [],
     cache,
     server,
+    admin,
     reload,
     async stop() {
+      await admin?.close();
+      await metrics?.shutdown();
       await stopWatching?.();
       await source?.stop();
       await server.close();

@@ -4,12 +4,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommanderError } from "commander";
-import { pino } from "pino";
-import { bootstrapFor } from "@xdskit/envoy-tool";
+import { bootstrapFor, type EnvoyProcess } from "@xdskit/envoy-tool";
+import { createAppLogger } from "./app-logger.js";
 import { parseCli } from "./cli-options.js";
 import { startControlPlane } from "./control-plane.js";
 import { createValidator } from "@xdskit/validate";
 import { startEtcdSource } from "./etcd-source.js";
+import { startLocalEnvoy } from "./local-envoy.js";
 import { toXdsLogger } from "./pino-logger.js";
 import { runStoreCli, STORE_COMMANDS } from "./store-cli.js";
 import { reportListening, startWorkers } from "./workers.js";
@@ -27,42 +28,58 @@ try {
 }
 
 const worker = cluster.isWorker ? process.env["XDSKIT_WORKER"] : undefined;
-const log = pino({ level: options.logLevel, base: { app: "xdskit-example-control-plane", pid: process.pid, ...(worker ? { worker: Number(worker) } : {}) } });
+const log = createAppLogger({
+  level: options.logLevel,
+  format: options.logFormat,
+  base: { app: "xdskit-example-control-plane", pid: process.pid, ...(worker ? { worker: Number(worker) } : {}) },
+});
 const sourceText = options.source === "etcd" ? `etcd ${options.etcdEndpoints.join(",")} prefix ${options.etcdPrefix}` : options.config;
 
-/** Writes the Envoy bootstrap and says how to use it. */
-function announce(port: number, upstreamPort: number | undefined, groups: string[] | undefined): void {
-  const bootstrap = bootstrapFor({
-    mode: options.mode,
-    xdsPort: port,
-    nodeId: options.nodeId,
-    ...(options.tlsCert ? { tls: { caFile: options.tlsCert } } : {}),
-  });
+/** Writes the Envoy bootstrap, starts Envoy when asked, and says what to try. */
+async function announce(port: number, upstreamPort: number | undefined, groups: string[] | undefined, adminUrl: string | undefined): Promise<EnvoyProcess | undefined> {
+  const bootstrap = {
+    admin: { address: { socket_address: { address: "127.0.0.1", port_value: 9901 } } },
+    ...bootstrapFor({
+      mode: options.mode,
+      xdsPort: port,
+      nodeId: options.nodeId,
+      ...(options.tlsCert ? { tls: { caFile: options.tlsCert } } : {}),
+    }),
+  };
   const file = options.bootstrapOut ?? join(mkdtempSync(join(tmpdir(), "xdskit-envoy-")), "bootstrap.json");
-  writeFileSync(file, `${JSON.stringify({ admin: { address: { socket_address: { address: "127.0.0.1", port_value: 9901 } } }, ...bootstrap }, null, 2)}\n`);
-  log.info({ port, mode: options.mode, source: options.source, config: sourceText, groups, upstreamPort, workers: options.workers }, "xDS control plane listening");
-  process.stdout.write(
-    [
-      "",
-      `xDS control plane on ${options.host}:${port} (mode ${options.mode}${options.workers > 1 ? `, ${options.workers} workers` : ""}), serving ${sourceText}`,
-      "Point an Envoy at it with the bootstrap written to:",
-      `  ${file}`,
-      `  envoy -c ${file}        # an Envoy 1.40 is installed by: ./scripts/pnpm.sh --filter @xdskit/envoy-tool install-envoy`,
-      upstreamPort ? `then: curl http://127.0.0.1:10000/  (routed by Envoy to the built-in upstream on :${upstreamPort})` : "",
-      options.source === "etcd"
-        ? "Change the config with: xdskit-example-control-plane apply -f <dir> (checked, then written to etcd in one transaction); every replica follows."
-        : "Edit the config files and Envoy follows; a bad edit is logged and the last good config stays.",
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(file, `${JSON.stringify(bootstrap, null, 2)}\n`);
+  log.info({ port, mode: options.mode, source: options.source, config: sourceText, groups, upstreamPort, workers: options.workers, admin: adminUrl }, "xDS control plane listening");
+  const envoy = options.envoy ? await startLocalEnvoy(bootstrap, log) : undefined;
+  const edit =
+    options.source === "etcd"
+      ? "change the config with: xdskit-example-control-plane apply -f <dir> (checked, then written to etcd in one transaction); every replica follows"
+      : `edit ${join(options.config, "routes.yaml")} (or any file in ${options.config}): Envoy follows; a bad edit is logged and the last good config stays`;
+  const lines = [
+    "",
+    `xDS control plane on ${options.host}:${port} (mode ${options.mode}${options.workers > 1 ? `, ${options.workers} workers` : ""}), serving ${sourceText}`,
+    envoy
+      ? `Envoy is running (admin ${envoy.adminUrl}, log ${envoy.logFile}), bootstrap ${file}`
+      : `Envoy bootstrap written to ${file}\n  start one with: envoy -c ${file}   (npm start does; an Envoy 1.40 is installed by ./scripts/pnpm.sh --filter @xdskit/envoy-tool install-envoy)`,
+    "",
+    "Try:",
+    upstreamPort ? `  1. curl http://127.0.0.1:10000/      (Envoy routes it to the built-in upstream on :${upstreamPort})` : "  1. send traffic through your Envoy's listeners",
+    adminUrl ? `  2. open ${adminUrl}   (which proxies are connected, what each ACKed, NACKs with Envoy's message; Prometheus metrics at ${adminUrl}metrics)` : "  2. (no admin page: --no-admin or --workers > 1)",
+    `  3. ${edit}`,
+    "",
+    "Ctrl-C stops everything.",
+    "",
+  ];
+  process.stdout.write(lines.join("\n"));
+  return envoy;
 }
 
 if (options.workers > 1 && cluster.isPrimary) {
   try {
     const workers = await startWorkers(options.workers, log);
-    announce(workers.port, workers.upstreamPort, undefined);
+    const envoy = await announce(workers.port, workers.upstreamPort, undefined, undefined);
     const stop = async (signal: string): Promise<void> => {
       log.info({ signal }, "shutting down the workers");
+      await envoy?.stop();
       await workers.stop();
       process.exit(0);
     };
@@ -80,6 +97,8 @@ if (options.workers > 1 && cluster.isPrimary) {
       ...options,
       registry: envoyRegistry,
       log,
+      // The admin page shows one process's streams: with workers, each has its own (use CSDS per worker).
+      adminPort: options.admin && !cluster.isWorker ? options.adminPort : undefined,
       ...(options.source === "etcd"
         ? {
             startSource: (cache) =>
@@ -97,11 +116,11 @@ if (options.workers > 1 && cluster.isPrimary) {
     if (cluster.isWorker) {
       log.info({ port: cp.port, groups: cp.groups() }, "worker serving");
       reportListening(cp.port, cp.upstreamPort);
-    } else {
-      announce(cp.port, cp.upstreamPort, cp.groups());
     }
+    const envoy = cluster.isWorker ? undefined : await announce(cp.port, cp.upstreamPort, cp.groups(), cp.admin?.url);
     const stop = async (signal: string): Promise<void> => {
       log.info({ signal }, "shutting down: streams end with UNAVAILABLE");
+      await envoy?.stop();
       await cp.stop();
       process.exit(0);
     };

@@ -9,6 +9,11 @@
 // measured window, which the load generator brackets with two /stats calls: profiling starts at
 // one /stats and stops at the next, written as <dir>/<scenario>-<pid>-<n>.cpuprofile.
 // Summarise with `node --import tsx src/profile-summary.ts <file>`.
+// --observe (not part of the contract): metrics on and read, as an operator runs them: an
+// OpenTelemetry meter provider for the server's instruments, serialized as a Prometheus scrape
+// every second, and the client status read (a CSDS fetch) every second; CSDS served. Without it
+// no meter provider is registered (the API is a no-op) and nobody reads the status, which is
+// recorded either way. The driver compares the two as "ours" and "ours+obs".
 // XDSKIT_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot after every /stats?gc=1 (the idle scenario
 // takes one before the clients connect and one after), for `src/heap-diff.ts`.
 
@@ -19,6 +24,8 @@ import { Session } from "node:inspector";
 import { writeHeapSnapshot } from "node:v8";
 import type { AddressInfo } from "node:net";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
 	type Cache,
 	type CachedResource,
@@ -50,12 +57,13 @@ interface Config {
 	endpoints: number;
 	listeners: number;
 	initialVersion: number;
+	observe: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseConfig(argv: readonly string[]): Config {
-	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1 };
+	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1, observe: false };
 	const int = (flag: string, value: string | undefined): number => {
 		const n = Number(value);
 		if (value === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a non-negative integer, got ${value}`);
@@ -95,6 +103,9 @@ function parseConfig(argv: readonly string[]): Config {
 				break;
 			case "initial-version":
 				cfg.initialVersion = int(arg, next());
+				break;
+			case "observe":
+				cfg.observe = true;
 				break;
 			default:
 				throw new UsageError(`unknown argument ${argv[i]}`);
@@ -372,8 +383,11 @@ async function main(): Promise<void> {
 		process.exit(2);
 	}
 	const state = new BenchState(cfg);
+	const exporter = cfg.observe ? new PrometheusExporter({ preventServerStart: true }) : undefined;
 	const xds = createXdsServer(state.cache, {
 		rest: false,
+		csds: cfg.observe,
+		meterProvider: exporter === undefined ? undefined : new MeterProvider({ readers: [exporter] }),
 		callbacks: {
 			onStreamOpen: () => {
 				counters.streams++;
@@ -392,6 +406,16 @@ async function main(): Promise<void> {
 		},
 	});
 	const listener = await xds.listen({ host: "0.0.0.0", port: cfg.port });
+	if (exporter !== undefined) {
+		const serializer = new PrometheusSerializer();
+		setInterval(() => {
+			exporter.collect().then(
+				({ resourceMetrics }) => void serializer.serialize(resourceMetrics),
+				() => undefined,
+			);
+			void xds.context.clientStatus();
+		}, 1000).unref();
+	}
 	const profileDir = process.env.XDSKIT_BENCH_CPU_PROFILE;
 	const control = controlServer(state, profileDir ? new WindowProfiler(profileDir) : undefined);
 	control.listen(cfg.controlPort, "127.0.0.1");

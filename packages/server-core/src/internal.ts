@@ -23,7 +23,24 @@ export { type ServerErrorDetails, statusOf, type WireStatus } from "./server-err
 export { type ResolvedServerOptions, resolveServerOptions, type StreamLimits } from "./server-options.js";
 export { nextStreamId } from "./stream-id.js";
 export { StreamLifecycle } from "./stream-lifecycle.js";
-export { StreamState, type StreamStateInit } from "./stream-state.js";
+export { nackLogFields, StreamState, type StreamStateInit } from "./stream-state.js";
 export { TokenBucket } from "./token-bucket.js";
 export { TypeStreamState } from "./type-stream-state.js";
 export { utf8Size, varintSize, WireWriter, writeVarint } from "./wire-writer.js";
+export {
+  type AckStatus,
+  type ClientStatusOptions,
+  type NackStatus,
+  type NodeSummary,
+  type ResourceState,
+  type ResourceStatus,
+  type SentStatus,
+  type StreamStatus,
+  streamStatus,
+  type TypeState,
+  typeStateOf,
+  type TypeStatus,
+} from "./client-status.js";
+export { METER_NAME, type RejectionReason, ServerTelemetry, TypeCounters, typeAttribute } from "./server-telemetry.js";
+export { capText, STATUS_LIMITS } from "./status-limits.js";
+export type { NackRecord } from "./type-stream-state.js";

@@ -86,7 +86,10 @@ describe("limits", () => {
   it("a server context counts open streams up to maxStreams, then refuses; shutdown ends every stream and refuses new ones", () => {
     const context = new ServerContextState({ maxStreams: 1 });
     const ended: unknown[] = [];
-    const tracked = (name: string) => ({ shutdown: (error: ServerError) => void ended.push([name, error.code]) });
+    const tracked = (name: string) => ({
+      stream: stream(context.options),
+      shutdown: (error: ServerError) => void ended.push([name, error.code]),
+    });
     const first = tracked("first");
     context.admit(first);
     expect(() => context.admit(tracked("second"))).toThrow(expect.objectContaining({ code: "limit-exceeded", status: GrpcStatus.RESOURCE_EXHAUSTED }));

@@ -1,5 +1,8 @@
+import { type ClientStatusOptions, type StreamStatus, streamStatus } from "./client-status.js";
 import { ServerError } from "./server-error.js";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./server-options.js";
+import { ServerTelemetry } from "./server-telemetry.js";
+import type { StreamState } from "./stream-state.js";
 
 /**
  * The shared state of one xDS server: its options with their defaults, the
@@ -18,10 +21,22 @@ export interface ServerContext {
    * control plane) and refuses new ones the same way. Idempotent.
    */
   shutdown(): void;
+  /**
+   * What every open stream's client holds: its node, peer, and per type what
+   * it subscribes to, what was last sent, ACKed and NACKed (with Envoy's
+   * message), and whether a response awaits its answer. A fresh snapshot
+   * each call, in stream order; client-supplied text and lists are capped
+   * (`STATUS_LIMITS`).
+   */
+  clientStatus(options?: ClientStatusOptions): StreamStatus[];
+  /** Increases whenever any client status changes: compare it to skip unchanged snapshots. */
+  readonly statusRevision: number;
 }
 
 /** A stream as the context tracks it. */
 export interface TrackedStream {
+  /** Its state, for the client status and metrics. */
+  readonly stream: StreamState;
   /** Ends the stream because the server shuts down. */
   shutdown(error: ServerError): void;
 }
@@ -31,9 +46,30 @@ export class ServerContextState implements ServerContext {
   readonly options: ResolvedServerOptions;
   readonly #shutdown = new AbortController();
   readonly #open = new Set<TrackedStream>();
+  /** The server's metrics and status revision. */
+  readonly telemetry: ServerTelemetry;
 
   constructor(options: ServerOptions) {
     this.options = resolveServerOptions(options);
+    this.telemetry = new ServerTelemetry(this.options.meterProvider, () => this.streams());
+  }
+
+  /** The open streams, in the order they opened. */
+  *streams(): Iterable<StreamState> {
+    for (const tracked of this.#open) yield tracked.stream;
+  }
+
+  clientStatus(options: ClientStatusOptions = {}): StreamStatus[] {
+    const out: StreamStatus[] = [];
+    for (const tracked of this.#open) {
+      if (options.streamId !== undefined && tracked.stream.id !== options.streamId) continue;
+      out.push(streamStatus(tracked.stream, options));
+    }
+    return out;
+  }
+
+  get statusRevision(): number {
+    return this.telemetry.revision;
   }
 
   get closing(): AbortSignal {

@@ -5,6 +5,7 @@ import {
   SCOPED_ROUTE_TYPE_URL,
   silentLogger,
 } from "@xdskit/cache-core";
+import type { MeterProvider } from "@opentelemetry/api";
 import type { Callbacks } from "./callbacks.js";
 import { type IdentityBinding, type ResolvedIdentityBinding, resolveIdentityBinding } from "./node-identity.js";
 
@@ -78,6 +79,11 @@ export interface ServerOptions {
   readonly maxRequestsPerSecond?: number | undefined;
   /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 200. */
   readonly requestBurst?: number | undefined;
+  /**
+   * Where the server's metrics go (OpenTelemetry). Default: the global meter
+   * provider of `@opentelemetry/api`, a no-op until the application registers one.
+   */
+  readonly meterProvider?: MeterProvider | undefined;
 }
 
 /** The limits of {@link ResolvedServerOptions}. */
@@ -96,6 +102,8 @@ export interface ResolvedServerOptions {
   /** The identity binding, when on. */
   readonly identity: ResolvedIdentityBinding | undefined;
   readonly limits: StreamLimits;
+  /** The meter provider given, if any. */
+  readonly meterProvider: MeterProvider | undefined;
   /** Whether an empty first request of this type is a legacy wildcard. */
   allowsLegacyWildcard(typeUrl: string): boolean;
 }
@@ -120,6 +128,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       maxRequestsPerSecond: options.maxRequestsPerSecond ?? DEFAULT_LIMITS.maxRequestsPerSecond,
       requestBurst: options.requestBurst ?? DEFAULT_LIMITS.requestBurst,
     },
+    meterProvider: options.meterProvider,
     allowsLegacyWildcard,
   };
 }

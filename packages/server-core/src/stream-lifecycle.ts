@@ -1,8 +1,11 @@
+import type { CachedResource } from "@xdskit/cache-core";
 import { observe } from "./call-hook.js";
+import { GrpcStatus } from "./grpc-status.js";
 import type { StreamInit } from "./protocol-stream.js";
 import { ResponseQueue } from "./response-queue.js";
 import type { ServerContextState, TrackedStream } from "./server-context.js";
-import { type ServerError, statusOf } from "./server-error.js";
+import { ServerError, statusOf } from "./server-error.js";
+import type { RejectionReason } from "./server-telemetry.js";
 import { StreamState } from "./stream-state.js";
 import type { TypeStreamState } from "./type-stream-state.js";
 
@@ -28,6 +31,7 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     this.stream = new StreamState(
       { protocol, typeUrl: init.typeUrl, requestHeader: init.requestHeader, peer: init.peer, signal: init.signal },
       context.options,
+      context.telemetry,
     );
     this.#answers = new ResponseQueue<Answer>(context.options.ordered);
     this.#signal = init.signal;
@@ -44,6 +48,7 @@ export class StreamLifecycle<Answer> implements TrackedStream {
   async open(): Promise<void> {
     this.#context.admit(this);
     this.#admitted = true;
+    this.stream.telemetry.revision += 1;
     await this.#context.options.callbacks.onStreamOpen?.(this.stream);
     this.#opened = true;
   }
@@ -55,7 +60,21 @@ export class StreamLifecycle<Answer> implements TrackedStream {
 
   /** Queues a cache answer for its type, replacing an unsent one: the `respond` of the type's watch. */
   answer(typeUrl: string, answer: Answer): void {
+    const state = this.stream.types.get(typeUrl);
+    if (state !== undefined) state.answeredAt = performance.now();
     this.#answers.put(typeUrl, answer);
+  }
+
+  /**
+   * Records a response as handed to the transport, for the client status and
+   * metrics: its resources, and its size when it was encoded here (else 0).
+   */
+  sent(state: TypeStreamState, resources: readonly CachedResource[], bytes: number): void {
+    const now = performance.now();
+    state.sentAt = now;
+    state.sentAnsweredAt = state.answeredAt;
+    state.lastResources = resources;
+    this.stream.telemetry.responseSent(state.counters, resources.length, bytes, (now - state.answeredAt) / 1000);
   }
 
   /** Drops the unsent answer of a type (its watch is being replaced). */
@@ -97,11 +116,47 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     this.stream.close();
     this.#answers.end();
     if (this.#admitted) this.#context.release(this);
+    this.stream.telemetry.revision += 1;
     if (reason !== undefined) {
+      const rejection = rejectionOf(reason);
+      if (rejection !== undefined) this.stream.telemetry.rejected(rejection);
       const { status, message } = statusOf(reason);
       logger.debug("xds stream failed", { streamId: this.stream.id, protocol: this.stream.protocol, code: status, message });
     }
     const hook = callbacks.onStreamClosed;
     if (this.#opened && hook !== undefined) await observe(logger, "onStreamClosed", () => hook(this.stream));
+  }
+}
+
+// What the rejections metric calls the error a stream ended with; `undefined`
+// for endings that are not the server refusing the client (shutdown, internal).
+function rejectionOf(error: unknown): RejectionReason | undefined {
+  if (error instanceof ServerError) {
+    switch (error.code) {
+      case "limit-exceeded":
+        return "limit";
+      case "identity-mismatch":
+        return "identity";
+      case "refused":
+        return "refused";
+      case "invalid-request":
+      case "missing-node":
+      case "missing-type-url":
+      case "type-url-mismatch":
+        return "bad-input";
+      default:
+        return undefined;
+    }
+  }
+  switch (statusOf(error).status) {
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      return "limit";
+    case GrpcStatus.PERMISSION_DENIED:
+    case GrpcStatus.UNAUTHENTICATED:
+      return "refused";
+    case GrpcStatus.INVALID_ARGUMENT:
+      return "bad-input";
+    default:
+      return undefined;
   }
 }

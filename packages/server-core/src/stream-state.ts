@@ -3,6 +3,8 @@ import type { Status } from "@xdskit/envoy-api/google/rpc/status_pb";
 import type { NackInfo, PeerInfo, StreamInfo } from "./callbacks.js";
 import { ServerError } from "./server-error.js";
 import type { ResolvedServerOptions } from "./server-options.js";
+import { ServerTelemetry } from "./server-telemetry.js";
+import { capText, STATUS_LIMITS } from "./status-limits.js";
 import { nextStreamId } from "./stream-id.js";
 import { TokenBucket } from "./token-bucket.js";
 import { TypeStreamState } from "./type-stream-state.js";
@@ -29,6 +31,10 @@ export class StreamState implements StreamInfo {
   readonly peer: PeerInfo | undefined;
   readonly signal: AbortSignal;
   readonly types = new Map<string, TypeStreamState>();
+  /** When the stream opened (`performance.now()`). */
+  readonly openedAt = performance.now();
+  /** The server's metrics and status revision. */
+  readonly telemetry: ServerTelemetry;
   #node: Node | undefined = undefined;
   #nonce = 0;
   #closed = false;
@@ -37,8 +43,9 @@ export class StreamState implements StreamInfo {
   // Per type: the nonce whose ACK/NACK was let through free.
   readonly #answered = new Map<string, string>();
 
-  constructor(init: StreamStateInit, options: ResolvedServerOptions) {
+  constructor(init: StreamStateInit, options: ResolvedServerOptions, telemetry?: ServerTelemetry) {
     this.id = nextStreamId();
+    this.telemetry = telemetry ?? new ServerTelemetry(undefined, () => []);
     this.protocol = init.protocol;
     this.typeUrl = init.typeUrl;
     this.requestHeader = init.requestHeader;
@@ -149,13 +156,37 @@ export class StreamState implements StreamInfo {
       allowLegacyWildcard: this.#options.allowsLegacyWildcard(typeUrl),
       ...(returned === undefined ? {} : { returnedResources: returned }),
     });
+    state.counters = this.telemetry.countersOf(this.protocol, typeUrl);
     this.types.set(typeUrl, state);
+    this.telemetry.revision += 1;
     return state;
+  }
+
+  /** Records that the client ACKed the last response of a type (once per response). */
+  recordAck(state: TypeStreamState): void {
+    const nonce = state.lastNonce;
+    if (nonce === undefined || state.ackedNonce === nonce) return;
+    const now = performance.now();
+    state.ackedNonce = nonce;
+    state.ackedVersion = state.lastVersion;
+    state.ackedAt = now;
+    state.ackedResources = state.lastResources;
+    this.telemetry.acked(state.counters, (now - state.sentAnsweredAt) / 1000);
   }
 
   /** The NACK to report for a rejected response, or `undefined` when this nonce was reported already. */
   nackOf(state: TypeStreamState, nonce: string, detail: Status | undefined): NackInfo | undefined {
     if (!state.firstNackOf(nonce)) return undefined;
+    const message = detail?.message ?? "";
+    state.lastNack = {
+      nonce,
+      version: state.lastVersion,
+      code: detail?.code ?? 0,
+      message: capText(message, STATUS_LIMITS.maxMessageLength),
+      at: performance.now(),
+      resources: state.lastResources,
+    };
+    this.telemetry.nacked(state.counters);
     return {
       streamId: this.id,
       protocol: this.protocol,
@@ -165,7 +196,7 @@ export class StreamState implements StreamInfo {
       nonce,
       resourceNames: state.lastResourceNames,
       code: detail?.code ?? 0,
-      message: detail?.message ?? "",
+      message,
     };
   }
 
@@ -179,4 +210,19 @@ export class StreamState implements StreamInfo {
     this.#closed = true;
     for (const state of this.types.values()) state.cancelWatch();
   }
+}
+
+/** A NACK as a log line shows it: Envoy's message capped, the names counted. */
+export function nackLogFields(nack: NackInfo): Record<string, unknown> {
+  return {
+    streamId: nack.streamId,
+    protocol: nack.protocol,
+    node: nack.node?.id,
+    typeUrl: nack.typeUrl,
+    version: nack.version,
+    nonce: nack.nonce,
+    resources: nack.resourceNames.length,
+    code: nack.code,
+    message: capText(nack.message, STATUS_LIMITS.maxMessageLength),
+  };
 }

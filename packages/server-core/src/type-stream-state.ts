@@ -1,4 +1,25 @@
-import { type Cancel, createSubscription, type MutableSubscription, type SubscriptionOptions } from "@xdskit/cache-core";
+import {
+  type CachedResource,
+  type Cancel,
+  createSubscription,
+  type MutableSubscription,
+  type SubscriptionOptions,
+} from "@xdskit/cache-core";
+import { NO_COUNTERS, type TypeCounters } from "./server-telemetry.js";
+
+/** A NACK as the client status keeps it (its message capped by `STATUS_LIMITS.maxMessageLength`). */
+export interface NackRecord {
+  readonly nonce: string;
+  readonly version: string;
+  readonly code: number;
+  readonly message: string;
+  /** `performance.now()` when it arrived. */
+  readonly at: number;
+  /** The resources of the rejected response. */
+  readonly resources: readonly CachedResource[];
+}
+
+const NONE: readonly CachedResource[] = [];
 
 /**
  * What one stream knows about one type URL: the subscription, what was last
@@ -14,6 +35,28 @@ export class TypeStreamState {
   lastVersion = "";
   /** Names carried by the last response sent. */
   lastResourceNames: readonly string[] = [];
+  // Client status: plain fields, set as responses go out and ACKs/NACKs come
+  // in; times are performance.now(). Only a NACK allocates (its record).
+  /** The resources of the last response sent (the cache's own objects). */
+  lastResources: readonly CachedResource[] = NONE;
+  /** When the last response was sent; 0 before the first. */
+  sentAt = 0;
+  /** When the cache's answer that the last response carries was queued. */
+  sentAnsweredAt = 0;
+  /** When the newest cache answer of this type was queued. */
+  answeredAt = 0;
+  /** Nonce of the last response the client ACKed; `undefined` before the first ACK. */
+  ackedNonce: string | undefined = undefined;
+  /** Version of the last response the client ACKed. */
+  ackedVersion = "";
+  /** When that ACK arrived. */
+  ackedAt = 0;
+  /** The resources of the last response the client ACKed. */
+  ackedResources: readonly CachedResource[] = NONE;
+  /** The last NACK, current or not (it is current while its nonce is {@link lastNonce}). */
+  lastNack: NackRecord | undefined = undefined;
+  /** This type's metric counters (shared by every stream of the protocol and type). */
+  counters: TypeCounters = NO_COUNTERS;
   #cancel: Cancel | undefined = undefined;
   #reportedNack: string | undefined = undefined;
 

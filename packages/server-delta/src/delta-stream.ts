@@ -8,6 +8,7 @@ import {
   classifyRequest,
   deltaResponseMessage,
   encodeDeltaResponse,
+  nackLogFields,
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
@@ -62,7 +63,9 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
     if (this.#options.callbacks.onStreamDeltaResponse !== undefined) await this.#notify(response, nonce);
-    return [encodeDeltaResponse(response, nonce, this.#headroom)];
+    const bytes = encodeDeltaResponse(response, nonce, this.#headroom);
+    this.#lifecycle.sent(next[0], response.resources, bytes.length - this.#headroom);
+    return [bytes];
   }
 
   async nextMessage(): Promise<DeltaDiscoveryResponse | undefined> {
@@ -70,6 +73,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     if (next === undefined) return undefined;
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
+    this.#lifecycle.sent(next[0], response.resources, 0);
     if (this.#options.callbacks.onStreamDeltaResponse !== undefined) return this.#notify(response, nonce);
     return deltaResponseMessage(response, nonce);
   }
@@ -128,10 +132,11 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
         logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
         return;
       }
-      if (kind === "nack") {
+      if (kind === "ack") stream.recordAck(state);
+      else if (kind === "nack") {
         const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
         if (nack !== undefined) {
-          logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+          logger.warn("xds NACK", nackLogFields(nack));
           const hook = callbacks.onNack;
           if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
         }

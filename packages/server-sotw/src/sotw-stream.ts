@@ -4,6 +4,7 @@ import type { StreamInfo } from "@xdskit/server-core";
 import {
   classifyRequest,
   encodeSotwResponse,
+  nackLogFields,
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
@@ -58,7 +59,9 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
     if (this.#options.callbacks.onStreamResponse !== undefined) await this.#notify(response, nonce);
-    return [encodeSotwResponse(response, nonce, this.#headroom)];
+    const bytes = encodeSotwResponse(response, nonce, this.#headroom);
+    this.#lifecycle.sent(next[0], response.resources, bytes.length - this.#headroom);
+    return [bytes];
   }
 
   async nextMessage(): Promise<DiscoveryResponse | undefined> {
@@ -66,6 +69,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (next === undefined) return undefined;
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
+    this.#lifecycle.sent(next[0], response.resources, 0);
     if (this.#options.callbacks.onStreamResponse !== undefined) return this.#notify(response, nonce);
     return sotwResponseMessage(response, nonce);
   }
@@ -110,10 +114,11 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (state === undefined) {
       state = stream.openType(typeUrl, request.resourceNames);
     } else {
-      if (kind === "nack") {
+      if (kind === "ack") stream.recordAck(state);
+      else if (kind === "nack") {
         const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
         if (nack !== undefined) {
-          logger.warn("xds NACK", { ...nack, node: nack.node?.id });
+          logger.warn("xds NACK", nackLogFields(nack));
           const hook = callbacks.onNack;
           if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
         }

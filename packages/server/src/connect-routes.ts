@@ -1,7 +1,9 @@
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { ClientStatusDiscoveryService } from "@xdskit/envoy-api/envoy/service/status/v3/csds_pb";
 import { ServerError } from "@xdskit/server-core";
-import type { ProtocolStream, StreamInit } from "@xdskit/server-core/internal";
+import type { ProtocolStream, ServerContextState, StreamInit } from "@xdskit/server-core/internal";
+import { clientStatusResponse } from "./client-status-service.js";
 import type { SotwProtocol } from "@xdskit/server-sotw";
 import { peerOf } from "./peer-info.js";
 import { streamMessages } from "./serve-stream.js";
@@ -23,8 +25,26 @@ export function registerConnectRoutes(router: ConnectRouter, protocols: XdsProto
       router.rpc(entry.method, streamHandler((init) => protocols.delta.openStream(init), entry.typeUrl, "DeltaDiscoveryRequest"));
     }
   }
+  if (protocols.serveCsds) registerClientStatusService(router, protocols.context);
   if (!protocols.serveSotw || !protocols.sotw.fetches) return;
   for (const entry of SOTW_SERVICES) router.rpc(entry.fetch, fetchHandler(protocols.sotw, entry.typeUrl));
+}
+
+/** CSDS: each request answered from the client status at that moment. */
+function registerClientStatusService(router: ConnectRouter, context: ServerContextState): void {
+  const answer = (request: Parameters<typeof clientStatusResponse>[1]) => {
+    try {
+      return clientStatusResponse(context, request);
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  };
+  router.service(ClientStatusDiscoveryService, {
+    fetchClientStatus: (request) => answer(request),
+    async *streamClientStatus(requests) {
+      for await (const request of readingAs(requests, "ClientStatusRequest")) yield answer(request);
+    },
+  });
 }
 
 /**

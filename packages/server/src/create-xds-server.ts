@@ -1,7 +1,8 @@
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { type ConfigWatcher, silentLogger } from "@xdskit/cache-core";
-import { createServerContext, type ServerOptions } from "@xdskit/server-core";
+import { createServerContext, type ServerContext, type ServerOptions } from "@xdskit/server-core";
+import { contextState } from "@xdskit/server-core/internal";
 import { createDeltaProtocol } from "@xdskit/server-delta";
 import { createSotwProtocol } from "@xdskit/server-sotw";
 import { registerConnectRoutes } from "./connect-routes.js";
@@ -41,6 +42,15 @@ export interface XdsServerOptions extends ServerOptions {
   readonly sotw?: boolean | undefined;
   /** Serve the delta methods (delta ADS, Delta*, VHDS, LEDS). Default: `true`. */
   readonly delta?: boolean | undefined;
+  /**
+   * Serve the client status discovery service (CSDS,
+   * `envoy.service.status.v3.ClientStatusDiscoveryService`) on Connect
+   * routes, `handler`, `listen` and `addToGrpcServer`: what every connected
+   * node was sent, ACKed and NACKed. It tells anyone who can reach the port
+   * about every node (resource contents included, secrets excepted): serve it
+   * where only operators reach. Default: `false`.
+   */
+  readonly csds?: boolean | undefined;
   /**
    * Serve the REST/JSON gateway (`POST /v3/discovery:<type>`) from `handler`
    * and `listen`; needs a cache that is also a `ConfigFetcher`. `false` turns
@@ -89,6 +99,12 @@ export interface XdsServer {
   close(): Promise<void>;
   /** Aborted once `close()` was called. */
   readonly closing: AbortSignal;
+  /**
+   * The server context its protocols share: `openStreams`, and the client
+   * status of every stream (`clientStatus()`, `statusRevision`), which CSDS
+   * and `@xdskit/admin` read.
+   */
+  readonly context: ServerContext;
 }
 
 /**
@@ -105,6 +121,8 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
     delta: createDeltaProtocol(cache, context),
     serveSotw: options.sotw ?? true,
     serveDelta: options.delta ?? true,
+    context: contextState(context),
+    serveCsds: options.csds ?? false,
   };
   const logger = options.logger ?? silentLogger;
   const readMaxBytes = options.router?.readMaxBytes ?? options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -126,6 +144,7 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
     routes,
     handler,
     closing: context.closing,
+    context,
     async listen(listenOptions = {}) {
       const listener = await listenXds(handler, {
         closeTimeoutMs: options.closeTimeoutMs ?? 2000,

@@ -1,13 +1,19 @@
 // The xDS services as a @grpc/grpc-js service implementation. Only grpc-js
 // types are imported: nothing here loads @grpc/grpc-js, the user's server does.
-import { type DescMessage, type DescMethod, fromBinary, type MessageShape } from "@bufbuild/protobuf";
+import { type DescMessage, type DescMethod, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall } from "@grpc/grpc-js";
 import {
   DeltaDiscoveryRequestSchema,
   DiscoveryRequestSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import {
+  ClientStatusDiscoveryService,
+  ClientStatusRequestSchema,
+  ClientStatusResponseSchema,
+} from "@xdskit/envoy-api/envoy/service/status/v3/csds_pb";
 import { GrpcStatus, type PeerInfo, ServerError } from "@xdskit/server-core";
 import { type ProtocolStream, type ResponseChunks, type StreamInit, statusOf } from "@xdskit/server-core/internal";
+import { clientStatusResponse } from "./client-status-service.js";
 import { serveStream } from "./serve-stream.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import { grpcPath, SOTW_SERVICES, streamMethods } from "./xds-services.js";
@@ -178,6 +184,43 @@ function fetchHandler(
   };
 }
 
+function csdsAnswer(protocols: XdsProtocols, bytes: Buffer, maxBytes: number): ResponseChunks {
+  const request = decodeRequest(ClientStatusRequestSchema, bytes, maxBytes);
+  return [toBinary(ClientStatusResponseSchema, clientStatusResponse(protocols.context, request))];
+}
+
+function csdsFetchHandler(
+  protocols: XdsProtocols,
+  maxBytes: number,
+): (call: ServerUnaryCall<Buffer, ResponseChunks>, callback: sendUnaryData<ResponseChunks>) => void {
+  return (call, callback) => {
+    try {
+      callback(null, csdsAnswer(protocols, call.request, maxBytes));
+    } catch (error) {
+      callback(grpcError(error));
+    }
+  };
+}
+
+// One answer per request, in order, until the client half-closes.
+function csdsStreamHandler(protocols: XdsProtocols, maxBytes: number): (call: ServerDuplexStream<Buffer, ResponseChunks>) => void {
+  return (call) => {
+    (async () => {
+      for await (const bytes of readCall(call)) {
+        const chunks = csdsAnswer(protocols, bytes, maxBytes);
+        await new Promise<void>((resolve) => call.write(chunks, () => resolve()));
+      }
+    })().then(
+      () => {
+        if (!call.cancelled) call.end();
+      },
+      (error: unknown) => {
+        if (!call.cancelled) call.emit("error", grpcError(error));
+      },
+    );
+  };
+}
+
 /**
  * Adds every enabled xDS method to a grpc-js server, next to the user's own
  * services: (delta) ADS, the per-type Stream* / Delta* methods, and Fetch*
@@ -205,6 +248,11 @@ export function addGrpcJsServices(server: GrpcJsServerLike, protocols: XdsProtoc
   }
   if (protocols.serveSotw && protocols.sotw.fetches) {
     for (const entry of SOTW_SERVICES) add(entry.fetch, fetchHandler(protocols, readMaxBytes, entry.typeUrl));
+  }
+  if (protocols.serveCsds) {
+    const { fetchClientStatus, streamClientStatus } = ClientStatusDiscoveryService.method;
+    add(fetchClientStatus, csdsFetchHandler(protocols, readMaxBytes));
+    add(streamClientStatus, csdsStreamHandler(protocols, readMaxBytes));
   }
   for (const { definition, implementation } of services.values()) server.addService(definition, implementation);
 }

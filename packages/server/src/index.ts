@@ -13,5 +13,18 @@ export {
   type XdsListener,
 } from "./listen-xds.js";
 export { peerOf } from "./peer-info.js";
+export {
+  type AckStatus,
+  type ClientStatusOptions,
+  type NackStatus,
+  type NodeSummary,
+  type ResourceState,
+  type ResourceStatus,
+  type SentStatus,
+  STATUS_LIMITS,
+  type StreamStatus,
+  type TypeState,
+  type TypeStatus,
+} from "@xdskit/server-core/internal";
 export type { RestOptions } from "./rest-gateway.js";
 export type { TlsOptions } from "./tls-material.js";

@@ -1,3 +1,4 @@
+import type { ServerContextState } from "@xdskit/server-core/internal";
 import type { DeltaProtocol } from "@xdskit/server-delta";
 import type { SotwProtocol } from "@xdskit/server-sotw";
 
@@ -9,4 +10,8 @@ export interface XdsProtocols {
   readonly serveSotw: boolean;
   /** Whether the delta streaming methods are served. */
   readonly serveDelta: boolean;
+  /** The context the protocols share: client status for CSDS. */
+  readonly context: ServerContextState;
+  /** Whether the client status discovery service (CSDS) is served. */
+  readonly serveCsds: boolean;
 }

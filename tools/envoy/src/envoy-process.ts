@@ -23,6 +23,8 @@ export interface EnvoyOptions {
 }
 
 export interface EnvoyProcess {
+  /** The Envoy process id. */
+  readonly pid: number | undefined;
   readonly adminUrl: string;
   readonly logFile: string;
   readonly workDir: string;
@@ -142,6 +144,7 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
 
   let stopped: Promise<void> | undefined;
   return {
+    pid: child.pid,
     adminUrl,
     logFile,
     workDir,

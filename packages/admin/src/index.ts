@@ -1,0 +1,1 @@
+export { type AdminHandler, type AdminHandlerOptions, createAdminHandler, type StatusSource } from "./admin-handler.js";
