@@ -43,7 +43,11 @@ export async function runEnvoy(file: string, workDir: string, name: string, time
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   let done = false;
-  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve(void (done = true))));
+  const exit = new Promise<void>((resolve) => child.once("exit", () => {
+      done = true;
+      resolve();
+    }),
+  );
   const readLog = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const stop = () => stopChild(child, exit, () => done);
   const deadline = Date.now() + timeoutMs;
@@ -89,7 +93,11 @@ export async function runApp(configDir: string, workDir: string, timeoutMs = 60_
   let stderr = "";
   let buffered = "";
   let done = false;
-  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve(void (done = true))));
+  const exit = new Promise<void>((resolve) => child.once("exit", () => {
+      done = true;
+      resolve();
+    }),
+  );
   const stop = () => stopChild(child, exit, () => done);
   const port = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the app did not listen within ${timeoutMs} ms: ${stderr.slice(-2000)}`)), timeoutMs);
