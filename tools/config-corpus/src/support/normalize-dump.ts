@@ -11,9 +11,14 @@
 // - an unnamed listener: Envoy 1.40 dumps it without a name (it uses a random UUID inside);
 //   served over xDS it has the name the converter gave it after its address: the static one
 //   takes the dynamic listener's name on the same address (the test checks that name separately);
+// - a secret's files: Envoy dumps a static secret as written (`filename`, the private key's
+//   name redacted) but a secret it got over SDS with what it read (`inline_bytes`, the private key
+//   redacted): the static one's files are read and put inline (a redacted name as redacted bytes);
 // - a reference to a static secret: over xDS it must say where the secret comes from
 //   (`sds_config: {ads: {}}`, which a static config cannot say): that source is removed before
 //   comparing.
+
+import { readFileSync } from "node:fs";
 
 type Json = Record<string, unknown>;
 const list = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
@@ -45,6 +50,19 @@ function dropAdsSecretSources(v: unknown): unknown {
   return out;
 }
 
+/** `{filename: F}` data sources as `{inline_bytes: base64 of F's contents}`, "[redacted]" kept redacted. */
+export function inlineFiles(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(inlineFiles);
+  if (typeof v !== "object" || v === null) return v;
+  const entries = Object.entries(v);
+  const [only] = entries;
+  if (entries.length === 1 && only !== undefined && only[0] === "filename" && typeof only[1] === "string") {
+    const bytes = only[1] === "[redacted]" ? Buffer.from("[redacted]") : readFileSync(only[1]);
+    return { inline_bytes: bytes.toString("base64") };
+  }
+  return Object.fromEntries(entries.map(([k, x]) => [k, inlineFiles(x)]));
+}
+
 function bootstrapOf(dump: Json): Json {
   const { static_resources: _s, dynamic_resources: _d, admin: _a, ...rest } = obj(section(dump, "BootstrapConfigDump")["bootstrap"]);
   return rest;
@@ -57,7 +75,9 @@ export function staticResourcesOf(dump: Json): DumpResources {
     listeners: list(section(dump, "ListenersConfigDump")["static_listeners"]).map((l) => obj(l["listener"])),
     clusters: list(section(dump, "ClustersConfigDump")["static_clusters"]).map((c) => obj(c["cluster"])).sort(byName),
     routes: list(section(dump, "RoutesConfigDump")["static_route_configs"]).map((r) => obj(r["route_config"])).sort(byName),
-    secrets: list(section(dump, "SecretsConfigDump")["static_secrets"]).map((s) => obj(s["secret"])).sort(byName),
+    secrets: list(section(dump, "SecretsConfigDump")["static_secrets"])
+      .map((s) => inlineFiles(obj(s["secret"])) as Json)
+      .sort(byName),
   };
 }
 
