@@ -19,6 +19,7 @@ interface RunResult {
   rssMb: number;
   peakRssMb: number;
   reloadMs: number[];
+  reloadCpuMs: number[];
 }
 
 const GOALS = { loadMs: 1000, rssMb: 200, reloadMs: 300 };
@@ -48,12 +49,16 @@ async function child(dir: string): Promise<void> {
   const file = join(dir, "clusters.yaml");
   const original = readFileSync(file, "utf8");
   const reloadMs: number[] = [];
+  const reloadCpuMs: number[] = [];
   for (let i = 0; i < 5; i++) {
     const target = 100 + i * 997;
     writeFileSync(file, original.replace(bigConfigCluster(target), bigConfigCluster(target, `${i + 2}s`)));
     const t = performance.now();
+    const c = process.cpuUsage();
     const r = store.reload();
     const ms = performance.now() - t;
+    const rc = process.cpuUsage(c);
+    reloadCpuMs.push((rc.user + rc.system) / 1000);
     if (!r.ok || !r.changedGroups.includes("default")) throw new Error(`edit ${i} was not taken: ${JSON.stringify(r)}`);
     reloadMs.push(ms);
   }
@@ -64,6 +69,7 @@ async function child(dir: string): Promise<void> {
     rssMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     reloadMs,
+    reloadCpuMs,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -108,7 +114,11 @@ async function main(): Promise<number> {
         .join(" ")} on ${(await import("node:os")).cpus().length} CPUs`,
       `load (imports, read, decode, validate, snapshot): median ${range(load)} ms (goal ≤ ${GOALS.loadMs}); CPU ${range(results.map((r) => r.loadCpuMs))} ms`,
       `RSS after load: median ${range(results.map((r) => r.rssMb))} MB; peak ${range(peak)} MB (goal ≤ ${GOALS.rssMb})`,
-      `reload after a one-cluster edit of clusters.yaml: median ${range(reload, 1)} ms over ${reload.length} edits (goal ≤ ${GOALS.reloadMs})`,
+      `reload after a one-cluster edit of clusters.yaml: median ${range(reload, 1)} ms over ${reload.length} edits (goal ≤ ${GOALS.reloadMs}); CPU ${range(
+        results.flatMap((r) => r.reloadCpuMs),
+        1,
+      )} ms`,
+      "(on a busy machine, wall times exceed CPU times by the wait for a core: compare the CPU figures)",
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     const met = median(load) <= GOALS.loadMs && Math.max(...peak) <= GOALS.rssMb && median(reload) <= GOALS.reloadMs;
