@@ -4,6 +4,7 @@ export interface ConfigProblem {
   readonly file: string;
   /** Where in the file: `static_resources.clusters[0].connect_timeout`, `[3].name`, or "" for the whole text. */
   readonly path: string;
+  /** What is wrong, in words that say how to fix it. */
   readonly message: string;
   /** 1-based line of `path` in the text, when it was found. */
   readonly line?: number | undefined;
@@ -27,8 +28,11 @@ export type ConfigReadErrorCode = "invalid-config" | "invalid-option";
  * `invalid-option`.
  */
 export class ConfigReadError extends Error {
+  /** The class name, for logs. */
   override readonly name = "ConfigReadError";
+  /** What went wrong, as a stable string (see {@link ConfigReadErrorCode}). */
   readonly code: ConfigReadErrorCode;
+  /** Every problem found, each with its file, path and line. */
   readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[], options: { readonly code?: ConfigReadErrorCode | undefined; readonly cause?: unknown } = {}) {

@@ -34,6 +34,7 @@ export interface ConvertOptions {
 export interface ConvertResult {
   /** `listeners.yaml`, `clusters.yaml`, `secrets.yaml` (those with resources) and, with `xds`, `bootstrap.yaml`. */
   readonly files: ReadonlyMap<string, string>;
+  /** The problems of the input; no files are made when there is one. */
   readonly problems: readonly ConfigProblem[];
   /** Listeners named after their address, static secret references pointed at SDS. */
   readonly notices: readonly ConfigProblem[];

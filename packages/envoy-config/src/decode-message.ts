@@ -19,6 +19,7 @@ export interface DecodeOptions {
 export interface ValueProblem {
   /** `load_assignment.endpoints[0].lb_endpoints[1].endpoint`, or "" for the value itself. */
   readonly path: string;
+  /** What is wrong with the value there. */
   readonly message: string;
   /** The path as keys and list indexes, to find it in the text it came from. */
   readonly keys: readonly (string | number)[];

@@ -22,8 +22,11 @@ export interface ConfigResource {
   readonly typeUrl: string;
   /** Its xDS name (`name`, or `cluster_name` of an assignment); derived from the address for an unnamed listener. */
   readonly name: string;
+  /** The message schema of its type. */
   readonly schema: DescMessage;
+  /** The resource, decoded. */
   readonly message: Message;
+  /** The file (or label) it was read from. */
   readonly file: string;
   /** Where it was written: `[2]`, `resources[0]`, `document 2 [1]`, or "" for a file that is one resource. */
   readonly path: string;
@@ -31,7 +34,9 @@ export interface ConfigResource {
 
 /** What {@link readResources} read: the resources that decoded, and every problem of the others. */
 export interface ReadResourcesResult {
+  /** The resources read, in the order they were written. */
   readonly resources: ConfigResource[];
+  /** Every problem found, each pinned to its file, path and line. */
   readonly problems: ConfigProblem[];
   /** Worth knowing, not wrong: a listener given a name. */
   readonly notices: ConfigProblem[];

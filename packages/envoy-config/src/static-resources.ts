@@ -25,6 +25,7 @@ export interface StaticResourcesOptions {
 
 /** The resources of a bootstrap's `static_resources`, and what is worth knowing about them. */
 export interface StaticResourcesResult {
+  /** The listeners, clusters and secrets of `static_resources`, as resources to serve. */
   readonly resources: ConfigResource[];
   /** Listeners named after their address, secret references given `secretConfigSource` or left alone. */
   readonly notices: ConfigProblem[];
