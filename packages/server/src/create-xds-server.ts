@@ -8,14 +8,21 @@ import { createSotwProtocol } from "@xdskit/server-sotw";
 import { registerConnectRoutes } from "./connect-routes.js";
 import { createFastPathHandler } from "./fast-path.js";
 import { addGrpcJsServices, type GrpcJsServerLike } from "./grpc-js-services.js";
+import { type ConnectionGuardOptions, DEFAULT_CONNECTION_GUARDS } from "./connection-guard.js";
 import { type ListenOptions, listenXds, type XdsListener } from "./listen-xds.js";
 import type { NodeHandler } from "./node-handler.js";
 import { peerContextValues } from "./peer-info.js";
 import { createRestHandler, type RestOptions } from "./rest-gateway.js";
+import { StreamGuard, type StreamGuardOptions } from "./stream-guard.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 
-/** Options of {@link createXdsServer}. Every property may be left out or `undefined`. */
-export interface XdsServerOptions extends ServerOptions {
+/**
+ * Options of {@link createXdsServer}. Every property may be left out or
+ * `undefined`. The stream guards apply on every transport; the connection
+ * guards are `listen`'s defaults (a grpc-js server has its own: its
+ * `grpc.keepalive_*` and `grpc.max_connection_age_*` channel options).
+ */
+export interface XdsServerOptions extends ServerOptions, StreamGuardOptions, ConnectionGuardOptions {
   /**
    * The largest request message accepted, in bytes; a larger one ends its
    * stream with RESOURCE_EXHAUSTED. `router.readMaxBytes`, when set, wins.
@@ -71,7 +78,17 @@ export interface XdsServerOptions extends ServerOptions {
    * `router.interceptors` is set.
    */
   readonly fastPath?: boolean | undefined;
+  /**
+   * Fast path: how long a response may wait for the client's HTTP/2
+   * flow-control window (a client that never opens it: zero window forever)
+   * before its connection gets GOAWAY ENHANCE_YOUR_CALM and is closed.
+   * Default: 60,000 ms.
+   */
+  readonly writeStallTimeoutMs?: number | undefined;
 }
+
+/** Default of {@link XdsServerOptions.writeStallTimeoutMs}. */
+export const DEFAULT_WRITE_STALL_TIMEOUT_MS = 60_000;
 
 /** Default of {@link XdsServerOptions.maxMessageBytes}: 4 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -116,9 +133,14 @@ export interface XdsServer {
  */
 export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions = {}): XdsServer {
   const context = createServerContext(options);
+  const sotw = createSotwProtocol(cache, context);
+  const delta = createDeltaProtocol(cache, context);
+  const guard = new StreamGuard(options, contextState(context).options.limits.maxStreams);
   const protocols: XdsProtocols = {
-    sotw: createSotwProtocol(cache, context),
-    delta: createDeltaProtocol(cache, context),
+    sotw,
+    delta,
+    openSotw: (init) => guard.wrap(sotw.openStream(init), init),
+    openDelta: (init) => guard.wrap(delta.openStream(init), init),
     serveSotw: options.sotw ?? true,
     serveDelta: options.delta ?? true,
     context: contextState(context),
@@ -133,7 +155,11 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
     rest !== false && protocols.sotw.fetches ? createRestHandler(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
   const interceptors = options.router?.interceptors ?? [];
   const fastHandler =
-    (options.fastPath ?? interceptors.length === 0) ? createFastPathHandler(protocols, { readMaxBytes, logger }) : undefined;
+    (options.fastPath ?? interceptors.length === 0) ? createFastPathHandler(protocols, {
+          readMaxBytes,
+          writeStallTimeoutMs: options.writeStallTimeoutMs ?? DEFAULT_WRITE_STALL_TIMEOUT_MS,
+          logger,
+        }) : undefined;
   const handler: NodeHandler = (request, response) => {
     if (fastHandler?.(request, response) === true) return;
     if (restHandler?.(request, response) === true) return;
@@ -151,6 +177,7 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
         maxStreamsPerConnection: options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION,
         streamResetBurst: options.streamResetBurst,
         streamResetRate: options.streamResetRate,
+        ...connectionGuards(options),
         logger,
         ...withoutUndefined(listenOptions),
       });
@@ -164,6 +191,16 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
       await Promise.all([...listeners].map((listener) => listener.close()));
     },
   };
+}
+
+// The connection guards set on the server: `listen`'s defaults.
+function connectionGuards(options: XdsServerOptions): ConnectionGuardOptions {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(DEFAULT_CONNECTION_GUARDS) as (keyof ConnectionGuardOptions)[]) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
 }
 
 // `listen({ port: undefined })` keeps the server's default rather than overriding it.

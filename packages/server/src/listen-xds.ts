@@ -5,6 +5,7 @@ import type * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { type Logger, silentLogger } from "@xdskit/cache-core";
 import { cleartextDemux } from "./cleartext-demux.js";
+import { type ConnectionGuardOptions, guardConnections, resolveConnectionGuards } from "./connection-guard.js";
 import { closeGracefully, trackConnections } from "./graceful-close.js";
 import type { NodeHandler } from "./node-handler.js";
 import { contextOptions, readTlsMaterial, reloadTlsFiles, type TlsOptions, type TlsReloader } from "./tls-material.js";
@@ -22,8 +23,12 @@ export const DEFAULT_STREAM_RESET_BURST = 1000;
 /** Default of `streamResetRate`: client RST_STREAMs per second, per connection. See {@link DEFAULT_STREAM_RESET_BURST}. */
 export const DEFAULT_STREAM_RESET_RATE = 33;
 
-/** Options of `XdsServer.listen`. Every property may be left out or `undefined`. */
-export interface ListenOptions {
+/**
+ * Options of `XdsServer.listen`. Every property may be left out or
+ * `undefined`; the connection guards default to the server's, else to
+ * `DEFAULT_CONNECTION_GUARDS`.
+ */
+export interface ListenOptions extends ConnectionGuardOptions {
   /** Default: 0 (any free port). */
   readonly port?: number | undefined;
   /** Default: `127.0.0.1`. */
@@ -78,9 +83,20 @@ interface RapidResetGuard {
   readonly streamResetRate: number;
 }
 
-function http2Options(options: ListenOptions): http2.ServerOptions & RapidResetGuard {
+// node:http2's own guards, explicit so that every supported Node (22.11 and
+// later) applies the same: a client over one loses its connection (or the stream).
+function http2Options(options: ListenOptions, guards: ReturnType<typeof resolveConnectionGuards>): http2.ServerOptions & RapidResetGuard {
   return {
-    settings: options.maxStreamsPerConnection === undefined ? {} : { maxConcurrentStreams: options.maxStreamsPerConnection },
+    settings: {
+      ...(options.maxStreamsPerConnection === undefined ? {} : { maxConcurrentStreams: options.maxStreamsPerConnection }),
+      maxHeaderListSize: guards.maxHeaderListBytes,
+    },
+    maxHeaderListPairs: 128,
+    maxSettings: 32,
+    maxSessionInvalidFrames: 1000,
+    maxSessionRejectedStreams: 100,
+    maxOutstandingPings: 10,
+    unknownProtocolTimeout: guards.unknownProtocolTimeoutMs,
     streamResetBurst: options.streamResetBurst ?? DEFAULT_STREAM_RESET_BURST,
     streamResetRate: options.streamResetRate ?? DEFAULT_STREAM_RESET_RATE,
   };
@@ -94,22 +110,32 @@ interface Servers {
   readonly tls: TlsReloader | undefined;
 }
 
+// How often node checks HTTP/1.1 connections against headersTimeout / requestTimeout (its default, 30 s, would let a trickling client stay 30 s past them).
+const H1_CHECK_INTERVAL_MS = 1_000;
+
 // Cleartext: h2c and HTTP/1.1 on one port. TLS: h2 or HTTP/1.1 by ALPN.
 async function createServers(handler: NodeHandler, options: ListenOptions, logger: Logger): Promise<Servers> {
   const tls = options.tls;
+  const guards = resolveConnectionGuards(options);
   if (tls === undefined) {
-    const h2 = http2.createServer(http2Options(options), handler);
-    return { server: cleartextDemux(h2, http.createServer(handler)), h2, tls: undefined };
+    const h2 = http2.createServer(http2Options(options, guards), handler);
+    const h1 = http.createServer(
+      { headersTimeout: guards.headersTimeoutMs, requestTimeout: guards.requestTimeoutMs, connectionsCheckingInterval: H1_CHECK_INTERVAL_MS },
+      handler,
+    );
+    return { server: cleartextDemux(h2, h1, guards.unknownProtocolTimeoutMs), h2, tls: undefined };
   }
   const material = await readTlsMaterial(tls);
   const secure = http2.createSecureServer({
-    ...http2Options(options),
+    ...http2Options(options, guards),
     ...contextOptions(material),
     ...(tls.requestCert === undefined ? {} : { requestCert: tls.requestCert }),
     ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
     allowHTTP1: true,
   });
   secure.on("request", handler);
+  // The HTTP/1.1 fallback reads its timeouts from the server.
+  Object.assign(secure, { headersTimeout: guards.headersTimeoutMs, requestTimeout: guards.requestTimeoutMs });
   return { server: secure, h2: secure, tls: reloadTlsFiles(secure, tls, material, logger) };
 }
 
@@ -118,6 +144,8 @@ export async function listenXds(handler: NodeHandler, options: ListenOptions): P
   const host = options.host ?? "127.0.0.1";
   const { server, h2, tls } = await createServers(handler, options, options.logger ?? silentLogger);
   const connections = trackConnections(server, h2);
+  const logger = options.logger ?? silentLogger;
+  guardConnections(server, h2, resolveConnectionGuards(options), options.tls !== undefined, logger);
   server.listen(options.port ?? 0, host);
   try {
     await once(server, "listening");
