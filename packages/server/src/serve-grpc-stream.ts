@@ -141,9 +141,10 @@ export async function serveGrpcStream<I extends DescMessage>(
   if (!gone()) {
     if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
     response.addTrailers(grpcTrailers(status, failure));
+    // A client that never half-closes (a silent stream) would keep the HTTP/2
+    // stream half-open: once the trailers are out, reset it (NO_ERROR), as gRPC servers do.
+    if (!stream.readableEnded) stream.once("wantTrailers", () => setImmediate(() => stream.close(0)));
     response.end();
-    // The client may never half-close (a silent stream): the stream is over, whatever it sends next.
-    if (!stream.readableEnded) stream.close(0);
   }
   // The stream is over for callbacks (StreamInfo.signal), however it ended.
   abort.abort();
