@@ -6,7 +6,8 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
-import { DiscoveryRequestSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { fromBinary } from "@bufbuild/protobuf";
 import { type RawCall, rawCall } from "./raw-grpc.test-helper.js";
 
 export const ADS_PATH = "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources";
@@ -16,6 +17,20 @@ export const OTHER_PEER = "127.0.0.2";
 
 export function clusterRequest(nodeId = "node-1"): Uint8Array {
   return toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, { node: { id: nodeId, cluster: "test" }, typeUrl: CLUSTER_TYPE_URL }));
+}
+
+/** The ACK of a response read by a raw call: the request that leaves a watch open on the server. */
+export function ackOf(response: Uint8Array, nodeId = "node-1"): Uint8Array {
+  const message = fromBinary(DiscoveryResponseSchema, response);
+  return toBinary(
+    DiscoveryRequestSchema,
+    create(DiscoveryRequestSchema, {
+      node: { id: nodeId, cluster: "test" },
+      typeUrl: message.typeUrl,
+      versionInfo: message.versionInfo,
+      responseNonce: message.nonce,
+    }),
+  );
 }
 
 /** An HTTP/2 session from `localAddress` (default 127.0.0.1), connected. */
