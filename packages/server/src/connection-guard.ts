@@ -61,6 +61,14 @@ export interface ConnectionGuardOptions {
    * enforces (larger: the stream is reset). Default: 32 KiB.
    */
   readonly maxHeaderListBytes?: number | undefined;
+  /**
+   * Streams a client may open per second, on average (burst 100), that never
+   * reach the server because node:http2 refused them (more header pairs than
+   * 128, a header list over {@link maxHeaderListBytes}, malformed headers):
+   * node resets each one but keeps the connection, so a client that keeps
+   * sending them gets GOAWAY ENHANCE_YOUR_CALM. Checked every second. Default: 10.
+   */
+  readonly maxRefusedStreamsPerSecond?: number | undefined;
   /** HTTP/1.1 (REST): how long a client may take to send its request headers. Default: 10,000 ms. */
   readonly headersTimeoutMs?: number | undefined;
   /** HTTP/1.1 (REST): how long a client may take to send its whole request. Default: 30,000 ms. */
@@ -81,6 +89,7 @@ export const DEFAULT_CONNECTION_GUARDS = Object.freeze({
   minClientPingIntervalMs: 10_000,
   maxPingStrikes: 2,
   maxSettingsPerSecond: 5,
+  maxRefusedStreamsPerSecond: 10,
   maxConnectionAgeMs: Number.POSITIVE_INFINITY,
   connectionAgeGraceMs: 30_000,
   connectionAgeJitter: 0.1,
@@ -102,6 +111,17 @@ export function resolveConnectionGuards(options: ConnectionGuardOptions): Resolv
 }
 
 const SETTINGS_BURST = 10;
+const REFUSED_STREAMS_BURST = 100;
+const REFUSED_SWEEP_MS = 1_000;
+
+/** What the refused-streams sweep knows of a session. */
+interface SessionWatch {
+  /** Streams that reached the 'stream' event. */
+  seen: number;
+  /** Client streams counted as opened at the last sweep. */
+  accounted: number;
+  readonly refused: TokenBucket;
+}
 
 /** Says GOAWAY ENHANCE_YOUR_CALM with `reason`, then closes the connection once the frame had a turn to go out. */
 export function calmDown(session: http2.Http2Session, reason: string): void {
@@ -150,7 +170,48 @@ export function guardConnections(
   } else {
     server.on("connection", (socket: net.Socket) => countPeer(socket, addressKey(socket.remoteAddress)));
   }
-  h2.on("session", (session: http2.ServerHttp2Session) => guardSession(session, guards, logger));
+  const watched = new Map<http2.ServerHttp2Session, SessionWatch>();
+  let sweep: NodeJS.Timeout | undefined;
+  h2.on("session", (session: http2.ServerHttp2Session) => {
+    guardSession(session, guards, logger);
+    const watch: SessionWatch = { seen: 0, accounted: 0, refused: new TokenBucket(guards.maxRefusedStreamsPerSecond, REFUSED_STREAMS_BURST) };
+    watched.set(session, watch);
+    session.on("stream", () => {
+      watch.seen += 1;
+    });
+    session.once("close", () => {
+      watched.delete(session);
+      if (watched.size === 0 && sweep !== undefined) {
+        clearInterval(sweep);
+        sweep = undefined;
+      }
+    });
+    if (sweep === undefined) {
+      sweep = setInterval(() => sweepRefusedStreams(watched, logger), REFUSED_SWEEP_MS);
+      sweep.unref();
+    }
+  });
+}
+
+// Client streams are numbered 1, 3, 5, …: the last one nghttp2 processed says
+// how many the client opened; those that never reached 'stream' were refused.
+function sweepRefusedStreams(watched: ReadonlyMap<http2.ServerHttp2Session, SessionWatch>, logger: Logger): void {
+  const now = performance.now();
+  for (const [session, watch] of watched) {
+    if (session.destroyed) continue;
+    const last = session.state.lastProcStreamID ?? 0;
+    const opened = (last + 1) / 2;
+    const refused = opened - watch.seen - watch.accounted;
+    if (refused <= 0) continue;
+    watch.accounted += refused;
+    // More than a full bucket is over the limit whatever the rate: no need to count further.
+    for (let i = 0; i < Math.min(refused, REFUSED_STREAMS_BURST + 1); i += 1) {
+      if (watch.refused.take(now)) continue;
+      logger.warn("xds connection closed: too many refused streams (maxRefusedStreamsPerSecond)", { refused: watch.accounted });
+      calmDown(session, "too_many_refused_streams");
+      break;
+    }
+  }
 }
 
 function guardSession(session: http2.ServerHttp2Session, guards: Resolved, logger: Logger): void {

@@ -123,7 +123,11 @@ async function createServers(handler: NodeHandler, options: ListenOptions, logge
       { headersTimeout: guards.headersTimeoutMs, requestTimeout: guards.requestTimeoutMs, connectionsCheckingInterval: H1_CHECK_INTERVAL_MS },
       handler,
     );
-    return { server: cleartextDemux(h2, h1, guards.unknownProtocolTimeoutMs), h2, tls: undefined };
+    const server = cleartextDemux(h2, h1, guards.unknownProtocolTimeoutMs);
+    // node checks headersTimeout / requestTimeout from a server's 'listening'; h1 only takes sockets handed over.
+    server.once("listening", () => h1.emit("listening"));
+    server.once("close", () => h1.close());
+    return { server, h2, tls: undefined };
   }
   const material = await readTlsMaterial(tls);
   const secure = http2.createSecureServer({
