@@ -6,16 +6,12 @@
 // RESOURCE_EXHAUSTED (while the server works through the 10,000, a refused one may find a place
 // freed by an expired one: the peer's 1,000 are then held again, never more). The attacker binds
 // 127.0.0.2 (another peer on this host); Envoy and the client connect from 127.0.0.1.
-import { create } from "@bufbuild/protobuf";
-import { anyPack } from "@bufbuild/protobuf/wkt";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL } from "@xdskit/cache-core";
 import { createSnapshot, createSnapshotCache } from "@xdskit/cache-snapshot";
 import { createXdsClient } from "@xdskit/client";
-import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
-import { HttpConnectionManagerSchema } from "@xdskit/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb";
 import { bootstrapFor, get, startUpstream, type Upstream } from "@xdskit/envoy-tool";
-import { httpConnectionManager, route, routeConfiguration, staticCluster, virtualHost } from "@xdskit/resource-builders";
+import { staticCluster } from "@xdskit/resource-builders";
 import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
 import { GrpcStatus } from "@xdskit/server-core";
 import type * as http2 from "node:http2";
@@ -23,20 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envoyForSuite } from "./support/envoy.js";
 import { eventually } from "./support/eventually.js";
 import { ATTACKER, type SilentStream, session, silentStream } from "./support/hostile-clients.js";
-
-export function ingress() {
-  const hcm = httpConnectionManager({
-    statPrefix: "ingress",
-    routes: routeConfiguration({ name: "local", virtualHosts: [virtualHost({ name: "all", routes: [route({ prefix: "/", cluster: "app" })] })] }),
-  });
-  return create(ListenerSchema, {
-    name: "ingress",
-    address: { address: { case: "socketAddress", value: { address: "127.0.0.1", portSpecifier: { case: "portValue", value: 0 } } } },
-    filterChains: [
-      { filters: [{ name: "envoy.filters.network.http_connection_manager", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] },
-    ],
-  });
-}
+import { ingress } from "./support/ingress.js";
 
 describe("10 connections × 1,000 silent ADS streams, on the defaults", () => {
   const keeper = envoyForSuite("silent-streams-attack");
@@ -92,7 +75,11 @@ describe("10 connections × 1,000 silent ADS streams, on the defaults", () => {
     attackStartedAt = performance.now();
     silent = attackers.flatMap((attacker) => Array.from({ length: 1_000 }, () => silentStream(attacker)));
     let refused = 0;
-    for (const stream of silent) void stream.status.then((status) => void (status.code === GrpcStatus.RESOURCE_EXHAUSTED && (refused += 1)));
+    for (const stream of silent) {
+      void stream.status.then((status) => {
+        if (status.code === GrpcStatus.RESOURCE_EXHAUSTED) refused += 1;
+      });
+    }
     await eventually("1,000 held, others refused", () => {
       expect(xds.context.openStreams).toBe(1_000);
       expect(refused).toBeGreaterThan(0);
