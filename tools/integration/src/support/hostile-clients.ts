@@ -160,8 +160,15 @@ export interface AttackOutcome {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-async function framesUntilClosed(port: number, localAddress: string, batches: number, batch: (index: number) => Buffer[]): Promise<AttackOutcome> {
+async function framesUntilClosed(
+  port: number,
+  localAddress: string,
+  batches: number,
+  batch: (index: number) => Buffer[],
+  signal: AbortSignal | undefined,
+): Promise<AttackOutcome> {
   const raw = await rawH2(port, localAddress);
+  signal?.addEventListener("abort", () => raw.socket.destroy(), { once: true });
   const started = performance.now();
   for (let i = 0; i < batches && !raw.socket.destroyed; i += 1) {
     raw.send(...batch(i));
@@ -173,26 +180,27 @@ async function framesUntilClosed(port: number, localAddress: string, batches: nu
 
 /**
  * The HTTP/2 attacks of issue 16 as raw clients, each bounded (at most a few
- * thousand frames) and resolving once the server closed the connection.
+ * thousand frames) and resolving once the server closed the connection (or
+ * `signal` aborted, which closes it from this side).
  */
 export const HTTP2_ATTACKS = {
   /** CVE-2023-44487: HEADERS then RST_STREAM, 5,000 times. */
-  "rapid reset": (port: number, from: string) => {
+  "rapid reset": (port: number, from: string, signal?: AbortSignal) => {
     const block = headerBlock(GRPC_HEADERS);
     return framesUntilClosed(port, from, 10, (b) =>
       Array.from({ length: 500 }, (_, i) => {
         const id = 1 + 2 * (b * 500 + i);
         return Buffer.concat([frame(FRAME.HEADERS, FLAG.END_HEADERS, id, block), frame(FRAME.RST_STREAM, 0, id, Buffer.from([0, 0, 0, 8]))]);
-      }),
+      }), signal,
     );
   },
   /** Streams with 200 header pairs (over node's 128), up to 3,000. */
-  "header flood": (port: number, from: string) => {
+  "header flood": (port: number, from: string, signal?: AbortSignal) => {
     const block = headerBlock([...GRPC_HEADERS, ...Array.from({ length: 200 }, (_, i) => [`x-flood-${i}`, "v"] as const)]);
-    return framesUntilClosed(port, from, 60, (b) => Array.from({ length: 50 }, (_, i) => frame(FRAME.HEADERS, FLAG.END_HEADERS, 1 + 2 * (b * 50 + i), block)));
+    return framesUntilClosed(port, from, 60, (b) => Array.from({ length: 50 }, (_, i) => frame(FRAME.HEADERS, FLAG.END_HEADERS, 1 + 2 * (b * 50 + i), block)), signal);
   },
   /** Streams with 45 KB of headers (over the 32 KiB list size), up to 3,000. */
-  "oversized headers": (port: number, from: string) => {
+  "oversized headers": (port: number, from: string, signal?: AbortSignal) => {
     const block = headerBlock([...GRPC_HEADERS, ["x-big", "a".repeat(15_000)], ["x-big2", "b".repeat(15_000)], ["x-big3", "c".repeat(15_000)]]);
     const chunks: Buffer[] = [];
     for (let at = 0; at < block.length; at += 16_000) chunks.push(block.subarray(at, at + 16_000));
@@ -203,31 +211,32 @@ export const HTTP2_ATTACKS = {
             frame(n === 0 ? FRAME.HEADERS : FRAME.CONTINUATION, n === chunks.length - 1 ? FLAG.END_HEADERS : 0, 1 + 2 * (b * 20 + i), chunk),
           ),
         ),
-      ),
+      ), signal,
     );
   },
   /** One header block that never ends: up to 10,000 CONTINUATION frames. */
-  "CONTINUATION flood": (port: number, from: string) => {
+  "CONTINUATION flood": (port: number, from: string, signal?: AbortSignal) => {
     const small = headerBlock([["x-c", "d"]]);
     return framesUntilClosed(port, from, 101, (b) =>
-      b === 0 ? [frame(FRAME.HEADERS, 0, 1, headerBlock(GRPC_HEADERS))] : Array.from({ length: 100 }, () => frame(FRAME.CONTINUATION, 0, 1, small)),
+      b === 0 ? [frame(FRAME.HEADERS, 0, 1, headerBlock(GRPC_HEADERS))] : Array.from({ length: 100 }, () => frame(FRAME.CONTINUATION, 0, 1, small)), signal,
     );
   },
   /** 1,000 SETTINGS frames. */
-  "SETTINGS flood": (port: number, from: string) => {
+  "SETTINGS flood": (port: number, from: string, signal?: AbortSignal) => {
     const settings = frame(FRAME.SETTINGS, 0, 0, Buffer.from([0, 3, 0, 0, 0, 100]));
-    return framesUntilClosed(port, from, 10, () => Array.from({ length: 100 }, () => settings));
+    return framesUntilClosed(port, from, 10, () => Array.from({ length: 100 }, () => settings), signal);
   },
   /** 1,000 PING frames. */
-  "PING flood": (port: number, from: string) => {
+  "PING flood": (port: number, from: string, signal?: AbortSignal) => {
     const ping = frame(FRAME.PING, 0, 0, Buffer.alloc(8));
-    return framesUntilClosed(port, from, 10, () => Array.from({ length: 100 }, () => ping));
+    return framesUntilClosed(port, from, 10, () => Array.from({ length: 100 }, () => ping), signal);
   },
 } as const;
 
 /** A zero window forever: an ADS stream for `request` on a session whose window is 0 and that never reads. */
-export async function zeroWindow(url: string, from: string, request: Uint8Array): Promise<AttackOutcome> {
+export async function zeroWindow(url: string, from: string, request: Uint8Array, signal?: AbortSignal): Promise<AttackOutcome> {
   const client = await session(url, { localAddress: from, settings: { initialWindowSize: 0 } });
+  signal?.addEventListener("abort", () => client.destroy(), { once: true });
   const started = performance.now();
   let goaway: { code: number | undefined; data: string } = { code: undefined, data: "" };
   client.on("goaway", (code: number, _last: number, data?: Buffer) => {
@@ -246,8 +255,9 @@ export async function zeroWindow(url: string, from: string, request: Uint8Array)
 }
 
 /** A slow HTTP/1.1 client: a REST request line, then one header byte every 100 ms until the server closes. */
-export async function slowHttp1(port: number, from: string): Promise<AttackOutcome & { readonly answer: string }> {
+export async function slowHttp1(port: number, from: string, signal?: AbortSignal): Promise<AttackOutcome & { readonly answer: string }> {
   const socket = net.connect({ host: "127.0.0.1", port, localAddress: from });
+  signal?.addEventListener("abort", () => socket.destroy(), { once: true });
   socket.on("error", () => {});
   await once(socket, "connect");
   const started = performance.now();
