@@ -87,3 +87,4 @@ process.once("SIGTERM", () => {
 	process.exit(0);
 });
 for (let i = 0; i < attackers; i += 1) void loop();
+process.stdout.write("ATTACKING\n");

@@ -26,9 +26,11 @@ export interface ConnectionGuardOptions {
   readonly keepaliveTimeoutMs?: number | undefined;
   /**
    * The shortest interval allowed between a client's PINGs: a client that
-   * pings sooner more than {@link maxPingStrikes} times in a row gets GOAWAY
-   * ENHANCE_YOUR_CALM ("too_many_pings") and loses the connection, as
-   * grpc-go's keepalive enforcement does. Default: 10,000 ms.
+   * pings sooner more than {@link maxPingStrikes} times in a row, with no
+   * response written to it in between, gets GOAWAY ENHANCE_YOUR_CALM
+   * ("too_many_pings") and loses the connection, as grpc-go's keepalive
+   * enforcement does (a PING after data sent is no strike: grpc-go clients
+   * ping to measure bandwidth while they receive). Default: 10,000 ms.
    */
   readonly minClientPingIntervalMs?: number | undefined;
   /** Too-early client PINGs tolerated in a row before GOAWAY. Default: 2 (grpc-go's). */
@@ -111,6 +113,16 @@ export function resolveConnectionGuards(options: ConnectionGuardOptions): Resolv
 }
 
 const SETTINGS_BURST = 10;
+
+// Set on a session when the server writes a response on it: a client PING
+// after that is no strike (grpc-go clients ping to estimate bandwidth while
+// they receive data, and grpc-go's own enforcement forgives those the same way).
+const SENT_SINCE_PING = Symbol("xds sent since the last client ping");
+
+/** Marks that the server wrote a response on `session` (see the PING policy). */
+export function markSent(session: object): void {
+  (session as { [SENT_SINCE_PING]?: boolean })[SENT_SINCE_PING] = true;
+}
 const REFUSED_STREAMS_BURST = 100;
 const REFUSED_SWEEP_MS = 1_000;
 
@@ -255,7 +267,11 @@ function guardSession(session: http2.ServerHttp2Session, guards: Resolved, logge
   let strikes = 0;
   session.on("ping", () => {
     const now = performance.now();
-    if (now - lastPing < guards.minClientPingIntervalMs) strikes += 1;
+    const marked = session as { [SENT_SINCE_PING]?: boolean };
+    if (marked[SENT_SINCE_PING] === true) {
+      marked[SENT_SINCE_PING] = false;
+      strikes = 0;
+    } else if (now - lastPing < guards.minClientPingIntervalMs) strikes += 1;
     else strikes = 0;
     lastPing = now;
     if (strikes > guards.maxPingStrikes) {

@@ -77,6 +77,22 @@ describe("connection guards", () => {
     polite.close();
   });
 
+  it("forgives a client's PINGs that follow responses (grpc-go's bandwidth pings), as grpc-go does", async () => {
+    const h = await start({ minClientPingIntervalMs: 60_000, maxPingStrikes: 2 });
+    const client = await session(h.url);
+    const call = rawCall("", ADS_PATH, { session: client });
+    call.send(clusterRequest());
+    for (let i = 1; i <= 6; i += 1) {
+      await until(() => call.messages.length === i);
+      call.send(ackOf(call.messages[i - 1] as Buffer));
+      await new Promise<void>((resolve) => client.ping(Buffer.alloc(8), () => resolve()));
+      h.cache.set(CLUSTER_TYPE_URL, `v${i + 1}`, [cluster("a", i + 1)]);
+    }
+    await until(() => call.messages.length === 7);
+    expect(client.destroyed).toBe(false);
+    client.close();
+  });
+
   it("ages connections out: GOAWAY, then UNAVAILABLE after the grace period, spread by jitter", async () => {
     const ageMs = 400;
     const h = await start({ maxConnectionAgeMs: ageMs, connectionAgeGraceMs: 200, connectionAgeJitter: 0.5 });

@@ -7,7 +7,7 @@ import { readGrpcMessages } from "./grpc-message-reader.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
 import { serveStream } from "./serve-stream.js";
-import { calmDown } from "./connection-guard.js";
+import { calmDown, markSent } from "./connection-guard.js";
 import { type EndableStream, trackOnSession } from "./session-streams.js";
 import { WriteStallWatch } from "./write-stall-watch.js";
 
@@ -123,6 +123,7 @@ export async function serveGrpcStream<I extends DescMessage>(
     await serveStream(protocolStream, decode(method.input, request, options.readMaxBytes, gone), (chunks) => {
       if (gone()) return undefined;
       if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
+      if (stream.session !== undefined) markSent(stream.session);
       let room = true;
       const filled = fillGrpcPrefix(chunks);
       const last = filled.length - 1;
