@@ -38,6 +38,27 @@ describe("connection guards", () => {
     for (const client of kept) client.close();
   });
 
+  it("takes Infinity for every guard (off) and serves", async () => {
+    const off = Number.POSITIVE_INFINITY;
+    const h = await start({
+      maxConnectionsPerPeer: off,
+      keepaliveIntervalMs: off,
+      minClientPingIntervalMs: off,
+      maxSettingsPerSecond: off,
+      maxRefusedStreamsPerSecond: off,
+      maxConnectionAgeMs: off,
+      maxHeaderListBytes: off,
+      headersTimeoutMs: off,
+      requestTimeoutMs: off,
+      unknownProtocolTimeoutMs: off,
+      firstRequestTimeoutMs: off,
+      maxStreamsPerPeer: off,
+      maxUnidentifiedStreamsPerPeer: off,
+      writeStallTimeoutMs: off,
+    });
+    await served(h.url);
+  });
+
   it("finds a black-holed peer with keepalive PINGs and frees its watches within the timeout", async () => {
     const h = await start({ keepaliveIntervalMs: 200, keepaliveTimeoutMs: 300 });
     const before = h.cache.watchCount;

@@ -89,14 +89,14 @@ function http2Options(options: ListenOptions, guards: ReturnType<typeof resolveC
   return {
     settings: {
       ...(options.maxStreamsPerConnection === undefined ? {} : { maxConcurrentStreams: options.maxStreamsPerConnection }),
-      maxHeaderListSize: guards.maxHeaderListBytes,
+      maxHeaderListSize: Math.min(guards.maxHeaderListBytes, 2 ** 32 - 1),
     },
     maxHeaderListPairs: 128,
     maxSettings: 32,
     maxSessionInvalidFrames: 1000,
     maxSessionRejectedStreams: 100,
     maxOutstandingPings: 10,
-    unknownProtocolTimeout: guards.unknownProtocolTimeoutMs,
+    ...(Number.isFinite(guards.unknownProtocolTimeoutMs) ? { unknownProtocolTimeout: guards.unknownProtocolTimeoutMs } : {}),
     streamResetBurst: options.streamResetBurst ?? DEFAULT_STREAM_RESET_BURST,
     streamResetRate: options.streamResetRate ?? DEFAULT_STREAM_RESET_RATE,
   };
@@ -110,6 +110,11 @@ interface Servers {
   readonly tls: TlsReloader | undefined;
 }
 
+// node's HTTP/1.1 timeouts take 0 for "none"; ours take Infinity.
+function offAsZero(ms: number): number {
+  return Number.isFinite(ms) ? ms : 0;
+}
+
 // How often node checks HTTP/1.1 connections against headersTimeout / requestTimeout (its default, 30 s, would let a trickling client stay 30 s past them).
 const H1_CHECK_INTERVAL_MS = 1_000;
 
@@ -120,7 +125,7 @@ async function createServers(handler: NodeHandler, options: ListenOptions, logge
   if (tls === undefined) {
     const h2 = http2.createServer(http2Options(options, guards), handler);
     const h1 = http.createServer(
-      { headersTimeout: guards.headersTimeoutMs, requestTimeout: guards.requestTimeoutMs, connectionsCheckingInterval: H1_CHECK_INTERVAL_MS },
+      { headersTimeout: offAsZero(guards.headersTimeoutMs), requestTimeout: offAsZero(guards.requestTimeoutMs), connectionsCheckingInterval: H1_CHECK_INTERVAL_MS },
       handler,
     );
     const server = cleartextDemux(h2, h1, guards.unknownProtocolTimeoutMs);
@@ -136,10 +141,12 @@ async function createServers(handler: NodeHandler, options: ListenOptions, logge
     ...(tls.requestCert === undefined ? {} : { requestCert: tls.requestCert }),
     ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
     allowHTTP1: true,
+    // A client that never completes its TLS handshake is closed (node: 120 s).
+    ...(Number.isFinite(guards.unknownProtocolTimeoutMs) ? { handshakeTimeout: guards.unknownProtocolTimeoutMs } : {}),
   });
   secure.on("request", handler);
   // The HTTP/1.1 fallback reads its timeouts from the server.
-  Object.assign(secure, { headersTimeout: guards.headersTimeoutMs, requestTimeout: guards.requestTimeoutMs });
+  Object.assign(secure, { headersTimeout: offAsZero(guards.headersTimeoutMs), requestTimeout: offAsZero(guards.requestTimeoutMs) });
   return { server: secure, h2: secure, tls: reloadTlsFiles(secure, tls, material, logger) };
 }
 
