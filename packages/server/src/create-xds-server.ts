@@ -135,7 +135,7 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
   const context = createServerContext(options);
   const sotw = createSotwProtocol(cache, context);
   const delta = createDeltaProtocol(cache, context);
-  const guard = new StreamGuard(options, contextState(context).options.limits.maxStreams);
+  const guard = new StreamGuard(options);
   const protocols: XdsProtocols = {
     sotw,
     delta,

@@ -16,8 +16,8 @@ export interface StreamGuardOptions {
    * The most streams one peer may have open (identified or not), so that no
    * peer takes the whole `maxStreams`. A peer is its verified client
    * certificate's first identity under mTLS, else its IP address. Over it, a
-   * new stream ends with RESOURCE_EXHAUSTED. Default: half of `maxStreams`
-   * (5,000), or no limit when `maxStreams` is `Infinity`.
+   * new stream ends with RESOURCE_EXHAUSTED. Default: 5,000 (half of the
+   * default `maxStreams`; a lower `maxStreams` binds first).
    */
   readonly maxStreamsPerPeer?: number | undefined;
   /**
@@ -33,6 +33,7 @@ export interface StreamGuardOptions {
 /** Defaults of {@link StreamGuardOptions}. */
 export const DEFAULT_STREAM_GUARDS = Object.freeze({
   firstRequestTimeoutMs: 5_000,
+  maxStreamsPerPeer: 5_000,
   maxUnidentifiedStreamsPerPeer: 1_000,
 } as const);
 
@@ -48,9 +49,9 @@ export class StreamGuard {
   readonly #maxStreams: number;
   readonly #maxUnidentified: number;
 
-  constructor(options: StreamGuardOptions, maxStreams: number) {
+  constructor(options: StreamGuardOptions) {
     this.#firstRequestMs = options.firstRequestTimeoutMs ?? DEFAULT_STREAM_GUARDS.firstRequestTimeoutMs;
-    this.#maxStreams = options.maxStreamsPerPeer ?? (Number.isFinite(maxStreams) ? Math.ceil(maxStreams / 2) : Number.POSITIVE_INFINITY);
+    this.#maxStreams = options.maxStreamsPerPeer ?? DEFAULT_STREAM_GUARDS.maxStreamsPerPeer;
     this.#maxUnidentified = options.maxUnidentifiedStreamsPerPeer ?? DEFAULT_STREAM_GUARDS.maxUnidentifiedStreamsPerPeer;
   }
 
