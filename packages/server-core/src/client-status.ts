@@ -31,7 +31,7 @@ export interface NodeSummary {
   readonly id: string;
   /** `node.cluster`. */
   readonly cluster: string;
-  /** `node.locality`, when the node names one. */
+  /** `node.locality`, when the node has one. */
   readonly locality: { readonly region: string; readonly zone: string; readonly subZone: string } | undefined;
   /** `user_agent_name/user_agent_version` (or the build version), such as `envoy/1.40.0`. */
   readonly userAgent: string;
@@ -39,31 +39,31 @@ export interface NodeSummary {
 
 /** A time and what happened then. Times are milliseconds since the epoch. */
 export interface SentStatus {
-  /** `version_info` (SotW) or `system_version_info` (delta) of the response. */
+  /** The `version_info` (SotW) or `system_version_info` (delta) sent. */
   readonly version: string;
-  /** The response's nonce. */
+  /** The nonce of the response. */
   readonly nonce: string;
-  /** When it was handed to the transport. */
+  /** When it was sent. */
   readonly at: number;
   /** Resources the response carried. */
   readonly resources: number;
 }
 
-/** The last response the client accepted. */
+/** The last response a client accepted. Times are milliseconds since the epoch. */
 export interface AckStatus {
-  /** Its version. */
+  /** The version accepted. */
   readonly version: string;
-  /** Its nonce. */
+  /** The nonce of the accepted response. */
   readonly nonce: string;
   /** When the ACK arrived. */
   readonly at: number;
 }
 
-/** The last response the client rejected. */
+/** A response a client rejected, with its reason. Times are milliseconds since the epoch. */
 export interface NackStatus {
   /** The rejected version. */
   readonly version: string;
-  /** The rejected response's nonce. */
+  /** The nonce of the rejected response. */
   readonly nonce: string;
   /** `error_detail.code`. */
   readonly code: number;
@@ -77,7 +77,7 @@ export interface NackStatus {
 
 /** One resource with one client, for CSDS and the admin page. */
 export interface ResourceStatus {
-  /** The resource name, capped at `STATUS_LIMITS.maxTextLength`. */
+  /** The resource name. */
   readonly name: string;
   /** The version the client holds, as far as the server knows (`""` when none). */
   readonly version: string;
@@ -91,7 +91,7 @@ export interface ResourceStatus {
 
 /** One type on one stream. */
 export interface TypeStatus {
-  /** The type URL, capped at `STATUS_LIMITS.maxTextLength`. */
+  /** The type URL. */
   readonly typeUrl: string;
   /** Where the type stands with the client. */
   readonly state: TypeState;
@@ -101,9 +101,9 @@ export interface TypeStatus {
   readonly names: readonly string[];
   /** How many names are subscribed by name (all of them, not only those listed). */
   readonly nameCount: number;
-  /** The last response sent; `undefined` before the first. */
+  /** The last response sent, if any. */
   readonly sent: SentStatus | undefined;
-  /** The last response ACKed; `undefined` before the first ACK. */
+  /** The last response the client accepted, if any. */
   readonly acked: AckStatus | undefined;
   /** The last NACK, current or not. */
   readonly nack: NackStatus | undefined;
@@ -113,17 +113,17 @@ export interface TypeStatus {
 
 /** One open stream and its client. */
 export interface StreamStatus {
-  /** The stream's id, unique in the process (as `StreamInfo.streamId`). */
+  /** The stream id, unique within the server. */
   readonly streamId: number;
-  /** State of the world or incremental (delta) xDS. */
+  /** SotW or delta. */
   readonly protocol: "sotw" | "delta";
   /** `""` on ADS, else the type URL of the per-type service. */
   readonly typeUrl: string;
   /** `undefined` until the first request arrived. */
   readonly node: NodeSummary | undefined;
-  /** The client's connection. */
+  /** The client as the transport sees it. */
   readonly peer: {
-    /** `host:port` of the client, when the transport knows it. */
+    /** Its remote address, when the transport knows it. */
     readonly address: string | undefined;
     /** Whether the connection is TLS. */
     readonly tls: boolean;
