@@ -6,6 +6,8 @@ export interface Case {
 	serverArgs: string[];
 	loadgenArgs: string[];
 	keyFigures: string[];
+	/** Attackers running against the server during the case (the hostile case). */
+	attackers?: number;
 }
 
 function sizes(c: number, k: number, m: number): string[] {
@@ -79,6 +81,7 @@ export function cases(smoke: boolean): Case[] {
 		churn("churn-5000", eds, 5000, 1000, 100, 100, "30s"),
 		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: BYTES_KEYS },
 		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: RECONNECT_KEYS },
+		{ name: "hostile-1000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "1000", "--fraction", "0.1"], keyFigures: ["convergeMs", "serverCpuS"], attackers: 10 },
 		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "60"], keyFigures: VALIDATE_KEYS },
 	];
 }

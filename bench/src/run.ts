@@ -17,6 +17,12 @@
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
 //
+// The hostile case is fanout-1000 while 10 attackers (src/hostile-attackers.ts, from 127.0.0.2) cycle
+// through every attack of issue 16 against the server under test, from before the load generator
+// connects until it is done: our server on its defaults against go-control-plane on grpc-go's. Each
+// attack is cut after 12 s (longer than our first-request deadline and HTTP/1.1 header timeout, so
+// the tally shows whether the server closed the offender itself; not the 60 s write-stall timeout).
+//
 // The validate case is no server: @xdskit/validate (bench/validate, compiled with our server) and
 // go-control-plane's ValidateAll() (bench/peers/validate) time validating one resource file.
 //
@@ -263,6 +269,7 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 	if (c.scenario === "validate") return runValidate(key, c, timeoutMs);
 	let server = await startServer(key, c.scenario, c.serverArgs);
 	let restartMs: number | undefined;
+	const attackers = c.attackers === undefined ? undefined : await startAttackers(server.grpcPort, c.attackers);
 	const args = [
 		"--scenario", c.scenario,
 		"--target", `127.0.0.1:${server.grpcPort}`,
@@ -301,16 +308,46 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 	const timer = setTimeout(() => lg.kill("SIGKILL"), timeoutMs);
 	const code = await new Promise<number | null>((resolve) => lg.once("close", (c) => resolve(c)));
 	clearTimeout(timer);
+	const attacks = attackers === undefined ? undefined : await attackers.stop();
 	await stopServer(server);
 	const last = stdout.trim().split("\n").pop() ?? "";
 	try {
 		const result = JSON.parse(last) as RunResult;
 		// Process start → listening: the restart in the reconnect storm (SCENARIOS.md 5.5), the first start otherwise.
 		if (c.scenario === "reconnect" && result.ok) result.figures.startMs = restartMs ?? Number.NaN;
-		return result;
+		return attacks === undefined ? result : { ...result, details: { ...result.details, attacks } };
 	} catch {
 		return { scenario: c.scenario, ok: false, error: `loadgen exited ${code} without a result`, figures: {} };
 	}
+}
+
+// The attackers of the hostile case: resolves once every loop is attacking (its ATTACKING line);
+// stop() ends them and returns their tally (runs per attack, how many the server closed itself).
+async function startAttackers(grpcPort: number, count: number): Promise<{ stop(): Promise<unknown> }> {
+	const proc = spawn(process.execPath, ["--import", "tsx", path.join(benchDir, "src/hostile-attackers.ts"), "--target", `127.0.0.1:${grpcPort}`, "--attackers", String(count), "--attack-ms", "12000"], {
+		cwd: benchDir,
+		stdio: ["ignore", "pipe", "inherit"],
+	});
+	const lines = createInterface({ input: proc.stdout });
+	let tally: unknown;
+	const attacking = new Promise<void>((resolve, reject) => {
+		proc.once("exit", (code) => reject(new Error(`attackers exited (${code}) before attacking`)));
+		lines.on("line", (line) => {
+			if (line === "ATTACKING") resolve();
+			else if (line.startsWith("{")) tally = JSON.parse(line);
+		});
+	});
+	await attacking;
+	const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+	return {
+		async stop() {
+			proc.kill("SIGTERM");
+			const killer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+			await exited;
+			clearTimeout(killer);
+			return tally;
+		},
+	};
 }
 
 function cell(s: Summary | undefined): string {

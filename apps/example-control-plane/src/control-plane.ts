@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { Registry } from "@bufbuild/protobuf";
 import { typeNameOfUrl } from "@xdskit/cache-core";
 import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
-import { createValidator } from "@xdskit/validate";
+import { createValidator } from "@xdskit/validate/core";
 import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
 import { configSource } from "@xdskit/resource-builders";
 import type { Logger as Pino } from "pino";
@@ -44,6 +44,8 @@ export type ControlPlaneOptions = Pick<CliOptions, "config" | "host" | "port" | 
   watch?: boolean;
   /** Serve the admin page and /metrics on this port of `host` (0: any free port). Default: none. */
   adminPort?: number | undefined;
+  /** The hostile-client guards of the server (first-request deadline, per-peer budgets, keepalive, connection age, …). Default: the server's. */
+  guards?: CliOptions["guards"] | undefined;
   /** Fills the cache instead of the config directory (the etcd source); resolves once the cache holds the first state. */
   startSource?: (cache: SnapshotCache) => Promise<ResourceSource>;
 };
@@ -74,6 +76,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       selfConfigSource: configSource(o.mode),
       ...(mode === "off" ? {} : { validate: { validator: createValidator({ registry: o.registry }), mode } }),
       onWarning: (problem) => log.warn({ problem: formatProblem(problem) }, "config breaks a rule; served anyway (--validate warn)"),
+      // Envoy names an unnamed listener itself (a random one); served over xDS it needs a stable name.
+      onNotice: (notice) => log.info({ notice: formatProblem(notice) }, "config note"),
     });
   }
   const current = store;
@@ -102,6 +106,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
 
   const metrics: AppMetrics | undefined = o.adminPort === undefined ? undefined : createAppMetrics(cache, () => source?.groups() ?? current?.groups() ?? []);
   const server = createXdsServer(cache, {
+    ...o.guards,
     logger: xdsLog,
     // CSDS on the xDS port (gRPC clients such as grpcdebug read it); the default host is loopback.
     csds: true,

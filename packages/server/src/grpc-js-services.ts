@@ -24,6 +24,7 @@ import { grpcPath, SOTW_SERVICES, streamMethods } from "./xds-services.js";
  * `@grpc/grpc-js` unless you pass one.
  */
 export interface GrpcJsServerLike {
+  /** grpc-js's `Server.addService`. */
   addService(service: object, implementation: object): void;
 }
 
@@ -241,9 +242,9 @@ export function addGrpcJsServices(server: GrpcJsServerLike, protocols: XdsProtoc
   };
   for (const entry of streamMethods({ sotw: protocols.serveSotw, delta: protocols.serveDelta })) {
     if (entry.protocol === "sotw") {
-      add(entry.method, streamHandler(DiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.sotw.openStream(init)));
+      add(entry.method, streamHandler(DiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.openSotw(init)));
     } else {
-      add(entry.method, streamHandler(DeltaDiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.delta.openStream(init)));
+      add(entry.method, streamHandler(DeltaDiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.openDelta(init)));
     }
   }
   if (protocols.serveSotw && protocols.sotw.fetches) {

@@ -1,10 +1,12 @@
+export { createXdsServer } from "./xds-server.js";
 export {
-  createXdsServer,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_STREAMS_PER_CONNECTION,
+  DEFAULT_WRITE_STALL_TIMEOUT_MS,
   type XdsServer,
   type XdsServerOptions,
-} from "./create-xds-server.js";
+} from "./xds-server-options.js";
+export { type ConnectionGuardOptions, DEFAULT_CONNECTION_GUARDS } from "./connection-guard.js";
 export type { GrpcJsServerLike } from "./grpc-js-services.js";
 export {
   DEFAULT_STREAM_RESET_BURST,
@@ -12,7 +14,7 @@ export {
   type ListenOptions,
   type XdsListener,
 } from "./listen-xds.js";
-export { peerOf } from "./peer-info.js";
+export type { NodeHandler, NodeServerRequest, NodeServerResponse } from "./node-handler.js";
 export {
   type AckStatus,
   type ClientStatusOptions,
@@ -27,4 +29,5 @@ export {
   type TypeStatus,
 } from "@xdskit/server-core/internal";
 export type { RestOptions } from "./rest-gateway.js";
+export { DEFAULT_STREAM_GUARDS, type StreamGuardOptions } from "./stream-guard.js";
 export type { TlsOptions } from "./tls-material.js";

@@ -7,13 +7,24 @@ import { GrpcMessageSplitter } from "./grpc-message-reader.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
 import { serveStream } from "./serve-stream.js";
+import { calmDown, markSent } from "./connection-guard.js";
+import { type EndableStream, trackOnSession } from "./session-streams.js";
+import { WriteStallWatch } from "./write-stall-watch.js";
 
 /** What one fast-path method needs: how to open its protocol stream, and its request schema. */
 export interface GrpcStreamMethod<I extends DescMessage> {
   /** The type URL of a per-type method, `""` on ADS. */
   readonly typeUrl: string;
   readonly input: I;
-  readonly open: (init: StreamInit) => ProtocolStream<MessageShape<I>, unknown>;
+  readonly open: (init: StreamInit) => ProtocolStream<MessageShape<I>, unknown> & EndableStream;
+}
+
+/** How the fast path serves each stream. */
+export interface GrpcStreamOptions {
+  /** The largest request message accepted, in bytes. */
+  readonly readMaxBytes: number;
+  /** How long a written response may wait for the client's flow-control window before the connection is closed. */
+  readonly writeStallTimeoutMs: number;
 }
 
 const OK: WireStatus = { status: GrpcStatus.OK, message: "" };
@@ -194,7 +205,7 @@ export async function serveGrpcStream<I extends DescMessage>(
   method: GrpcStreamMethod<I>,
   request: Http2ServerRequest,
   response: Http2ServerResponse,
-  readMaxBytes: number,
+  options: GrpcStreamOptions,
 ): Promise<void> {
   const stream = request.stream;
   const abort = new AbortController();
@@ -212,17 +223,27 @@ export async function serveGrpcStream<I extends DescMessage>(
     signal: abort.signal,
     headroom: GRPC_PREFIX_BYTES,
   });
+  const untrack = trackOnSession(stream.session ?? stream, protocolStream);
+  // A client that leaves its window shut (zero window forever) while answers wait loses its connection.
+  const stall = new WriteStallWatch(options.writeStallTimeoutMs, () => {
+    if (stream.session !== undefined) calmDown(stream.session, "write_stalled");
+    else stream.destroy();
+  });
   let status = OK;
   let failure: unknown;
   try {
-    await serveStream(protocolStream, new GrpcRequests(stream, method.input, readMaxBytes, gone), (chunks) => {
+    await serveStream(protocolStream, new GrpcRequests(stream, method.input, options.readMaxBytes, gone), (chunks) => {
       if (gone()) return undefined;
       if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
+      if (stream.session !== undefined) markSent(stream.session);
       let room = true;
+      const filled = fillGrpcPrefix(chunks);
+      const last = filled.length - 1;
       // Several chunks (a head, a body shared with other streams, a tail) go out in one writev.
-      const corked = chunks.length > 1;
+      const corked = last > 0;
       if (corked) stream.cork();
-      for (const chunk of fillGrpcPrefix(chunks)) room = stream.write(chunk);
+      for (let i = 0; i < last; i += 1) room = stream.write(filled[i] as Uint8Array);
+      room = stream.write(filled[last] as Uint8Array, stall.started());
       if (corked) stream.uncork();
       return room ? undefined : writable(stream);
     });
@@ -230,11 +251,16 @@ export async function serveGrpcStream<I extends DescMessage>(
     status = statusOf(error);
     failure = error;
   }
+  untrack();
+  stall.stop();
   stream.off("close", onGone);
   stream.off("aborted", onGone);
   if (!gone()) {
     if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
     response.addTrailers(grpcTrailers(status, failure));
+    // A client that never half-closes (a silent stream) would keep the HTTP/2
+    // stream half-open: once the trailers are out, reset it (NO_ERROR), as gRPC servers do.
+    if (!stream.readableEnded) stream.once("wantTrailers", () => setImmediate(() => stream.close(0)));
     response.end();
   }
   // The stream is over for callbacks (StreamInfo.signal), however it ended.
