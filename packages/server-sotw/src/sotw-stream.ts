@@ -101,7 +101,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (request.node === undefined) request.node = node;
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
-    stream.checkResourceNameCount(request.resourceNames.length, typeUrl);
+    stream.checkSotwNames(typeUrl, request.resourceNames);
     await callbacks.onStreamRequest?.(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);

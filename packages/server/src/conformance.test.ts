@@ -1,0 +1,75 @@
+// Protocol rules of the xDS spec over real sockets, on a real snapshot cache
+// (issue 18): a large proxy's names with default options, one unknown type on
+// an ADS stream, names newly named after a wildcard.
+import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL } from "@xdskit/cache-core";
+import { createSnapshot, createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
+import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
+import { createXdsServer, type XdsServer, type XdsServerOptions } from "@xdskit/server";
+import { afterEach, describe, expect, it } from "vitest";
+import { Code, connectClient, type TestClient } from "./test-clients.test-helper.js";
+import { cluster, endpoints, NODE } from "./test-fixtures.test-helper.js";
+
+const ADS = AggregatedDiscoveryService.method.streamAggregatedResources;
+const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function serve(cache: SnapshotCache, options: XdsServerOptions = {}): Promise<{ server: XdsServer; client: TestClient }> {
+  const server = createXdsServer(cache, { closeTimeoutMs: 200, ...options });
+  const listener = await server.listen({ host: "127.0.0.1", port: 0 });
+  const client = connectClient(listener.url);
+  cleanups.push(() => cache.close(), () => server.close(), () => client.close());
+  return { server, client };
+}
+
+const names = (count: number) => Array.from({ length: count }, (_, i) => `outbound|8080||service-${i}.namespace.svc.cluster.local`);
+
+describe("a proxy naming 50,000 EDS clusters, default options", () => {
+  const N = 50_000;
+  let snapshot: ReturnType<typeof createSnapshot> | undefined;
+  function cacheOf50k(): SnapshotCache {
+    const cache = createSnapshotCache({ ads: true, nodeHash: (node) => node?.id ?? "" });
+    const all = names(N);
+    snapshot ??= createSnapshot("1", { [CLUSTER_TYPE_URL]: all.map((n) => cluster(n)), [ENDPOINT_TYPE_URL]: all.map((n) => endpoints(n)) });
+    cache.setSnapshot(NODE.id, snapshot);
+    return cache;
+  }
+
+  it("SotW ADS: one request with every name (and a repeat of each) is served in full", async () => {
+    const { client } = await serve(cacheOf50k());
+    const stream = client.open(ADS);
+    const all = names(N);
+    stream.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNames: [...all, ...all.slice(0, 1000)] });
+    const response = await stream.next(30_000);
+    expect(response.versionInfo).toBe("1");
+    expect(response.resources).toHaveLength(N);
+  }, 60_000);
+
+  it("delta ADS: one subscription of every name is served in full", async () => {
+    const { client } = await serve(cacheOf50k());
+    const stream = client.open(DELTA_ADS);
+    stream.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: names(N) });
+    const response = await stream.next(30_000);
+    expect(response.resources).toHaveLength(N);
+    expect(response.removedResources).toEqual([]);
+  }, 60_000);
+
+  it("a stream over maxSubscribedNameBytes ends with RESOURCE_EXHAUSTED naming the option; others keep working", async () => {
+    const { client } = await serve(cacheOf50k(), { maxSubscribedNameBytes: 10_000 });
+    const fine = client.open(DELTA_ADS);
+    fine.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: names(100) });
+    expect((await fine.next(10_000)).resources).toHaveLength(100);
+    const greedy = client.open(DELTA_ADS);
+    // 100 names at a time: the stream's total, not one request, crosses the limit.
+    greedy.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: names(100) });
+    greedy.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: names(300).slice(100) });
+    const status = await greedy.status;
+    expect(status.code).toBe(Code.ResourceExhausted);
+    expect(status.message).toContain("maxSubscribedNameBytes");
+    fine.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: ["outbound|8080||service-200.namespace.svc.cluster.local"] });
+    expect((await fine.next(10_000)).resources.map((r) => r.name)).toEqual(["outbound|8080||service-200.namespace.svc.cluster.local"]);
+  }, 60_000);
+});
