@@ -131,7 +131,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    state.setWatch(this.#watcher.createWatch(watchRequest, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
+    lifecycle.watch(state, () => this.#watcher.createWatch(watchRequest, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
   }
 }
 

@@ -73,3 +73,61 @@ describe("a proxy naming 50,000 EDS clusters, default options", () => {
     expect((await fine.next(10_000)).resources.map((r) => r.name)).toEqual(["outbound|8080||service-200.namespace.svc.cluster.local"]);
   }, 60_000);
 });
+
+describe("one unknown type URL on an ADS stream", () => {
+  const UNKNOWN = "type.googleapis.com/example.v1.NotServed";
+  function cacheOf(version: string, cache = createSnapshotCache({ ads: true, nodeHash: (node) => node?.id ?? "" })): SnapshotCache {
+    cache.setSnapshot(NODE.id, createSnapshot(version, { [CLUSTER_TYPE_URL]: [cluster(`c${version}`)], [ENDPOINT_TYPE_URL]: [endpoints("e")] }));
+    return cache;
+  }
+  function capture() {
+    const warnings: [string, Record<string, unknown> | undefined][] = [];
+    const logger = { error() {}, warn: (message: string, fields?: Record<string, unknown>) => void warnings.push([message, fields]), info() {}, debug() {} };
+    return { warnings, logger };
+  }
+
+  it("SotW: is logged and ignored; the stream lives and every other type keeps being served", async () => {
+    const cache = cacheOf("1");
+    const { warnings, logger } = capture();
+    const { client } = await serve(cache, { logger });
+    const stream = client.open(ADS);
+    stream.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
+    const clusters = await stream.next();
+    stream.send({ typeUrl: CLUSTER_TYPE_URL, versionInfo: clusters.versionInfo, responseNonce: clusters.nonce });
+    stream.send({ typeUrl: UNKNOWN, resourceNames: ["x"] });
+    stream.send({ typeUrl: UNKNOWN });
+    stream.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["e"] });
+    const eds = await stream.next();
+    expect(eds.typeUrl).toBe(ENDPOINT_TYPE_URL);
+    expect(eds.resources).toHaveLength(1);
+    stream.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["e"], versionInfo: eds.versionInfo, responseNonce: eds.nonce });
+    cacheOf("2", cache);
+    const next = await stream.next();
+    expect(next.typeUrl).toBe(CLUSTER_TYPE_URL);
+    expect(next.versionInfo).toBe("2");
+    expect(warnings.filter(([message]) => message.includes("unknown type"))).toEqual([
+      [expect.stringContaining("unknown type"), expect.objectContaining({ typeUrl: UNKNOWN, node: NODE.id })],
+    ]);
+  });
+
+  it("delta: is logged and ignored; the stream lives and every other type keeps being served", async () => {
+    const cache = cacheOf("1");
+    const { warnings, logger } = capture();
+    const { client } = await serve(cache, { logger });
+    const stream = client.open(DELTA_ADS);
+    stream.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
+    const clusters = await stream.next();
+    stream.send({ typeUrl: CLUSTER_TYPE_URL, responseNonce: clusters.nonce });
+    stream.send({ typeUrl: UNKNOWN, resourceNamesSubscribe: ["x"] });
+    stream.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: ["e"] });
+    const eds = await stream.next();
+    expect(eds.typeUrl).toBe(ENDPOINT_TYPE_URL);
+    expect(eds.resources.map((r) => r.name)).toEqual(["e"]);
+    stream.send({ typeUrl: ENDPOINT_TYPE_URL, responseNonce: eds.nonce });
+    cacheOf("2", cache);
+    const next = await stream.next();
+    expect(next.typeUrl).toBe(CLUSTER_TYPE_URL);
+    expect(next.resources.map((r) => r.name)).toEqual(["c2"]);
+    expect(warnings.filter(([message]) => message.includes("unknown type"))).toHaveLength(1);
+  });
+});
