@@ -131,3 +131,41 @@ describe("one unknown type URL on an ADS stream", () => {
     expect(warnings.filter(([message]) => message.includes("unknown type"))).toHaveLength(1);
   });
 });
+
+describe("names newly named after a wildcard subscription are re-sent", () => {
+  function cacheOf(): SnapshotCache {
+    const cache = createSnapshotCache({ ads: true, nodeHash: (node) => node?.id ?? "" });
+    cache.setSnapshot(NODE.id, createSnapshot("1", { [CLUSTER_TYPE_URL]: [cluster("x"), cluster("y")] }));
+    return cache;
+  }
+
+  it("SotW: after the legacy wildcard, [\"*\", \"x\"] re-sends x at the same version", async () => {
+    const { client } = await serve(cacheOf());
+    const stream = client.open(ADS);
+    stream.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
+    const first = await stream.next();
+    expect(first.resources).toHaveLength(2);
+    stream.send({ typeUrl: CLUSTER_TYPE_URL, versionInfo: first.versionInfo, responseNonce: first.nonce });
+    await stream.nothing();
+    stream.send({ typeUrl: CLUSTER_TYPE_URL, versionInfo: first.versionInfo, responseNonce: first.nonce, resourceNames: ["*", "x"] });
+    const again = await stream.next();
+    expect(again.versionInfo).toBe("1");
+    // SotW wildcard responses carry the full state, x included.
+    expect(again.resources).toHaveLength(2);
+    stream.send({ typeUrl: CLUSTER_TYPE_URL, versionInfo: again.versionInfo, responseNonce: again.nonce, resourceNames: ["*", "x"] });
+    await stream.nothing();
+  });
+
+  it("delta: after a wildcard, subscribing x by name re-sends x alone", async () => {
+    const { client } = await serve(cacheOf());
+    const stream = client.open(DELTA_ADS);
+    stream.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL, resourceNamesSubscribe: ["*"] });
+    const first = await stream.next();
+    expect(first.resources.map((r) => r.name).sort()).toEqual(["x", "y"]);
+    stream.send({ typeUrl: CLUSTER_TYPE_URL, responseNonce: first.nonce });
+    await stream.nothing();
+    stream.send({ typeUrl: CLUSTER_TYPE_URL, responseNonce: first.nonce, resourceNamesSubscribe: ["x"] });
+    const again = await stream.next();
+    expect(again.resources.map((r) => r.name)).toEqual(["x"]);
+  });
+});
