@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 async function serve(cache: SnapshotCache, options: XdsServerOptions = {}): Promise<{ server: XdsServer; client: TestClient }> {
-  const server = createXdsServer(cache, { closeTimeoutMs: 200, ...options });
+  const server = createXdsServer(cache, { closeTimeoutMs: 200, rest: false, ...options });
   const listener = await server.listen({ host: "127.0.0.1", port: 0 });
   const client = connectClient(listener.url);
   cleanups.push(() => cache.close(), () => server.close(), () => client.close());

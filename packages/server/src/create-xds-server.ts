@@ -11,7 +11,7 @@ import { addGrpcJsServices, type GrpcJsServerLike } from "./grpc-js-services.js"
 import { type ListenOptions, listenXds, type XdsListener } from "./listen-xds.js";
 import type { NodeHandler } from "./node-handler.js";
 import { peerContextValues } from "./peer-info.js";
-import { createRestHandler, type RestOptions } from "./rest-gateway.js";
+import { createRestGateway, type RestOptions } from "./rest-gateway.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 
 /** Options of {@link createXdsServer}. Every property may be left out or `undefined`. */
@@ -84,7 +84,11 @@ export interface XdsServer {
   routes(router: ConnectRouter): void;
   /** A node `http`/`http2` request handler: the fast path, the REST gateway, then the Connect routes. */
   readonly handler: NodeHandler;
-  /** Starts a node HTTP/2 server (cleartext or TLS, HTTP/1.1 allowed for REST) serving {@link handler}. */
+  /**
+   * Starts a node HTTP/2 server (cleartext or TLS, HTTP/1.1 allowed for REST)
+   * serving {@link handler}. With REST on and no `rest.registry`, it resolves
+   * once the REST gateway's JSON registry is loaded as well.
+   */
   listen(options?: ListenOptions): Promise<XdsListener>;
   /**
    * Adds every enabled xDS service (ADS, delta ADS, the per-type Stream*,
@@ -129,8 +133,9 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
   const routes = (router: ConnectRouter): void => registerConnectRoutes(router, protocols);
   const connectHandler = connectNodeAdapter({ ...options.router, readMaxBytes, routes, contextValues: peerContextValues });
   const rest = options.rest ?? true;
-  const restHandler =
-    rest !== false && protocols.sotw.fetches ? createRestHandler(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
+  const restGateway =
+    rest !== false && protocols.sotw.fetches ? createRestGateway(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
+  const restHandler = restGateway?.handler;
   const interceptors = options.router?.interceptors ?? [];
   const fastHandler =
     (options.fastPath ?? interceptors.length === 0) ? createFastPathHandler(protocols, { readMaxBytes, logger }) : undefined;
@@ -146,14 +151,16 @@ export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions 
     closing: context.closing,
     context,
     async listen(listenOptions = {}) {
-      const listener = await listenXds(handler, {
+      // REST's JSON registry loads while the port binds: a REST proxy's first
+      // poll must not wait for it (Envoy's fetch timeout is 1 s).
+      const [listener] = await Promise.all([listenXds(handler, {
         closeTimeoutMs: options.closeTimeoutMs ?? 2000,
         maxStreamsPerConnection: options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION,
         streamResetBurst: options.streamResetBurst,
         streamResetRate: options.streamResetRate,
         logger,
         ...withoutUndefined(listenOptions),
-      });
+      }), restGateway?.preload()]);
       listeners.add(listener);
       listener.closed.then(() => listeners.delete(listener));
       return listener;
