@@ -76,12 +76,10 @@ export class TypeStreamState {
     const subscription = this.subscription;
     const named = subscription.resourceNames();
     const held = subscription.returnedResources();
-    let renamed: string[] | undefined;
-    for (const name of names) {
-      if (held.has(name) && !named.has(name)) (renamed ??= []).push(name);
-    }
+    const renamed: string[] = [];
+    for (const name of names) if (held.has(name) && !named.has(name)) renamed.push(name);
     subscription.setResourceNames(names);
-    if (renamed !== undefined) subscription.updateReturnedResources([], renamed);
+    if (renamed.length > 0) subscription.updateReturnedResources([], renamed);
     if (subscription.isWildcard()) return;
     const wanted = subscription.resourceNames();
     const returned = subscription.returnedResources();

@@ -33,7 +33,7 @@ describe.each([
     call.send(first);
     await expect.poll(() => call.messages.length).toBe(1);
     expect(fromBinary(DiscoveryResponseSchema, call.messages[0] ?? Buffer.alloc(0)).versionInfo).toBe("v1");
-    const status = await Promise.race([call.status, new Promise<undefined>((resolve) => setTimeout(resolve, 5000))]);
+    const status = await Promise.race([call.status, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000))]);
     expect(status?.code).toBe(DEADLINE_EXCEEDED);
     expect(performance.now() - started).toBeGreaterThanOrEqual(390);
     await until(() => closed.length === 1);

@@ -19,7 +19,7 @@ afterEach(async () => {
 
 it("answers the first REST poll within Envoy's 1 s fetch timeout, nested Any types included", async () => {
   const cache = createSnapshotCache({ nodeHash: (node) => node?.id ?? "" });
-  const hcm = create(HttpConnectionManagerSchema, { statPrefix: "in", rds: { routeConfigName: "r" } });
+  const hcm = create(HttpConnectionManagerSchema, { statPrefix: "in", routeSpecifier: { case: "rds", value: { routeConfigName: "r" } } });
   const listener = prepareResource(ListenerSchema, {
     name: "l",
     filterChains: [{ filters: [{ name: "hcm", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] }],
