@@ -155,8 +155,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--max-message-bytes <n>", "largest request message, in bytes (default 4194304: 4 MiB)", limit(false))
     .option("--max-resource-names-per-request <n>", "distinct resource names one request may carry (default unlimited)", limit(true))
     .option("--max-subscribed-name-bytes <n>", "bytes of resource names one stream may hold subscribed, all types (default 67108864: 64 MiB; unlimited)", limit(true))
-    .option("--max-requests-per-second <n>", "requests per second per stream, on average (default 100; unlimited)", limit(true))
-    .option("--request-burst <n>", "requests a stream may send at once before --max-requests-per-second applies (default 200)", limit(false))
+    .option("--max-requests-per-second <n>", "requests per second per stream, on average (default 1000; unlimited)", limit(true))
+    .option("--request-burst <n>", "requests a stream may send at once before --max-requests-per-second applies (default 2000)", limit(false))
     .option("--stream-reset-burst <n>", "HTTP/2 rapid-reset guard: stream resets a connection may send at once (default 1000)", limit(false))
     .option("--stream-reset-rate <n>", "HTTP/2 rapid-reset guard: stream resets per second after the burst (default 33)", limit(false))
     .exitOverride();

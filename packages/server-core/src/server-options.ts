@@ -14,8 +14,8 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxStreams: 10_000,
   maxResourceNamesPerRequest: Number.POSITIVE_INFINITY,
   maxSubscribedNameBytes: 64 * 1024 * 1024,
-  maxRequestsPerSecond: 100,
-  requestBurst: 200,
+  maxRequestsPerSecond: 1000,
+  requestBurst: 2000,
 } as const);
 
 /**
@@ -89,10 +89,13 @@ export interface ServerOptions {
    * Requests a stream may send per second, on average (a token bucket of
    * `requestBurst`); a stream sending faster ends with RESOURCE_EXHAUSTED.
    * The first ACK/NACK of each response is not counted (it follows the
-   * server's own pace). `Infinity` for no limit. Default: 100.
+   * server's own pace). `Infinity` for no limit. Default: 1,000 (a
+   * real Envoy doing on-demand discovery, ODCDS and VHDS, sends a
+   * subscription per new cluster or host: 300 in a second in the on-demand
+   * integration test, which 100 cut off).
    */
   readonly maxRequestsPerSecond?: number | undefined;
-  /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 200. */
+  /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 2,000. */
   readonly requestBurst?: number | undefined;
   /**
    * Where the server's metrics go (OpenTelemetry). Default: the global meter

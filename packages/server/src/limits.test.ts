@@ -18,8 +18,8 @@ it("documents safe defaults", () => {
     maxStreams: 10_000,
     maxResourceNamesPerRequest: Number.POSITIVE_INFINITY,
     maxSubscribedNameBytes: 64 * 1024 * 1024,
-    maxRequestsPerSecond: 100,
-    requestBurst: 200,
+    maxRequestsPerSecond: 1000,
+    requestBurst: 2000,
   });
 });
 
