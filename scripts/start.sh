@@ -11,12 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 node_bin=$(scripts/node.sh default)
-./scripts/pnpm.sh install --frozen-lockfile >&2
-./scripts/pnpm.sh exec turbo run build --filter @xdskit/example-control-plane... --output-logs=errors-only >&2
-envoy=(--envoy)
-args=()
-for arg in "$@"; do
-  if [ "$arg" = "--no-envoy" ]; then envoy=(); else args+=("$arg"); fi
-done
+# XDSKIT_START_BUILT=1: the tree is built already, skip install and build (the test of npm start
+# runs on a built tree, beside other tests that must not see node_modules or dist change under them).
+if [ "${XDSKIT_START_BUILT:-}" != 1 ]; then
+  ./scripts/pnpm.sh install --frozen-lockfile >&2
+  ./scripts/pnpm.sh exec turbo run build --filter @xdskit/example-control-plane... --output-logs=errors-only >&2
+fi
+# --envoy first: a --no-envoy among the arguments comes later and wins.
 # exec: Ctrl-C and SIGTERM reach the control plane, which stops Envoy before it exits.
-exec "$node_bin" apps/example-control-plane/dist/main.js ${envoy[@]+"${envoy[@]}"} ${args[@]+"${args[@]}"}
+exec "$node_bin" apps/example-control-plane/dist/main.js --envoy "$@"

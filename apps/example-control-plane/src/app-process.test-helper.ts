@@ -15,6 +15,10 @@ export interface LogLine {
 export interface AppProcess {
   readonly child: ChildProcess;
   readonly lines: LogLine[];
+  /** Everything written on stdout so far (log lines and the plain text the app prints). */
+  stdout(): string;
+  /** Resolves with the first match of `pattern` in stdout (past or future), or rejects after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the first log line (past or future) that matches, or rejects after `timeoutMs`. */
   waitForLine(what: string, match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Resolves once the process exited, with its exit code. */
@@ -25,12 +29,42 @@ export interface AppProcess {
 
 /** Runs the app with `args`, collecting its pino JSON log lines. */
 export function startApp(args: readonly string[]): AppProcess {
-  const child = spawn(process.execPath, [mainJs, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return startCommand(process.execPath, [mainJs, ...args]);
+}
+
+export interface CommandOptions {
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Run in a process group of its own, as a terminal runs a command: `process.kill(-child.pid, "SIGINT")`
+   * then does what Ctrl-C does (every process of the group gets SIGINT). `stop()` signals the group.
+   */
+  readonly processGroup?: boolean;
+}
+
+/** Runs `file` with `args` (the app, or a script that ends up running it), collecting its pino JSON log lines. */
+export function startCommand(file: string, args: readonly string[], options: CommandOptions = {}): AppProcess {
+  const child = spawn(file, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.processGroup === true,
+    env: { ...process.env, ...options.env },
+  });
+  const signal = (name: NodeJS.Signals): void => {
+    if (options.processGroup === true && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, name);
+      } catch {
+        // the group is gone
+      }
+    } else child.kill(name);
+  };
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();
   let buffered = "";
   let stderr = "";
+  let stdout = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
     buffered += chunk;
     const parts = buffered.split("\n");
     buffered = parts.pop() ?? "";
@@ -57,6 +91,25 @@ export function startApp(args: readonly string[]): AppProcess {
     child,
     lines,
     exited,
+    stdout: () => stdout,
+    waitForOutput(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${pattern} on stdout; stderr: ${stderr.slice(-2_000)}`));
+        }, timeoutMs);
+        const check = (): void => {
+          const found = pattern.exec(stdout);
+          if (found === null && !gone) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          if (found !== null) resolve(found);
+          else reject(new Error(`the app exited while waiting for ${pattern}; stderr: ${stderr.slice(-2_000)}`));
+        };
+        waiters.add(check);
+        check();
+      });
+    },
     waitForLine(what, match, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -78,8 +131,8 @@ export function startApp(args: readonly string[]): AppProcess {
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      signal("SIGTERM");
+      const killer = setTimeout(() => signal("SIGKILL"), 10_000);
       await exited;
       clearTimeout(killer);
     },

@@ -6,6 +6,8 @@ describe("parseCli", () => {
     expect(parseCli([])).toMatchObject({ config: defaultConfigDir, host: "127.0.0.1", port: 18000, mode: "ads", upstreamPort: 18080, logLevel: "info" });
     expect(parseCli([])).toMatchObject({ adminPort: 18001, admin: true, logFormat: "auto", envoy: false });
     expect(parseCli(["--admin-port", "0", "--log-format", "json", "--envoy"])).toMatchObject({ adminPort: 0, logFormat: "json", envoy: true });
+    // npm start passes --envoy first: a --no-envoy after it wins.
+    expect(parseCli(["--envoy", "--port", "0", "--no-envoy"])).toMatchObject({ envoy: false });
     expect(parseCli(["--no-admin"])).toMatchObject({ admin: false });
   });
   it("takes the mode, ports and TLS files", () => {

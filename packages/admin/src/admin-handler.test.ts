@@ -12,7 +12,7 @@ import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/disc
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { DiscoveryRequestSchema, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { createXdsServer } from "@xdskit/server";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 // A tiny ADS client: requests go in through a queue, responses come out in order.
 function adsClient(url: string) {
@@ -62,6 +62,11 @@ async function* events(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown
 const cluster = (name: string, seconds = 1) => create(ClusterSchema, { name, connectTimeout: { seconds: BigInt(seconds) } });
 
 describe("createAdminHandler", () => {
+  // The handler loads the whole Envoy registry on the first node detail (the default): load it here,
+  // outside the tests' timeouts (a few seconds on a loaded machine, 30+ under a full test run).
+  beforeAll(async () => {
+    await import("@xdskit/envoy-api/registry");
+  }, 180_000);
   let cache: ReturnType<typeof createSnapshotCache>;
   let xds: ReturnType<typeof createXdsServer>;
   let admin: ReturnType<typeof createAdminHandler>;

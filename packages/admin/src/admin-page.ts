@@ -79,7 +79,8 @@ function streamRow(stream) {
     nodeCell,
     el("td", {}, (stream.protocol === "delta" ? "delta " : "SotW ") + service, el("div", { className: "small" }, "since " + time(stream.openedAt))),
     el("td", {}, stream.peer.address || "", el("div", { className: "small" }, stream.peer.identities.join(", "))),
-    el("td", {}, stream.types.length ? el("ul", {}, ...stream.types.map(typeItem)) : el("span", { className: "muted" }, "no types yet")),
+    el("td", {}, stream.types.length ? el("ul", {}, ...stream.types.map(typeItem)) : el("span", { className: "muted" }, "no types yet"),
+      stream.typeCount > stream.types.length ? el("div", { className: "small", "data-role": "more-types" }, "and " + (stream.typeCount - stream.types.length) + " more types, not listed") : undefined),
   );
 }
 

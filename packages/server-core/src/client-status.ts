@@ -108,7 +108,10 @@ export interface StreamStatus {
   };
   /** Milliseconds since the epoch. */
   readonly openedAt: number;
+  /** The types the client asked for: the first `STATUS_LIMITS.maxTypesPerStream`. */
   readonly types: readonly TypeStatus[];
+  /** How many types the client asked for (all of them, not only those listed). */
+  readonly typeCount: number;
 }
 
 const text = (value: string): string => capText(value, STATUS_LIMITS.maxTextLength);
@@ -146,7 +149,10 @@ export function streamStatus(stream: StreamState, options: { readonly resources?
   const peer = stream.peer;
   const identities = peer?.tls === true ? certificateIdentities(peer) : [];
   const types: TypeStatus[] = [];
-  for (const state of stream.types.values()) types.push(typeStatus(stream, state, options.resources === true));
+  for (const state of stream.types.values()) {
+    if (types.length >= STATUS_LIMITS.maxTypesPerStream) break;
+    types.push(typeStatus(stream, state, options.resources === true));
+  }
   return {
     streamId: stream.id,
     protocol: stream.protocol,
@@ -159,6 +165,7 @@ export function streamStatus(stream: StreamState, options: { readonly resources?
     },
     openedAt: epoch(stream.openedAt),
     types,
+    typeCount: stream.types.size,
   };
 }
 

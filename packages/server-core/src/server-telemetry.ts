@@ -38,6 +38,7 @@ const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 // Distinct (protocol, type) counters kept; a client naming more types on ADS shares "other".
 const MAX_TYPES = 64;
+const OTHER_TYPE = "other";
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const COUNTS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
@@ -108,14 +109,23 @@ export class ServerTelemetry {
     }, observables);
   }
 
-  /** The counters of a protocol and type, made on first use. */
+  /**
+   * The counters of a protocol and type, made on first use. Past `MAX_TYPES`
+   * pairs, a new type shares its protocol's `other` counters (made even
+   * over the limit: at most one per protocol).
+   */
   countersOf(protocol: "sotw" | "delta", typeUrl: string): TypeCounters {
     const key = `${protocol} ${typeUrl}`;
-    let counters = this.#counters.get(key);
-    if (counters !== undefined) return counters;
-    if (this.#counters.size >= MAX_TYPES) return this.countersOf(protocol, "other");
-    counters = new TypeCounters({ "xds.protocol": protocol, "xds.type": typeAttribute(typeUrl) });
-    this.#counters.set(key, counters);
+    const known = this.#counters.get(key);
+    if (known !== undefined) return known;
+    const over = this.#counters.size >= MAX_TYPES;
+    const otherKey = `${protocol} ${OTHER_TYPE}`;
+    if (over) {
+      const other = this.#counters.get(otherKey);
+      if (other !== undefined) return other;
+    }
+    const counters = new TypeCounters({ "xds.protocol": protocol, "xds.type": over ? OTHER_TYPE : typeAttribute(typeUrl) });
+    this.#counters.set(over ? otherKey : key, counters);
     return counters;
   }
 

@@ -11,6 +11,8 @@ export const STATUS_LIMITS = Object.freeze({
   maxTextLength: 256,
   /** Subscribed names listed per type (the count is always whole). */
   maxNamesPerType: 1000,
+  /** Types listed per stream, the first ones the client asked for (the count is always whole). Envoy uses about ten. */
+  maxTypesPerStream: 64,
   /** Certificate identities listed per stream. */
   maxIdentities: 16,
 } as const);

@@ -342,19 +342,19 @@ describe("agreement with Envoy 1.40", () => {
     }
   });
 
-  it("500+ generated valid resources pass the validator and Envoy", () => {
+  it("500+ generated valid resources pass the validator and Envoy", async () => {
     const seeds = fc.sample(fc.uniqueArray(fc.nat({ max: 999 }), { minLength: 40, maxLength: 40 }), { seed: 5, numRuns: 1 })[0] ?? [];
     const resources = seeds.flatMap((seed) => validResources(seed, 24000 + 2 * seed));
     expect(resources.length).toBeGreaterThanOrEqual(500);
     const ours = validator.validateSnapshot(byType(resources));
     expect(ours.violations).toEqual([]);
     for (const r of resources) expect(validator.validateResource(r.typeUrl, "", r.message).violations.filter((v) => v.rule !== "resource.duplicate-name")).toEqual([]);
-    const envoy = envoyValidate(bootstrapFor(resources));
+    const envoy = await envoyValidate(bootstrapFor(resources));
     expect(envoy.output).toContain("OK");
     expect(envoy.ok).toBe(true);
   });
 
-  it(`${invalid.length} resources Envoy rejects are refused by the validator`, () => {
+  it(`${invalid.length} resources Envoy rejects are refused by the validator`, async () => {
     expect(invalid.length).toBeGreaterThanOrEqual(50);
     const failures: string[] = [];
     for (const [k, [name, breakIt]] of invalid.entries()) {
@@ -366,7 +366,7 @@ describe("agreement with Envoy 1.40", () => {
         continue;
       }
       const ours = validator.validateSnapshot(byType(s.all));
-      const envoy = envoyValidate(bootstrapFor(s.all, 40000 + 10 * k));
+      const envoy = await envoyValidate(bootstrapFor(s.all, 40000 + 10 * k));
       if (envoy.ok) failures.push(`${name}: Envoy accepted it`);
       if (ours.ok) failures.push(`${name}: the validator accepted it; Envoy said ${envoy.output.split("\n").find((l) => l.includes("critical")) ?? envoy.output}`);
     }

@@ -119,7 +119,12 @@ describe("client status: Envoy and gRPC at once, on CSDS, the admin page and /me
     writeFileSync(join(dir, "grpc", "grpc.yaml"), grpcGroup(backend.port));
     goodListeners = readFileSync(join(dir, "listeners.yaml"), "utf8");
 
-    app = startExampleApp(["--config", dir, "--port", "0", "--admin-port", "0", "--upstream-port", "0", "--log-level", "debug", "--node-id", ENVOY_NODE]);
+    // --validate warn: the app's own checks (on by default) refuse the bad edit below before Envoy
+    // sees it; here Envoy must get it and NACK it, as it would anything the validator does not catch.
+    app = startExampleApp([
+      ...["--config", dir, "--port", "0", "--admin-port", "0", "--upstream-port", "0"],
+      ...["--log-level", "debug", "--node-id", ENVOY_NODE, "--validate", "warn"],
+    ]);
     const listening = await app.waitForLine("xDS control plane listening", (l) => l.msg === "xDS control plane listening", 60_000);
     xdsPort = listening["port"] as number;
     adminUrl = listening["admin"] as string;

@@ -35,6 +35,8 @@ export async function startReplica(name: string, o: ReplicaOptions): Promise<Rep
     o.prefix ?? "/xdskit/",
     "-p",
     "0",
+    "--admin-port",
+    "0",
     "--upstream-port",
     "0",
     "--bootstrap-out",

@@ -1,6 +1,5 @@
 // Puts resources into an Envoy bootstrap, as close to how Envoy receives them over xDS as a
 // static bootstrap allows, and asks a real Envoy 1.40 about them (--mode validate).
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, EXTENSION_CONFIG_TYPE_URL, LISTENE
 import { envoyRegistry } from "@xdskit/envoy-api/registry";
 import { ensureEnvoy } from "@xdskit/envoy-tool";
 import type { TypedResource } from "./resources.js";
+import { runProcess } from "./run-process.js";
 
 // Empty types under the names tests use for "a type nobody knows", so protobuf JSON can carry
 // them to Envoy (which knows them no better).
@@ -120,12 +120,12 @@ export function bootstrapFor(resources: readonly TypedResource[], portBase = 400
 }
 
 /** `envoy --mode validate` on a bootstrap; `ok` is exit 0, `output` what Envoy said. */
-export function envoyValidate(bootstrap: JsonObject): { ok: boolean; output: string } {
+export async function envoyValidate(bootstrap: JsonObject): Promise<{ ok: boolean; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), "xdskit-validate-envoy-"));
   const file = join(dir, "bootstrap.json");
   writeFileSync(file, JSON.stringify(bootstrap));
   try {
-    const r = spawnSync(ensureEnvoy(), ["--mode", "validate", "-c", file, "-l", "error", "--disable-hot-restart"], { encoding: "utf8", timeout: 120_000 });
+    const r = await runProcess(ensureEnvoy(), ["--mode", "validate", "-c", file, "-l", "error", "--disable-hot-restart"], { timeoutMs: 120_000 });
     return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

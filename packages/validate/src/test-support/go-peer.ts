@@ -1,12 +1,12 @@
 // Runs bench/peers/validate (go-control-plane's generated ValidateAll, plus the same recursion
 // into Any contents @xdskit/validate does) on resources, for the agreement tests.
-import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { toBinary } from "@bufbuild/protobuf";
 import { AnySchema, type Any } from "@bufbuild/protobuf/wkt";
+import { runProcess } from "./run-process.js";
 
 const peerDir = resolve(fileURLToPath(new URL("../../../../bench/peers/validate", import.meta.url)));
 
@@ -20,15 +20,12 @@ export interface GoVerdict {
 let built: string | undefined;
 
 /** Builds the peer once per test process (Go's build cache makes later builds quick). */
-export function goPeer(): string {
+export async function goPeer(): Promise<string> {
   if (built !== undefined) return built;
   // Where the bench driver puts it too (ignored by git); builds replace it atomically.
   const out = join(peerDir, "../../.bin/validate-peer");
-  try {
-    execFileSync("go", ["build", "-o", out, "."], { cwd: peerDir, stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
-  } catch (error) {
-    throw new Error(`building the Go peer in ${peerDir} failed (is Go installed?): ${String((error as { stderr?: unknown }).stderr ?? error)}`);
-  }
+  const r = await runProcess("go", ["build", "-o", out, "."], { cwd: peerDir, timeoutMs: 600_000 }).catch((error: unknown) => ({ status: null, stdout: "", stderr: String(error) }));
+  if (r.status !== 0) throw new Error(`building the Go peer in ${peerDir} failed (is Go installed?): ${r.stderr}`);
   built = out;
   return out;
 }
@@ -48,11 +45,11 @@ export function resourceFile(resources: readonly Any[]): Uint8Array {
 }
 
 /** Every violation go-control-plane's ValidateAll finds in each resource (Any contents included). */
-export function goCheck(resources: readonly Any[]): GoVerdict[] {
+export async function goCheck(resources: readonly Any[]): Promise<GoVerdict[]> {
   const dir = mkdtempSync(join(tmpdir(), "xdskit-validate-corpus-"));
   const file = join(dir, "corpus.bin");
   writeFileSync(file, resourceFile(resources));
-  const r = spawnSync(goPeer(), ["check", "-in", file], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 600_000 });
+  const r = await runProcess(await goPeer(), ["check", "-in", file], { timeoutMs: 600_000 });
   rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`validate-peer check failed (${r.status}): ${r.stderr}`);
   return r.stdout
@@ -62,9 +59,9 @@ export function goCheck(resources: readonly Any[]): GoVerdict[] {
 }
 
 /** Whether Go's regexp matches each input with its pattern. */
-export function goRegexpMatches(cases: readonly { readonly pattern: string; readonly input: string }[]): boolean[] {
+export async function goRegexpMatches(cases: readonly { readonly pattern: string; readonly input: string }[]): Promise<boolean[]> {
   const input = cases.map((c) => JSON.stringify(c)).join("\n");
-  const r = spawnSync(goPeer(), ["regex"], { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  const r = await runProcess(await goPeer(), ["regex"], { input, timeoutMs: 120_000 });
   if (r.status !== 0) throw new Error(`validate-peer regex failed (${r.status}): ${r.stderr}`);
   return r.stdout
     .trim()

@@ -93,6 +93,8 @@ try {
       etcd.endpoints.join(","),
       "-p",
       "0",
+      "--admin-port",
+      "0",
       "--upstream-port",
       "0",
       "--workers",
