@@ -144,6 +144,15 @@ describe("on-demand discovery with a real Envoy over delta ADS", () => {
     expect(readyMs).toBeLessThan(10_000);
   });
 
+  it("VHDS: a host nobody has is answered as a Resource without body naming it: Envoy says 404 at once, not never", async () => {
+    // With only removed_resources, Envoy 1.40 kept the request waiting past 30 s.
+    const started = performance.now();
+    const answer = await get(ports.vhds, "/v/none", { headers: { host: "nobody" }, timeoutMs: 20_000 });
+    expect(answer.status).toBe(404);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(subscribed[VIRTUAL_HOST_TYPE_URL]).toContain(`${ROUTE_CONFIG}/nobody`);
+  });
+
   afterAll(async () => {
     // One ADS stream for the whole file: no request limit cut Envoy off during its on-demand bursts.
     expect({ streams, failures }).toEqual({ streams: 1, failures: [] });
