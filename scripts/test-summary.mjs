@@ -11,7 +11,7 @@ const root = new URL("..", import.meta.url).pathname;
 const runsDir = join(root, ".test-results/runs");
 
 function reportFiles() {
-  const files = [join(root, ".test-results/readme-examples.json"), join(root, ".test-results/packed-install.json")];
+  const files = [join(root, ".test-results/readme-examples.json"), join(root, ".test-results/packed-install.json"), join(root, ".test-results/guide-check.json")];
   for (const group of ["packages", "apps", "tools", "."]) {
     const base = join(root, group);
     if (!existsSync(base)) continue;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, as run by CI in a fresh clone: gets pnpm (project-local),
 # installs, then builds, type-checks, lints and tests every package through turbo,
-# checks every publishable package's API against its committed report (etc/*.api.md), proves the proto sync is reproducible and the generated API matches UPSTREAM,
+# checks every publishable package's API against its committed report (etc/*.api.md) and that every
+# exported symbol and member has a doc comment and every {@link} resolves (docs:check), proves the proto sync is reproducible and the generated API matches UPSTREAM,
 # runs every README example, installs every publishable package from its
 # packed tarball in a scratch project outside the repository and runs its README
-# example there (publint and attw run as the turbo pack:lint task), and lints the
-# GitHub workflows with actionlint.
+# example there (publint and attw run as the turbo pack:lint task), runs the
+# getting-started guide's program from the tarballs against a real Envoy
+# (guide:check), and lints the GitHub workflows with actionlint.
 #
 # Node versions (pinned in scripts/node.sh, fetched from the npm registry into
 # .cache/node): all of the above runs on the machine's node when it is 22 or
@@ -63,11 +65,13 @@ rm -rf .test-results packages/*/.test-results apps/*/.test-results tools/*/.test
 with_node "$first" pnpm install --frozen-lockfile || exit 1
 step with_node "$first" pnpm exec turbo run build typecheck lint test pack:lint --concurrency=2 --continue --output-logs=errors-only
 step with_node "$first" pnpm api:check
+step with_node "$first" pnpm docs:check
 step with_node "$first" pnpm --filter @xdskit/proto-sync run test:sync
 step with_node "$first" pnpm proto:check
 # README examples that need an etcd (store-etcd's) find a throwaway one at ETCD_ENDPOINTS.
 step with_node "$first" node tools/etcd/dist/cli.js with-etcd -- ./scripts/pnpm.sh readme:examples
 step with_node "$first" node tools/etcd/dist/cli.js with-etcd -- ./scripts/pnpm.sh pack:check
+step with_node "$first" pnpm guide:check
 step ./scripts/actionlint.sh
 with_node "$first" node scripts/test-summary.mjs collect "node $("$first" --version)" "everything"
 

@@ -4,7 +4,7 @@ import { ADS_RESPONSE_ORDER, CacheError, type CachedResource } from "@xdskit/cac
 import { createSnapshot, type SnapshotCache } from "@xdskit/cache-snapshot";
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
-import { DEFAULT_GROUP, loadConfig, type GroupConfig, type LoadConfigOptions } from "./load-config.js";
+import { type ConfigLoader, createConfigLoader, DEFAULT_GROUP, type GroupConfig, type LoadConfigOptions } from "./load-config.js";
 
 export type ReloadResult =
   | { ok: true; versions: Map<string, Record<string, string>>; changedGroups: string[] }
@@ -26,13 +26,16 @@ function versionOf(resources: Iterable<CachedResource>): string {
 export class ConfigStore {
   #groups = new Set<string>([DEFAULT_GROUP]);
   #versions = new Map<string, Record<string, string>>();
+  readonly #loader: ConfigLoader;
 
   constructor(
     readonly dir: string,
     readonly cache: SnapshotCache,
     readonly registry: Registry,
     readonly options: LoadConfigOptions = {},
-  ) {}
+  ) {
+    this.#loader = createConfigLoader(dir, registry, options);
+  }
 
   /** The snapshot key for a node: its `cluster` when a group has that name, else its `id`, else `default`. */
   readonly nodeGroup = (node: Node | undefined): string => {
@@ -53,7 +56,7 @@ export class ConfigStore {
   reload(): ReloadResult {
     let loaded: Map<string, GroupConfig>;
     try {
-      loaded = loadConfig(this.dir, this.registry, this.options);
+      loaded = this.#loader.load();
     } catch (e) {
       if (e instanceof ConfigError) return { ok: false, problems: e.problems };
       throw e;

@@ -83,9 +83,14 @@ describe("example control plane", () => {
     const rejected = cp.reload();
     expect(rejected.ok).toBe(false);
     expect(rejected.ok ? [] : rejected.problems).toEqual([
-      { file: "clusters.yaml", fieldPath: "[0].connect_timout", reason: 'unknown field "connect_timout" in envoy.config.cluster.v3.Cluster' },
+      {
+        file: "clusters.yaml",
+        fieldPath: "[0].connect_timout",
+        line: 4,
+        reason: 'unknown field "connect_timout" in envoy.config.cluster.v3.Cluster (did you mean "connect_timeout"?)',
+      },
     ]);
-    await vi.waitFor(() => expect(logLines.some((l) => l.msg.startsWith("config rejected") && l.problems?.[0]?.startsWith("clusters.yaml at [0].connect_timout"))).toBe(true));
+    await vi.waitFor(() => expect(logLines.some((l) => l.msg.startsWith("config rejected") && l.problems?.[0]?.startsWith("clusters.yaml:4 at [0].connect_timout"))).toBe(true));
     expect(client.state(CLUSTER_TYPE_URL).version).toBe(good);
 
     editFile("clusters.yaml", (t) => t.replace("connect_timout: 2s", "connect_timeout: 2s"));

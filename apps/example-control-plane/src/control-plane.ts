@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { Registry } from "@bufbuild/protobuf";
 import { typeNameOfUrl } from "@xdskit/cache-core";
 import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
-import { createValidator } from "@xdskit/validate";
+import { createValidator } from "@xdskit/validate/core";
 import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
 import { configSource } from "@xdskit/resource-builders";
 import type { Logger as Pino } from "pino";
@@ -74,6 +74,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       selfConfigSource: configSource(o.mode),
       ...(mode === "off" ? {} : { validate: { validator: createValidator({ registry: o.registry }), mode } }),
       onWarning: (problem) => log.warn({ problem: formatProblem(problem) }, "config breaks a rule; served anyway (--validate warn)"),
+      // Envoy names an unnamed listener itself (a random one); served over xDS it needs a stable name.
+      onNotice: (notice) => log.info({ notice: formatProblem(notice) }, "config note"),
     });
   }
   const current = store;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
@@ -6,7 +6,7 @@ import { envoyRegistry } from "@xdskit/envoy-api";
 import { createValidator } from "@xdskit/validate";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
-import { loadConfig } from "./load-config.js";
+import { createConfigLoader, loadConfig } from "./load-config.js";
 
 let dir = "";
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,7 +89,7 @@ describe("loadConfig", () => {
 
   it("names file, field path and reason for an unknown field deep inside a typed_config", () => {
     expect(problemsOf({ "l.yaml": listener("stat_prefx"), "r.json": route, "c.yaml": cluster("web") + endpoints("web") })).toEqual([
-      'l.yaml @ resources[0].filter_chains[0].filters[0].typed_config.stat_prefx: unknown field "stat_prefx" in envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      'l.yaml @ resources[0].filter_chains[0].filters[0].typed_config.stat_prefx: unknown field "stat_prefx" in envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager (did you mean "stat_prefix"?)',
     ]);
   });
 
@@ -100,13 +100,13 @@ describe("loadConfig", () => {
 
   it("reports a file that does not parse", () => {
     const [p] = problemsOf({ "bad.yaml": "resources: [ {" });
-    expect(p).toMatch(/^bad\.yaml @ : does not parse/);
+    expect(p).toMatch(/^bad\.yaml @ : not valid YAML: /);
   });
 
   it("reports an unknown resource type and a resource without @type", () => {
     expect(problemsOf({ "x.yaml": '- "@type": type.googleapis.com/envoy.config.nope.v3.Nope\n  name: a\n- name: b\n' })).toEqual([
-      "x.yaml @ [1]: resource has no \"@type\"",
-      'x.yaml @ [0]."@type": unknown resource type type.googleapis.com/envoy.config.nope.v3.Nope',
+      'x.yaml @ [0]["@type"]: unknown resource type "type.googleapis.com/envoy.config.nope.v3.Nope": the registry given to the reader does not hold it',
+      'x.yaml @ [1]: a resource needs "@type" (like "type.googleapis.com/envoy.config.cluster.v3.Cluster")',
     ]);
   });
 
@@ -119,6 +119,57 @@ describe("loadConfig", () => {
   it("reports duplicate names within a group, naming both places", () => {
     const problems = problemsOf({ "a.yaml": cluster("web") + endpoints("web"), "b.yaml": cluster("web") });
     expect(problems).toEqual(['b.yaml @ [0]: duplicate Cluster "web" (also in a.yaml at [0])']);
+  });
+
+  it("accepts what Envoy's loader accepts: lower-case enums, one value for a list, bare wrappers", () => {
+    const loose = `
+- "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+  name: web
+  type: strict_dns
+  lb_policy: least_request
+  connect_timeout: 0.5s
+  circuit_breakers: {thresholds: {priority: high, max_requests: 10}}
+  load_assignment:
+    cluster_name: web
+    endpoints: {lb_endpoints: {endpoint: {address: {socket_address: {address: web.local, port_value: 80}}}}}
+`;
+    const web = loadConfig(configDir({ "c.yaml": loose }), envoyRegistry).get("default")?.get(CLUSTER_TYPE_URL)?.get("web");
+    expect(web?.resource.bytes.length).toBeGreaterThan(40);
+  });
+
+  it("names an unnamed listener after its address, stably, and says so", () => {
+    const unnamed = listener().replace("    name: http\n", "");
+    const notices: ConfigProblem[] = [];
+    const files = { "l.yaml": unnamed, "r.json": route, "c.yaml": cluster("web") + endpoints("web") };
+    const groups = loadConfig(configDir(files), envoyRegistry, { onNotice: (n) => notices.push(n) });
+    expect([...(groups.get("default")?.get(LISTENER_TYPE_URL)?.keys() ?? [])]).toEqual(["0.0.0.0_10000"]);
+    expect(notices).toEqual([{ file: "l.yaml", fieldPath: "resources[0]", line: 3, reason: 'a listener without a name: named "0.0.0.0_10000" after its address' }]);
+  });
+
+  it("reports every problem of a resource at once, with its line", () => {
+    const bad = cluster("web", "soon").replace("type: EDS", "type: EDZ").replace("connect_timeout", "lb_policy: nope\n  connect_timeout");
+    expect(problemsOf({ "c.yaml": bad })).toEqual([
+      expect.stringMatching(/^c\.yaml @ \[0\]\.lb_policy: /),
+      expect.stringMatching(/^c\.yaml @ \[0\]\.connect_timeout: /),
+      expect.stringMatching(/^c\.yaml @ \[0\]\.type: /),
+    ]);
+  });
+
+  it("re-reads only the files that changed, and in a changed list only the changed items", () => {
+    const d = configDir({ "c.yaml": cluster("web") + cluster("api"), "e.yaml": endpoints("web") + endpoints("api") });
+    const loader = createConfigLoader(d, envoyRegistry);
+    const at = (g: ReturnType<typeof loader.load>, type: string, name: string) => g.get("default")?.get(type)?.get(name)?.resource;
+    const first = loader.load();
+    writeFileSync(join(d, "c.yaml"), cluster("web") + cluster("api", "7s"));
+    const second = loader.load();
+    expect(at(second, ENDPOINT_TYPE_URL, "web")).toBe(at(first, ENDPOINT_TYPE_URL, "web"));
+    expect(at(second, CLUSTER_TYPE_URL, "web")).toBe(at(first, CLUSTER_TYPE_URL, "web"));
+    expect(at(second, CLUSTER_TYPE_URL, "api")).not.toBe(at(first, CLUSTER_TYPE_URL, "api"));
+    expect(at(second, CLUSTER_TYPE_URL, "api")?.hash).not.toBe(at(first, CLUSTER_TYPE_URL, "api")?.hash);
+    appendFileSync(join(d, "e.yaml"), "- bad\n");
+    expect(() => loader.load()).toThrow(/e\.yaml:\d+ at \[2\]: expected a resource/);
+    rmSync(join(d, "e.yaml"));
+    expect(() => loader.load()).toThrow(/ClusterLoadAssignment "web"/);
   });
 
   describe("with a validator", () => {

@@ -2,18 +2,12 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { Registry } from "@bufbuild/protobuf";
 import type { ConfigSource } from "@xdskit/envoy-api/envoy/config/core/v3/config_source_pb";
-import {
-  CacheError,
-  ENDPOINT_TYPE_URL,
-  prepareResource,
-  resourceReferences,
-  ROUTE_TYPE_URL,
-  type CachedResource,
-} from "@xdskit/cache-core";
+import type { Message } from "@bufbuild/protobuf";
+import { ENDPOINT_TYPE_URL, resourceReferences, ROUTE_TYPE_URL, type CachedResource } from "@xdskit/cache-core";
+import { type ConfigProblem as ReadProblem, createResourceReader, type ResourceReader } from "@xdskit/envoy-config";
 import { resolveValidationPolicy, type ValidationPolicy, type Violation } from "@xdskit/validate/policy";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
-import { decodeResource, type DecodedResource } from "./decode-resource.js";
-import { parseResourceFile } from "./parse-resource-file.js";
+import { messageResource } from "./message-resource.js";
 import { resolveSelfConfigSources } from "./resolve-self-config-sources.js";
 
 /** Files directly in the config directory form this group; every other group starts from it. */
@@ -86,13 +80,7 @@ function checkReferences(groupName: string, group: GroupConfig, problems: Config
   }
 }
 
-/**
- * Reads a config directory: files at its top level make the `default` group;
- * each subdirectory is a group (named after it) made of `default` plus its own
- * files, which override default resources of the same type and name. Every
- * problem is collected; any problem throws a {@link ConfigError} listing them
- * all, so the caller keeps serving the last good config.
- */
+/** Options of {@link loadConfig} and {@link createConfigLoader}. */
 export interface LoadConfigOptions {
   /** What `self: {}` config sources become (see resolveSelfConfigSources); unset leaves them as written. */
   readonly selfConfigSource?: ConfigSource | undefined;
@@ -105,6 +93,8 @@ export interface LoadConfigOptions {
   readonly validate?: ValidationPolicy | undefined;
   /** Receives the violations of `validate` in `warn` mode. Default: dropped. */
   readonly onWarning?: ((problem: ConfigProblem) => void) | undefined;
+  /** Receives what is worth knowing but not wrong: a listener without a name, and the name it was given. Default: dropped. */
+  readonly onNotice?: ((notice: ConfigProblem) => void) | undefined;
 }
 
 // A violation, pinned to the file and place the resource was written at.
@@ -134,45 +124,110 @@ function validateGroups(groups: Map<string, GroupConfig>, options: LoadConfigOpt
   return true;
 }
 
+const readProblem = (p: ReadProblem): ConfigProblem => ({ file: p.file, fieldPath: p.path, reason: p.message, line: p.line });
+
+/** What one file gave at its last read, kept while the file is unchanged. */
+interface FileState {
+  /** Size, modification time and inode: a file with the same three is not read again. */
+  readonly stamp: string;
+  readonly loaded: LoadedResource[];
+  readonly problems: ConfigProblem[];
+}
+
+/** Reads a config directory again and again, re-reading only the files (and decoding only the resources) that changed. */
+export interface ConfigLoader {
+  /** The groups of the directory as it is now (see {@link loadConfig}); throws a {@link ConfigError} listing every problem. */
+  load(): Map<string, GroupConfig>;
+}
+
+/**
+ * A {@link ConfigLoader}. Files are read with @xdskit/envoy-config (what Envoy's own loader
+ * accepts: case-insensitive enums, one value for a list, wrappers as `{value}`…; every problem of
+ * every resource with its file, field path and line). An unnamed listener is named after its
+ * address and reported to `onNotice`. A file whose size, modification time and inode are unchanged
+ * is not read again; in a changed YAML list only the changed items are parsed and decoded, and
+ * their resources (bytes and hash included) are reused.
+ */
+export function createConfigLoader(dir: string, registry: Registry, options: LoadConfigOptions = {}): ConfigLoader {
+  const reader: ResourceReader = createResourceReader({ registry });
+  const files = new Map<string, FileState>();
+  const prepared = new WeakMap<Message, CachedResource>();
+
+  const readFile = (file: string, stamp: string): FileState => {
+    const read = reader.read(readFileSync(join(dir, file), "utf8"), { file });
+    const problems = read.problems.map(readProblem);
+    for (const n of read.notices) options.onNotice?.(readProblem(n));
+    const loaded: LoadedResource[] = [];
+    for (const r of read.resources) {
+      let resource = prepared.get(r.message);
+      if (resource === undefined || resource.name !== r.name) {
+        if (options.selfConfigSource) resolveSelfConfigSources(r.schema, r.message, options.selfConfigSource, registry);
+        resource = messageResource(r.typeUrl, r.name, r.schema, r.message);
+        prepared.set(r.message, resource);
+      }
+      loaded.push({ resource, origin: { file, path: r.path } });
+    }
+    return { stamp, loaded, problems };
+  };
+
+  return {
+    load() {
+      const problems: ConfigProblem[] = [];
+      let list: string[];
+      try {
+        list = listConfigFiles(dir);
+      } catch (e) {
+        throw new ConfigError([{ file: dir, fieldPath: "", reason: `cannot read config directory: ${(e as Error).message}` }], e);
+      }
+      const loaded: LoadedResource[] = [];
+      for (const file of list) {
+        let state = files.get(file);
+        try {
+          const st = statSync(join(dir, file), { bigint: true });
+          const stamp = `${st.size}:${st.mtimeNs}:${st.ino}`;
+          if (state?.stamp !== stamp) {
+            state = readFile(file, stamp);
+            files.set(file, state);
+          }
+        } catch (e) {
+          // Gone between the listing and the read (an editor's rename): the next change reloads.
+          files.delete(file);
+          reader.forget(file);
+          problems.push({ file, fieldPath: "", reason: `cannot read: ${(e as Error).message}` });
+          continue;
+        }
+        problems.push(...state.problems);
+        loaded.push(...state.loaded);
+      }
+      for (const file of [...files.keys()]) {
+        if (list.includes(file)) continue;
+        files.delete(file);
+        reader.forget(file);
+      }
+
+      const groups = new Map<string, GroupConfig>([[DEFAULT_GROUP, new Map()]]);
+      for (const file of list) if (groupOf(file) !== DEFAULT_GROUP) groups.set(groupOf(file), new Map());
+      const base = loaded.filter((l) => groupOf(l.origin.file) === DEFAULT_GROUP);
+      for (const [name, group] of groups) {
+        for (const l of base) addTo(group, l, problems);
+        if (name !== DEFAULT_GROUP) for (const l of loaded.filter((x) => groupOf(x.origin.file) === name)) addTo(group, l, problems);
+      }
+      if (!validateGroups(groups, options, problems)) for (const [name, group] of groups) checkReferences(name, group, problems);
+      // A default resource shared by several groups reports the same problem once.
+      const unique = [...new Map(problems.map((p) => [`${p.file}|${p.fieldPath}|${p.reason}`, p])).values()];
+      if (unique.length > 0) throw new ConfigError(unique);
+      return groups;
+    },
+  };
+}
+
+/**
+ * Reads a config directory once (see {@link createConfigLoader}): files at its top level make the
+ * `default` group; each subdirectory is a group (named after it) made of `default` plus its own
+ * files, which override default resources of the same type and name. Every problem is collected;
+ * any problem throws a {@link ConfigError} listing them all, so the caller keeps serving the last
+ * good config.
+ */
 export function loadConfig(dir: string, registry: Registry, options: LoadConfigOptions = {}): Map<string, GroupConfig> {
-  const problems: ConfigProblem[] = [];
-  const decoded: DecodedResource[] = [];
-  let files: string[];
-  try {
-    files = listConfigFiles(dir);
-  } catch (e) {
-    throw new ConfigError([{ file: dir, fieldPath: "", reason: `cannot read config directory: ${(e as Error).message}` }], e);
-  }
-  for (const file of files) {
-    const parsed = parseResourceFile(file, readFileSync(join(dir, file), "utf8"));
-    problems.push(...parsed.problems);
-    for (const raw of parsed.resources) {
-      const d = decodeResource(raw, registry);
-      if ("reason" in d) problems.push(d);
-      else decoded.push(d);
-    }
-  }
-
-  const loaded: LoadedResource[] = [];
-  for (const d of decoded) {
-    try {
-      if (options.selfConfigSource) resolveSelfConfigSources(d.schema, d.message, options.selfConfigSource, registry);
-      loaded.push({ resource: prepareResource(d.schema, d.message, { typeUrl: d.typeUrl, registry }), origin: d.origin });
-    } catch (e) {
-      problems.push({ file: d.origin.file, fieldPath: d.origin.path, reason: e instanceof CacheError ? e.message : String(e) });
-    }
-  }
-
-  const groups = new Map<string, GroupConfig>([[DEFAULT_GROUP, new Map()]]);
-  for (const file of files) if (groupOf(file) !== DEFAULT_GROUP) groups.set(groupOf(file), new Map());
-  const base = loaded.filter((l) => groupOf(l.origin.file) === DEFAULT_GROUP);
-  for (const [name, group] of groups) {
-    for (const l of base) addTo(group, l, problems);
-    if (name !== DEFAULT_GROUP) for (const l of loaded.filter((x) => groupOf(x.origin.file) === name)) addTo(group, l, problems);
-  }
-  if (!validateGroups(groups, options, problems)) for (const [name, group] of groups) checkReferences(name, group, problems);
-  // A default resource shared by several groups reports the same problem once.
-  const unique = [...new Map(problems.map((p) => [`${p.file}|${p.fieldPath}|${p.reason}`, p])).values()];
-  if (unique.length > 0) throw new ConfigError(unique);
-  return groups;
+  return createConfigLoader(dir, registry, options).load();
 }

@@ -72,7 +72,7 @@ describe("the store CLI", () => {
       const refused = await run("apply", "-f", dir);
       expect(refused.code).toBe(1);
       expect(refused.err[0]).toMatch(/was not applied: \d+ problem\(s\)$/);
-      expect(refused.err.join("\n")).toContain('clusters.yaml at [0].connect_timout: unknown field "connect_timout" in envoy.config.cluster.v3.Cluster');
+      expect(refused.err.join("\n")).toContain('clusters.yaml:4 at [0].connect_timout: unknown field "connect_timout" in envoy.config.cluster.v3.Cluster (did you mean "connect_timeout"?)');
       expect(refused.err.join("\n")).toContain('listeners.yaml at [0]: Listener "http": refers to RouteConfiguration "missing", which the snapshot does not hold (reference.missing)');
       expect((await run("get")).out).toEqual(before);
     } finally {

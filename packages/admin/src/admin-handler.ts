@@ -10,6 +10,7 @@ import { filterOf, type StatusFilter, statusView } from "./status-view.js";
  * of `@xdskit/server` is one (so is a `ServerContext` you made yourself).
  */
 export interface StatusSource {
+  /** The status of every open stream, as `ServerContext.clientStatus()` returns it. */
   clientStatus(options?: ClientStatusOptions): StreamStatus[];
   /** Increases whenever any client status changes. */
   readonly statusRevision: number;
@@ -37,6 +38,7 @@ export interface AdminHandlerOptions {
  * in front of your own routes). `close()` ends its live connections.
  */
 export interface AdminHandler {
+  /** Answers a request under `basePath` and returns `true`; returns `false` for any other path, untouched. */
   (request: IncomingMessage, response: ServerResponse): boolean;
   /** Ends every live (server-sent events) connection and stops updating; the handler still answers. */
   close(): void;

@@ -41,10 +41,15 @@ export interface CacheErrorDetails {
  * them all.
  */
 export class CacheError extends Error {
+  /** The class name, for logs and `instanceof`-free checks; subclasses set their own. */
   override readonly name: string = "CacheError";
+  /** What went wrong, as a stable string (see {@link CacheErrorCode}). */
   readonly code: CacheErrorCode;
+  /** The type URL involved, when there is one. */
   readonly typeUrl: string | undefined;
+  /** The resource involved, when there is one. */
   readonly resourceName: string | undefined;
+  /** The field path at fault, when the error is about one field. */
   readonly field: string | undefined;
 
   constructor(code: CacheErrorCode, message: string, details: CacheErrorDetails = {}) {

@@ -21,13 +21,13 @@ export interface CachedResource {
   readonly typeUrl: string;
   /** The xDS resource name. */
   readonly name: string;
-  /** The schema of {@link message}; `undefined` for raw resources. */
+  /** The schema of {@link CachedResource.message}; `undefined` for raw resources. */
   readonly schema: DescMessage | undefined;
   /** The decoded message; `undefined` for resources prepared from bytes. */
   readonly message: Message | undefined;
   /** The deterministic binary encoding: the `Any.value`. Do not mutate. */
   readonly bytes: Uint8Array;
-  /** {@link hashResource} of {@link bytes}: the per-resource version used by delta xDS. */
+  /** {@link hashResource} of {@link CachedResource.bytes}: the per-resource version used by delta xDS. */
   readonly hash: string;
   /** `Any{type_url: typeUrl, value: bytes}`, built once. Do not mutate. */
   readonly any: Any;
@@ -58,7 +58,9 @@ export interface PrepareResourceOptions {
 
 /** What {@link prepareRawResource} needs: a resource already encoded elsewhere. */
 export interface RawResourceInit {
+  /** The type URL the resource is served under. */
   readonly typeUrl: string;
+  /** The xDS resource name. */
   readonly name: string;
   /** The encoded message. Used as is: encode deterministically if versions should be stable. */
   readonly bytes: Uint8Array;

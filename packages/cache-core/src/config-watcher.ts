@@ -114,6 +114,9 @@ export type FetchResult =
 /** One-shot (REST / polling) reads, answered from the current state without waiting. */
 export interface ConfigFetcher {
   /**
+   * The current resources a request asks for, or `not-modified` when its
+   * `version_info` is already current.
+   *
    * @throws {CacheError} for bad input such as a type URL the cache does not serve
    *   or a missing node (the promise rejects).
    */

@@ -33,7 +33,9 @@ import {
  * envoyproxy/ratelimit's RateLimitConfig) with {@link createResourceTypeRegistry}.
  */
 export interface ResourceType<Desc extends DescMessage = DescMessage> {
+  /** The type URL resources of this type are served under. */
   readonly typeUrl: string;
+  /** The message schema, to encode resources and read their names and references. */
   readonly schema: Desc;
   /**
    * The resource name of a message. Default: its `name` string field.
@@ -54,7 +56,7 @@ export function defineResourceType<Desc extends DescMessage>(type: ResourceType<
 export interface ResourceTypeRegistry {
   /** The type registered for a type URL, if any. */
   get(typeUrl: string): ResourceType | undefined;
-  /** Like {@link get}, but throws `unknown-type` naming the type URL when it is not registered. */
+  /** Like {@link ResourceTypeRegistry.get}, but throws `unknown-type` naming the type URL when it is not registered. */
   require(typeUrl: string): ResourceType;
   /** Every registered type URL, in ADS response order (custom types last). */
   typeUrls(): readonly string[];

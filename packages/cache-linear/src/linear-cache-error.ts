@@ -14,6 +14,7 @@ export interface LinearCacheErrorDetails extends CacheErrorDetails {
  * `invalid-resource` for a message given to a cache created without a schema.
  */
 export class LinearCacheError extends CacheError {
+  /** The class name, for logs. */
   override readonly name: string = "LinearCacheError";
   /** The type URL this cache serves. */
   readonly servedTypeUrl: string;

@@ -24,7 +24,7 @@ import { WatchesByName } from "./watches-by-name.js";
 import { keysOfNames, watchKeysOf } from "./watch-keys.js";
 
 /**
- * A resource handed to the cache: a {@link CachedResource} (from
+ * A resource handed to the cache: a {@link @xdskit/cache-core#CachedResource} (from
  * `prepareResource`), or a message of the cache's schema, which the cache
  * prepares (name derived, marshalled and hashed once).
  */

@@ -16,6 +16,7 @@ export interface MuxCacheErrorDetails extends CacheErrorDetails {
  * INVALID_ARGUMENT naming the type.
  */
 export class MuxCacheError extends CacheError {
+  /** The class name, for logs. */
   override readonly name: string = "MuxCacheError";
   /** What the classifier returned (the type URL, by default); `undefined` when it claimed nothing or threw. */
   readonly cacheKey: string | undefined;

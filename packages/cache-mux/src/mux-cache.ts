@@ -43,7 +43,7 @@ export interface MuxCacheOptions {
 }
 
 /**
- * One {@link Cache} made of several: each watch and fetch goes to the cache
+ * One {@link @xdskit/cache-core#Cache} made of several: each watch and fetch goes to the cache
  * its classifier picks, or to the fallback cache when none is picked, and
  * that cache alone answers it (responses and cancels pass through
  * untouched). Without a fallback, a request no cache claims throws a

@@ -93,7 +93,7 @@ export interface SnapshotCache extends Cache {
   clearSnapshot(node: string): void;
   /** Watch counts and last request time of a node key, or `undefined` when it never made a request. */
   statusInfo(node: string): StatusInfo | undefined;
-  /** Every node key that made a request and was not forgotten by {@link clearSnapshot}. */
+  /** Every node key that made a request and was not forgotten by {@link SnapshotCache.clearSnapshot}. */
   statusKeys(): string[];
   /** Stops heartbeats. The cache stays usable. */
   close(): void;

@@ -24,6 +24,7 @@ export interface SnapshotErrorDetails extends CacheErrorDetails {
  * pass through as the `CacheError`s they are.
  */
 export class SnapshotError extends CacheError {
+  /** The class name, for logs. */
   override readonly name: string = "SnapshotError";
   /** Every resource name involved (empty when none is). */
   readonly resourceNames: readonly string[];

@@ -6,6 +6,8 @@ export interface AcceptedState {
   readonly version: string;
   /** The accepted resources by name. */
   readonly resources: ReadonlyMap<string, ReceivedResource>;
+  /** How many responses of the type were ACKed. */
   readonly acks: number;
+  /** How many responses of the type were NACKed. */
   readonly nacks: number;
 }

@@ -29,6 +29,7 @@ export interface XdsClientOptions {
 export interface XdsClient {
   /** Subscribe to names of a type; `"*"` is an explicit wildcard, no names (SotW) a legacy wildcard. */
   subscribe(typeUrl: string, names?: readonly string[] | "*"): void;
+  /** Stop subscribing to names of a type; the server is told on the next request. */
   unsubscribe(typeUrl: string, names: readonly string[]): void;
   /** The next response not yet taken (optionally of one type); rejects after `timeoutMs` (default 10 s). */
   next(typeUrl?: string, timeoutMs?: number): Promise<ClientResponse>;
@@ -42,14 +43,15 @@ export interface XdsClient {
   waitFor(predicate: (client: XdsClient) => boolean, timeoutMs?: number): Promise<void>;
   /** Settles when the stream ends: undefined for a clean end or close(), else the ConnectError. */
   readonly ended: Promise<ConnectError | undefined>;
+  /** Cancels the stream; `ended` settles with `undefined`. */
   close(): void;
 }
 
 /**
  * Opens one ADS stream, like an Envoy would, and keeps per-type state. The
- * parts: a {@link ProtocolStream} (SotW or delta requests and responses),
- * a {@link TypeSubscription} per type (subscription and accepted state), a
- * {@link ResponseInbox} (responses not yet taken, and waits), and here the
+ * parts: a `ProtocolStream` (SotW or delta requests and responses),
+ * a `TypeSubscription` per type (subscription and accepted state), a
+ * `ResponseInbox` (responses not yet taken, and waits), and here the
  * ACK policy and the stream's lifetime.
  */
 export function createXdsClient(options: XdsClientOptions): XdsClient {

@@ -37,6 +37,7 @@ export type BootstrapMode = ConfigSourceMode;
 export interface XdsServerOptions {
   /** The control plane's IP address (a STATIC cluster) or DNS name (STRICT_DNS, IPv4 preferred, re-resolved by Envoy). */
   readonly host: string;
+  /** The control plane's port. */
   readonly port: number;
   /** TLS, or mutual TLS, to the control plane. Default: plaintext. */
   readonly tls?: XdsTlsOptions | undefined;

@@ -39,10 +39,15 @@ export interface BuilderErrorDetails {
  * The message names the resource and the field.
  */
 export class BuilderError extends Error {
+  /** The class name, for logs. */
   override readonly name = "BuilderError";
+  /** What went wrong, as a stable string (see {@link BuilderErrorCode}). */
   readonly code: BuilderErrorCode;
+  /** The type of the resource being built, such as `Cluster`. */
   readonly resourceType: string;
+  /** The name of the resource being built, when it has one yet. */
   readonly resourceName: string | undefined;
+  /** The option at fault, as a path such as `endpoints[0].host`. */
   readonly field: string | undefined;
 
   constructor(code: BuilderErrorCode, message: string, details: BuilderErrorDetails) {

@@ -24,6 +24,7 @@ export type LbPolicy = "round-robin" | "least-request" | "random" | "ring-hash" 
 
 /** What every cluster builder accepts. */
 export interface ClusterOptions {
+  /** The cluster name (what routes and EDS refer to). */
   readonly name: string;
   /** Connect timeout in ms (≥ 1). Default: 5000. */
   readonly connectTimeoutMs?: number | undefined;

@@ -11,8 +11,11 @@ import { checkHost, checkInt, checkName, checkPort, fail, subject, type Subject 
 
 /** Where an endpoint runs. Endpoints with the same locality and priority are grouped together. */
 export interface LocalityOptions {
+  /** `locality.region`. Default: none. */
   readonly region?: string | undefined;
+  /** `locality.zone`. Default: none. */
   readonly zone?: string | undefined;
+  /** `locality.sub_zone`. Default: none. */
   readonly subZone?: string | undefined;
   /** Locality weight (≥ 1), used with locality-weighted load balancing. Default: none. */
   readonly weight?: number | undefined;
@@ -22,6 +25,7 @@ export interface LocalityOptions {
 export interface EndpointOptions {
   /** An IP address (a DNS name only in STRICT_DNS clusters). */
   readonly host: string;
+  /** The port, 1..65535. */
   readonly port: number;
   /** Load balancing weight, ≥ 1. Default: none (equal weights). */
   readonly weight?: number | undefined;

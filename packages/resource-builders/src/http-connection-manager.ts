@@ -35,6 +35,7 @@ export interface RdsOptions {
  * value of `element.key` in a `key<element.separator>value` list split by `separator`.
  */
 export interface ScopeKeyFragmentOptions {
+  /** The request header the fragment is read from. */
   readonly header: string;
   /** Splits the header value into elements. Default: none (the whole value). */
   readonly separator?: string | undefined;
@@ -66,9 +67,11 @@ export interface ScopedRoutesOptions {
 export interface HttpConnectionManagerOptions {
   /** Prefix of the connection manager's stats. */
   readonly statPrefix: string;
+  /** Routes over RDS (see {@link RdsOptions}). */
   readonly rds?: RdsOptions | undefined;
   /** An inline route configuration (see `routeConfiguration`). */
   readonly routes?: RouteConfiguration | undefined;
+  /** Scoped routes, over SRDS or inline (see {@link ScopedRoutesOptions}). */
   readonly scopedRoutes?: ScopedRoutesOptions | undefined;
   /** Filters that run before the router, in order (see `httpFilter`, `ecdsHttpFilter`). Default: none. */
   readonly httpFilters?: readonly HttpFilter[] | undefined;

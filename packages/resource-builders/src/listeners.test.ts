@@ -36,6 +36,13 @@ function hcmOf(l: Listener) {
 const routes = routeConfiguration({ name: "inline", virtualHosts: [virtualHost({ name: "all", routes: [route({ cluster: "c" })] })] });
 
 describe("httpListener", () => {
+  it("takes port 0 (Envoy binds a free port) and refuses ports outside 0..65535", () => {
+    const l = httpListener({ name: "web", port: 0, rds: { routeConfigName: "web-routes" } });
+    expect(l.address?.address).toMatchObject({ case: "socketAddress", value: { portSpecifier: { case: "portValue", value: 0 } } });
+    for (const port of [-1, 65536, 1.5]) {
+      expect(() => httpListener({ name: "web", port, rds: { routeConfigName: "r" } })).toThrow(/Listener "web" port: must be an integer in 1\.\.65535/);
+    }
+  });
   it("binds 0.0.0.0, prefixes stats with its name and fetches routes over RDS via ADS by default", () => {
     const l = httpListener({ name: "web", port: 8080, rds: { routeConfigName: "web-routes" } });
     expect(l.name).toBe("web");
@@ -101,7 +108,7 @@ describe("httpListener", () => {
   it("rejects what Envoy would: no or several route sources, bad ports and addresses, a listed router, bad scopes", () => {
     expect(() => httpListener({ name: "l", port: 1 })).toThrow(expect.objectContaining({ code: "missing-field", resourceType: "Listener", field: "rds" }));
     expect(() => httpListener({ name: "l", port: 1, routes, rds: { routeConfigName: "r" } })).toThrow(expect.objectContaining({ code: "conflicting-fields" }));
-    expect(() => httpListener({ name: "l", port: 0, routes })).toThrow(expect.objectContaining({ code: "invalid-port", field: "port" }));
+    expect(() => httpListener({ name: "l", port: 65536, routes })).toThrow(expect.objectContaining({ code: "invalid-port", field: "port" }));
     expect(() => httpListener({ name: "l", port: 70000, routes })).toThrow(/Listener "l" port: must be an integer in 1\.\.65535, got 70000/);
     expect(() => httpListener({ name: "l", port: 1, address: "localhost", routes })).toThrow(expect.objectContaining({ code: "invalid-address", field: "address" }));
     expect(() => httpListener({ name: "", port: 1, routes })).toThrow(expect.objectContaining({ code: "invalid-name" }));

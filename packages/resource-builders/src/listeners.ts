@@ -16,7 +16,9 @@ import { checkHost, checkInt, checkName, checkPort, durationMs, fail, subject, t
 
 /** What every listener builder accepts. */
 export interface ListenerOptions {
+  /** The listener name, unique per proxy. */
   readonly name: string;
+  /** Port to bind, 1..65535, or 0: Envoy binds a free port (its admin `/listeners` says which). */
   readonly port: number;
   /** IP address to bind. Default: `"0.0.0.0"`. */
   readonly address?: string | undefined;
@@ -80,7 +82,7 @@ export function tcpListener(opts: TcpListenerOptions): Listener {
 
 function listener(s: Subject, opts: ListenerOptions, filter: Filter): Listener {
   const host = checkHost(s, "address", opts.address ?? "0.0.0.0", true);
-  const port = checkPort(s, "port", opts.port);
+  const port = opts.port === 0 ? 0 : checkPort(s, "port", opts.port);
   const chain = create(FilterChainSchema, { filters: [filter] });
   if (opts.tls !== undefined) chain.transportSocket = downstreamTls(s, opts.tls);
   return create(ListenerSchema, { name: opts.name, address: socketAddress(host, port), filterChains: [chain] });

@@ -8,6 +8,7 @@ import { checkName, fail, subject } from "./validate.js";
 export interface RouteConfigurationOptions {
   /** The RDS resource name. */
   readonly name: string;
+  /** The virtual hosts (see `virtualHost`); their domains must be unique across them. */
   readonly virtualHosts: readonly VirtualHost[];
   /** Make Envoy reject the configuration when a route names a cluster it does not know. Default: Envoy's (false for RDS). */
   readonly validateClusters?: boolean | undefined;

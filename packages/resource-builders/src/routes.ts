@@ -19,6 +19,7 @@ import { checkInt, checkName, durationMs, fail, subject, type Subject } from "./
 
 /** One cluster of a weighted split. */
 export interface ClusterWeightOptions {
+  /** The cluster name. */
   readonly name: string;
   /** Relative weight, ≥ 0; the weights of a route must not all be 0. */
   readonly weight: number;
@@ -52,6 +53,7 @@ export interface RouteOptions {
 
 /** Options of {@link virtualHost}. */
 export interface VirtualHostOptions {
+  /** The virtual host name, unique in its route configuration. */
   readonly name: string;
   /** Host names this virtual host serves (`*` and leading/trailing wildcards allowed). Default: `["*"]`. */
   readonly domains?: readonly string[] | undefined;

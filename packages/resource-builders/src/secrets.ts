@@ -6,6 +6,7 @@ import { checkName, checkPem, subject } from "./validate.js";
 
 /** Options of {@link tlsCertificateSecret}. */
 export interface TlsCertificateSecretOptions {
+  /** The SDS resource name. */
   readonly name: string;
   /** PEM certificate chain, inline. */
   readonly certificateChain: string;
@@ -15,6 +16,7 @@ export interface TlsCertificateSecretOptions {
 
 /** Options of {@link validationContextSecret}. */
 export interface ValidationContextSecretOptions {
+  /** The SDS resource name. */
   readonly name: string;
   /** PEM CA bundle, inline. */
   readonly trustedCa: string;

@@ -39,6 +39,7 @@ export interface GenerateSnapshotOptions {
 
 /** What {@link generateSnapshotResources} makes. */
 export interface GeneratedSnapshot {
+  /** The snapshot version (the `version` option). */
   readonly version: string;
   /** `cluster-<i>`: EDS clusters. */
   readonly clusters: readonly Cluster[];

@@ -27,8 +27,11 @@ export type ResourceState = TypeState | "does-not-exist";
 
 /** A node as its first request named it, text capped at `STATUS_LIMITS.maxTextLength`. */
 export interface NodeSummary {
+  /** `node.id`. */
   readonly id: string;
+  /** `node.cluster`. */
   readonly cluster: string;
+  /** `node.locality`, when the node has one. */
   readonly locality: { readonly region: string; readonly zone: string; readonly subZone: string } | undefined;
   /** `user_agent_name/user_agent_version` (or the build version), such as `envoy/1.40.0`. */
   readonly userAgent: string;
@@ -36,27 +39,37 @@ export interface NodeSummary {
 
 /** A time and what happened then. Times are milliseconds since the epoch. */
 export interface SentStatus {
+  /** The `version_info` (SotW) or `system_version_info` (delta) sent. */
   readonly version: string;
+  /** The nonce of the response. */
   readonly nonce: string;
+  /** When it was sent. */
   readonly at: number;
   /** Resources the response carried. */
   readonly resources: number;
 }
 
+/** The last response a client accepted. Times are milliseconds since the epoch. */
 export interface AckStatus {
+  /** The version accepted. */
   readonly version: string;
+  /** The nonce of the accepted response. */
   readonly nonce: string;
+  /** When the ACK arrived. */
   readonly at: number;
 }
 
+/** A response a client rejected, with its reason. Times are milliseconds since the epoch. */
 export interface NackStatus {
   /** The rejected version. */
   readonly version: string;
+  /** The nonce of the rejected response. */
   readonly nonce: string;
   /** `error_detail.code`. */
   readonly code: number;
   /** Envoy's reason (`error_detail.message`), capped at `STATUS_LIMITS.maxMessageLength`. */
   readonly message: string;
+  /** When the NACK arrived. */
   readonly at: number;
   /** Whether it is the answer to the last response (the client is still on its previous version). */
   readonly current: boolean;
@@ -64,9 +77,11 @@ export interface NackStatus {
 
 /** One resource with one client, for CSDS and the admin page. */
 export interface ResourceStatus {
+  /** The resource name. */
   readonly name: string;
   /** The version the client holds, as far as the server knows (`""` when none). */
   readonly version: string;
+  /** Where the resource stands with the client. */
   readonly state: ResourceState;
   /** The resource as the client holds it (last ACKed), when the server still has it. */
   readonly held: CachedResource | undefined;
@@ -76,7 +91,9 @@ export interface ResourceStatus {
 
 /** One type on one stream. */
 export interface TypeStatus {
+  /** The type URL. */
   readonly typeUrl: string;
+  /** Where the type stands with the client. */
   readonly state: TypeState;
   /** Whether the client subscribes to every resource of the type. */
   readonly wildcard: boolean;
@@ -84,7 +101,9 @@ export interface TypeStatus {
   readonly names: readonly string[];
   /** How many names are subscribed by name (all of them, not only those listed). */
   readonly nameCount: number;
+  /** The last response sent, if any. */
   readonly sent: SentStatus | undefined;
+  /** The last response the client accepted, if any. */
   readonly acked: AckStatus | undefined;
   /** The last NACK, current or not. */
   readonly nack: NackStatus | undefined;
@@ -94,14 +113,19 @@ export interface TypeStatus {
 
 /** One open stream and its client. */
 export interface StreamStatus {
+  /** The stream id, unique within the server. */
   readonly streamId: number;
+  /** SotW or delta. */
   readonly protocol: "sotw" | "delta";
   /** `""` on ADS, else the type URL of the per-type service. */
   readonly typeUrl: string;
   /** `undefined` until the first request arrived. */
   readonly node: NodeSummary | undefined;
+  /** The client as the transport sees it. */
   readonly peer: {
+    /** Its remote address, when the transport knows it. */
     readonly address: string | undefined;
+    /** Whether the connection is TLS. */
     readonly tls: boolean;
     /** The verified client certificate's URI then DNS SANs (the first `STATUS_LIMITS.maxIdentities`). */
     readonly identities: readonly string[];

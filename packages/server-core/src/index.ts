@@ -6,4 +6,9 @@ export { GrpcStatus } from "./grpc-status.js";
 export type { IdentityBinding } from "./node-identity.js";
 export { createServerContext, type ServerContext } from "./server-context.js";
 export { ServerError, type ServerErrorCode } from "./server-error.js";
-export { DEFAULT_LEGACY_WILDCARD_TYPES, DEFAULT_LIMITS, type ServerOptions } from "./server-options.js";
+export {
+  DEFAULT_FIRST_RESPONSE_WARN_MS,
+  DEFAULT_LEGACY_WILDCARD_TYPES,
+  DEFAULT_LIMITS,
+  type ServerOptions,
+} from "./server-options.js";

@@ -10,13 +10,13 @@ import type { PeerInfo } from "./callbacks.js";
  */
 export interface IdentityBinding {
   /**
-   * The identities of a peer. Default: {@link certificateIdentities}, the
+   * The identities of a peer. Default: `certificateIdentities`, the
    * URI SANs then the DNS SANs of the client certificate (none without one).
    */
   readonly extract?: ((peer: PeerInfo | undefined) => readonly string[]) | undefined;
   /**
    * Whether a node may use these identities. Default:
-   * {@link defaultIdentityMatch} on the node's {@link field}.
+   * `defaultIdentityMatch` on the node's {@link IdentityBinding.field}.
    */
   readonly matches?: ((node: Node, identities: readonly string[]) => boolean) | undefined;
   /** Which node field `matches` compares by default. Default: `"id"`. */
@@ -90,14 +90,15 @@ export function defaultIdentityMatch(value: string, identities: readonly string[
   return identities.some((identity) => identity === value || (identity.includes("://") && identity.endsWith(`/${value}`)));
 }
 
-/** An {@link IdentityBinding} with its defaults applied. */
+/** An {@link @xdskit/server-core#IdentityBinding} with its defaults applied. */
 export interface ResolvedIdentityBinding {
+  /** The node field compared. */
   readonly field: "id" | "cluster";
   /** Whether `node` may stream from `peer`. */
   allows(node: Node, peer: PeerInfo | undefined): boolean;
 }
 
-/** Applies the defaults of {@link IdentityBinding}. */
+/** Applies the defaults of {@link @xdskit/server-core#IdentityBinding}. */
 export function resolveIdentityBinding(binding: IdentityBinding): ResolvedIdentityBinding {
   const field = binding.field ?? "id";
   const extract = binding.extract ?? certificateIdentities;

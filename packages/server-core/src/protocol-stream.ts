@@ -51,9 +51,14 @@ export type ResponseChunks = readonly Uint8Array[];
 export interface ProtocolStream<Request, Response> {
   /** The stream as callbacks see it. */
   readonly info: StreamInfo;
+  /** Takes a place under `maxStreams` and runs `onStreamOpen` (see above). */
   open(): Promise<void>;
+  /** Handles one request of the client (see above). */
   receive(request: Request): Promise<void>;
+  /** The next response, encoded (see above). */
   next(): Promise<ResponseChunks | undefined>;
+  /** The next response as a message, for transports that serialize themselves (see above). */
   nextMessage(): Promise<Response | undefined>;
+  /** Ends the stream, however it ended (see above). */
   close(reason?: unknown): Promise<void>;
 }

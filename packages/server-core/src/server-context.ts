@@ -1,4 +1,5 @@
 import { type ClientStatusOptions, type StreamStatus, streamStatus } from "./client-status.js";
+import { FirstResponseDiagnostics } from "./first-response-diagnostics.js";
 import { ServerError } from "./server-error.js";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./server-options.js";
 import { ServerTelemetry } from "./server-telemetry.js";
@@ -8,11 +9,11 @@ import type { StreamState } from "./stream-state.js";
  * The shared state of one xDS server: its options with their defaults, the
  * streams open across every protocol and transport (counted against
  * `maxStreams`), and shutdown. Make one per server with
- * {@link createServerContext} and give it to `createSotwProtocol` and
+ * {@link @xdskit/server-core#createServerContext} and give it to `createSotwProtocol` and
  * `createDeltaProtocol` (`createXdsServer` does both).
  */
 export interface ServerContext {
-  /** Aborted once {@link shutdown} was called. */
+  /** Aborted once {@link ServerContext.shutdown} was called. */
   readonly closing: AbortSignal;
   /** Streams open now, over every protocol and transport of the server. */
   readonly openStreams: number;
@@ -41,17 +42,26 @@ export interface TrackedStream {
   shutdown(error: ServerError): void;
 }
 
-/** The implementation behind {@link ServerContext}; what the protocols use of it. */
+/** The implementation behind {@link @xdskit/server-core#ServerContext}; what the protocols use of it. */
 export class ServerContextState implements ServerContext {
+  /** The options with their defaults applied. */
   readonly options: ResolvedServerOptions;
   readonly #shutdown = new AbortController();
   readonly #open = new Set<TrackedStream>();
   /** The server's metrics and status revision. */
   readonly telemetry: ServerTelemetry;
+  /** Warns when a stream waits too long for its first response of a type. */
+  readonly firstResponses: FirstResponseDiagnostics;
 
   constructor(options: ServerOptions) {
     this.options = resolveServerOptions(options);
     this.telemetry = new ServerTelemetry(this.options.meterProvider, () => this.streams());
+    this.firstResponses = new FirstResponseDiagnostics(
+      this.options.logger,
+      this.options.firstResponseWarnMs,
+      () => this.streams(),
+      () => this.#open.size,
+    );
   }
 
   /** The open streams, in the order they opened. */
@@ -59,6 +69,7 @@ export class ServerContextState implements ServerContext {
     for (const tracked of this.#open) yield tracked.stream;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.clientStatus}. */
   clientStatus(options: ClientStatusOptions = {}): StreamStatus[] {
     const out: StreamStatus[] = [];
     for (const tracked of this.#open) {
@@ -68,27 +79,32 @@ export class ServerContextState implements ServerContext {
     return out;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.statusRevision}. */
   get statusRevision(): number {
     return this.telemetry.revision;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.closing}. */
   get closing(): AbortSignal {
     return this.#shutdown.signal;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.openStreams}. */
   get openStreams(): number {
     return this.#open.size;
   }
 
+  /** See {@link @xdskit/server-core#ServerContext.shutdown}. */
   shutdown(): void {
     if (this.#shutdown.signal.aborted) return;
     this.#shutdown.abort();
+    this.firstResponses.stop();
     const error = shutdownError();
     for (const stream of [...this.#open]) stream.shutdown(error);
   }
 
   /**
-   * Counts a stream as open until {@link release}.
+   * Counts a stream as open until {@link ServerContextState.release}.
    *
    * @throws {ServerError} `shutdown` once the server shuts down;
    *   `limit-exceeded` when `maxStreams` streams are open.
@@ -100,9 +116,10 @@ export class ServerContextState implements ServerContext {
       throw new ServerError("limit-exceeded", `the xDS server has ${limit} streams open, its limit (maxStreams): try again later`);
     }
     this.#open.add(stream);
+    this.firstResponses.streamOpened();
   }
 
-  /** Stops counting a stream {@link admit} counted. */
+  /** Stops counting a stream {@link ServerContextState.admit} counted. */
   release(stream: TrackedStream): void {
     this.#open.delete(stream);
   }
@@ -118,7 +135,7 @@ export function createServerContext(options: ServerOptions = {}): ServerContext 
 }
 
 /**
- * The implementation of a context made by {@link createServerContext}.
+ * The implementation of a context made by {@link @xdskit/server-core#createServerContext}.
  *
  * @throws {ServerError} `internal` for any other object.
  */

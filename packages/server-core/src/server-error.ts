@@ -42,7 +42,7 @@ const statusOfCode: Readonly<Record<ServerErrorCode, GrpcStatusCode>> = {
   internal: GrpcStatus.INTERNAL,
 };
 
-/** Details of a {@link ServerError}. */
+/** Details of a {@link @xdskit/server-core#ServerError}. */
 export interface ServerErrorDetails {
   /** The type URL involved, when there is one. */
   readonly typeUrl?: string;
@@ -52,10 +52,13 @@ export interface ServerErrorDetails {
   readonly cause?: unknown;
 }
 
-/** The one error type of the xdskit servers. Crosses the wire as a gRPC status (see {@link statusOf}). */
+/** The one error type of the xdskit servers. Crosses the wire as a gRPC status (see `statusOf` of `@xdskit/server-core/internal`). */
 export class ServerError extends Error {
+  /** The class name, for logs. */
   override readonly name = "ServerError";
+  /** What went wrong, as a stable string (see {@link ServerErrorCode}). */
   readonly code: ServerErrorCode;
+  /** The type URL involved, when there is one. */
   readonly typeUrl: string | undefined;
   /** The gRPC status code this error is answered with. */
   readonly status: GrpcStatusCode;
@@ -70,12 +73,14 @@ export class ServerError extends Error {
 
 /** A gRPC status and message for an error that is about to cross the wire. */
 export interface WireStatus {
+  /** The gRPC status code. */
   readonly status: GrpcStatusCode;
+  /** The message the client sees. */
   readonly message: string;
 }
 
 /**
- * Maps any error to the status a client sees: {@link ServerError} keeps its
+ * Maps any error to the status a client sees: {@link @xdskit/server-core#ServerError} keeps its
  * status; a `CacheError` for bad input (`unknown-type`, `missing-node`) is
  * INVALID_ARGUMENT and any other cache failure INTERNAL; an error carrying a
  * numeric gRPC `code` (such as Connect's `ConnectError`, thrown by a

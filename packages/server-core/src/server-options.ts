@@ -18,6 +18,9 @@ export const DEFAULT_LIMITS = Object.freeze({
   requestBurst: 2000,
 } as const);
 
+/** Default of {@link ServerOptions.firstResponseWarnMs}. */
+export const DEFAULT_FIRST_RESPONSE_WARN_MS = 10_000;
+
 /**
  * The types whose empty first request means "everything" by default: the
  * ones Envoy subscribes to as a wildcard (listeners, clusters, and scoped
@@ -98,6 +101,15 @@ export interface ServerOptions {
   /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 2,000. */
   readonly requestBurst?: number | undefined;
   /**
+   * How long a stream may wait for its first response of a type, in ms,
+   * before the server warns (once per node and type, through `logger`) that
+   * the cache has not answered: the proxy stays initializing meanwhile. The
+   * warning names the node, its cluster, the type and the names asked for;
+   * an info line follows when the answer comes. `0` turns it off. Default:
+   * 10,000 (Envoy's `initial_fetch_timeout` is 15 s).
+   */
+  readonly firstResponseWarnMs?: number | undefined;
+  /**
    * Where the server's metrics go (OpenTelemetry). Default: the global meter
    * provider of `@opentelemetry/api`, a no-op until the application registers one.
    */
@@ -106,28 +118,39 @@ export interface ServerOptions {
 
 /** The limits of {@link ResolvedServerOptions}. */
 export interface StreamLimits {
+  /** See {@link @xdskit/server-core#ServerOptions.maxStreams}. */
   readonly maxStreams: number;
+  /** See {@link @xdskit/server-core#ServerOptions.maxResourceNamesPerRequest}. */
   readonly maxResourceNamesPerRequest: number;
+  /** See {@link @xdskit/server-core#ServerOptions.maxSubscribedNameBytes}. */
   readonly maxSubscribedNameBytes: number;
+  /** See {@link @xdskit/server-core#ServerOptions.maxRequestsPerSecond}. */
   readonly maxRequestsPerSecond: number;
+  /** See {@link @xdskit/server-core#ServerOptions.requestBurst}. */
   readonly requestBurst: number;
 }
 
-/** {@link ServerOptions} with every default applied. */
+/** {@link @xdskit/server-core#ServerOptions} with every default applied. */
 export interface ResolvedServerOptions {
+  /** The callbacks; `{}` when none were given. */
   readonly callbacks: Callbacks;
+  /** The logger; the silent one by default. */
   readonly logger: Logger;
+  /** Whether ADS responses go out in `ADS_RESPONSE_ORDER`. */
   readonly ordered: boolean;
   /** The identity binding, when on. */
   readonly identity: ResolvedIdentityBinding | undefined;
+  /** The stream limits with their defaults. */
   readonly limits: StreamLimits;
   /** The meter provider given, if any. */
   readonly meterProvider: MeterProvider | undefined;
+  /** See {@link @xdskit/server-core#ServerOptions.firstResponseWarnMs}; 0 when off. */
+  readonly firstResponseWarnMs: number;
   /** Whether an empty first request of this type is a legacy wildcard. */
   allowsLegacyWildcard(typeUrl: string): boolean;
 }
 
-/** Applies the documented defaults of {@link ServerOptions}. */
+/** Applies the documented defaults of {@link @xdskit/server-core#ServerOptions}. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
   const legacy = options.legacyWildcard;
   const allowsLegacyWildcard =
@@ -149,6 +172,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       requestBurst: options.requestBurst ?? DEFAULT_LIMITS.requestBurst,
     },
     meterProvider: options.meterProvider,
+    firstResponseWarnMs: options.firstResponseWarnMs ?? DEFAULT_FIRST_RESPONSE_WARN_MS,
     allowsLegacyWildcard,
   };
 }

@@ -20,10 +20,15 @@ export type RejectionReason = "limit" | "identity" | "refused" | "bad-input";
  * response costs no attribute hashing for its counters.
  */
 export class TypeCounters {
+  /** Responses sent. */
   responses = 0;
+  /** Bytes of responses encoded here (Connect routes serialize themselves and count 0). */
   bytes = 0;
+  /** ACKs received. */
   acks = 0;
+  /** NACKs received. */
   nacks = 0;
+  /** The protocol and type attributes the instruments report these counters under. */
   readonly attributes: Attributes;
 
   constructor(attributes: Attributes) {
@@ -142,17 +147,20 @@ export class ServerTelemetry {
     this.#pushDuration.record(pushSeconds, NO_ATTRIBUTES);
   }
 
+  /** Counts an ACK and records how long the response took to be accepted. */
   acked(counters: TypeCounters, convergenceSeconds: number): void {
     counters.acks += 1;
     this.revision += 1;
     this.#convergence.record(convergenceSeconds, NO_ATTRIBUTES);
   }
 
+  /** Counts a NACK. */
   nacked(counters: TypeCounters): void {
     counters.nacks += 1;
     this.revision += 1;
   }
 
+  /** Counts a stream the server refused or ended, by reason. */
   rejected(reason: RejectionReason): void {
     this.#rejections.set(reason, (this.#rejections.get(reason) ?? 0) + 1);
   }

@@ -19,6 +19,7 @@ const MAX_UNKNOWN_TYPES_LOGGED = 16;
  * handled and answers recorded and encoded.
  */
 export class StreamLifecycle<Answer> implements TrackedStream {
+  /** The state of the stream: node, types, client status. */
   readonly stream: StreamState;
   readonly #context: ServerContextState;
   readonly #answers: ResponseQueue<Answer>;
@@ -57,7 +58,7 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     this.#opened = true;
   }
 
-  /** Whether {@link close} was called: no watch may be opened any more. */
+  /** Whether {@link StreamLifecycle.close} was called: no watch may be opened any more. */
   get closed(): boolean {
     return this.stream.closed;
   }
@@ -131,11 +132,12 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     }
   }
 
-  /** Ends the stream with `error`: the waiting and later {@link nextAnswer} calls reject with it. */
+  /** Ends the stream with `error`: the waiting and later {@link StreamLifecycle.nextAnswer} calls reject with it. */
   fail(error: unknown): void {
     this.#answers.fail(error);
   }
 
+  /** Ends the stream because the server shuts down: as {@link StreamLifecycle.fail}. */
   shutdown(error: ServerError): void {
     this.fail(error);
   }
@@ -153,15 +155,23 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     this.#answers.end();
     if (this.#admitted) this.#context.release(this);
     this.stream.telemetry.revision += 1;
-    if (reason !== undefined) {
+    const { id: streamId, protocol } = this.stream;
+    if (reason === undefined || isShutdown(reason)) {
+      // A deliberate end (the client cancelled or half-closed, the server is closing) is not a failure.
+      logger.debug("xds stream closed", { streamId, protocol, reason: reason === undefined ? "client" : "server shutdown" });
+    } else {
       const rejection = rejectionOf(reason);
       if (rejection !== undefined) this.stream.telemetry.rejected(rejection);
       const { status, message } = statusOf(reason);
-      logger.debug("xds stream failed", { streamId: this.stream.id, protocol: this.stream.protocol, code: status, message });
+      logger.debug("xds stream failed", { streamId, protocol, code: status, message });
     }
     const hook = callbacks.onStreamClosed;
     if (this.#opened && hook !== undefined) await observe(logger, "onStreamClosed", () => hook(this.stream));
   }
+}
+
+function isShutdown(reason: unknown): boolean {
+  return reason instanceof ServerError && reason.code === "shutdown";
 }
 
 // What the rejections metric calls the error a stream ended with; `undefined`

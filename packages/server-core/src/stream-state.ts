@@ -12,25 +12,36 @@ import { TypeStreamState } from "./type-stream-state.js";
 
 /** What a {@link StreamState} is made from: what the transport knows (`StreamInit`) and the protocol. */
 export interface StreamStateInit {
+  /** SotW or delta. */
   readonly protocol: "sotw" | "delta";
   /** The type URL of a per-type service, or `""` for ADS. */
   readonly typeUrl: string;
+  /** The request headers (gRPC metadata). */
   readonly requestHeader: Headers;
+  /** The client, as the transport knows it. */
   readonly peer: PeerInfo | undefined;
+  /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
 }
 
 /**
  * The server side of one stream: its id and node, its nonces, and one
- * {@link TypeStreamState} per type URL. Also the {@link StreamInfo} callbacks get.
+ * {@link TypeStreamState} per type URL. Also the {@link @xdskit/server-core#StreamInfo} callbacks get.
  */
 export class StreamState implements StreamInfo {
+  /** The stream id, unique within the process. */
   readonly id: number;
+  /** SotW or delta. */
   readonly protocol: "sotw" | "delta";
+  /** The type URL of a per-type service, or `""` for ADS. */
   readonly typeUrl: string;
+  /** The request headers (gRPC metadata). */
   readonly requestHeader: Headers;
+  /** The client, as the transport knows it. */
   readonly peer: PeerInfo | undefined;
+  /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
+  /** The state of each type the client asked for, by type URL. */
   readonly types = new Map<string, TypeStreamState>();
   /** When the stream opened (`performance.now()`). */
   readonly openedAt = performance.now();
@@ -175,6 +186,7 @@ export class StreamState implements StreamInfo {
     else this.#nameBytesOf.set(typeUrl, bytes);
   }
 
+  /** The node of the first request; `undefined` before it. */
   get node(): Node | undefined {
     return this.#node;
   }
@@ -285,7 +297,7 @@ export class StreamState implements StreamInfo {
     };
   }
 
-  /** Whether {@link close} was called: no new watch may be opened. */
+  /** Whether {@link StreamState.close} was called: no new watch may be opened. */
   get closed(): boolean {
     return this.#closed;
   }

@@ -9,9 +9,13 @@ import { NO_COUNTERS, type TypeCounters } from "./server-telemetry.js";
 
 /** A NACK as the client status keeps it (its message capped by `STATUS_LIMITS.maxMessageLength`). */
 export interface NackRecord {
+  /** The nonce of the rejected response. */
   readonly nonce: string;
+  /** The rejected version. */
   readonly version: string;
+  /** `error_detail.code`. */
   readonly code: number;
+  /** `error_detail.message`: Envoy's reason, capped. */
   readonly message: string;
   /** `performance.now()` when it arrived. */
   readonly at: number;
@@ -27,7 +31,9 @@ const NONE: readonly CachedResource[] = [];
  * already reported. SotW and delta streams keep one per type.
  */
 export class TypeStreamState {
+  /** The type URL. */
   readonly typeUrl: string;
+  /** What the client subscribes to: wildcard, names, and what it was sent of them. */
   readonly subscription: MutableSubscription;
   /** Nonce of the last response sent; `undefined` before the first. */
   lastNonce: string | undefined = undefined;
@@ -39,6 +45,8 @@ export class TypeStreamState {
   // in; times are performance.now(). Only a NACK allocates (its record).
   /** The resources of the last response sent (the cache's own objects). */
   lastResources: readonly CachedResource[] = NONE;
+  /** When the client first asked for this type on the stream. */
+  readonly openedAt = performance.now();
   /** When the last response was sent; 0 before the first. */
   sentAt = 0;
   /** When the cache's answer that the last response carries was queued. */
@@ -53,7 +61,7 @@ export class TypeStreamState {
   ackedAt = 0;
   /** The resources of the last response the client ACKed. */
   ackedResources: readonly CachedResource[] = NONE;
-  /** The last NACK, current or not (it is current while its nonce is {@link lastNonce}). */
+  /** The last NACK, current or not (it is current while its nonce is {@link TypeStreamState.lastNonce}). */
   lastNack: NackRecord | undefined = undefined;
   /** This type's metric counters (shared by every stream of the protocol and type). */
   counters: TypeCounters = NO_COUNTERS;

@@ -24,7 +24,9 @@ export type FetchOutcome =
 export interface FetchCall {
   /** The type URL the endpoint serves. */
   readonly typeUrl: string;
+  /** The request headers (gRPC metadata or HTTP headers). */
   readonly requestHeader: Headers;
+  /** The client: address, TLS and verified certificate, when the transport knows it. */
   readonly peer: PeerInfo | undefined;
 }
 

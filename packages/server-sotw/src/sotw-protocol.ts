@@ -12,7 +12,7 @@ export interface SotwProtocol {
    * Stream* method of that type. See `ProtocolStream` for how to drive it.
    */
   openStream(init: StreamInit): ProtocolStream<DiscoveryRequest, DiscoveryResponse>;
-  /** Whether the cache is also a `ConfigFetcher`, so that {@link fetch} works. */
+  /** Whether the cache is also a `ConfigFetcher`, so that {@link SotwProtocol.fetch} works. */
   readonly fetches: boolean;
   /**
    * One Fetch* (or REST) call: the cache's current answer, or "not modified"

@@ -18,7 +18,7 @@ import { createSnapshot, createSnapshotCache } from "@xdskit/cache-snapshot";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { DiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { createXdsServer } from "@xdskit/server";
+import { createConnectXdsServer as createXdsServer } from "@xdskit/server/connect";
 import { encodeSotwResponse, sotwResponseMessage } from "@xdskit/server-core/internal";
 import { runAdsClients } from "./ads-client.js";
 import { Deframer, frame } from "./raw-grpc.js";

@@ -24,6 +24,7 @@ import { grpcPath, SOTW_SERVICES, streamMethods } from "./xds-services.js";
  * `@grpc/grpc-js` unless you pass one.
  */
 export interface GrpcJsServerLike {
+  /** grpc-js's `Server.addService`. */
   addService(service: object, implementation: object): void;
 }
 

@@ -1,10 +1,10 @@
+export { createXdsServer } from "./xds-server.js";
 export {
-  createXdsServer,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_STREAMS_PER_CONNECTION,
   type XdsServer,
   type XdsServerOptions,
-} from "./create-xds-server.js";
+} from "./xds-server-options.js";
 export type { GrpcJsServerLike } from "./grpc-js-services.js";
 export {
   DEFAULT_STREAM_RESET_BURST,
@@ -12,7 +12,7 @@ export {
   type ListenOptions,
   type XdsListener,
 } from "./listen-xds.js";
-export { peerOf } from "./peer-info.js";
+export type { NodeHandler, NodeServerRequest, NodeServerResponse } from "./node-handler.js";
 export {
   type AckStatus,
   type ClientStatusOptions,

@@ -45,7 +45,7 @@ export interface ListenOptions {
    * 22.11 and later. Default: the server's, else 1000 and 33 per second.
    */
   readonly streamResetBurst?: number | undefined;
-  /** See {@link streamResetBurst}. */
+  /** See {@link ListenOptions.streamResetBurst}. */
   readonly streamResetRate?: number | undefined;
   /** Where TLS reload failures (error) and reloads (info) go. Default: the server's logger. */
   readonly logger?: Logger | undefined;
@@ -53,7 +53,9 @@ export interface ListenOptions {
 
 /** A running listener. */
 export interface XdsListener {
+  /** The port it is bound to (the one the system chose, for port 0). */
   readonly port: number;
+  /** The address it is bound to. */
   readonly host: string;
   /** `http://host:port` or `https://host:port`. */
   readonly url: string;

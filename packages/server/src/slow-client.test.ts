@@ -10,7 +10,7 @@ import {
 } from "@xdskit/cache-core";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { DiscoveryRequestSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { createXdsServer } from "@xdskit/server";
+import { createConnectXdsServer as createXdsServer } from "@xdskit/server/connect";
 import { describe, expect, it } from "vitest";
 import { rawCall } from "./raw-grpc.test-helper.js";
 import { TestCache } from "./test-cache.test-helper.js";

@@ -7,7 +7,12 @@ import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
 import { RouteConfigurationSchema } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
-import { createXdsServer, type XdsListener, type XdsServer, type XdsServerOptions } from "@xdskit/server";
+import type { XdsListener } from "@xdskit/server";
+import {
+  type ConnectXdsServer as XdsServer,
+  type ConnectXdsServerOptions as XdsServerOptions,
+  createConnectXdsServer as createXdsServer,
+} from "@xdskit/server/connect";
 import { TestCache } from "./test-cache.test-helper.js";
 import { CLIENT_KINDS, type ClientKind } from "./test-clients.test-helper.js";
 

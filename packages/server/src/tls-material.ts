@@ -11,7 +11,9 @@ import type { Logger } from "@xdskit/cache-core";
  * value of the same material. Every property may be left out or `undefined`.
  */
 export interface TlsOptions {
+  /** The server's private key, PEM, inline. */
   readonly key?: string | Buffer | undefined;
+  /** The server's certificate chain, PEM, inline. */
   readonly cert?: string | Buffer | undefined;
   /** CA certificates to verify client certificates with. Default: none. */
   readonly ca?: string | Buffer | ReadonlyArray<string | Buffer> | undefined;

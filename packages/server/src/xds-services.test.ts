@@ -15,7 +15,7 @@ import type {
   DiscoveryRequestSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { LocalityEndpointDiscoveryService } from "@xdskit/envoy-api/envoy/service/endpoint/v3/leds_pb";
-import { createXdsServer } from "@xdskit/server";
+import { createConnectXdsServer as createXdsServer } from "@xdskit/server/connect";
 import { describe, expect, it } from "vitest";
 import { DELTA_SERVICES, SOTW_SERVICES } from "./xds-services.js";
 

@@ -15,6 +15,7 @@ export interface EtcdClientOptions {
   readonly memberCooldownMs?: number | undefined;
   /** TLS and auth, passed through to etcd3. Default: plaintext, no auth. */
   readonly credentials?: IOptions["credentials"] | undefined;
+  /** User name and password, passed through to etcd3. Default: no auth. */
   readonly auth?: IOptions["auth"] | undefined;
 }
 

@@ -23,6 +23,7 @@ export interface EtcdMirrorOptions extends ResourceCodecOptions {
 
 /** One step of a mirror: the cache now holds the prefix as of `revision`. */
 export interface MirrorUpdate {
+  /** The etcd revision the cache now reflects. */
   readonly revision: number;
   /** `watch` for changes streamed by the watch, else why the prefix was (re)loaded. */
   readonly reason: LoadReason | "watch";
@@ -32,6 +33,7 @@ export interface MirrorUpdate {
 
 /** What a mirror is doing. */
 export interface MirrorStatus {
+  /** Loading, watching, reconnecting after a broken stream, or closed. */
   readonly state: PrefixWatchState;
   /** The etcd revision the cache reflects. */
   readonly revision: number;
@@ -55,6 +57,7 @@ export interface EtcdMirror {
   start(): Promise<void>;
   /** The etcd revision the cache reflects. */
   revision(): number;
+  /** What the mirror is doing: state, revision, loads and resumes. */
   status(): MirrorStatus;
   /** Stops watching. The cache keeps what it holds. */
   close(): Promise<void>;

@@ -22,20 +22,31 @@ export type EtcdStoreErrorCode =
 
 /** Details attached to an {@link EtcdStoreError}; each names what was involved. */
 export interface EtcdStoreErrorDetails {
+  /** The etcd key involved, when there is one. */
   readonly key?: string | undefined;
+  /** The node group involved, when there is one. */
   readonly group?: string | undefined;
+  /** The type URL involved, when there is one. */
   readonly typeUrl?: string | undefined;
+  /** The resource involved, when there is one. */
   readonly resourceName?: string | undefined;
+  /** The underlying error (etcd, decoding, validation). */
   readonly cause?: unknown;
 }
 
 /** The one error type of `@xdskit/store-etcd`. */
 export class EtcdStoreError extends Error {
+  /** The class name, for logs. */
   override readonly name = "EtcdStoreError";
+  /** What went wrong, as a stable string (see {@link EtcdStoreErrorCode}). */
   readonly code: EtcdStoreErrorCode;
+  /** The etcd key involved, when there is one. */
   readonly key: string | undefined;
+  /** The node group involved, when there is one. */
   readonly group: string | undefined;
+  /** The type URL involved, when there is one. */
   readonly typeUrl: string | undefined;
+  /** The resource involved, when there is one. */
   readonly resourceName: string | undefined;
 
   constructor(code: EtcdStoreErrorCode, message: string, details: EtcdStoreErrorDetails = {}) {

@@ -36,7 +36,9 @@ export interface EtcdWriterOptions extends ResourceCodecOptions {
 
 /** A resource to put into a group. */
 export interface GroupResource {
+  /** The node group (the snapshot cache node key) it belongs to. */
   readonly group: string;
+  /** The resource: a message or a prepared `CachedResource`. */
   readonly resource: ResourceInput;
 }
 
@@ -44,7 +46,9 @@ export interface GroupResource {
 export interface WriteResult {
   /** The etcd revision after the write: a mirror that applied it serves the new state. */
   readonly revision: number;
+  /** Resources written. */
   readonly put: number;
+  /** Resources deleted. */
   readonly deleted: number;
   /** Resources `replace` left alone because etcd already held the same bytes. */
   readonly unchanged: number;
@@ -52,6 +56,7 @@ export interface WriteResult {
 
 /** Everything under the writer's prefix, decoded. */
 export interface StoredResources {
+  /** The etcd revision the read saw. */
   readonly revision: number;
   /** group → type URL → name → resource. */
   readonly groups: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, CachedResource>>>;
@@ -61,6 +66,7 @@ export interface StoredResources {
 
 /** Writes xDS resources into etcd under one prefix; see the package README for the key layout. */
 export interface EtcdWriter {
+  /** The key prefix it writes under, normalized to end with `/`. */
   readonly prefix: string;
   /** Puts resources into one group in one transaction (one new revision). */
   put(group: string, resources: Iterable<ResourceInput>): Promise<WriteResult>;

@@ -6,8 +6,11 @@ export const DEFAULT_KEY_PREFIX = "/xdskit/";
 
 /** Where one resource lives: its node group, type URL and name. */
 export interface ResourceKey {
+  /** The node group. */
   readonly group: string;
+  /** The type URL. */
   readonly typeUrl: string;
+  /** The resource name. */
   readonly name: string;
 }
 

@@ -29,7 +29,7 @@ export interface PrefixWatchOptions {
   readonly pageSize: number;
 }
 
-/** The state of a {@link PrefixWatch}. */
+/** The state of a mirror's watch of its prefix. */
 export type PrefixWatchState = "loading" | "watching" | "reconnecting" | "closed";
 
 type StreamEnd =

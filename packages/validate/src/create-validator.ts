@@ -37,7 +37,7 @@ export interface ReferenceOptions {
   readonly unused?: boolean | undefined;
 }
 
-/** Options of {@link createValidator}. */
+/** Options of {@link @xdskit/validate#createValidator}. */
 export interface ValidatorOptions {
   /**
    * Where the types of `Any` contents (and of resources not in `types`) are found. A type URL it
@@ -76,7 +76,7 @@ export interface ValidatorOptions {
   readonly generateCode?: boolean | undefined;
 }
 
-/** Validates xDS resources before they are served. Made by {@link createValidator}. */
+/** Validates xDS resources before they are served. Made by {@link @xdskit/validate#createValidator}. */
 export interface Validator {
   /** The PGV rules of one message of any type of the registry, recursively through `Any`. */
   validateMessage(message: Message): ValidationResult;
@@ -86,7 +86,7 @@ export interface Validator {
    */
   validateResource(typeUrl: string, name: string, resource: Message | Uint8Array): ValidationResult;
   /**
-   * Every resource of a snapshot (as {@link validateResource}, plus names that occur twice in a
+   * Every resource of a snapshot (as {@link Validator.validateResource}, plus names that occur twice in a
    * type) and the snapshot checks across them.
    */
   validateSnapshot(resources: ResourcesByType): ValidationResult;

@@ -14,7 +14,9 @@ export type ValidationPolicy = Validator | { readonly validator: Validator; read
 
 /** A {@link ValidationPolicy} taken apart. */
 export interface ResolvedValidationPolicy {
+  /** The validator to apply. */
   readonly validator: Validator;
+  /** What to do with a violation: refuse the update, or log it and serve. */
   readonly mode: ValidationMode;
 }
 

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { extractExamples } from "../../readme-examples/src/extract.js";
 import { manifestProblems, undeclaredImports } from "./manifest-check.js";
 import { pool, run } from "./run.js";
+import { npmEnv, tarballName } from "./scratch-project.js";
 import { formatBytes, type TarballSize, tarballSize } from "./tarball-size.js";
 import {
   importedPackages,
@@ -60,23 +61,6 @@ interface Outcome {
   skipped: number;
   ms: number;
   log: string[];
-}
-
-function tarballName(p: WorkspacePackage): string {
-  return `${p.name.replace(/^@/, "").replace("/", "-")}-${p.manifest.version}.tgz`;
-}
-
-/** npm must not see the pnpm run's environment (user agent, package fields, pnpm's own config). */
-function npmEnv(): NodeJS.ProcessEnv {
-  const keep = new Set(["npm_config_registry", "npm_config_cache", "npm_config_userconfig"]);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.toLowerCase().startsWith("npm_") && !keep.has(k.toLowerCase())) continue;
-    if (k.startsWith("PNPM_") || k === "INIT_CWD") continue;
-    env[k] = v;
-  }
-  env.npm_config_update_notifier = "false";
-  return env;
 }
 
 const all = publishablePackages(root);

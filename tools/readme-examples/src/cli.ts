@@ -1,5 +1,5 @@
-// Type-checks and runs every marked example in the package READMEs, so a
-// README that drifts from the API fails the test command.
+// Type-checks and runs every marked example in the package READMEs and in
+// docs/, so a README or guide that drifts from the API fails the test command.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,43 +16,66 @@ let passed = 0;
 let failed = 0;
 const failures: string[] = [];
 
+/** A Markdown file whose marked examples run in `work`, with `env` added to the environment. */
+interface Document {
+  readonly markdown: string;
+  readonly work: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const documents: Document[] = [];
 for (const group of ["packages", "apps"]) {
   const base = join(root, group);
   if (!existsSync(base)) continue;
   for (const name of readdirSync(base).sort()) {
     const dir = join(base, name);
-    const readme = join(dir, "README.md");
-    if (!existsSync(readme)) continue;
-    const examples = extractExamples(readFileSync(readme, "utf8"));
-    if (examples.length === 0) continue;
-    const work = join(dir, ".readme-examples");
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    const files = examples.map((src, i) => {
-      const f = join(work, `example-${i + 1}.ts`);
-      writeFileSync(f, src);
-      return f;
-    });
-    writeFileSync(
-      join(work, "tsconfig.json"),
-      JSON.stringify({ extends: relative(work, join(root, "tsconfig.base.json")), compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ["*.ts"] }),
-    );
-    const label = relative(root, readme);
-    const check = spawnSync(process.execPath, [tsc, "-p", join(work, "tsconfig.json")], { encoding: "utf8" });
-    if (check.status !== 0) {
-      failed += files.length;
-      failures.push(`${label}: type errors\n${check.stdout}${check.stderr}`);
-      continue;
-    }
-    for (const f of files) {
-      const r = spawnSync(process.execPath, [tsx, f], { cwd: work, encoding: "utf8", timeout: 120_000 });
-      if (r.status === 0) {
-        passed++;
-        console.log(`ok   ${label} ${relative(work, f)}`);
-      } else {
-        failed++;
-        failures.push(`${label} ${relative(work, f)} exited ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
-      }
+    documents.push({ markdown: join(dir, "README.md"), work: join(dir, ".readme-examples"), env: {} });
+  }
+}
+// The guides in docs/ run from this package, whose dependencies are the packages they import.
+// XDS_PORT=0: a guide's server binds a free port rather than its documented default.
+const docs = join(root, "docs");
+if (existsSync(docs)) {
+  for (const name of readdirSync(docs).sort()) {
+    if (!name.endsWith(".md")) continue;
+    const work = join(root, "tools/readme-examples/.readme-examples", name.replace(/\.md$/, ""));
+    documents.push({ markdown: join(docs, name), work, env: { XDS_PORT: "0" } });
+  }
+}
+
+// Arguments, if any, keep only the documents whose path (from the root) starts with one of them.
+const only = process.argv.slice(2);
+for (const { markdown: readme, work, env } of documents) {
+  if (!existsSync(readme)) continue;
+  if (only.length > 0 && !only.some((prefix) => relative(root, readme).startsWith(prefix))) continue;
+  const examples = extractExamples(readFileSync(readme, "utf8"));
+  if (examples.length === 0) continue;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const files = examples.map((src, i) => {
+    const f = join(work, `example-${i + 1}.ts`);
+    writeFileSync(f, src);
+    return f;
+  });
+  writeFileSync(
+    join(work, "tsconfig.json"),
+    JSON.stringify({ extends: relative(work, join(root, "tsconfig.base.json")), compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ["*.ts"] }),
+  );
+  const label = relative(root, readme);
+  const check = spawnSync(process.execPath, [tsc, "-p", join(work, "tsconfig.json")], { encoding: "utf8" });
+  if (check.status !== 0) {
+    failed += files.length;
+    failures.push(`${label}: type errors\n${check.stdout}${check.stderr}`);
+    continue;
+  }
+  for (const f of files) {
+    const r = spawnSync(process.execPath, [tsx, f], { cwd: work, env: { ...process.env, ...env }, encoding: "utf8", timeout: 120_000 });
+    if (r.status === 0) {
+      passed++;
+      console.log(`ok   ${label} ${relative(work, f)}`);
+    } else {
+      failed++;
+      failures.push(`${label} ${relative(work, f)} exited ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
     }
   }
 }

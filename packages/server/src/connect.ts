@@ -1,0 +1,6 @@
+// `@xdskit/server/connect`: what takes or returns Connect's types. Kept out of
+// the main entry because Connect's declarations need the DOM lib
+// (`HeadersInit`): a project importing this entry compiles with `lib: ["DOM"]`
+// or `skipLibCheck: true`; the main entry needs neither.
+export { type ConnectXdsServer, type ConnectXdsServerOptions, createConnectXdsServer } from "./create-xds-server.js";
+export { peerOf } from "./peer-info.js";
