@@ -13,6 +13,12 @@
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
 //
+// The hostile case is fanout-1000 while 10 attackers (src/hostile-attackers.ts, from 127.0.0.2) cycle
+// through every attack of issue 16 against the server under test, from before the load generator
+// connects until it is done: our server on its defaults against go-control-plane on grpc-go's. Each
+// attack is cut after 12 s (longer than our first-request deadline and HTTP/1.1 header timeout, so
+// the tally shows whether the server closed the offender itself; not the 60 s write-stall timeout).
+//
 // The validate case is no server: @xdskit/validate (bench/validate, compiled with our server) and
 // go-control-plane's ValidateAll() (bench/peers/validate) time validating one resource file.
 //
@@ -43,6 +49,8 @@ interface Case {
 	serverArgs: string[];
 	loadgenArgs: string[];
 	keyFigures: string[];
+	/** Attackers running against the server during the case (the hostile case). */
+	attackers?: number;
 }
 
 interface RunResult {
@@ -117,6 +125,7 @@ function cases(smoke: boolean): Case[] {
 		{ name: "churn-1000", scenario: "churn", serverArgs: sizes(1000, 10, 10), loadgenArgs: ["--clients", "1000", "--clusters", "1000", "--subscribe", "100", "--rate", "100", "--duration", "30s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
 		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
 		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: ["recoverMs", "sinceFailureMs"] },
+		{ name: "hostile-1000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "1000", "--fraction", "0.1"], keyFigures: ["convergeMs", "serverCpuS"], attackers: 10 },
 		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "60"], keyFigures: validateKeys },
 	];
 }
@@ -325,6 +334,7 @@ function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
 async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunResult> {
 	if (c.scenario === "validate") return runValidate(key, c, timeoutMs);
 	let server = await startServer(key, c.scenario, c.serverArgs);
+	const attackers = c.attackers === undefined ? undefined : await startAttackers(server.grpcPort, c.attackers);
 	const args = [
 		"--scenario", c.scenario,
 		"--target", `127.0.0.1:${server.grpcPort}`,
@@ -362,13 +372,44 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 	const timer = setTimeout(() => lg.kill("SIGKILL"), timeoutMs);
 	const code = await new Promise<number | null>((resolve) => lg.once("close", (c) => resolve(c)));
 	clearTimeout(timer);
+	const attacks = attackers === undefined ? undefined : await attackers.stop();
 	await stopServer(server);
 	const last = stdout.trim().split("\n").pop() ?? "";
 	try {
-		return JSON.parse(last) as RunResult;
+		const result = JSON.parse(last) as RunResult;
+		return attacks === undefined ? result : { ...result, details: { ...result.details, attacks } };
 	} catch {
 		return { scenario: c.scenario, ok: false, error: `loadgen exited ${code} without a result`, figures: {} };
 	}
+}
+
+// The attackers of the hostile case: resolves once every loop is attacking (its ATTACKING line);
+// stop() ends them and returns their tally (runs per attack, how many the server closed itself).
+async function startAttackers(grpcPort: number, count: number): Promise<{ stop(): Promise<unknown> }> {
+	const proc = spawn(process.execPath, ["--import", "tsx", path.join(benchDir, "src/hostile-attackers.ts"), "--target", `127.0.0.1:${grpcPort}`, "--attackers", String(count), "--attack-ms", "12000"], {
+		cwd: benchDir,
+		stdio: ["ignore", "pipe", "inherit"],
+	});
+	const lines = createInterface({ input: proc.stdout });
+	let tally: unknown;
+	const attacking = new Promise<void>((resolve, reject) => {
+		proc.once("exit", (code) => reject(new Error(`attackers exited (${code}) before attacking`)));
+		lines.on("line", (line) => {
+			if (line === "ATTACKING") resolve();
+			else if (line.startsWith("{")) tally = JSON.parse(line);
+		});
+	});
+	await attacking;
+	const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+	return {
+		async stop() {
+			proc.kill("SIGTERM");
+			const killer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+			await exited;
+			clearTimeout(killer);
+			return tally;
+		},
+	};
 }
 
 function summarize(values: number[]): Summary {

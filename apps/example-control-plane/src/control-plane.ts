@@ -44,6 +44,8 @@ export type ControlPlaneOptions = Pick<CliOptions, "config" | "host" | "port" | 
   watch?: boolean;
   /** Serve the admin page and /metrics on this port of `host` (0: any free port). Default: none. */
   adminPort?: number | undefined;
+  /** The hostile-client guards of the server (first-request deadline, per-peer budgets, keepalive, connection age, …). Default: the server's. */
+  guards?: CliOptions["guards"] | undefined;
   /** Fills the cache instead of the config directory (the etcd source); resolves once the cache holds the first state. */
   startSource?: (cache: SnapshotCache) => Promise<ResourceSource>;
 };
@@ -104,6 +106,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
 
   const metrics: AppMetrics | undefined = o.adminPort === undefined ? undefined : createAppMetrics(cache, () => source?.groups() ?? current?.groups() ?? []);
   const server = createXdsServer(cache, {
+    ...o.guards,
     logger: xdsLog,
     // CSDS on the xDS port (gRPC clients such as grpcdebug read it); the default host is loopback.
     csds: true,

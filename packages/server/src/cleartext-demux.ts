@@ -9,15 +9,20 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
  * node's cleartext HTTP/2 server cannot fall back to HTTP/1.1, so this looks
  * at the first bytes and hands the connection to the server that speaks its protocol.
  */
-export function cleartextDemux(h2: http2.Http2Server, h1: http.Server): net.Server {
+export function cleartextDemux(h2: http2.Http2Server, h1: http.Server, timeoutMs: number): net.Server {
   return net.createServer((socket) => {
     let head = Buffer.alloc(0);
+    // A connection that never says which protocol it speaks is closed.
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => socket.destroy(), timeoutMs) : undefined;
+    timer?.unref();
+    socket.once("close", () => clearTimeout(timer));
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
       const n = Math.min(head.length, H2_PREFACE.length);
       const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
       if (isH2 && head.length < H2_PREFACE.length) return;
       socket.off("data", onData);
+      clearTimeout(timer);
       socket.pause();
       socket.unshift(head);
       if (isH2) {

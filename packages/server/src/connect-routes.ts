@@ -20,9 +20,9 @@ import { SOTW_SERVICES, streamMethods } from "./xds-services.js";
 export function registerConnectRoutes(router: ConnectRouter, protocols: XdsProtocols): void {
   for (const entry of streamMethods({ sotw: protocols.serveSotw, delta: protocols.serveDelta })) {
     if (entry.protocol === "sotw") {
-      router.rpc(entry.method, streamHandler((init) => protocols.sotw.openStream(init), entry.typeUrl, "DiscoveryRequest"));
+      router.rpc(entry.method, streamHandler((init) => protocols.openSotw(init), entry.typeUrl, "DiscoveryRequest"));
     } else {
-      router.rpc(entry.method, streamHandler((init) => protocols.delta.openStream(init), entry.typeUrl, "DeltaDiscoveryRequest"));
+      router.rpc(entry.method, streamHandler((init) => protocols.openDelta(init), entry.typeUrl, "DeltaDiscoveryRequest"));
     }
   }
   if (protocols.serveCsds) registerClientStatusService(router, protocols.context);

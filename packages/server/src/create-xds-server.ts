@@ -8,12 +8,20 @@ import { createSotwProtocol } from "@xdskit/server-sotw";
 import { registerConnectRoutes } from "./connect-routes.js";
 import { createFastPathHandler } from "./fast-path.js";
 import { addGrpcJsServices } from "./grpc-js-services.js";
+import { type ConnectionGuardOptions, DEFAULT_CONNECTION_GUARDS } from "./connection-guard.js";
 import { listenXds, type XdsListener } from "./listen-xds.js";
 import type { NodeHandler } from "./node-handler.js";
 import { peerContextValues } from "./peer-info.js";
 import { createRestGateway } from "./rest-gateway.js";
+import { StreamGuard } from "./stream-guard.js";
 import type { XdsProtocols } from "./xds-protocols.js";
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STREAMS_PER_CONNECTION, type XdsServer, type XdsServerOptions } from "./xds-server-options.js";
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_STREAMS_PER_CONNECTION,
+  DEFAULT_WRITE_STALL_TIMEOUT_MS,
+  type XdsServer,
+  type XdsServerOptions,
+} from "./xds-server-options.js";
 
 /**
  * Options of {@link createConnectXdsServer}: those of `createXdsServer`, and
@@ -39,9 +47,14 @@ export interface ConnectXdsServer extends XdsServer {
  */
 export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXdsServerOptions = {}): ConnectXdsServer {
   const context = createServerContext(options);
+  const sotw = createSotwProtocol(cache, context);
+  const delta = createDeltaProtocol(cache, context);
+  const guard = new StreamGuard(options);
   const protocols: XdsProtocols = {
-    sotw: createSotwProtocol(cache, context),
-    delta: createDeltaProtocol(cache, context),
+    sotw,
+    delta,
+    openSotw: (init) => guard.wrap(sotw.openStream(init), init),
+    openDelta: (init) => guard.wrap(delta.openStream(init), init),
     serveSotw: options.sotw ?? true,
     serveDelta: options.delta ?? true,
     context: contextState(context),
@@ -57,7 +70,11 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
   const restHandler = restGateway?.handler;
   const interceptors = options.router?.interceptors ?? [];
   const fastHandler =
-    (options.fastPath ?? interceptors.length === 0) ? createFastPathHandler(protocols, { readMaxBytes, logger }) : undefined;
+    (options.fastPath ?? interceptors.length === 0) ? createFastPathHandler(protocols, {
+          readMaxBytes,
+          writeStallTimeoutMs: options.writeStallTimeoutMs ?? DEFAULT_WRITE_STALL_TIMEOUT_MS,
+          logger,
+        }) : undefined;
   const handler: NodeHandler = (request, response) => {
     if (fastHandler?.(request, response) === true) return;
     if (restHandler?.(request, response) === true) return;
@@ -77,6 +94,7 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
         maxStreamsPerConnection: options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION,
         streamResetBurst: options.streamResetBurst,
         streamResetRate: options.streamResetRate,
+        ...connectionGuards(options),
         logger,
         ...withoutUndefined(listenOptions),
       }), restGateway?.preload()]);
@@ -90,6 +108,16 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
       await Promise.all([...listeners].map((listener) => listener.close()));
     },
   };
+}
+
+// The connection guards set on the server: `listen`'s defaults.
+function connectionGuards(options: XdsServerOptions): ConnectionGuardOptions {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(DEFAULT_CONNECTION_GUARDS) as (keyof ConnectionGuardOptions)[]) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
 }
 
 // `listen({ port: undefined })` keeps the server's default rather than overriding it.

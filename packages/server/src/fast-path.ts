@@ -6,7 +6,7 @@ import {
   DiscoveryRequestSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { NodeServerRequest, NodeServerResponse } from "./node-handler.js";
-import { type GrpcStreamMethod, serveGrpcStream } from "./serve-grpc-stream.js";
+import { type GrpcStreamMethod, type GrpcStreamOptions, serveGrpcStream } from "./serve-grpc-stream.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import { grpcPath, streamMethods } from "./xds-services.js";
 
@@ -15,17 +15,17 @@ export type FastPathHandler = (request: NodeServerRequest, response: NodeServerR
 
 type Serve = (request: Http2ServerRequest, response: Http2ServerResponse) => Promise<void>;
 
-function routes(protocols: XdsProtocols, readMaxBytes: number): Map<string, Serve> {
+function routes(protocols: XdsProtocols, options: GrpcStreamOptions): Map<string, Serve> {
   const table = new Map<string, Serve>();
   const route =
     <I extends DescMessage>(method: GrpcStreamMethod<I>): Serve =>
     (request, response) =>
-      serveGrpcStream(method, request, response, readMaxBytes);
+      serveGrpcStream(method, request, response, options);
   for (const entry of streamMethods({ sotw: protocols.serveSotw, delta: protocols.serveDelta })) {
     const serve =
       entry.protocol === "sotw"
-        ? route({ typeUrl: entry.typeUrl, input: DiscoveryRequestSchema, open: (init) => protocols.sotw.openStream(init) })
-        : route({ typeUrl: entry.typeUrl, input: DeltaDiscoveryRequestSchema, open: (init) => protocols.delta.openStream(init) });
+        ? route({ typeUrl: entry.typeUrl, input: DiscoveryRequestSchema, open: (init) => protocols.openSotw(init) })
+        : route({ typeUrl: entry.typeUrl, input: DeltaDiscoveryRequestSchema, open: (init) => protocols.openDelta(init) });
     table.set(grpcPath(entry.method), serve);
   }
   return table;
@@ -51,8 +51,8 @@ function isHttp2(request: NodeServerRequest): request is Http2ServerRequest {
  * `identity`); everything else (Connect, gRPC-Web, compressed gRPC, Fetch,
  * REST) is left to the caller.
  */
-export function createFastPathHandler(protocols: XdsProtocols, options: { readonly readMaxBytes: number; readonly logger: Logger }): FastPathHandler {
-  const table = routes(protocols, options.readMaxBytes);
+export function createFastPathHandler(protocols: XdsProtocols, options: GrpcStreamOptions & { readonly logger: Logger }): FastPathHandler {
+  const table = routes(protocols, options);
   const onError = (error: unknown) => options.logger.error("xds fast path failed", { error });
   return (request, response) => {
     if (!isHttp2(request) || request.method !== "POST") return false;

@@ -242,9 +242,9 @@ export function addGrpcJsServices(server: GrpcJsServerLike, protocols: XdsProtoc
   };
   for (const entry of streamMethods({ sotw: protocols.serveSotw, delta: protocols.serveDelta })) {
     if (entry.protocol === "sotw") {
-      add(entry.method, streamHandler(DiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.sotw.openStream(init)));
+      add(entry.method, streamHandler(DiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.openSotw(init)));
     } else {
-      add(entry.method, streamHandler(DeltaDiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.delta.openStream(init)));
+      add(entry.method, streamHandler(DeltaDiscoveryRequestSchema, readMaxBytes, entry.typeUrl, (init) => protocols.openDelta(init)));
     }
   }
   if (protocols.serveSotw && protocols.sotw.fetches) {

@@ -2,9 +2,11 @@ export { createXdsServer } from "./xds-server.js";
 export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_STREAMS_PER_CONNECTION,
+  DEFAULT_WRITE_STALL_TIMEOUT_MS,
   type XdsServer,
   type XdsServerOptions,
 } from "./xds-server-options.js";
+export { type ConnectionGuardOptions, DEFAULT_CONNECTION_GUARDS } from "./connection-guard.js";
 export type { GrpcJsServerLike } from "./grpc-js-services.js";
 export {
   DEFAULT_STREAM_RESET_BURST,
@@ -27,4 +29,5 @@ export {
   type TypeStatus,
 } from "@xdskit/server-core/internal";
 export type { RestOptions } from "./rest-gateway.js";
+export { DEFAULT_STREAM_GUARDS, type StreamGuardOptions } from "./stream-guard.js";
 export type { TlsOptions } from "./tls-material.js";

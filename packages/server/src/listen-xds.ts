@@ -5,6 +5,7 @@ import type * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { type Logger, silentLogger } from "@xdskit/cache-core";
 import { cleartextDemux } from "./cleartext-demux.js";
+import { type ConnectionGuardOptions, guardConnections, resolveConnectionGuards } from "./connection-guard.js";
 import { closeGracefully, trackConnections } from "./graceful-close.js";
 import type { NodeHandler } from "./node-handler.js";
 import { contextOptions, readTlsMaterial, reloadTlsFiles, type TlsOptions, type TlsReloader } from "./tls-material.js";
@@ -22,8 +23,12 @@ export const DEFAULT_STREAM_RESET_BURST = 1000;
 /** Default of `streamResetRate`: client RST_STREAMs per second, per connection. See {@link DEFAULT_STREAM_RESET_BURST}. */
 export const DEFAULT_STREAM_RESET_RATE = 33;
 
-/** Options of `XdsServer.listen`. Every property may be left out or `undefined`. */
-export interface ListenOptions {
+/**
+ * Options of `XdsServer.listen`. Every property may be left out or
+ * `undefined`; the connection guards default to the server's, else to
+ * `DEFAULT_CONNECTION_GUARDS`.
+ */
+export interface ListenOptions extends ConnectionGuardOptions {
   /** Default: 0 (any free port). */
   readonly port?: number | undefined;
   /** Default: `127.0.0.1`. */
@@ -80,9 +85,20 @@ interface RapidResetGuard {
   readonly streamResetRate: number;
 }
 
-function http2Options(options: ListenOptions): http2.ServerOptions & RapidResetGuard {
+// node:http2's own guards, explicit so that every supported Node (22.11 and
+// later) applies the same: a client over one loses its connection (or the stream).
+function http2Options(options: ListenOptions, guards: ReturnType<typeof resolveConnectionGuards>): http2.ServerOptions & RapidResetGuard {
   return {
-    settings: options.maxStreamsPerConnection === undefined ? {} : { maxConcurrentStreams: options.maxStreamsPerConnection },
+    settings: {
+      ...(options.maxStreamsPerConnection === undefined ? {} : { maxConcurrentStreams: options.maxStreamsPerConnection }),
+      maxHeaderListSize: Math.min(guards.maxHeaderListBytes, 2 ** 32 - 1),
+    },
+    maxHeaderListPairs: 128,
+    maxSettings: 32,
+    maxSessionInvalidFrames: 1000,
+    maxSessionRejectedStreams: 100,
+    maxOutstandingPings: 10,
+    ...(Number.isFinite(guards.unknownProtocolTimeoutMs) ? { unknownProtocolTimeout: guards.unknownProtocolTimeoutMs } : {}),
     streamResetBurst: options.streamResetBurst ?? DEFAULT_STREAM_RESET_BURST,
     streamResetRate: options.streamResetRate ?? DEFAULT_STREAM_RESET_RATE,
   };
@@ -96,22 +112,43 @@ interface Servers {
   readonly tls: TlsReloader | undefined;
 }
 
+// node's HTTP/1.1 timeouts take 0 for "none"; ours take Infinity.
+function offAsZero(ms: number): number {
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+// How often node checks HTTP/1.1 connections against headersTimeout / requestTimeout (its default, 30 s, would let a trickling client stay 30 s past them).
+const H1_CHECK_INTERVAL_MS = 1_000;
+
 // Cleartext: h2c and HTTP/1.1 on one port. TLS: h2 or HTTP/1.1 by ALPN.
 async function createServers(handler: NodeHandler, options: ListenOptions, logger: Logger): Promise<Servers> {
   const tls = options.tls;
+  const guards = resolveConnectionGuards(options);
   if (tls === undefined) {
-    const h2 = http2.createServer(http2Options(options), handler);
-    return { server: cleartextDemux(h2, http.createServer(handler)), h2, tls: undefined };
+    const h2 = http2.createServer(http2Options(options, guards), handler);
+    const h1 = http.createServer(
+      { headersTimeout: offAsZero(guards.headersTimeoutMs), requestTimeout: offAsZero(guards.requestTimeoutMs), connectionsCheckingInterval: H1_CHECK_INTERVAL_MS },
+      handler,
+    );
+    const server = cleartextDemux(h2, h1, guards.unknownProtocolTimeoutMs);
+    // node checks headersTimeout / requestTimeout from a server's 'listening'; h1 only takes sockets handed over.
+    server.once("listening", () => h1.emit("listening"));
+    server.once("close", () => h1.close());
+    return { server, h2, tls: undefined };
   }
   const material = await readTlsMaterial(tls);
   const secure = http2.createSecureServer({
-    ...http2Options(options),
+    ...http2Options(options, guards),
     ...contextOptions(material),
     ...(tls.requestCert === undefined ? {} : { requestCert: tls.requestCert }),
     ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
     allowHTTP1: true,
+    // A client that never completes its TLS handshake is closed (node: 120 s).
+    ...(Number.isFinite(guards.unknownProtocolTimeoutMs) ? { handshakeTimeout: guards.unknownProtocolTimeoutMs } : {}),
   });
   secure.on("request", handler);
+  // The HTTP/1.1 fallback reads its timeouts from the server.
+  Object.assign(secure, { headersTimeout: offAsZero(guards.headersTimeoutMs), requestTimeout: offAsZero(guards.requestTimeoutMs) });
   return { server: secure, h2: secure, tls: reloadTlsFiles(secure, tls, material, logger) };
 }
 
@@ -120,6 +157,8 @@ export async function listenXds(handler: NodeHandler, options: ListenOptions): P
   const host = options.host ?? "127.0.0.1";
   const { server, h2, tls } = await createServers(handler, options, options.logger ?? silentLogger);
   const connections = trackConnections(server, h2);
+  const logger = options.logger ?? silentLogger;
+  guardConnections(server, h2, resolveConnectionGuards(options), options.tls !== undefined, logger);
   server.listen(options.port ?? 0, host);
   try {
     await once(server, "listening");

@@ -13,7 +13,8 @@ const peerKey = createContextKey<PeerInfo | undefined>(undefined, { description:
 export function peerOfRequest(request: NodeServerRequest): PeerInfo {
   const socket = request.socket;
   const tls = (socket as Partial<TLSSocket>).encrypted === true;
-  const address = socket.remotePort === undefined ? socket.remoteAddress : `${socket.remoteAddress}:${socket.remotePort}`;
+  const host = socket.remoteAddress?.includes(":") === true ? `[${socket.remoteAddress}]` : socket.remoteAddress;
+  const address = socket.remotePort === undefined ? socket.remoteAddress : `${host}:${socket.remotePort}`;
   return {
     address,
     tls,

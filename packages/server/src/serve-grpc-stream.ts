@@ -8,13 +8,24 @@ import { whenDeadlinePasses } from "./grpc-timeout.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
 import { serveStream } from "./serve-stream.js";
+import { calmDown, markSent } from "./connection-guard.js";
+import { type EndableStream, trackOnSession } from "./session-streams.js";
+import { WriteStallWatch } from "./write-stall-watch.js";
 
 /** What one fast-path method needs: how to open its protocol stream, and its request schema. */
 export interface GrpcStreamMethod<I extends DescMessage> {
   /** The type URL of a per-type method, `""` on ADS. */
   readonly typeUrl: string;
   readonly input: I;
-  readonly open: (init: StreamInit) => ProtocolStream<MessageShape<I>, unknown>;
+  readonly open: (init: StreamInit) => ProtocolStream<MessageShape<I>, unknown> & EndableStream;
+}
+
+/** How the fast path serves each stream. */
+export interface GrpcStreamOptions {
+  /** The largest request message accepted, in bytes. */
+  readonly readMaxBytes: number;
+  /** How long a written response may wait for the client's flow-control window before the connection is closed. */
+  readonly writeStallTimeoutMs: number;
 }
 
 const OK: WireStatus = { status: GrpcStatus.OK, message: "" };
@@ -83,7 +94,7 @@ export async function serveGrpcStream<I extends DescMessage>(
   method: GrpcStreamMethod<I>,
   request: Http2ServerRequest,
   response: Http2ServerResponse,
-  readMaxBytes: number,
+  options: GrpcStreamOptions,
 ): Promise<void> {
   const stream = request.stream;
   const abort = new AbortController();
@@ -101,6 +112,12 @@ export async function serveGrpcStream<I extends DescMessage>(
     signal: abort.signal,
     headroom: GRPC_PREFIX_BYTES,
   });
+  const untrack = trackOnSession(stream.session ?? stream, protocolStream);
+  // A client that leaves its window shut (zero window forever) while answers wait loses its connection.
+  const stall = new WriteStallWatch(options.writeStallTimeoutMs, () => {
+    if (stream.session !== undefined) calmDown(stream.session, "write_stalled");
+    else stream.destroy();
+  });
   let status = OK;
   let failure: unknown;
   // The client's deadline (grpc-timeout) ends the stream as Connect and
@@ -111,17 +128,23 @@ export async function serveGrpcStream<I extends DescMessage>(
     void protocolStream.close(expired);
   });
   try {
-    await serveStream(protocolStream, decode(method.input, request, readMaxBytes, gone), (chunks) => {
+    await serveStream(protocolStream, decode(method.input, request, options.readMaxBytes, gone), (chunks) => {
       if (gone()) return undefined;
       if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
+      if (stream.session !== undefined) markSent(stream.session);
       let room = true;
-      for (const chunk of fillGrpcPrefix(chunks)) room = stream.write(chunk);
+      const filled = fillGrpcPrefix(chunks);
+      const last = filled.length - 1;
+      for (let i = 0; i < last; i += 1) room = stream.write(filled[i] as Uint8Array);
+      room = stream.write(filled[last] as Uint8Array, stall.started());
       return room ? undefined : writable(stream);
     });
   } catch (error) {
     status = statusOf(error);
     failure = error;
   }
+  untrack();
+  stall.stop();
   stopDeadline();
   if (expired !== undefined && failure === undefined) {
     status = statusOf(expired);
@@ -132,6 +155,9 @@ export async function serveGrpcStream<I extends DescMessage>(
   if (!gone()) {
     if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
     response.addTrailers(grpcTrailers(status, failure));
+    // A client that never half-closes (a silent stream) would keep the HTTP/2
+    // stream half-open: once the trailers are out, reset it (NO_ERROR), as gRPC servers do.
+    if (!stream.readableEnded) stream.once("wantTrailers", () => setImmediate(() => stream.close(0)));
     response.end();
   }
   // The stream is over for callbacks (StreamInfo.signal), however it ended.

@@ -1,16 +1,23 @@
 import type { ServerContext, ServerOptions } from "@xdskit/server-core";
 import type { GrpcJsServerLike } from "./grpc-js-services.js";
+import type { ConnectionGuardOptions } from "./connection-guard.js";
 import type { ListenOptions, XdsListener } from "./listen-xds.js";
 import type { NodeHandler } from "./node-handler.js";
 import type { RestOptions } from "./rest-gateway.js";
+import type { StreamGuardOptions } from "./stream-guard.js";
 
 // The main entry's server types. Nothing here may import Connect's types:
 // their declarations need the DOM lib (`HeadersInit`), which a Node project
 // compiled with `skipLibCheck: false` does not have. What takes Connect types
 // (`router`, `routes`) is in create-xds-server.ts, behind `@xdskit/server/connect`.
 
-/** Options of `createXdsServer`. Every property may be left out or `undefined`. */
-export interface XdsServerOptions extends ServerOptions {
+/**
+ * Options of `createXdsServer`. Every property may be left out or
+ * `undefined`. The stream guards apply on every transport; the connection
+ * guards are `listen`'s defaults (a grpc-js server has its own: its
+ * `grpc.keepalive_*` and `grpc.max_connection_age_*` channel options).
+ */
+export interface XdsServerOptions extends ServerOptions, StreamGuardOptions, ConnectionGuardOptions {
   /**
    * The largest request message accepted, in bytes; a larger one ends its
    * stream with RESOURCE_EXHAUSTED. `router.readMaxBytes` (`createConnectXdsServer`), when set, wins.
@@ -64,7 +71,17 @@ export interface XdsServerOptions extends ServerOptions {
    * `router.interceptors` (`createConnectXdsServer`) is set.
    */
   readonly fastPath?: boolean | undefined;
+  /**
+   * Fast path: how long a response may wait for the client's HTTP/2
+   * flow-control window (a client that never opens it: zero window forever)
+   * before its connection gets GOAWAY ENHANCE_YOUR_CALM and is closed.
+   * Default: 60,000 ms.
+   */
+  readonly writeStallTimeoutMs?: number | undefined;
 }
+
+/** Default of {@link XdsServerOptions.writeStallTimeoutMs}. */
+export const DEFAULT_WRITE_STALL_TIMEOUT_MS = 60_000;
 
 /** Default of {@link XdsServerOptions.maxMessageBytes}: 4 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

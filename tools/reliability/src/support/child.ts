@@ -40,7 +40,9 @@ export function spawnFixture(file: string, args: string[]): Child {
   return {
     process: child,
     output: () => out,
-    waitForLine(pattern, timeoutMs = 30_000) {
+    // Generous: a tsx child transpiles and loads the server cold, which takes tens of seconds on a
+    // loaded 2-core machine; a child that dies is reported at once, not after this.
+    waitForLine(pattern, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const look = () => {
           for (const line of out.split("\n")) {
