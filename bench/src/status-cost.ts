@@ -5,17 +5,22 @@
 // Variants, in the same process, rounds alternating between them:
 //   ours       this checkout, no meter provider (the status is recorded, metrics are a no-op)
 //   ours+obs   this checkout with an OpenTelemetry meter provider, collected and serialized as a
-//              Prometheus scrape, and the client status read (a CSDS fetch), once per second of
-//              this variant's own work (so the cost lands in its rounds, amortized as in a server
-//              scraped every second)
-//   before     another checkout's build (--before <dir>, e.g. a worktree of the previous commit)
+//              Prometheus scrape once per second of this variant's own CPU (so the cost lands in its
+//              rounds, amortized as in a busy server scraped every second; Prometheus is usually set
+//              to 15 s or more). Reading the client status (a CSDS fetch, the admin page) is a
+//              reader's cost, not the server's at rest: measured apart, after the rounds
+//   ours-twin  the same as ours, measured as one more variant: how far identical variants land apart
+//   before     another checkout's build (--before <dir>: e.g. `git archive <commit> | tar -x -C <dir>`,
+//              installed and built), such as the commit before client status existed
 //
-//   node --import tsx src/status-cost.ts [--before <dir>] [--streams 1000] [--rounds 30]
-// Prints per-stream server CPU for fan-out and per-delivery CPU for churn: the mean over all rounds
-// (what the variant costs, scrapes included), the median (min–max) of rounds, and ratios to ours.
+//   node --import tsx src/status-cost.ts [--before <dir>] [--streams 1000] [--rounds 30] [--only fanout|churn]
+// Prints per-stream server CPU for fan-out and per-delivery CPU for churn: the median (min–max) of
+// rounds, the median of per-round ratios (the variants of a round run back to back), and the mean
+// over all rounds (what the variant costs, scrapes included); then what one scrape costs.
 import { create } from "@bufbuild/protobuf";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -61,6 +66,10 @@ interface Variant {
 	readonly fanout: () => Promise<readonly [number, number]>;
 	/** CPU µs and deliveries for 20 single-resource updates, each answered and ACKed by its subscribers. */
 	readonly churn: () => Promise<readonly [number, number]>;
+	/** Scrapes so far and their CPU µs: the metrics collected and serialized, the client status read. */
+	readonly scrapes: () => { readonly count: number; readonly metricsUs: number };
+	/** After the rounds: CPU µs of one scrape and of one status read, `n` times each (steady state, not in the rounds). */
+	readonly measureScrapes: (n: number) => Promise<{ readonly metricsUs: number[]; readonly statusUs: number[] }>;
 }
 
 /** A stream driven like a client: every response is ACKed at once. */
@@ -83,15 +92,18 @@ async function variant(name: string, build: Build, streams: number, observe: boo
 	const context = build.coreApi.createServerContext(exporter === undefined ? {} : { meterProvider: new MeterProvider({ readers: [exporter] }) });
 	let worked = 0;
 	let scrapes = 0;
-	// Once per second of this variant's work: a scrape and a status read.
-	const observeAll = async (started: number) => {
+	const scrapeCpu = { metrics: 0 };
+	// Once per second of this variant's own CPU (a busy server scraped every second: its CPU time is
+	// its wall time; counting wall time here would scrape as often as the machine's load slows us).
+	const observeAll = async (cpuUs: number) => {
 		if (exporter === undefined) return;
-		worked += performance.now() - started;
-		if (worked < 1000 * (scrapes + 1)) return;
+		worked += cpuUs;
+		if (worked < 1_000_000 * (scrapes + 1)) return;
 		scrapes += 1;
+		const t = process.cpuUsage();
 		const { resourceMetrics } = await exporter.collect();
 		serializer.serialize(resourceMetrics);
-		context.clientStatus();
+		scrapeCpu.metrics += cpuOf(process.cpuUsage(t));
 	};
 	const clusters = (v: number) =>
 		Array.from({ length: 50 }, (_, i) => build.cacheCore.prepareResource(schemas.Cluster, create(schemas.Cluster, { name: `c-${i}`, connectTimeout: { seconds: BigInt(v) } })));
@@ -142,21 +154,34 @@ async function variant(name: string, build: Build, streams: number, observe: boo
 
 	return {
 		name,
+		scrapes: () => ({ count: scrapes, metricsUs: scrapeCpu.metrics }),
+		async measureScrapes(n) {
+			const out = { metricsUs: [] as number[], statusUs: [] as number[] };
+			if (exporter === undefined) return out;
+			for (let i = 0; i < n; i++) {
+				let t = process.cpuUsage();
+				const { resourceMetrics } = await exporter.collect();
+				serializer.serialize(resourceMetrics);
+				out.metricsUs.push(cpuOf(process.cpuUsage(t)));
+				t = process.cpuUsage();
+				context.clientStatus();
+				out.statusUs.push(cpuOf(process.cpuUsage(t)));
+			}
+			return out;
+		},
 		async fanout() {
 			const before = fanDelivered;
-			const started = performance.now();
 			const t = process.cpuUsage();
 			version += 1;
 			snapshots.setSnapshot("all", build.snapshot.createSnapshot(String(version), { [CLUSTER]: clusters(version) }));
 			await settle(() => fanDelivered >= before + streams, "a fan-out");
-			await observeAll(started);
+			await observeAll(cpuOf(process.cpuUsage(t)));
 			const used = process.cpuUsage(t);
 			return [used.user + used.system, streams];
 		},
 		async churn() {
 			const before = churnDelivered;
 			let expected = 0;
-			const started = performance.now();
 			const t = process.cpuUsage();
 			for (let u = 0; u < 20; u++) {
 				const i = next;
@@ -166,12 +191,14 @@ async function variant(name: string, build: Build, streams: number, observe: boo
 				linear.updateResource(cla(i, ports[i] ?? 1));
 			}
 			await settle(() => churnDelivered >= before + expected, "a churn round");
-			await observeAll(started);
+			await observeAll(cpuOf(process.cpuUsage(t)));
 			const used = process.cpuUsage(t);
 			return [used.user + used.system, expected];
 		},
 	};
 }
+
+const cpuOf = (u: NodeJS.CpuUsage): number => u.user + u.system;
 
 function summary(values: number[]): { median: number; min: number; max: number } {
 	const v = [...values].sort((a, b) => a - b);
@@ -180,9 +207,17 @@ function summary(values: number[]): { median: number; min: number; max: number }
 }
 
 async function main(): Promise<void> {
-	const { values } = parseArgs({ options: { before: { type: "string" }, streams: { type: "string", default: "1000" }, rounds: { type: "string", default: "30" } } });
+	const { values } = parseArgs({
+		options: {
+			before: { type: "string" },
+			streams: { type: "string", default: "1000" },
+			rounds: { type: "string", default: "30" },
+			only: { type: "string" },
+		},
+	});
 	const streams = Number(values.streams);
 	const rounds = Number(values.rounds);
+	const figures = (["fanout", "churn"] as const).filter((f) => values.only === undefined || values.only === f);
 	const { ClusterSchema } = await import("@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb");
 	const { ClusterLoadAssignmentSchema } = await import("@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb");
 	const { DiscoveryRequestSchema, DeltaDiscoveryRequestSchema } = await import("@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb");
@@ -191,42 +226,58 @@ async function main(): Promise<void> {
 	const variants: Variant[] = [];
 	if (values.before !== undefined) variants.push(await variant("before", await loadBuild("before", values.before), streams, false, schemas));
 	variants.push(await variant("ours", ours, streams, false, schemas));
+	// The same as ours, measured as another variant: how far two identical variants land apart in
+	// this run (heap placement, load), the resolution the other ratios have.
+	variants.push(await variant("ours-twin", ours, streams, false, schemas));
 	variants.push(await variant("ours+obs", ours, streams, true, schemas));
+	// Per variant and figure: CPU µs per unit of each measured round (index = round), and totals.
 	type Rounds = { perUnit: number[]; cpu: number; units: number };
 	const empty = (): Rounds => ({ perUnit: [], cpu: 0, units: 0 });
 	const results = new Map(variants.map((v) => [v.name, { fanout: empty(), churn: empty() }]));
-	// Warm-up, then measured rounds, alternating variants (and their order) so load hits all alike.
+	// Warm-up, then measured rounds. In a round every variant runs the figure back to back, in an order
+	// that alternates, so the variants of a round share the machine's state: a round's ratios pair them.
 	for (let round = -3; round < rounds; round++) {
-		const order = round % 2 === 0 ? variants : [...variants].reverse();
-		for (const v of order) {
-			const fan = await v.fanout();
-			const churn = await v.churn();
-			const r = results.get(v.name);
-			if (round >= 0 && r !== undefined) {
-				for (const [rounds, [cpu, units]] of [
-					[r.fanout, fan],
-					[r.churn, churn],
-				] as const) {
-					rounds.perUnit.push(cpu / Math.max(1, units));
-					rounds.cpu += cpu;
-					rounds.units += units;
-				}
+		for (const figure of figures) {
+			const order = round % 2 === 0 ? variants : [...variants].reverse();
+			for (const v of order) {
+				const [cpu, units] = await v[figure]();
+				const r = results.get(v.name)?.[figure];
+				if (round < 0 || r === undefined) continue;
+				r.perUnit.push(cpu / Math.max(1, units));
+				r.cpu += cpu;
+				r.units += units;
 			}
 		}
 	}
 	const fmt = (s: { median: number; min: number; max: number }) => `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
-	process.stdout.write(`${streams} streams, ${rounds} rounds per variant, node ${process.version}; server CPU in µs\n`);
+	const ratio = (x: number) => `×${x.toFixed(3)}`;
+	process.stdout.write(`${streams} streams, ${rounds} rounds per variant, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(" ")}; server CPU in µs\n`);
+	process.stdout.write("median (min–max) of rounds; paired: median of the per-round ratios to ours (and to before)\n");
 	const mean = (r: Rounds | undefined) => (r === undefined ? 0 : r.cpu / Math.max(1, r.units));
-	for (const figure of ["fanout", "churn"] as const) {
+	for (const figure of figures) {
 		const base = results.get("ours")?.[figure];
+		const before = results.get("before")?.[figure];
+		const paired = (r: Rounds, to: Rounds) => summary(r.perUnit.map((x, i) => x / (to.perUnit[i] ?? Number.NaN))).median;
 		for (const v of variants) {
 			const r = results.get(v.name)?.[figure];
-			const s = summary(r?.perUnit ?? []);
+			if (r === undefined || base === undefined) continue;
+			const s = summary(r.perUnit);
 			const label = figure === "fanout" ? "per stream per change" : "per delivery";
+			const vsBefore = before === undefined || v.name === "before" ? "" : `, ${ratio(paired(r, before))} of before`;
 			process.stdout.write(
-				`${figure.padEnd(7)} ${v.name.padEnd(9)} ${label}: mean ${mean(r).toFixed(2)} ×${(mean(r) / mean(base)).toFixed(3)} of ours; median ${fmt(s)} ×${(s.median / summary(base?.perUnit ?? []).median).toFixed(3)}\n`,
+				`${figure.padEnd(7)} ${v.name.padEnd(9)} ${label}: median ${fmt(s)}; paired ${ratio(paired(r, base))} of ours${vsBefore}; mean ${mean(r).toFixed(2)} ${ratio(mean(r) / mean(base))}\n`,
 			);
 		}
+	}
+	for (const v of variants) {
+		const { count, metricsUs } = v.scrapes();
+		if (count === 0) continue;
+		process.stdout.write(`${v.name}: ${count} scrapes in the rounds, mean CPU ${(metricsUs / count / 1000).toFixed(2)} ms to collect and serialize the metrics\n`);
+		const steady = await v.measureScrapes(20);
+		const ms = (values: number[]) => fmt(summary(values.map((us) => us / 1000)));
+		process.stdout.write(
+			`${v.name}: then 20 more, median (min–max) ms: metrics ${ms(steady.metricsUs)}; a client status read (CSDS, the admin page) of the ${2 * streams} streams ${ms(steady.statusUs)}\n`,
+		);
 	}
 	process.exit(0);
 }

@@ -17,7 +17,7 @@ export interface ConnectionGuardOptions {
   readonly maxConnectionsPerPeer?: number | undefined;
   /**
    * The server PINGs every HTTP/2 connection this often, and closes one whose
-   * PING is not answered within {@link keepaliveTimeoutMs} (a peer gone
+   * PING is not answered within {@link ConnectionGuardOptions.keepaliveTimeoutMs} (a peer gone
    * without a FIN): its streams end and their watches are freed. `Infinity`
    * turns it off. Default: 60,000 ms.
    */
@@ -26,7 +26,7 @@ export interface ConnectionGuardOptions {
   readonly keepaliveTimeoutMs?: number | undefined;
   /**
    * The shortest interval allowed between a client's PINGs: a client that
-   * pings sooner more than {@link maxPingStrikes} times in a row, with no
+   * pings sooner more than {@link ConnectionGuardOptions.maxPingStrikes} times in a row, with no
    * response written to it in between, gets GOAWAY ENHANCE_YOUR_CALM
    * ("too_many_pings") and loses the connection, as grpc-go's keepalive
    * enforcement does (a PING after data sent is no strike: grpc-go clients
@@ -43,10 +43,10 @@ export interface ConnectionGuardOptions {
   readonly maxSettingsPerSecond?: number | undefined;
   /**
    * The longest an HTTP/2 connection may live: then the server says GOAWAY
-   * (no new streams), and after {@link connectionAgeGraceMs} ends the
+   * (no new streams), and after {@link ConnectionGuardOptions.connectionAgeGraceMs} ends the
    * remaining streams with UNAVAILABLE, so proxies reconnect (to whichever
    * replica the load balancer picks). Spread by
-   * {@link connectionAgeJitter}. `Infinity` turns it off. Default: off.
+   * {@link ConnectionGuardOptions.connectionAgeJitter}. `Infinity` turns it off. Default: off.
    */
   readonly maxConnectionAgeMs?: number | undefined;
   /** How long streams may go on after the maximum age's GOAWAY. Default: 30,000 ms. */
@@ -66,7 +66,7 @@ export interface ConnectionGuardOptions {
   /**
    * Streams a client may open per second, on average (burst 100), that never
    * reach the server because node:http2 refused them (more header pairs than
-   * 128, a header list over {@link maxHeaderListBytes}, malformed headers):
+   * 128, a header list over {@link ConnectionGuardOptions.maxHeaderListBytes}, malformed headers):
    * node resets each one but keeps the connection, so a client that keeps
    * sending them gets GOAWAY ENHANCE_YOUR_CALM. Checked every second. Default: 10.
    */
