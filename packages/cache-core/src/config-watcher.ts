@@ -49,6 +49,14 @@ export interface DeltaResponse {
    */
   readonly removed: readonly string[];
   /**
+   * The names of `removed` the client never held: subscribed names that do
+   * not exist. Servers report them the way the type needs: for VHDS, a
+   * `Resource` naming them without a body (Envoy resolves a pending
+   * on-demand virtual host only that way; `removed_resources` leaves its
+   * request waiting). Default: none.
+   */
+  readonly absent?: readonly string[] | undefined;
+  /**
    * name → version of everything the client holds once it applies this
    * response; a subscribed name it was told does not exist maps to
    * `ABSENT_RESOURCE_VERSION` (`""`). The server records it in the stream's

@@ -5,6 +5,7 @@ import type { TypeResources } from "./type-resources.js";
 export interface DeltaAnswer {
   readonly resources: readonly CachedResource[];
   readonly removed: readonly string[];
+  readonly absent: readonly string[];
   readonly nextVersionMap: ReadonlyMap<string, string>;
 }
 
@@ -23,6 +24,7 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
   const returned = subscription.returnedResources();
   const changed: CachedResource[] = [];
   const removed: string[] = [];
+  const absent: string[] = [];
   let next: ReadonlyMap<string, string>;
 
   if (subscription.isWildcard()) {
@@ -43,12 +45,14 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
         if (returned.get(name) !== resource.hash) changed.push(resource);
       } else {
         versions.set(name, ABSENT_RESOURCE_VERSION);
-        if (returned.get(name) !== ABSENT_RESOURCE_VERSION) removed.push(name);
+        const held = returned.get(name);
+        if (held !== ABSENT_RESOURCE_VERSION) removed.push(name);
+        if (held === undefined) absent.push(name);
       }
     }
     next = versions;
   }
 
   if (changed.length === 0 && removed.length === 0 && !(subscription.isWildcard() && !subscription.answered())) return undefined;
-  return { resources: changed, removed, nextVersionMap: next };
+  return { resources: changed, removed, absent, nextVersionMap: next };
 }

@@ -1,4 +1,4 @@
-import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
+import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse, VIRTUAL_HOST_TYPE_URL } from "@xdskit/cache-core";
 import { durationBytes } from "./duration-bytes.js";
 import { WireWriter } from "./wire-writer.js";
 
@@ -115,7 +115,24 @@ export function encodeDeltaResponse(response: DeltaResponse, nonce: string, head
   for (const resource of response.resources) {
     writer.bytes(2, deltaResourceBytes(resource, versions.get(resource.name) ?? resource.hash));
   }
+  const unresolved = unresolvedNames(response);
+  if (unresolved !== undefined) {
+    // Resource{name 3, aliases 4}: no body.
+    for (const name of unresolved) writer.bytes(2, new WireWriter().string(3, name).repeatedString(4, name).finish(0));
+  }
   writer.string(4, response.typeUrl).string(5, nonce);
-  for (const name of response.removed) writer.repeatedString(6, name);
+  for (const name of response.removed) if (unresolved?.has(name) !== true) writer.repeatedString(6, name);
   return writer.finish(headroom);
+}
+
+/**
+ * The names a delta response reports as `Resource`s without a body instead
+ * of in `removed_resources`: VHDS's subscribed names that do not exist. Envoy
+ * completes an on-demand virtual host request only on a resource naming it
+ * (by name or alias); a removal leaves the HTTP request waiting.
+ */
+export function unresolvedNames(response: DeltaResponse): ReadonlySet<string> | undefined {
+  const absent = response.absent;
+  if (absent === undefined || absent.length === 0 || response.typeUrl !== VIRTUAL_HOST_TYPE_URL) return undefined;
+  return new Set(absent);
 }

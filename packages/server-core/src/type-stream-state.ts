@@ -76,11 +76,18 @@ export class TypeStreamState {
   /**
    * SotW: applies the names of a request. What the client was sent of names
    * it no longer subscribes to is forgotten, so subscribing to them again
-   * gets them sent again.
+   * gets them sent again; so is what it was sent of names it names now for
+   * the first time (sent under a wildcard): the spec has the server re-send
+   * newly requested resources even when it sent them unasked.
    */
   setResourceNames(names: readonly string[]): void {
     const subscription = this.subscription;
+    const named = subscription.resourceNames();
+    const held = subscription.returnedResources();
+    const renamed: string[] = [];
+    for (const name of names) if (held.has(name) && !named.has(name)) renamed.push(name);
     subscription.setResourceNames(names);
+    if (renamed.length > 0) subscription.updateReturnedResources([], renamed);
     if (subscription.isWildcard()) return;
     const wanted = subscription.resourceNames();
     const returned = subscription.returnedResources();

@@ -111,12 +111,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     if (request.node === undefined) request.node = node;
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
-    stream.checkResourceNameCount(
-      request.resourceNamesSubscribe.length +
-        request.resourceNamesUnsubscribe.length +
-        Object.keys(request.initialResourceVersions).length,
-      typeUrl,
-    );
+    stream.checkDeltaNames(typeUrl, request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
     await callbacks.onStreamDeltaRequest?.(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);
@@ -146,7 +141,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    state.setWatch(this.#watcher.createDeltaWatch(request, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
+    lifecycle.watch(state, () => this.#watcher.createDeltaWatch(request, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
   }
 }
 

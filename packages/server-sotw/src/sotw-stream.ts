@@ -101,7 +101,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (request.node === undefined) request.node = node;
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
-    stream.checkResourceNameCount(request.resourceNames.length, typeUrl);
+    stream.checkSotwNames(typeUrl, request.resourceNames);
     await callbacks.onStreamRequest?.(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);
@@ -131,7 +131,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    state.setWatch(this.#watcher.createWatch(watchRequest, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
+    lifecycle.watch(state, () => this.#watcher.createWatch(watchRequest, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
   }
 }
 
