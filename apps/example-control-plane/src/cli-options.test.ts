@@ -68,4 +68,30 @@ describe("parseCli", () => {
     expect(() => parseCli(["--tls-cert", "c.pem"])).toThrow(/go together/);
     expect(() => parseCli(["--tls-client-ca", "ca.pem"])).toThrow(/needs --tls-cert/);
   });
+  it("takes every server limit into the server options (guards), leaving the ones not given to the library's defaults", () => {
+    expect(parseCli([]).guards).toEqual({});
+    const all = parseCli([
+      "--max-streams", "inf",
+      "--max-streams-per-connection", "50",
+      "--max-message-bytes", "16777216",
+      "--max-resource-names-per-request", "200000",
+      "--max-subscribed-name-bytes", "inf",
+      "--max-requests-per-second", "20",
+      "--request-burst", "40",
+      "--stream-reset-burst", "100",
+      "--stream-reset-rate", "10",
+    ]);
+    expect(all.guards).toEqual({
+      maxStreams: Number.POSITIVE_INFINITY,
+      maxStreamsPerConnection: 50,
+      maxMessageBytes: 16_777_216,
+      maxResourceNamesPerRequest: 200_000,
+      maxSubscribedNameBytes: Number.POSITIVE_INFINITY,
+      maxRequestsPerSecond: 20,
+      requestBurst: 40,
+      streamResetBurst: 100,
+      streamResetRate: 10,
+    });
+    expect(() => parseCli(["--max-streams", "0"])).toThrow(/not a positive integer/);
+  });
 });

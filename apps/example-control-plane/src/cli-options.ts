@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ConnectionGuardOptions, StreamGuardOptions } from "@xdskit/server";
+import type { ConnectionGuardOptions, StreamGuardOptions, XdsServerOptions } from "@xdskit/server";
 import { Command, InvalidArgumentError, Option } from "commander";
 
 export type XdsMode = "ads" | "xds" | "delta" | "delta-ads" | "rest";
@@ -39,8 +39,20 @@ export interface CliOptions {
   guards: GuardOptions;
 }
 
-/** The stream and connection guards of `createXdsServer` the CLI sets. */
-export type GuardOptions = StreamGuardOptions & ConnectionGuardOptions & { writeStallTimeoutMs?: number | undefined };
+/** The stream and connection guards and the limits of `createXdsServer` the CLI sets. */
+export type GuardOptions = StreamGuardOptions &
+  ConnectionGuardOptions & { writeStallTimeoutMs?: number | undefined } & Pick<
+    XdsServerOptions,
+    | "maxStreams"
+    | "maxStreamsPerConnection"
+    | "maxMessageBytes"
+    | "maxResourceNamesPerRequest"
+    | "maxSubscribedNameBytes"
+    | "maxRequestsPerSecond"
+    | "requestBurst"
+    | "streamResetBurst"
+    | "streamResetRate"
+  >;
 
 // Flag (camel-cased by commander) → createXdsServer option.
 const GUARD_FLAGS = {
@@ -57,6 +69,16 @@ const GUARD_FLAGS = {
   writeStallTimeout: "writeStallTimeoutMs",
   headersTimeout: "headersTimeoutMs",
   requestTimeout: "requestTimeoutMs",
+  // Limits (@xdskit/server README, "Limits").
+  maxStreams: "maxStreams",
+  maxStreamsPerConnection: "maxStreamsPerConnection",
+  maxMessageBytes: "maxMessageBytes",
+  maxResourceNamesPerRequest: "maxResourceNamesPerRequest",
+  maxSubscribedNameBytes: "maxSubscribedNameBytes",
+  maxRequestsPerSecond: "maxRequestsPerSecond",
+  requestBurst: "requestBurst",
+  streamResetBurst: "streamResetBurst",
+  streamResetRate: "streamResetRate",
 } as const satisfies Record<string, keyof GuardOptions>;
 
 /** A count or a duration in ms: a non-negative integer, or `inf` / `off` for no limit. */
@@ -148,6 +170,16 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--write-stall-timeout <ms>", "close a connection that takes no data (zero window) for this long (default 60000)", limit)
     .option("--headers-timeout <ms>", "HTTP/1.1 (REST): time allowed to send the request headers (default 10000)", limit)
     .option("--request-timeout <ms>", "HTTP/1.1 (REST): time allowed to send the whole request (default 30000)", limit)
+    // Limits (@xdskit/server README, "Limits"): unset keeps the server's default.
+    .option("--max-streams <n>", "xDS streams open at once, all connections (default 10000)", limit)
+    .option("--max-streams-per-connection <n>", "HTTP/2 concurrent streams per connection (default 1000)", limit)
+    .option("--max-message-bytes <n>", "largest request message, in bytes (default 4194304: 4 MiB)", limit)
+    .option("--max-resource-names-per-request <n>", "distinct resource names one request may carry (default inf)", limit)
+    .option("--max-subscribed-name-bytes <n>", "bytes of resource names one stream may hold subscribed, all types (default 67108864: 64 MiB)", limit)
+    .option("--max-requests-per-second <n>", "requests per second per stream, on average (default 1000)", limit)
+    .option("--request-burst <n>", "requests a stream may send at once before --max-requests-per-second applies (default 2000)", limit)
+    .option("--stream-reset-burst <n>", "HTTP/2 rapid-reset guard: stream resets a connection may send at once (default 1000)", limit)
+    .option("--stream-reset-rate <n>", "HTTP/2 rapid-reset guard: stream resets per second after the burst (default 33)", limit)
     .exitOverride();
   program.parse(argv, { from: "user" });
   const raw = program.opts<CliOptions & Record<keyof typeof GUARD_FLAGS, number | undefined>>();

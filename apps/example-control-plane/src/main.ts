@@ -89,18 +89,35 @@ async function announce(port: number, upstreamPort: number | undefined, groups: 
   return envoy;
 }
 
+/**
+ * Ctrl-C and SIGTERM run `stop`, then exit. Installed before "Ctrl-C stops everything" is printed
+ * and before a local Envoy starts: a signal in between would otherwise kill this process with
+ * Node's default action and leave Envoy running.
+ */
+function onStopSignal(stop: (signal: string) => Promise<void>): void {
+  const run = (signal: string) =>
+    void stop(signal).then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error({ err: e }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  process.once("SIGINT", () => run("SIGINT"));
+  process.once("SIGTERM", () => run("SIGTERM"));
+}
+
 if (options.workers > 1 && cluster.isPrimary) {
   try {
     const workers = await startWorkers(options.workers, log);
-    const envoy = await announce(workers.port, workers.upstreamPort, undefined, undefined);
-    const stop = async (signal: string): Promise<void> => {
+    let envoy: Promise<EnvoyProcess | undefined> = Promise.resolve(undefined);
+    onStopSignal(async (signal) => {
       log.info({ signal }, "shutting down the workers");
-      await envoy?.stop();
+      await (await envoy.catch(() => undefined))?.stop();
       await workers.stop();
-      process.exit(0);
-    };
-    process.once("SIGINT", () => void stop("SIGINT"));
-    process.once("SIGTERM", () => void stop("SIGTERM"));
+    });
+    envoy = announce(workers.port, workers.upstreamPort, undefined, undefined);
+    await envoy;
   } catch (e) {
     log.fatal({ err: e }, "could not start the workers");
     process.exit(1);
@@ -134,15 +151,17 @@ if (options.workers > 1 && cluster.isPrimary) {
       log.info({ port: cp.port, groups: cp.groups() }, "worker serving");
       reportListening(cp.port, cp.upstreamPort);
     }
-    const envoy = cluster.isWorker ? undefined : await announce(cp.port, cp.upstreamPort, cp.groups(), cp.admin?.url);
-    const stop = async (signal: string): Promise<void> => {
+    let envoy: Promise<EnvoyProcess | undefined> = Promise.resolve(undefined);
+    onStopSignal(async (signal) => {
       log.info({ signal }, "shutting down: streams end with UNAVAILABLE");
-      await envoy?.stop();
+      // An Envoy still starting is waited for, then stopped: none is left running.
+      await (await envoy.catch(() => undefined))?.stop();
       await cp.stop();
-      process.exit(0);
-    };
-    process.once("SIGINT", () => void stop("SIGINT"));
-    process.once("SIGTERM", () => void stop("SIGTERM"));
+    });
+    if (!cluster.isWorker) {
+      envoy = announce(cp.port, cp.upstreamPort, cp.groups(), cp.admin?.url);
+      await envoy;
+    }
   } catch (e) {
     log.fatal({ err: e }, "could not start");
     process.exit(1);

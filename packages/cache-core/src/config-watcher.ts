@@ -54,6 +54,14 @@ export interface DeltaResponse {
    * explicitly as `ABSENT_RESOURCE_VERSION`, after sending, and only then.
    */
   readonly removed: readonly string[];
+  /**
+   * The names of `removed` the client never held: subscribed names that do
+   * not exist. Servers report them the way the type needs: for VHDS, a
+   * `Resource` naming them without a body (Envoy resolves a pending
+   * on-demand virtual host only that way; `removed_resources` leaves its
+   * request waiting). Default: none.
+   */
+  readonly absent?: readonly string[] | undefined;
 }
 
 /**

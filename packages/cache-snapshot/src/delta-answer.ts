@@ -5,6 +5,7 @@ import type { TypeResources } from "./type-resources.js";
 export interface DeltaAnswer {
   readonly resources: readonly CachedResource[];
   readonly removed: readonly string[];
+  readonly absent: readonly string[];
 }
 
 /**
@@ -22,6 +23,7 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
   const returned = subscription.returnedResources();
   const changed: CachedResource[] = [];
   const removed: string[] = [];
+  const absent: string[] = [];
 
   if (subscription.isWildcard()) {
     // Explicit names of a wildcard subscriber are a subset of everything.
@@ -36,12 +38,14 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
       const resource = resources.byName.get(name);
       if (resource !== undefined) {
         if (returned.get(name) !== resource.hash) changed.push(resource);
-      } else if (returned.get(name) !== ABSENT_RESOURCE_VERSION) {
-        removed.push(name);
+      } else {
+        const held = returned.get(name);
+        if (held !== ABSENT_RESOURCE_VERSION) removed.push(name);
+        if (held === undefined) absent.push(name);
       }
     }
   }
 
   if (changed.length === 0 && removed.length === 0 && !(subscription.isWildcard() && !subscription.answered())) return undefined;
-  return { resources: changed, removed };
+  return { resources: changed, removed, absent };
 }

@@ -188,6 +188,8 @@ describe("SnapshotCache delta", () => {
     expect(stream.last()).toEqual({ resources: ["x"], removed: [], version: "v2" });
     cache.setSnapshot("n1", createSnapshot("v3", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
     expect(stream.last()).toEqual({ resources: [], removed: ["x"], version: "v3" });
+    // absent: the removed names the client never held (the first report), not a deletion.
+    expect(stream.responses.map((r) => r.absent)).toEqual([["x"], [], []]);
     cache.setSnapshot("n1", createSnapshot("v4", { [ENDPOINT_TYPE_URL]: [create(ClusterLoadAssignmentSchema, { clusterName: "a", policy: {} })] }));
     expect(stream.last()).toEqual({ resources: ["a"], removed: [], version: "v4" });
     expect(stream.responses).toHaveLength(4);

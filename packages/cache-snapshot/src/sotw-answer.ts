@@ -7,7 +7,7 @@ import type { TypeResources } from "./type-resources.js";
  *
  * A watch is answered when the client's version differs from the type's, or
  * when it names a resource it was not sent yet that now exists (a new
- * subscription at an unchanged version). Wildcard subscribers get every
+ * subscription at an unchanged version, also next to a wildcard). Wildcard subscribers get every
  * resource (the full state Envoy requires for clusters and listeners);
  * others get the names they subscribed to that exist, in the order they
  * named them (in snapshot order when they named every one). In ADS mode a named
@@ -24,9 +24,12 @@ export function answerSotw(
   ads: boolean,
 ): readonly CachedResource[] | undefined {
   const changed = versionInfo !== resources.version;
-  if (subscription.isWildcard()) return changed ? resources.list : undefined;
-
   const names = subscription.resourceNames();
+  if (subscription.isWildcard()) {
+    // A name newly named next to "*" (the server forgot it was sent) is re-sent: the full state.
+    return changed || namesSomethingNew(names, subscription.returnedResources(), resources.byName) ? resources.list : undefined;
+  }
+
   if (names.size === 0) return undefined;
   if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources.byName)) return undefined;
   let found = 0;

@@ -8,6 +8,7 @@ import {
   prepareResource,
   RESOURCE_WRAPPER_TYPE_URL,
   type SotwResponse,
+  VIRTUAL_HOST_TYPE_URL,
 } from "@xdskit/cache-core";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import {
@@ -209,6 +210,30 @@ describe("the response encoder", () => {
     expect(encodeSotwResponse({ ...response, resources: [...list] }, "d")).toHaveLength(1);
     // The message form shares the Any list too.
     expect(sotwResponseMessage(response, "a").resources).toBe(sotwResponseMessage(response, "b").resources);
+  });
+
+  it("VHDS: names that do not exist go out as Resources without body naming them (name and alias), not as removals", () => {
+    const absentResponse = (typeUrl: string): DeltaResponse => ({
+      request: create(DeltaDiscoveryRequestSchema),
+      typeUrl,
+      systemVersion: "1",
+      resources: [],
+      removed: ["rc/gone", "rc/nobody"],
+      absent: ["rc/nobody"],
+    });
+    const vhds = absentResponse(VIRTUAL_HOST_TYPE_URL);
+    const expected = create(DeltaDiscoveryResponseSchema, {
+      systemVersionInfo: "1",
+      typeUrl: VIRTUAL_HOST_TYPE_URL,
+      nonce: "n",
+      resources: [{ name: "rc/nobody", aliases: ["rc/nobody"] }],
+      removedResources: ["rc/gone"],
+    });
+    expect(Buffer.from(encodeDeltaResponse(vhds, "n"))).toEqual(Buffer.from(toBinary(DeltaDiscoveryResponseSchema, expected)));
+    expect(equals(DeltaDiscoveryResponseSchema, deltaResponseMessage(vhds, "n"), expected)).toBe(true);
+    // Every other type: removals, as the cache gave them.
+    const eds = fromBinary(DeltaDiscoveryResponseSchema, encodeDeltaResponse(absentResponse("type.googleapis.com/x.Y"), "n"));
+    expect({ resources: eds.resources.length, removed: eds.removedResources }).toEqual({ resources: 0, removed: ["rc/gone", "rc/nobody"] });
   });
 
   it("leaves the headroom zero", () => {

@@ -1,4 +1,4 @@
-import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
+import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse, VIRTUAL_HOST_TYPE_URL } from "@xdskit/cache-core";
 import { durationBytes } from "./duration-bytes.js";
 import type { ResponseChunks } from "./protocol-stream.js";
 import { allocateUnsafe, smallFieldSize, utf8Size, WireWriter, writeBytesField, writeStringField } from "./wire-writer.js";
@@ -185,22 +185,39 @@ export function encodeDeltaResponse(response: DeltaResponse, nonce: string, head
   // Sized, then written straight into one buffer: a delta response is small and made per
   // stream, so no intermediate field list is built.
   const { systemVersion, typeUrl, resources, removed } = response;
+  const unresolved = unresolvedNames(response);
+  // Resource{name 3, aliases 4} without a body, per unresolved name (VHDS only).
+  const bodiless = unresolved === undefined ? [] : [...unresolved].map((name) => new WireWriter().string(3, name).repeatedString(4, name).finish(0));
   const versionSize = utf8Size(systemVersion);
   const typeUrlSize = utf8Size(typeUrl);
   const nonceSize = utf8Size(nonce);
   let size = headroom;
   if (versionSize > 0) size += smallFieldSize(versionSize);
   for (const resource of resources) size += smallFieldSize(deltaResourceBytes(resource).length);
+  for (const bytes of bodiless) size += smallFieldSize(bytes.length);
   if (typeUrlSize > 0) size += smallFieldSize(typeUrlSize);
   if (nonceSize > 0) size += smallFieldSize(nonceSize);
-  for (const name of removed) size += smallFieldSize(utf8Size(name));
+  for (const name of removed) if (unresolved?.has(name) !== true) size += smallFieldSize(utf8Size(name));
   const out = allocateUnsafe(size);
   out.fill(0, 0, headroom);
   let at = headroom;
   if (versionSize > 0) at = writeStringField(out, at, TAG_VERSION, systemVersion, versionSize);
   for (const resource of resources) at = writeBytesField(out, at, TAG_RESOURCES, deltaResourceBytes(resource));
+  for (const bytes of bodiless) at = writeBytesField(out, at, TAG_RESOURCES, bytes);
   if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
   if (nonceSize > 0) at = writeStringField(out, at, TAG_NONCE, nonce, nonceSize);
-  for (const name of removed) at = writeStringField(out, at, TAG_REMOVED, name, utf8Size(name));
+  for (const name of removed) if (unresolved?.has(name) !== true) at = writeStringField(out, at, TAG_REMOVED, name, utf8Size(name));
   return out;
+}
+
+/**
+ * The names a delta response reports as `Resource`s without a body instead
+ * of in `removed_resources`: VHDS's subscribed names that do not exist. Envoy
+ * completes an on-demand virtual host request only on a resource naming it
+ * (by name or alias); a removal leaves the HTTP request waiting.
+ */
+export function unresolvedNames(response: DeltaResponse): ReadonlySet<string> | undefined {
+  const absent = response.absent;
+  if (absent === undefined || absent.length === 0 || response.typeUrl !== VIRTUAL_HOST_TYPE_URL) return undefined;
+  return new Set(absent);
 }

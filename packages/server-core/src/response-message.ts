@@ -10,7 +10,7 @@ import {
   ResourceSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { splitDuration } from "./duration-bytes.js";
-import { sotwWrapperBytes } from "./response-encoder.js";
+import { sotwWrapperBytes, unresolvedNames } from "./response-encoder.js";
 
 // The message forms of a resource, built once and shared like the encoded ones.
 interface MessageForms {
@@ -102,6 +102,11 @@ export function deltaResponseMessage(response: DeltaResponse, nonce: string): De
     nonce,
   });
   message.resources = response.resources.map(deltaResource);
-  message.removedResources = [...response.removed];
+  const unresolved = unresolvedNames(response);
+  if (unresolved === undefined) message.removedResources = [...response.removed];
+  else {
+    for (const name of unresolved) message.resources.push(create(ResourceSchema, { name, aliases: [name] }));
+    message.removedResources = response.removed.filter((name) => !unresolved.has(name));
+  }
   return message;
 }

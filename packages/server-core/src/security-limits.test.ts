@@ -112,12 +112,33 @@ describe("limits", () => {
     expect(codeOf(() => state.admitRequest("t", "2"))).toMatchObject({ code: "limit-exceeded", status: GrpcStatus.RESOURCE_EXHAUSTED });
   });
 
-  it("refuses too many resource names with INVALID_ARGUMENT naming count and limit", () => {
+  it("refuses too many distinct resource names with INVALID_ARGUMENT naming count and limit; repeats count once", () => {
     const state = stream(resolveServerOptions({ maxResourceNamesPerRequest: 2 }));
-    state.checkResourceNameCount(2, "t");
-    const refused = codeOf(() => state.checkResourceNameCount(3, "t"));
+    state.checkSotwNames("t", ["a", "b", "a", "b", "a"]);
+    const refused = codeOf(() => state.checkSotwNames("t", ["a", "b", "c"]));
     expect(refused.status).toBe(GrpcStatus.INVALID_ARGUMENT);
-    expect(refused.message).toContain("3 resources");
+    expect(refused.message).toContain("3 distinct resources");
     expect(refused.message).toContain("limit of 2");
+    state.checkDeltaNames("t", ["a", "a"], ["b"], { b: "1" });
+    expect(codeOf(() => state.checkDeltaNames("t", ["a"], ["b"], { c: "1" })).status).toBe(GrpcStatus.INVALID_ARGUMENT);
+  });
+
+  it("bounds the subscribed name bytes of a stream, over its types, with RESOURCE_EXHAUSTED", () => {
+    const state = stream(resolveServerOptions({ maxSubscribedNameBytes: 10 }));
+    state.checkSotwNames("t", ["aaaa", "aaaa", "bbbb"]);
+    state.checkSotwNames("t", ["cccc"]);
+    state.checkSotwNames("u", ["dddd", "ee"]);
+    const refused = codeOf(() => state.checkSotwNames("t", ["cccc", "f"]));
+    expect(refused.status).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(refused.message).toContain("maxSubscribedNameBytes");
+    state.checkSotwNames("u", []);
+    // Delta: the change is counted against what the type's subscription holds.
+    state.checkDeltaNames("d", ["12345", "12345"], [], {});
+    const d = state.openType("d", ["12345"]);
+    state.checkDeltaNames("d", ["12345"], ["12345"], {});
+    d.subscription.updateResourceNames([], ["12345"]);
+    state.checkDeltaNames("d", ["123456"], [], {});
+    d.subscription.updateResourceNames(["123456"], []);
+    expect(codeOf(() => state.checkDeltaNames("d", ["x"], [], {})).status).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
   });
 });

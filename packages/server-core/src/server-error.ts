@@ -12,6 +12,7 @@ import { GrpcStatus, type GrpcStatusCode, isGrpcStatusCode } from "./grpc-status
  * - `limit-exceeded`: a stream went over a server limit (streams, request rate).
  * - `not-modified`: a fetch found the client already current.
  * - `shutdown`: the server is closing; clients should reconnect elsewhere.
+ * - `deadline-exceeded`: the client's deadline (`grpc-timeout`) passed.
  * - `internal`: a bug or an unexpected failure.
  */
 export type ServerErrorCode =
@@ -24,6 +25,7 @@ export type ServerErrorCode =
   | "limit-exceeded"
   | "not-modified"
   | "shutdown"
+  | "deadline-exceeded"
   | "internal";
 
 const statusOfCode: Readonly<Record<ServerErrorCode, GrpcStatusCode>> = {
@@ -36,6 +38,7 @@ const statusOfCode: Readonly<Record<ServerErrorCode, GrpcStatusCode>> = {
   "limit-exceeded": GrpcStatus.RESOURCE_EXHAUSTED,
   "not-modified": GrpcStatus.FAILED_PRECONDITION,
   shutdown: GrpcStatus.UNAVAILABLE,
+  "deadline-exceeded": GrpcStatus.DEADLINE_EXCEEDED,
   internal: GrpcStatus.INTERNAL,
 };
 

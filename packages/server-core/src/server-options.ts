@@ -12,9 +12,10 @@ import { type IdentityBinding, type ResolvedIdentityBinding, resolveIdentityBind
 /** The documented defaults of the limits in {@link ServerOptions}. */
 export const DEFAULT_LIMITS = Object.freeze({
   maxStreams: 10_000,
-  maxResourceNamesPerRequest: 10_000,
-  maxRequestsPerSecond: 100,
-  requestBurst: 200,
+  maxResourceNamesPerRequest: Number.POSITIVE_INFINITY,
+  maxSubscribedNameBytes: 64 * 1024 * 1024,
+  maxRequestsPerSecond: 1000,
+  requestBurst: 2000,
 } as const);
 
 /** Default of {@link ServerOptions.firstResponseWarnMs}. */
@@ -68,19 +69,36 @@ export interface ServerOptions {
    */
   readonly maxStreams?: number | undefined;
   /**
-   * The most resource names one request may carry (SotW `resource_names`;
-   * delta subscribe + unsubscribe + initial versions). More ends the stream
-   * with INVALID_ARGUMENT. `Infinity` for no limit. Default: 10,000.
+   * The most distinct resource names one request may carry (SotW
+   * `resource_names`; delta subscribe, unsubscribe and initial versions
+   * together; a name repeated counts once). More ends the stream with
+   * INVALID_ARGUMENT. Default: `Infinity`: a proxy names every cluster of
+   * its EDS in one request, so any count could cut off a legitimate large
+   * proxy on every reconnect; `maxSubscribedNameBytes` and the transport's
+   * message size bound memory instead.
    */
   readonly maxResourceNamesPerRequest?: number | undefined;
+  /**
+   * The most resource names a stream may hold subscribed, as the sum of
+   * their lengths (UTF-16 code units: bytes for ASCII names) over its
+   * distinct names of every type (`"*"` included). A request
+   * that would take the stream over it ends the stream with
+   * RESOURCE_EXHAUSTED. `Infinity` for no limit. Default: 64 Mi (a million
+   * names of 64 characters; a proxy with 200,000 clusters of 80-character
+   * names uses a quarter of it).
+   */
+  readonly maxSubscribedNameBytes?: number | undefined;
   /**
    * Requests a stream may send per second, on average (a token bucket of
    * `requestBurst`); a stream sending faster ends with RESOURCE_EXHAUSTED.
    * The first ACK/NACK of each response is not counted (it follows the
-   * server's own pace). `Infinity` for no limit. Default: 100.
+   * server's own pace). `Infinity` for no limit. Default: 1,000 (a
+   * real Envoy doing on-demand discovery, ODCDS and VHDS, sends a
+   * subscription per new cluster or host: 300 in a second in the on-demand
+   * integration test, which 100 cut off).
    */
   readonly maxRequestsPerSecond?: number | undefined;
-  /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 200. */
+  /** How many requests a stream may send at once before `maxRequestsPerSecond` applies. Default: 2,000. */
   readonly requestBurst?: number | undefined;
   /**
    * How long a stream may wait for its first response of a type, in ms,
@@ -104,6 +122,8 @@ export interface StreamLimits {
   readonly maxStreams: number;
   /** See {@link @xdskit/server-core#ServerOptions.maxResourceNamesPerRequest}. */
   readonly maxResourceNamesPerRequest: number;
+  /** See {@link @xdskit/server-core#ServerOptions.maxSubscribedNameBytes}. */
+  readonly maxSubscribedNameBytes: number;
   /** See {@link @xdskit/server-core#ServerOptions.maxRequestsPerSecond}. */
   readonly maxRequestsPerSecond: number;
   /** See {@link @xdskit/server-core#ServerOptions.requestBurst}. */
@@ -147,6 +167,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     limits: {
       maxStreams: options.maxStreams ?? DEFAULT_LIMITS.maxStreams,
       maxResourceNamesPerRequest: options.maxResourceNamesPerRequest ?? DEFAULT_LIMITS.maxResourceNamesPerRequest,
+      maxSubscribedNameBytes: options.maxSubscribedNameBytes ?? DEFAULT_LIMITS.maxSubscribedNameBytes,
       maxRequestsPerSecond: options.maxRequestsPerSecond ?? DEFAULT_LIMITS.maxRequestsPerSecond,
       requestBurst: options.requestBurst ?? DEFAULT_LIMITS.requestBurst,
     },

@@ -1,4 +1,4 @@
-import type { CachedResource } from "@xdskit/cache-core";
+import { CacheError, type CachedResource, type Cancel } from "@xdskit/cache-core";
 import { observe } from "./call-hook.js";
 import { GrpcStatus } from "./grpc-status.js";
 import type { StreamInit } from "./protocol-stream.js";
@@ -8,6 +8,8 @@ import { ServerError, statusOf } from "./server-error.js";
 import type { RejectionReason } from "./server-telemetry.js";
 import { StreamState } from "./stream-state.js";
 import type { TypeStreamState } from "./type-stream-state.js";
+
+const MAX_UNKNOWN_TYPES_LOGGED = 16;
 
 /**
  * What every protocol stream does the same way, whatever the protocol: its
@@ -26,6 +28,8 @@ export class StreamLifecycle<Answer> implements TrackedStream {
   #admitted = false;
   #opened = false;
   #closing: Promise<void> | undefined;
+  // Unknown type URLs already logged at warn (a client can send any number: capped).
+  readonly #unknownTypes = new Set<string>();
 
   constructor(context: ServerContextState, protocol: "sotw" | "delta", init: StreamInit) {
     this.#context = context;
@@ -76,6 +80,38 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     state.sentAnsweredAt = state.answeredAt;
     state.lastResources = resources;
     this.stream.telemetry.responseSent(state.counters, resources.length, bytes, (now - state.answeredAt) / 1000);
+  }
+
+  /**
+   * Opens the watch of a type with `create`. A cache that does not serve the
+   * type (a `CacheError` `unknown-type`) costs only that type, not the stream:
+   * the request is logged (warn, once per type and stream) and ignored, and
+   * the type forgotten, so a later request of it asks the cache again. The
+   * xDS protocol has no answer for a type the server does not serve (a
+   * response would have to claim a state of it); the client treats the type
+   * as it treats one the server has nothing for, after its initial fetch
+   * timeout, and every other type keeps being served.
+   *
+   * @throws whatever else `create` throws.
+   */
+  watch(state: TypeStreamState, create: () => Cancel | undefined): void {
+    try {
+      state.setWatch(create());
+    } catch (error) {
+      if (!(error instanceof CacheError && error.code === "unknown-type")) throw error;
+      const stream = this.stream;
+      const typeUrl = state.typeUrl;
+      stream.types.delete(typeUrl);
+      stream.forgetNames(typeUrl);
+      stream.telemetry.revision += 1;
+      const fields = { streamId: stream.id, protocol: stream.protocol, node: stream.node?.id, typeUrl, message: error.message };
+      const logger = this.#context.options.logger;
+      if (this.#unknownTypes.has(typeUrl) || this.#unknownTypes.size >= MAX_UNKNOWN_TYPES_LOGGED) logger.debug("xds request of an unknown type ignored", fields);
+      else {
+        this.#unknownTypes.add(typeUrl);
+        logger.warn("xds request of an unknown type ignored; the stream's other types carry on", fields);
+      }
+    }
   }
 
   /** Drops the unsent answer of a type (its watch is being replaced). */

@@ -1,3 +1,4 @@
+import { WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import type { Status } from "@xdskit/envoy-api/google/rpc/status_pb";
 import type { NackInfo, PeerInfo, StreamInfo } from "./callbacks.js";
@@ -53,6 +54,9 @@ export class StreamState implements StreamInfo {
   readonly #requests: TokenBucket;
   // Per type: the nonce whose ACK/NACK was let through free.
   readonly #answered = new Map<string, string>();
+  // Subscribed name bytes per type and in all (maxSubscribedNameBytes).
+  readonly #nameBytesOf = new Map<string, number>();
+  #nameBytes = 0;
 
   constructor(init: StreamStateInit, options: ResolvedServerOptions, telemetry?: ServerTelemetry) {
     this.id = nextStreamId();
@@ -87,18 +91,99 @@ export class StreamState implements StreamInfo {
   }
 
   /**
-   * Checks how many resource names one request carries.
+   * Checks the names of a SotW request, which replace the type's
+   * subscription: their distinct count, and the stream's subscribed name
+   * bytes once they replace the type's previous names.
    *
-   * @throws {ServerError} `invalid-request` over `maxResourceNamesPerRequest`.
+   * @throws {ServerError} `invalid-request` over `maxResourceNamesPerRequest`;
+   *   `limit-exceeded` over `maxSubscribedNameBytes`.
    */
-  checkResourceNameCount(count: number, typeUrl: string): void {
+  checkSotwNames(typeUrl: string, names: readonly string[]): void {
+    const { maxResourceNamesPerRequest, maxSubscribedNameBytes } = this.#options.limits;
+    let bytes = lengthOf(names);
+    // Duplicates only matter near a limit: dedupe then, not on every request.
+    const others = this.#nameBytes - (this.#nameBytesOf.get(typeUrl) ?? 0);
+    if (names.length > maxResourceNamesPerRequest || others + bytes > maxSubscribedNameBytes) {
+      const distinct = new Set(names);
+      this.#checkCount(distinct.size, typeUrl);
+      bytes = lengthOf(distinct);
+    }
+    this.#setNameBytes(typeUrl, bytes);
+  }
+
+  /**
+   * Checks the names of a delta request: the distinct count of its
+   * subscribe, unsubscribe and initial-version names together, and the
+   * stream's subscribed name bytes once the change applies.
+   *
+   * @throws {ServerError} `invalid-request` over `maxResourceNamesPerRequest`;
+   *   `limit-exceeded` over `maxSubscribedNameBytes`.
+   */
+  checkDeltaNames(
+    typeUrl: string,
+    subscribe: readonly string[],
+    unsubscribe: readonly string[],
+    initialVersions: Readonly<Record<string, string>>,
+  ): void {
+    const initial = Object.keys(initialVersions);
+    const count = subscribe.length + unsubscribe.length + initial.length;
+    if (count > this.#options.limits.maxResourceNamesPerRequest) {
+      this.#checkCount(new Set([...subscribe, ...unsubscribe, ...initial]).size, typeUrl);
+    }
+    if (subscribe.length === 0 && unsubscribe.length === 0) return;
+    const held = this.types.get(typeUrl)?.subscription;
+    const names = held?.resourceNames();
+    let wildcard = held?.isWildcard() === true && !held.isLegacyWildcard();
+    let bytes = this.#nameBytesOf.get(typeUrl) ?? 0;
+    const added = new Set<string>();
+    for (const name of subscribe) {
+      if (name === WILDCARD_RESOURCE_NAME) {
+        if (!wildcard) bytes += name.length;
+        wildcard = true;
+      } else if (names?.has(name) !== true && !added.has(name)) {
+        added.add(name);
+        bytes += name.length;
+      }
+    }
+    for (const name of unsubscribe) {
+      if (name === WILDCARD_RESOURCE_NAME) {
+        if (wildcard) bytes -= name.length;
+        wildcard = false;
+      } else if (added.delete(name) || names?.has(name) === true) {
+        bytes -= name.length;
+      }
+    }
+    this.#setNameBytes(typeUrl, bytes);
+  }
+
+  /** Forgets the subscribed names of a type whose state was dropped. */
+  forgetNames(typeUrl: string): void {
+    this.#setNameBytes(typeUrl, 0);
+  }
+
+  #checkCount(count: number, typeUrl: string): void {
     const limit = this.#options.limits.maxResourceNamesPerRequest;
     if (count <= limit) return;
     throw new ServerError(
       "invalid-request",
-      `the request names ${count} resources of "${typeUrl}", more than the limit of ${limit} (maxResourceNamesPerRequest)`,
+      `the request names ${count} distinct resources of "${typeUrl}", more than the limit of ${limit} (maxResourceNamesPerRequest)`,
       { typeUrl },
     );
+  }
+
+  #setNameBytes(typeUrl: string, bytes: number): void {
+    const total = this.#nameBytes - (this.#nameBytesOf.get(typeUrl) ?? 0) + bytes;
+    const limit = this.#options.limits.maxSubscribedNameBytes;
+    if (total > limit) {
+      throw new ServerError(
+        "limit-exceeded",
+        `the stream would hold ${total} bytes of subscribed resource names (this request: "${typeUrl}"), more than the limit of ${limit} (maxSubscribedNameBytes)`,
+        { typeUrl },
+      );
+    }
+    this.#nameBytes = total;
+    if (bytes === 0) this.#nameBytesOf.delete(typeUrl);
+    else this.#nameBytesOf.set(typeUrl, bytes);
   }
 
   /** The node of the first request; `undefined` before it. */
@@ -237,4 +322,10 @@ export function nackLogFields(nack: NackInfo): Record<string, unknown> {
     code: nack.code,
     message: capText(nack.message, STATUS_LIMITS.maxMessageLength),
   };
+}
+
+function lengthOf(names: Iterable<string>): number {
+  let bytes = 0;
+  for (const name of names) bytes += name.length;
+  return bytes;
 }

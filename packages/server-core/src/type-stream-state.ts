@@ -76,14 +76,23 @@ export class TypeStreamState {
   /**
    * SotW: applies the names of a request. What the client was sent of names
    * it no longer subscribes to is forgotten, so subscribing to them again
-   * gets them sent again.
+   * gets them sent again; so is what it was sent of names it names now for
+   * the first time (sent under a wildcard): the spec has the server re-send
+   * newly requested resources even when it sent them unasked.
    */
   setResourceNames(names: readonly string[]): void {
     const subscription = this.subscription;
+    const named = subscription.resourceNames();
     const revision = subscription.namesRevision();
     subscription.setResourceNames(names);
     // An ACK names what it named before: nothing to forget.
-    if (subscription.namesRevision() === revision || subscription.isWildcard()) return;
+    if (subscription.namesRevision() === revision) return;
+    // Names held without being named (sent under a wildcard) and named now are sent again.
+    const held = subscription.returnedResources();
+    const renamed: string[] = [];
+    for (const name of names) if (held.has(name) && !named.has(name)) renamed.push(name);
+    if (renamed.length > 0) subscription.updateReturnedResources([], renamed);
+    if (subscription.isWildcard()) return;
     const wanted = subscription.resourceNames();
     const stale: string[] = [];
     for (const name of subscription.returnedResources().keys()) if (!wanted.has(name)) stale.push(name);

@@ -214,7 +214,7 @@ describe("delta protocol stream", () => {
     const tooMany = await open();
     await expect(
       tooMany.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: ["a", "b"], resourceNamesUnsubscribe: ["c", "d"] }),
-    ).rejects.toMatchObject({ status: GrpcStatus.INVALID_ARGUMENT, message: expect.stringContaining("4 resources") });
+    ).rejects.toMatchObject({ status: GrpcStatus.INVALID_ARGUMENT, message: expect.stringContaining("4 distinct resources") });
   });
 
   it("opens and closes through onStreamOpen / onStreamClosed, as SotW streams do, and ends with UNAVAILABLE on shutdown", async () => {

@@ -129,12 +129,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     if (request.node === undefined) request.node = node;
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
-    stream.checkResourceNameCount(
-      request.resourceNamesSubscribe.length +
-        request.resourceNamesUnsubscribe.length +
-        Object.keys(request.initialResourceVersions).length,
-      typeUrl,
-    );
+    stream.checkDeltaNames(typeUrl, request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
     // Only awaited when set: without it, a request is handled synchronously.
     const onRequest = callbacks.onStreamDeltaRequest;
     if (onRequest !== undefined) await onRequest(stream, request);
@@ -166,7 +161,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    state.setWatch(this.#watcher.createDeltaWatch(request, state.subscription, this.#responder(typeUrl)));
+    lifecycle.watch(state, () => this.#watcher.createDeltaWatch(request, state.subscription, this.#responder(typeUrl)));
   }
 }
 

@@ -122,7 +122,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (request.node === undefined) request.node = node;
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
-    stream.checkResourceNameCount(request.resourceNames.length, typeUrl);
+    stream.checkSotwNames(typeUrl, request.resourceNames);
     // Only awaited when set: without it, a request is handled synchronously.
     const onRequest = callbacks.onStreamRequest;
     if (onRequest !== undefined) await onRequest(stream, request);
@@ -154,7 +154,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    state.setWatch(this.#watcher.createWatch(watchRequest, state.subscription, this.#responder(typeUrl)));
+    lifecycle.watch(state, () => this.#watcher.createWatch(watchRequest, state.subscription, this.#responder(typeUrl)));
   }
 }
 

@@ -64,13 +64,14 @@ describe.each(MATRIX)("bad input over %s, %s", (kind, _serving, serve) => {
     expect((await wrongDelta.status).code).toBe(Code.InvalidArgument);
   });
 
-  it("refuses a type the cache does not serve with INVALID_ARGUMENT", async () => {
+  it("ignores a type the cache does not serve, even on the first request; the stream serves the others", async () => {
     const { client } = await setup({}, new TestCache([CLUSTER_TYPE_URL]));
     const stream = client.open(ADS);
     stream.send({ node: NODE, typeUrl: "type.googleapis.com/example.Unknown" });
-    const status = await stream.status;
-    expect(status.code).toBe(Code.InvalidArgument);
-    expect(decodeURIComponent(status.message)).toContain("example.Unknown");
+    stream.send({ typeUrl: CLUSTER_TYPE_URL });
+    const response = await stream.next();
+    expect(response.typeUrl).toBe(CLUSTER_TYPE_URL);
+    expect(response.resources).toHaveLength(1);
   });
 
   it("lets onStreamOpen refuse a stream with its own status, and reports other failures as INTERNAL", async () => {

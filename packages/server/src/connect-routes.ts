@@ -1,4 +1,4 @@
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { ClientStatusDiscoveryService } from "@xdskit/envoy-api/envoy/service/status/v3/csds_pb";
 import { ServerError } from "@xdskit/server-core";
@@ -64,6 +64,10 @@ function streamHandler<Request, Response>(
     } catch (error) {
       throw toConnectError(error);
     }
+    // Connect aborts the signal when the client's deadline (grpc-timeout)
+    // passes; the stream then ended as if the client left: say why.
+    const reason: unknown = context.signal.reason;
+    if (context.signal.aborted && reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) throw reason;
   };
 }
 

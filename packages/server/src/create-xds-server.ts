@@ -11,7 +11,7 @@ import { type ConnectionGuardOptions, DEFAULT_CONNECTION_GUARDS } from "./connec
 import { listenXds, type XdsListener } from "./listen-xds.js";
 import type { NodeHandler } from "./node-handler.js";
 import { peerContextValues } from "./peer-info.js";
-import { createRestHandler } from "./rest-gateway.js";
+import { createRestGateway } from "./rest-gateway.js";
 import { StreamGuard } from "./stream-guard.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import {
@@ -64,8 +64,9 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
   const routes = (router: ConnectRouter): void => registerConnectRoutes(router, protocols);
   const connectHandler = lazyConnectHandler(() => ({ ...options.router, readMaxBytes, routes, contextValues: peerContextValues }), logger);
   const rest = options.rest ?? true;
-  const restHandler =
-    rest !== false && protocols.sotw.fetches ? createRestHandler(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
+  const restGateway =
+    rest !== false && protocols.sotw.fetches ? createRestGateway(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
+  const restHandler = restGateway?.handler;
   const interceptors = options.router?.interceptors ?? [];
   const fastHandler =
     (options.fastPath ?? interceptors.length === 0) ? createFastPathHandler(protocols, {
@@ -85,7 +86,9 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
     closing: context.closing,
     context,
     async listen(listenOptions = {}) {
-      const listener = await listenXds(handler, {
+      // REST's JSON registry loads while the port binds: a REST proxy's first
+      // poll must not wait for it (Envoy's fetch timeout is 1 s).
+      const [listener] = await Promise.all([listenXds(handler, {
         closeTimeoutMs: options.closeTimeoutMs ?? 2000,
         maxStreamsPerConnection: options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION,
         streamResetBurst: options.streamResetBurst,
@@ -93,7 +96,7 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
         ...connectionGuards(options),
         logger,
         ...withoutUndefined(listenOptions),
-      });
+      }), restGateway?.preload()]);
       listeners.add(listener);
       listener.closed.then(() => listeners.delete(listener));
       return listener;

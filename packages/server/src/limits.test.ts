@@ -16,9 +16,10 @@ it("documents safe defaults", () => {
   expect(DEFAULT_MAX_STREAMS_PER_CONNECTION).toBe(1000);
   expect(DEFAULT_LIMITS).toEqual({
     maxStreams: 10_000,
-    maxResourceNamesPerRequest: 10_000,
-    maxRequestsPerSecond: 100,
-    requestBurst: 200,
+    maxResourceNamesPerRequest: Number.POSITIVE_INFINITY,
+    maxSubscribedNameBytes: 64 * 1024 * 1024,
+    maxRequestsPerSecond: 1000,
+    requestBurst: 2000,
   });
 });
 
@@ -84,7 +85,7 @@ describe.each(MATRIX)("limits over %s, %s", (kind, _serving, serve) => {
     sotw.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a", "b", "c", "d"] });
     const status = await sotw.status;
     expect(status.code).toBe(Code.InvalidArgument);
-    expect(status.message).toContain("4 resources");
+    expect(status.message).toContain("4 distinct resources");
     expect(status.message).toContain("limit of 3");
     const delta = client().open(DELTA_ADS);
     delta.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: ["a", "b"], resourceNamesUnsubscribe: ["c", "d"] });

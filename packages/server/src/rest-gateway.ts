@@ -17,8 +17,11 @@ import { SOTW_SERVICES } from "./xds-services.js";
 export interface RestOptions {
   /**
    * Resolves the types inside `Any` for JSON. Default: the whole Envoy API
-   * registry of `@xdskit/envoy-api/registry`, imported on the first REST
-   * request (it takes about 1.5 s to load).
+   * registry of `@xdskit/envoy-api/registry` (every type an `Any` of a
+   * resource may hold, nested ones included), which takes 1.5 s or more to
+   * load: `listen()` loads it before it resolves, so a REST proxy's first
+   * poll is answered within Envoy's 1 s fetch timeout; with `handler` alone
+   * it loads on the first REST request unless given here.
    */
   readonly registry?: Registry | undefined;
   /** The largest request body accepted, in bytes. Default: 4 MiB. */
@@ -41,19 +44,26 @@ const httpOfStatus: Readonly<Record<number, number>> = {
 /** A node request handler for `POST /v3/discovery:<type>`; returns false for any other path. */
 export type RestHandler = (request: NodeServerRequest, response: NodeServerResponse) => boolean;
 
+/** The REST gateway: its handler, and the load of its registry (which `listen` awaits). */
+export interface RestGateway {
+  readonly handler: RestHandler;
+  /** Loads the JSON registry now, once; resolves when it is ready. */
+  preload(): Promise<void>;
+}
+
 /**
  * The xDS REST/JSON gateway (Envoy's `api_type: REST`): a JSON
  * DiscoveryRequest in, a JSON DiscoveryResponse out, 304 Not Modified when
  * the client's `version_info` is current.
  */
-export function createRestHandler(sotw: SotwProtocol, logger: Logger, rest: RestOptions = {}): RestHandler {
+export function createRestGateway(sotw: SotwProtocol, logger: Logger, rest: RestOptions = {}): RestGateway {
   const maxBodyBytes = rest.maxBodyBytes ?? 4 * 1024 * 1024;
   let registry: Promise<Registry> | undefined = rest.registry === undefined ? undefined : Promise.resolve(rest.registry);
   const loadRegistry = (): Promise<Registry> => {
     registry ??= import("@xdskit/envoy-api/registry").then((module) => module.envoyRegistry);
     return registry;
   };
-  return (request, response) => {
+  const handler: RestHandler = (request, response) => {
     const url = request.url ?? "";
     if (!url.startsWith(REST_PREFIX)) return false;
     const name = url.slice(REST_PREFIX.length).split("?")[0] ?? "";
@@ -65,6 +75,7 @@ export function createRestHandler(sotw: SotwProtocol, logger: Logger, rest: Rest
     });
     return true;
   };
+  return { handler, preload: () => loadRegistry().then(() => undefined) };
 }
 
 async function serve(

@@ -4,6 +4,7 @@ import { GrpcStatus, ServerError } from "@xdskit/server-core";
 import { type ProtocolStream, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core/internal";
 import { fillGrpcPrefix, GRPC_PREFIX_BYTES } from "./grpc-frame.js";
 import { GrpcMessageSplitter } from "./grpc-message-reader.js";
+import { whenDeadlinePasses } from "./grpc-timeout.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
 import { serveStream } from "./serve-stream.js";
@@ -231,6 +232,13 @@ export async function serveGrpcStream<I extends DescMessage>(
   });
   let status = OK;
   let failure: unknown;
+  // The client's deadline (grpc-timeout) ends the stream as Connect and
+  // grpc-js end theirs: DEADLINE_EXCEEDED, its watches and place given back.
+  let expired: ServerError | undefined;
+  const stopDeadline = whenDeadlinePasses(String(request.headers["grpc-timeout"] ?? ""), () => {
+    expired = new ServerError("deadline-exceeded", "the client's deadline (grpc-timeout) passed");
+    void protocolStream.close(expired);
+  });
   try {
     await serveStream(protocolStream, new GrpcRequests(stream, method.input, options.readMaxBytes, gone), (chunks) => {
       if (gone()) return undefined;
@@ -253,6 +261,11 @@ export async function serveGrpcStream<I extends DescMessage>(
   }
   untrack();
   stall.stop();
+  stopDeadline();
+  if (expired !== undefined && failure === undefined) {
+    status = statusOf(expired);
+    failure = expired;
+  }
   stream.off("close", onGone);
   stream.off("aborted", onGone);
   if (!gone()) {

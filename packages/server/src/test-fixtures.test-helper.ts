@@ -1,6 +1,7 @@
 // Shared setup of the server tests: resources, a server on 127.0.0.1 port 0 on
 // each transport, and polling.
 import * as grpc from "@grpc/grpc-js";
+import { createRegistry } from "@bufbuild/protobuf";
 import { prepareResource, type CachedResource } from "@xdskit/cache-core";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
@@ -55,6 +56,13 @@ export function route(name: string): CachedResource {
   return prepareResource(RouteConfigurationSchema, { name });
 }
 
+/**
+ * The REST registry of the test servers: the types of the resources above.
+ * The default one (the whole Envoy API, which listen() loads) costs seconds
+ * in every test process; rest-first-poll.test.ts covers it.
+ */
+export const TEST_REST_REGISTRY = createRegistry(ClusterSchema, ClusterLoadAssignmentSchema, ListenerSchema, RouteConfigurationSchema);
+
 export interface Harness {
   readonly cache: TestCache;
   readonly server: XdsServer;
@@ -92,7 +100,7 @@ export async function startGrpcJsServer(server: XdsServer): Promise<{ url: strin
 
 export async function startServer(options: XdsServerOptions & Partial<ServeOptions> = {}, cache = new TestCache()): Promise<Harness> {
   const { grpcJs = false, ...serverOptions } = options;
-  const server = createXdsServer(cache, { closeTimeoutMs: 200, ...serverOptions });
+  const server = createXdsServer(cache, { closeTimeoutMs: 200, rest: { registry: TEST_REST_REGISTRY }, ...serverOptions });
   if (grpcJs) {
     const grpcServer = await startGrpcJsServer(server);
     return {

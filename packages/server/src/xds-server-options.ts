@@ -92,7 +92,11 @@ export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 1000;
 export interface XdsServer {
   /** A node `http`/`http2` request handler: the fast path, the REST gateway, then the Connect routes. */
   readonly handler: NodeHandler;
-  /** Starts a node HTTP/2 server (cleartext or TLS, HTTP/1.1 allowed for REST) serving {@link XdsServer.handler}. */
+  /**
+   * Starts a node HTTP/2 server (cleartext or TLS, HTTP/1.1 allowed for REST)
+   * serving {@link XdsServer.handler}. With REST on and no `rest.registry`, it
+   * resolves once the REST gateway's JSON registry is loaded as well.
+   */
   listen(options?: ListenOptions): Promise<XdsListener>;
   /**
    * Adds every enabled xDS service (ADS, delta ADS, the per-type Stream*,
