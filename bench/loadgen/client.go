@@ -77,6 +77,7 @@ type client struct {
 	claSum   map[string]int
 	genTotal int
 	bytes    [nTypes]int64
+	lastSize [nTypes]int64 // size of the last response of each type
 	resps    int64
 	lat      []int64 // churn: update-to-ACK latencies, ns
 	streams  int
@@ -261,6 +262,7 @@ func (c *client) handleSotw(resp *discovery.DiscoveryResponse, send func(*discov
 	c.count[t] = len(resp.GetResources())
 	c.ackAt[t] = now
 	c.bytes[t] += size
+	c.lastSize[t] = size
 	c.resps++
 	for name, s := range sums {
 		c.genTotal += s - c.claSum[name]
@@ -400,6 +402,7 @@ func (c *client) handleDelta(resp *discovery.DeltaDiscoveryResponse, send func(*
 	c.count[t] = len(held)
 	c.ackAt[t] = now
 	c.bytes[t] += size
+	c.lastSize[t] = size
 	c.resps++
 	for name, s := range sums {
 		prev := c.claSum[name]

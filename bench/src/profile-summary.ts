@@ -1,7 +1,8 @@
 // Summarises V8 .cpuprofile files (node --cpu-prof, or our bench server's XDSKIT_BENCH_CPU_PROFILE):
-// self time per function and per area (package), over all given profiles.
+// self time per function and per area (package), over all given profiles; or sampled allocation
+// profiles (.heapprofile, XDSKIT_BENCH_ALLOC_PROFILE): bytes allocated per function and area.
 //
-//   node --import tsx src/profile-summary.ts [--top 30] <file.cpuprofile>...
+//   node --import tsx src/profile-summary.ts [--top 30] <file.cpuprofile | file.heapprofile>...
 
 import { readFileSync } from "node:fs";
 
@@ -70,6 +71,44 @@ export function summarize(profiles: Profile[]): { totalMs: number; byFunction: M
 	return { totalMs, byFunction, byArea };
 }
 
+interface HeapNode {
+	callFrame: CallFrame;
+	selfSize: number;
+	children?: HeapNode[];
+}
+
+/** Bytes allocated (sampled) per function and area of sampling heap profiles. */
+export function summarizeAllocations(profiles: { head: HeapNode }[]): { totalBytes: number; byFunction: Map<string, number>; byArea: Map<string, number> } {
+	const byFunction = new Map<string, number>();
+	const byArea = new Map<string, number>();
+	let totalBytes = 0;
+	const visit = (node: HeapNode) => {
+		if (node.selfSize > 0) {
+			totalBytes += node.selfSize;
+			const fn = label(node.callFrame);
+			byFunction.set(fn, (byFunction.get(fn) ?? 0) + node.selfSize);
+			const area = areaOf(node.callFrame);
+			byArea.set(area, (byArea.get(area) ?? 0) + node.selfSize);
+		}
+		for (const child of node.children ?? []) visit(child);
+	};
+	for (const p of profiles) visit(p.head);
+	return { totalBytes, byFunction, byArea };
+}
+
+function printAllocations(files: string[], top: number): void {
+	const { totalBytes, byFunction, byArea } = summarizeAllocations(files.map((f) => JSON.parse(readFileSync(f, "utf8")) as { head: HeapNode }));
+	const print = (title: string, m: Map<string, number>, n: number) => {
+		process.stdout.write(`\n${title}\n`);
+		for (const [k, bytes] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) {
+			process.stdout.write(`${(bytes / 2 ** 20).toFixed(1).padStart(9)} MiB ${((100 * bytes) / totalBytes).toFixed(1).padStart(5)}%  ${k}\n`);
+		}
+	};
+	process.stdout.write(`${files.length} allocation profile(s): ${(totalBytes / 2 ** 20).toFixed(1)} MiB allocated (sampled)\n`);
+	print("allocated by area", byArea, 20);
+	print("allocated by function", byFunction, top);
+}
+
 function main(): void {
 	const args = process.argv.slice(2);
 	let top = 30;
@@ -81,6 +120,10 @@ function main(): void {
 	if (files.length === 0) {
 		process.stderr.write("usage: profile-summary [--top N] <file.cpuprofile>...\n");
 		process.exit(2);
+	}
+	if (files.every((f) => f.endsWith(".heapprofile"))) {
+		printAllocations(files, top);
+		return;
 	}
 	const profiles = files.map((f) => JSON.parse(readFileSync(f, "utf8")) as Profile);
 	const { totalMs, byFunction, byArea } = summarize(profiles);

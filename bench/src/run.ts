@@ -10,6 +10,10 @@
 //   XDSKIT_BENCH_BEFORE=<command>: a second build of our server (another commit, compiled the same
 //   way) as the server "before", for --servers before,ours: reported as ours/before.
 //          --node lts|26|24|22|self|<path>   the node our server runs on (default: lts)
+//          --baseline <report.json>   judge regressions against it (default: results/latest.json)
+//          --latest   with --only / --skip: the selected cases (both servers, ≥ 3 runs) are written as latest.* too
+//   Runs alternate between the servers (go, ours, go, ours, ...) so that a change in the machine's
+//   load hits both; every run records the load average before and after it.
 //   A partial run (--only, --skip, --servers, or fewer than 3 runs) writes only its timestamped
 //   JSON, never latest.*, so the recorded full-run figures stay whole.
 //
@@ -32,57 +36,22 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { type Case, cases } from "./cases.js";
+import { evaluateGoals, goalsTable } from "./goals.js";
+import { type CaseResult, fmt, type RunResult, type ServerKey, type Summary, summarize, textTable } from "./results.js";
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const nodeScript = path.join(benchDir, "../scripts/node.sh");
 const binDir = path.join(benchDir, ".bin");
 const resultsDir = path.join(benchDir, "results");
 
-interface Case {
-	name: string;
-	scenario: string;
-	serverArgs: string[];
-	loadgenArgs: string[];
-	keyFigures: string[];
-	/** Attackers running against the server during the case (the hostile case). */
-	attackers?: number;
-}
-
-interface RunResult {
-	scenario: string;
-	ok: boolean;
-	error?: string;
-	server?: string;
-	figures: Record<string, number>;
-	details?: Record<string, unknown>;
-}
-
-interface Summary {
-	median: number;
-	min: number;
-	max: number;
-}
-
-type ServerKey = "go" | "ours" | "ours+obs" | "before";
-
-interface CaseResult {
-	name: string;
-	scenario: string;
-	serverArgs: string[];
-	loadgenArgs: string[];
-	servers: Partial<Record<ServerKey, { runs: RunResult[]; figures: Record<string, Summary> }>>;
-	ratio: Record<string, number>;
-	/** Our server against itself, per figure, when both ran: `ours+obs/ours`, `ours/before`. */
-	selfRatio?: Record<string, Record<string, number>>;
-}
-
 function parseArgs(argv: string[]) {
-	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[], node: "lts" };
+	const opts = { smoke: false, runs: 0, only: [] as string[], skip: [] as string[], servers: [] as string[], node: "lts", baseline: "", latest: false };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === "--smoke") opts.smoke = true;
@@ -91,51 +60,13 @@ function parseArgs(argv: string[]) {
 		else if (a === "--skip") opts.skip = (argv[++i] ?? "").split(",");
 		else if (a === "--servers") opts.servers = (argv[++i] ?? "").split(",");
 		else if (a === "--node") opts.node = argv[++i] ?? "";
+		else if (a === "--baseline") opts.baseline = argv[++i] ?? "";
+		else if (a === "--latest") opts.latest = true;
 		else throw new Error(`unknown argument ${a}`);
 	}
 	if (opts.runs === 0) opts.runs = opts.smoke ? 1 : 3;
 	return opts;
 }
-
-function sizes(c: number, k: number, m: number): string[] {
-	return ["--clusters", String(c), "--endpoints", String(k), "--listeners", String(m)];
-}
-
-function cases(smoke: boolean): Case[] {
-	if (smoke) {
-		const s = sizes(50, 2, 3);
-		return [
-			{ name: "fanout-20", scenario: "fanout", serverArgs: s, loadgenArgs: ["--clients", "20", "--fraction", "0.1"], keyFigures: ["convergeMs", "serverCpuS", "encodeCalls"] },
-			{ name: "idle-20", scenario: "idle", serverArgs: s, loadgenArgs: ["--clients", "20", "--settle", "500ms"], keyFigures: ["rssPerClientBytes", "heapPerClientBytes"] },
-			{ name: "churn-20", scenario: "churn", serverArgs: s, loadgenArgs: ["--clients", "20", "--clusters", "50", "--subscribe", "10", "--rate", "20", "--duration", "3s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
-			{ name: "bytes-5", scenario: "bytes", serverArgs: sizes(10, 10, 0), loadgenArgs: ["--clients", "5", "--churn-fraction", "0.05"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
-			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: ["recoverMs", "sinceFailureMs"] },
-			{ name: "validate-42", scenario: "validate", serverArgs: ["--clusters", "20", "--listeners", "2"], loadgenArgs: ["--passes", "3", "--warmup", "1"], keyFigures: validateKeys },
-		];
-	}
-	const fan = sizes(1000, 5, 10);
-	const small = sizes(100, 5, 10);
-	const fanKeys = ["convergeMs", "serverCpuS", "encodeCalls"];
-	const idleKeys = ["rssPerClientBytes", "heapPerClientBytes"];
-	return [
-		{ name: "fanout-1000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "1000", "--fraction", "0.1"], keyFigures: fanKeys },
-		{ name: "fanout-5000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "5000", "--fraction", "0.1"], keyFigures: fanKeys },
-		{ name: "idle-1000", scenario: "idle", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: idleKeys },
-		{ name: "idle-5000", scenario: "idle", serverArgs: small, loadgenArgs: ["--clients", "5000"], keyFigures: idleKeys },
-		{ name: "churn-1000", scenario: "churn", serverArgs: sizes(1000, 10, 10), loadgenArgs: ["--clients", "1000", "--clusters", "1000", "--subscribe", "100", "--rate", "100", "--duration", "30s"], keyFigures: ["p50Ms", "p99Ms", "serverCpuPct"] },
-		{ name: "bytes-10", scenario: "bytes", serverArgs: sizes(100, 100, 0), loadgenArgs: ["--clients", "10", "--churn-fraction", "0.01"], keyFigures: ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"] },
-		{ name: "reconnect-1000", scenario: "reconnect", serverArgs: small, loadgenArgs: ["--clients", "1000"], keyFigures: ["recoverMs", "sinceFailureMs"] },
-		{ name: "hostile-1000", scenario: "fanout", serverArgs: fan, loadgenArgs: ["--clients", "1000", "--fraction", "0.1"], keyFigures: ["convergeMs", "serverCpuS"], attackers: 10 },
-		{ name: "validate-2100", scenario: "validate", serverArgs: ["--clusters", "1000", "--listeners", "100"], loadgenArgs: ["--passes", "20", "--warmup", "60"], keyFigures: validateKeys },
-	];
-}
-
-// validateMs: ours = PGV rules through every Any; go = ValidateAll(), which does not look into Any.
-// validateBestMs: the fastest pass of a run (the least disturbed on a shared machine).
-// validateDeepMs: both look into every Any (go: ValidateAll on each Any's content, found by
-// protoreflect). Ours reports snapshotMs (rules, snapshot checks, references) and
-// firstValidateMs (the first pass, which compiles the rules) on top.
-const validateKeys = ["validateMs", "validateBestMs", "validateCpuMs", "validateDeepMs", "marshalMs"];
 
 function log(msg: string): void {
 	process.stderr.write(`[bench] ${msg}\n`);
@@ -224,6 +155,8 @@ interface Server {
 	grpcPort: number;
 	controlPort: number;
 	exited: Promise<void>;
+	/** From spawning the process to its READY line (process start → listening), ms. */
+	startMs: number;
 }
 
 let oursCommand = "";
@@ -238,6 +171,7 @@ function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
 function startServer(key: ServerKey, scenario: string, extra: string[], ports = { grpc: 0, control: 0 }): Promise<Server> {
 	const { cmd, args } = serverCommand(key);
 	const all = [...args, "--scenario", scenario, "--port", String(ports.grpc), "--control-port", String(ports.control), ...extra];
+	const spawnedAt = performance.now();
 	const proc = spawn(cmd, all, { cwd: benchDir, stdio: ["ignore", "pipe", "inherit"] });
 	const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
 	return new Promise((resolve, reject) => {
@@ -258,7 +192,7 @@ function startServer(key: ServerKey, scenario: string, extra: string[], ports = 
 			clearTimeout(timer);
 			proc.off("exit", early);
 			rl.close();
-			resolve({ proc, grpcPort: Number(m[1]), controlPort: Number(m[2]), exited });
+			resolve({ proc, grpcPort: Number(m[1]), controlPort: Number(m[2]), exited, startMs: performance.now() - spawnedAt });
 		});
 	});
 }
@@ -334,6 +268,7 @@ function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
 async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunResult> {
 	if (c.scenario === "validate") return runValidate(key, c, timeoutMs);
 	let server = await startServer(key, c.scenario, c.serverArgs);
+	let restartMs: number | undefined;
 	const attackers = c.attackers === undefined ? undefined : await startAttackers(server.grpcPort, c.attackers);
 	const args = [
 		"--scenario", c.scenario,
@@ -357,6 +292,7 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 		server.proc.kill("SIGKILL");
 		await server.exited;
 		server = await startServer(key, c.scenario, [...c.serverArgs, "--initial-version", "2"], ports);
+		restartMs = server.startMs;
 		lg.stdin.write("GO\n");
 	};
 	createInterface({ input: lg.stderr }).on("line", (line) => {
@@ -377,6 +313,8 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 	const last = stdout.trim().split("\n").pop() ?? "";
 	try {
 		const result = JSON.parse(last) as RunResult;
+		// Process start → listening: the restart in the reconnect storm (SCENARIOS.md 5.5), the first start otherwise.
+		if (c.scenario === "reconnect" && result.ok) result.figures.startMs = restartMs ?? Number.NaN;
 		return attacks === undefined ? result : { ...result, details: { ...result.details, attacks } };
 	} catch {
 		return { scenario: c.scenario, ok: false, error: `loadgen exited ${code} without a result`, figures: {} };
@@ -412,24 +350,6 @@ async function startAttackers(grpcPort: number, count: number): Promise<{ stop()
 	};
 }
 
-function summarize(values: number[]): Summary {
-	const v = [...values].sort((a, b) => a - b);
-	const mid = Math.floor(v.length / 2);
-	const median = v.length % 2 ? (v[mid] ?? Number.NaN) : ((v[mid - 1] ?? 0) + (v[mid] ?? 0)) / 2;
-	return { median, min: v[0] ?? Number.NaN, max: v[v.length - 1] ?? Number.NaN };
-}
-
-function fmt(n: number | undefined): string {
-	if (n === undefined || Number.isNaN(n)) return "-";
-	const a = Math.abs(n);
-	if (a >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-	if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-	if (a >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-	if (a >= 100) return n.toFixed(0);
-	if (a >= 1) return n.toFixed(2);
-	return n.toFixed(3);
-}
-
 function cell(s: Summary | undefined): string {
 	return s ? `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})` : "-";
 }
@@ -458,11 +378,7 @@ function printTable(results: CaseResult[], oursAvailable: boolean): void {
 			]);
 		}
 	}
-	const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-	for (const [n, r] of rows.entries()) {
-		process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}\n`);
-		if (n === 0) process.stdout.write(`${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
-	}
+	process.stdout.write(textTable(rows));
 }
 
 function escapeXml(s: string): string {
@@ -514,6 +430,15 @@ function svgChart(results: CaseResult[], cs: Case[], title: string): string {
 	return `${parts.join("\n")}\n`;
 }
 
+// The report regressions are judged against: --baseline, else the last full run (results/latest.json).
+function readBaseline(given: string): { label: string; cases: CaseResult[] } | undefined {
+	const file = given === "" ? path.join(resultsDir, "latest.json") : path.resolve(given);
+	if (!existsSync(file)) return undefined;
+	const report = JSON.parse(readFileSync(file, "utf8")) as { code?: string; createdAt?: string; cases?: CaseResult[] };
+	if (report.cases === undefined) return undefined;
+	return { label: `${path.relative(process.cwd(), file)} (code ${report.code ?? "?"}, ${report.createdAt ?? "?"})`, cases: report.cases };
+}
+
 function writeAtomic(file: string, content: string): void {
 	writeFileSync(`${file}.tmp`, content);
 	renameSync(`${file}.tmp`, file);
@@ -545,17 +470,19 @@ async function main(): Promise<void> {
 	let failures = 0;
 	for (const c of all) {
 		const cr: CaseResult = { name: c.name, scenario: c.scenario, serverArgs: c.serverArgs, loadgenArgs: c.loadgenArgs, servers: {}, ratio: {} };
-		// Runs alternate between the servers, so that a change in the machine's load hits each alike.
+		// Runs alternate between the servers (go, ours, go, ours, ...), so that a change in the machine's load hits each alike.
 		const runsOf = new Map<ServerKey, RunResult[]>(servers.map((key) => [key, []]));
 		for (let i = 0; i < opts.runs; i++) {
 			for (const key of servers) {
-				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs}`);
+				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+				const before = os.loadavg()[0] ?? 0;
 				let r: RunResult;
 				try {
 					r = await runOnce(key, c, timeoutMs);
 				} catch (e) {
 					r = { scenario: c.scenario, ok: false, error: String(e), figures: {} };
 				}
+				r.load = { before, after: os.loadavg()[0] ?? 0 };
 				if (!r.ok) {
 					failures++;
 					log(`${c.name} · ${key} · run ${i + 1} failed: ${r.error}`);
@@ -568,7 +495,7 @@ async function main(): Promise<void> {
 			const names = new Set(ok.flatMap((r) => Object.keys(r.figures)));
 			const figures: Record<string, Summary> = {};
 			for (const f of names) {
-				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined));
+				figures[f] = summarize(ok.map((r) => r.figures[f]).filter((v): v is number => v !== undefined && !Number.isNaN(v)));
 			}
 			cr.servers[key] = { runs, figures };
 		}
@@ -601,16 +528,35 @@ async function main(): Promise<void> {
 	process.stdout.write(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.go}; our server on ${nodeLabel}\n`);
 	process.stdout.write(`runs per case: ${opts.runs}${opts.smoke ? " (smoke)" : ""}; ours: ${oursAvailable ? oursCommand : "not available"}\n\n`);
 	printTable(results, oursAvailable);
+	const loads = results.flatMap((r) => Object.values(r.servers).flatMap((s) => s.runs.flatMap((x) => (x.load ? [x.load.before, x.load.after] : []))));
+	process.stdout.write(`machine load (1-min average) over the runs: ${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}; at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(" / ")} (1 / 5 / 15 min)\n`);
+
+	// The smoke's tiny cases have no baseline unless one is given.
+	const baseline = opts.smoke && opts.baseline === "" ? undefined : readBaseline(opts.baseline);
+	const goals = oursAvailable ? evaluateGoals(results, baseline?.cases) : [];
+	if (goals.length > 0) process.stdout.write(`\ngoals (issue 17)\n${goalsTable(goals, baseline?.label)}`);
 
 	const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 	const code = codeVersion();
 	process.stdout.write(`code: ${code}\n`);
-	const report = { createdAt: new Date().toISOString(), smoke: opts.smoke, runs: opts.runs, code, machine: m, ours: oursAvailable ? oursCommand : null, cases: results };
+	const report = {
+		createdAt: new Date().toISOString(),
+		smoke: opts.smoke,
+		runs: opts.runs,
+		code,
+		machine: m,
+		ours: oursAvailable ? oursCommand : null,
+		command: `pnpm bench ${process.argv.slice(2).join(" ")}`.trim(),
+		cases: results,
+		goals,
+		baseline: baseline?.label ?? null,
+	};
 	mkdirSync(resultsDir, { recursive: true });
 	const json = `${JSON.stringify(report, null, 2)}\n`;
 	const chart = svgChart(results, all, `xdskit vs go-control-plane — ${m.cpuModel}, ${m.cores} cores, node ${m.node}${opts.smoke ? " (smoke)" : ""}`);
 	// Smoke runs (CI, tests) must not overwrite the figures people recorded with full runs.
-	const partial = opts.only.length > 0 || opts.skip.length > 0 || opts.servers.length > 0 || opts.runs < 3;
+	// --latest: a run of some cases (--only / --skip) counts as the recorded one when it has both servers and ≥ 3 runs.
+	const partial = (!opts.latest && (opts.only.length > 0 || opts.skip.length > 0)) || opts.servers.length > 0 || opts.runs < 3;
 	const written = opts.smoke ? ["smoke.json", "smoke.svg"] : partial ? [`${stamp}.json`] : [`${stamp}.json`, "latest.json", "latest.svg"];
 	for (const name of written) writeAtomic(path.join(resultsDir, name), name.endsWith(".svg") ? chart : json);
 	process.stdout.write(`\nwrote ${written.map((n) => `bench/results/${n}`).join(", ")}\n`);

@@ -33,9 +33,9 @@ function fixedCache(version: string, resources: readonly CachedResource[]): Cach
     createDeltaWatch(request, subscription, respond) {
       check(request.typeUrl);
       const changed = resources.filter((r) => isSubscribed(subscription, r.name) && subscription.returnedResources().get(r.name) !== r.hash);
-      const next = new Map(resources.map((r) => [r.name, r.hash]));
+      const next = new Set(resources.map((r) => r.name));
       const removed = [...subscription.returnedResources().keys()].filter((n) => !next.has(n));
-      respond({ request, typeUrl: request.typeUrl, systemVersion: version, resources: changed, removed, nextVersionMap: next });
+      respond({ request, typeUrl: request.typeUrl, systemVersion: version, resources: changed, removed });
       return () => {};
     },
     async fetch(request): Promise<FetchResult> {
@@ -69,8 +69,9 @@ describe("Cache interfaces", () => {
     expect(got?.resources.map((r) => r.name)).toEqual(["c1"]);
     expect(got?.removed).toEqual(["gone"]);
     if (got === undefined) throw new Error("no delta response");
-    sub.setReturnedResources(got.nextVersionMap);
+    sub.recordDeltaResponse(got.resources, got.removed);
     expect(sub.returnedResources().get("c1")).toBe(c1.hash);
+    expect(sub.returnedResources().has("gone")).toBe(false);
   });
 
   it("fetch distinguishes a response from not-modified", async () => {

@@ -26,7 +26,12 @@ export interface SotwResponse {
   readonly heartbeat: boolean;
 }
 
-/** An incremental answer: only what changed for one stream of one type. */
+/**
+ * An incremental answer: only what changed for one stream of one type. What
+ * the client holds once it applies it follows from the answer itself (see
+ * `MutableSubscription.recordDeltaResponse`), so an answer costs what
+ * changed, not what the client holds.
+ */
 export interface DeltaResponse {
   /** The request this answers. */
   readonly request: DeltaDiscoveryRequest;
@@ -36,7 +41,7 @@ export interface DeltaResponse {
   readonly systemVersion: string;
   /**
    * Added or changed resources. Each is sent as `Resource{name, version,
-   * resource, ttl}` with `version = nextVersionMap.get(name)`.
+   * resource, ttl}` with `version` = its {@link CachedResource.hash}.
    */
   readonly resources: readonly CachedResource[];
   /**
@@ -45,7 +50,8 @@ export interface DeltaResponse {
    * not exist, so the client need not wait out its `initial_fetch_timeout`.
    * A wildcard subscription is never told about names it did not hold. A name that does not exist
    * is reported once per subscription, and again only after it was created
-   * and deleted.
+   * and deleted: the server records a removed name the subscription names
+   * explicitly as `ABSENT_RESOURCE_VERSION`, after sending, and only then.
    */
   readonly removed: readonly string[];
   /**
@@ -56,13 +62,6 @@ export interface DeltaResponse {
    * request waiting). Default: none.
    */
   readonly absent?: readonly string[] | undefined;
-  /**
-   * name → version of everything the client holds once it applies this
-   * response; a subscribed name it was told does not exist maps to
-   * `ABSENT_RESOURCE_VERSION` (`""`). The server records it in the stream's
-   * subscription (`setReturnedResources`) after sending, and only then.
-   */
-  readonly nextVersionMap: ReadonlyMap<string, string>;
 }
 
 /**
@@ -76,8 +75,10 @@ export interface DeltaResponse {
  *   when the cache can answer at once; otherwise later, from whatever call
  *   made the answer available (such as `setSnapshot`). It must not throw and
  *   should not block: hand the response to the stream and return.
- * - After `cancel()` returns, `respond` is never called. Servers cancel every
- *   open watch when a stream ends or replaces the watch.
+ * - After `cancel()` returns, `respond` is never called. Servers call the
+ *   cancel of every watch they created, answered or not, when its stream
+ *   ends or they replace the watch: a cache may keep what it derived from a
+ *   subscription (name indexes) from one watch of it to the next until then.
  * - `request.typeUrl` must be set: per-type servers fill it in when the
  *   client left it empty.
  * - Bad input (for example a type URL the cache does not serve) throws a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ABSENT_RESOURCE_VERSION, createSubscription, isSubscribed, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, createSubscription, isSubscribed, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
 
 const names = (s: { resourceNames(): ReadonlySet<string> }) => [...s.resourceNames()].sort();
 
@@ -88,13 +88,71 @@ describe("returned resources", () => {
     expect(s.returnedResources().get("d")).toBe("1");
     const next = new Map([["z", "9"]]);
     s.setReturnedResources(next);
-    next.clear();
-    expect(s.returnedResources()).toEqual(new Map([["z", "9"]]));
+    expect(s.returnedResources()).toBe(next);
+  });
+
+  it("a map given to setReturnedResources is shared as is and never changed: updates copy it first", () => {
+    const shared = new Map([["a", "1"], ["b", "1"]]);
+    const s = createSubscription();
+    const t = createSubscription();
+    s.setReturnedResources(shared);
+    t.setReturnedResources(shared);
+    s.updateReturnedResources([["c", "1"]], ["a"]);
+    expect(s.returnedResources()).toEqual(new Map([["b", "1"], ["c", "1"]]));
+    expect(shared).toEqual(new Map([["a", "1"], ["b", "1"]]));
+    expect(t.returnedResources()).toBe(shared);
+  });
+
+  it("a delta response is recorded as its changes: sent resources at their hash, removed names forgotten or absent", () => {
+    const a = { name: "a", hash: "ha" } as CachedResource;
+    const b = { name: "b", hash: "hb" } as CachedResource;
+    const s = createSubscription({ resourceNames: ["a", "b", "x"], returnedResources: { b: "old", y: "held", z: "kept" } });
+    expect(s.answered()).toBe(false);
+    s.recordDeltaResponse([a, b], ["x", "y"]);
+    expect(s.answered()).toBe(true);
+    // x is subscribed by name: remembered as told absent; y is not: forgotten; z untouched.
+    expect(s.returnedResources()).toEqual(new Map([["a", "ha"], ["b", "hb"], ["x", ABSENT_RESOURCE_VERSION], ["z", "kept"]]));
+    const shared = new Map([["a", "ha"]]);
+    s.setReturnedResources(shared);
+    s.recordDeltaResponse([b], []);
+    expect(shared).toEqual(new Map([["a", "ha"]]));
+    expect(s.returnedResources()).toEqual(new Map([["a", "ha"], ["b", "hb"]]));
+  });
+});
+
+describe("namesRevision", () => {
+  it("changes when the names or the wildcard change, not when a SotW request repeats them or returned resources change", () => {
+    const s = createSubscription({ resourceNames: ["a", "b"] });
+    const r0 = s.namesRevision();
+    s.setResourceNames(["a", "b"]);
+    s.setResourceNames(["b", "a"]);
+    s.setReturnedResources(new Map([["a", "1"]]));
+    s.updateReturnedResources([["b", "1"]]);
+    expect(s.namesRevision()).toBe(r0);
+    s.setResourceNames(["a", "b", "c"]);
+    const r1 = s.namesRevision();
+    expect(r1).not.toBe(r0);
+    s.setResourceNames(["a", "b", "c", "*"]);
+    expect(s.isWildcard()).toBe(true);
+    const r2 = s.namesRevision();
+    expect(r2).not.toBe(r1);
+    s.updateResourceNames([], []);
+    expect(s.namesRevision()).toBe(r2);
+    s.updateResourceNames(["d"], []);
+    expect(s.namesRevision()).not.toBe(r2);
+  });
+
+  it("a repeated name is not mistaken for the same names", () => {
+    const s = createSubscription({ resourceNames: ["a", "b"] });
+    const r0 = s.namesRevision();
+    s.setResourceNames(["a", "a"]);
+    expect([...s.resourceNames()]).toEqual(["a"]);
+    expect(s.namesRevision()).not.toBe(r0);
   });
 });
 
 describe("answered", () => {
-  it("is false until the server records a response with setReturnedResources", () => {
+  it("is false until the server records a response (setReturnedResources or recordDeltaResponse)", () => {
     const s = createSubscription({ returnedResources: { a: "1" } });
     expect(s.answered()).toBe(false);
     // Forgetting names on a subscription change is not an answer.

@@ -1,3 +1,5 @@
+import type { CachedResource } from "./cached-resource.js";
+
 /** The resource name a client uses to subscribe to every resource of a type. */
 export const WILDCARD_RESOURCE_NAME = "*";
 
@@ -5,9 +7,9 @@ export const WILDCARD_RESOURCE_NAME = "*";
  * The version {@link Subscription.returnedResources} holds for a subscribed
  * name the client was told does not exist (delta: it was in
  * `removed_resources`). Envoy keeps such a name the same way: subscribed,
- * waiting for the server, with an empty version. Caches put it in
- * `DeltaResponse.nextVersionMap` so the name is reported once per
- * subscription, not in every answer; a real version is never empty.
+ * waiting for the server, with an empty version. Servers record it so
+ * (`recordDeltaResponse`) so the name is reported once per subscription,
+ * not in every answer; a real version is never empty.
  */
 export const ABSENT_RESOURCE_VERSION = "";
 
@@ -33,8 +35,18 @@ export interface Subscription {
    * the resources last sent (SotW) or acknowledged to exist (delta, seeded
    * from `initial_resource_versions` on reconnect). Delta: a subscribed name
    * the client was told does not exist maps to {@link ABSENT_RESOURCE_VERSION}.
+   * Read it, never keep it: it may be shared with other subscriptions, and
+   * is replaced (not changed) when the subscription records a response.
    */
   returnedResources(): ReadonlyMap<string, string>;
+  /**
+   * A number that changes whenever the subscribed names or the wildcard
+   * change, and only then (not when returned resources do). Caches use it to
+   * keep what they derived from the names (watch keys, name indexes) across
+   * the watches of one subscription instead of deriving it again on every
+   * request.
+   */
+  namesRevision(): number;
   /**
    * Whether a response of this subscription was sent on its stream (the
    * server recorded one with `setReturnedResources`). Caches answer a
@@ -61,11 +73,23 @@ export interface MutableSubscription extends Subscription {
    */
   updateResourceNames(subscribe: Iterable<string>, unsubscribe: Iterable<string>): void;
   /**
-   * Replace what the client holds, after a response was sent: SotW, the
-   * resources sent; delta, the response's `nextVersionMap`. Marks the
-   * subscription {@link Subscription.answered}.
+   * Replace what the client holds, after a SotW response was sent: the
+   * resources sent, name → hash. Marks the subscription
+   * {@link Subscription.answered}. The subscription keeps `versions` as it
+   * is, without a copy (streams sent the same resource list can share one
+   * map): do not change it afterwards.
    */
   setReturnedResources(versions: ReadonlyMap<string, string>): void;
+  /**
+   * Record a delta response as sent: the client now holds each of
+   * `resources` at its hash, and of each `removed` name nothing, which is
+   * remembered as {@link ABSENT_RESOURCE_VERSION} when the subscription names
+   * it explicitly (the client was told it does not exist, so it is not told
+   * again) and forgotten otherwise. Marks the subscription
+   * {@link Subscription.answered}. Costs the size of the response, not of
+   * what the client holds.
+   */
+  recordDeltaResponse(resources: readonly CachedResource[], removed: readonly string[]): void;
   /**
    * Record resources sent (name, version) and forget names (`removed`), such
    * as the names a delta request subscribes or unsubscribes. Does not mark
@@ -94,11 +118,23 @@ export interface SubscriptionOptions {
   readonly allowLegacyWildcard?: boolean | undefined;
 }
 
+const NO_VERSIONS: ReadonlyMap<string, string> = new Map();
+
+// Sorted without repeats, as Envoy sends names: proves there are no duplicates without a Set.
+function isStrictlyIncreasing(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (!((list[i - 1] as string) < (list[i] as string))) return false;
+  return true;
+}
+
 class StreamSubscription implements MutableSubscription {
   #wildcard = false;
   #legacy: boolean;
   #names = new Set<string>();
-  #returned: Map<string, string>;
+  #revision = 0;
+  #returned: ReadonlyMap<string, string>;
+  // Whether #returned is this subscription's own map, which it may change in
+  // place; a map given to setReturnedResources is shared and copied on first change.
+  #ownsReturned = false;
   #answered = false;
 
   constructor(options: SubscriptionOptions) {
@@ -107,7 +143,12 @@ class StreamSubscription implements MutableSubscription {
     if (this.#legacy) this.#wildcard = true;
     else this.#subscribe(names);
     const returned = options.returnedResources;
-    this.#returned = returned === undefined ? new Map() : new Map(returned instanceof Map ? returned : Object.entries(returned));
+    if (returned === undefined) {
+      this.#returned = NO_VERSIONS;
+    } else {
+      this.#returned = new Map(returned instanceof Map ? returned : Object.entries(returned));
+      this.#ownsReturned = true;
+    }
   }
 
   isWildcard(): boolean {
@@ -126,17 +167,24 @@ class StreamSubscription implements MutableSubscription {
     return this.#returned;
   }
 
+  namesRevision(): number {
+    return this.#revision;
+  }
+
   answered(): boolean {
     return this.#answered;
   }
 
   setResourceNames(names: Iterable<string>): void {
-    const list = [...names];
+    const list = Array.isArray(names) ? (names as readonly string[]) : [...names];
     if (this.#legacy && list.length === 0) return;
+    // A SotW ACK repeats the names it holds: nothing changes, nothing is rebuilt.
+    if (!this.#legacy && this.#sameNames(list)) return;
     this.#legacy = false;
     this.#wildcard = false;
     this.#names = new Set();
     this.#subscribe(list);
+    this.#revision++;
   }
 
   updateResourceNames(subscribe: Iterable<string>, unsubscribe: Iterable<string>): void {
@@ -150,16 +198,52 @@ class StreamSubscription implements MutableSubscription {
       if (name === WILDCARD_RESOURCE_NAME) this.#wildcard = false;
       else this.#names.delete(name);
     }
+    this.#revision++;
   }
 
   setReturnedResources(versions: ReadonlyMap<string, string>): void {
-    this.#returned = new Map(versions);
+    this.#returned = versions;
+    this.#ownsReturned = false;
+    this.#answered = true;
+  }
+
+  recordDeltaResponse(resources: readonly CachedResource[], removed: readonly string[]): void {
+    const returned = this.#ownReturned();
+    for (const resource of resources) returned.set(resource.name, resource.hash);
+    for (const name of removed) {
+      if (this.#names.has(name)) returned.set(name, ABSENT_RESOURCE_VERSION);
+      else returned.delete(name);
+    }
     this.#answered = true;
   }
 
   updateReturnedResources(updated: Iterable<readonly [string, string]>, removed: Iterable<string> = []): void {
-    for (const [name, version] of updated) this.#returned.set(name, version);
-    for (const name of removed) this.#returned.delete(name);
+    const returned = this.#ownReturned();
+    for (const [name, version] of updated) returned.set(name, version);
+    for (const name of removed) returned.delete(name);
+  }
+
+  #ownReturned(): Map<string, string> {
+    if (!this.#ownsReturned) {
+      this.#returned = new Map(this.#returned);
+      this.#ownsReturned = true;
+    }
+    return this.#returned as Map<string, string>;
+  }
+
+  // Whether `list` (a SotW request's names) subscribes to exactly what is subscribed now.
+  #sameNames(list: readonly string[]): boolean {
+    let wildcard = false;
+    let count = 0;
+    const names = this.#names;
+    for (const name of list) {
+      if (name === WILDCARD_RESOURCE_NAME) wildcard = true;
+      else if (names.has(name)) count++;
+      else return false;
+    }
+    if (wildcard !== this.#wildcard || count !== names.size) return false;
+    // Every name of the list is subscribed and there are as many: equal unless the list repeats one.
+    return isStrictlyIncreasing(list) || new Set(list).size === list.length;
   }
 
   #subscribe(names: Iterable<string>): void {

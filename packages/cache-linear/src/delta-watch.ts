@@ -4,14 +4,38 @@ import type { ResourceStore } from "./resource-store.js";
 import type { IndexedWatch } from "./watches-by-name.js";
 import { covers, type WatchKeys } from "./watch-keys.js";
 
-/** An open delta watch. */
-export interface DeltaWatch extends IndexedWatch {
+/** One delta watch: a request of a registered subscription, answered at most once. */
+export interface DeltaWatch {
   readonly request: DeltaDiscoveryRequest;
   readonly subscription: Subscription;
-  readonly keys: WatchKeys;
-  readonly exact: ReadonlySet<string>;
   readonly respond: (response: DeltaResponse) => void;
   open: boolean;
+}
+
+/**
+ * A delta subscription as the cache indexes it, by the names it covers. It
+ * stays registered from one watch of the subscription to the next while the
+ * subscribed names do not change (a client that ACKs re-watches with the same
+ * names), so neither the index nor a full diff is redone per response: an
+ * update costs the names it changed, not the names each subscriber has.
+ */
+export interface DeltaRegistration extends IndexedWatch {
+  readonly keys: WatchKeys;
+  readonly exact: ReadonlySet<string>;
+  /** `Subscription.namesRevision()` the keys were derived at. */
+  readonly revision: number;
+  /** The open watch; `undefined` between an answer (or a cancel) and the next watch. */
+  watch: DeltaWatch | undefined;
+  /**
+   * Covered names that may differ from what the client holds: changed while
+   * no watch was open, or sent in the last answer (which the server may have
+   * dropped unsent). The next watch diffs these and nothing else.
+   */
+  readonly stale: Set<string>;
+  /** Counts watches attached, so that a cleanup scheduled by a cancel can tell a later watch took the registration up. */
+  attached: number;
+  /** In the index. */
+  registered: boolean;
 }
 
 /**
@@ -24,84 +48,77 @@ export interface DeltaDiff {
   readonly removed: string[];
 }
 
-/** Whether a name of `returned` is one the client holds (not one it was told does not exist). */
-function holds(returned: ReadonlyMap<string, string>, name: string): boolean {
-  const version = returned.get(name);
-  return version !== undefined && version !== ABSENT_RESOURCE_VERSION;
-}
+/** The diff with nothing in it, shared: most re-watches and most watchers of an update find nothing. */
+const NO_DIFF: DeltaDiff = Object.freeze({ resources: [], removed: [] }) as unknown as DeltaDiff;
 
-function diffName(store: ResourceStore, returned: ReadonlyMap<string, string>, name: string, into: DeltaDiff): void {
+/** Diffs one name the registration covers against what the client holds; `into` is made on the first difference. */
+function diffName(
+  store: ResourceStore,
+  reg: DeltaRegistration,
+  returned: ReadonlyMap<string, string>,
+  name: string,
+  into: DeltaDiff | undefined,
+): DeltaDiff | undefined {
   const resource = store.get(name);
   if (resource !== undefined) {
-    if (returned.get(name) !== resource.hash) into.resources.push(resource);
-  } else if (holds(returned, name)) {
-    into.removed.push(name);
+    if (returned.get(name) === resource.hash) return into;
+    const diff = into ?? { resources: [], removed: [] };
+    diff.resources.push(resource);
+    return diff;
   }
+  const version = returned.get(name);
+  // Subscribed by name, does not exist, and the client was not told yet; or held, and gone.
+  const report = version === undefined ? !reg.keys.wildcard && reg.exact.has(name) : version !== ABSENT_RESOURCE_VERSION;
+  if (!report) return into;
+  const diff = into ?? { resources: [], removed: [] };
+  diff.removed.push(name);
+  return diff;
 }
 
 /**
- * The full diff of a new watch: every covered resource against what the
- * client holds, covered names it holds that no longer exist, and (unless the
- * watch is wildcard) names it subscribed to exactly that do not exist and it
- * was not told of. Names the client holds but no longer subscribes to are
- * left alone (the client drops them itself when it unsubscribes).
+ * The full diff of a new registration: every covered resource against what
+ * the client holds, covered names it holds that no longer exist, and (unless
+ * it is wildcard) names it subscribed to exactly that do not exist and it was
+ * not told of. Names the client holds but no longer subscribes to are left
+ * alone (the client drops them itself when it unsubscribes).
  */
-export function deltaDiffAll(store: ResourceStore, watch: DeltaWatch): DeltaDiff {
-  const returned = watch.subscription.returnedResources();
+export function deltaDiffAll(store: ResourceStore, reg: DeltaRegistration, subscription: Subscription): DeltaDiff {
+  const returned = subscription.returnedResources();
   const diff: DeltaDiff = { resources: [], removed: [] };
-  for (const resource of store.covered(watch.keys)) {
+  for (const resource of store.covered(reg.keys)) {
     if (returned.get(resource.name) !== resource.hash) diff.resources.push(resource);
   }
-  for (const name of returned.keys()) {
-    if (!store.has(name) && holds(returned, name) && covers(watch.keys, watch.exact, name)) diff.removed.push(name);
+  for (const [name, version] of returned) {
+    if (version !== ABSENT_RESOURCE_VERSION && !store.has(name) && covers(reg.keys, reg.exact, name)) diff.removed.push(name);
   }
-  if (!watch.keys.wildcard) {
-    for (const name of watch.keys.names) if (!store.has(name) && !returned.has(name)) diff.removed.push(name);
+  if (!reg.keys.wildcard) {
+    for (const name of reg.keys.names) if (!store.has(name) && !returned.has(name)) diff.removed.push(name);
   }
   return diff;
 }
 
 /**
- * The diff of a pending watch after an update. A watch is only kept pending
- * when its client is current, so only the names this update changed can differ.
+ * The diff of `names` only (each covered by the registration): after an
+ * update, the names it changed; for a new watch of a registration, its stale
+ * names. Everything else the registration covers is known to be current.
  */
-export function deltaDiffOf(store: ResourceStore, watch: DeltaWatch, changed: readonly string[]): DeltaDiff {
-  const returned = watch.subscription.returnedResources();
-  const diff: DeltaDiff = { resources: [], removed: [] };
-  for (const name of changed) diffName(store, returned, name, diff);
-  return diff;
+export function deltaDiffOf(store: ResourceStore, reg: DeltaRegistration, returned: ReadonlyMap<string, string>, names: Iterable<string>): DeltaDiff {
+  let diff: DeltaDiff | undefined;
+  for (const name of names) diff = diffName(store, reg, returned, name, diff);
+  return diff ?? NO_DIFF;
 }
 
 export function isEmptyDiff(diff: DeltaDiff): boolean {
   return diff.resources.length === 0 && diff.removed.length === 0;
 }
 
-/**
- * The response for a diff; `nextVersionMap` is what the client holds once it
- * applies it, with `ABSENT_RESOURCE_VERSION` for names subscribed exactly that
- * it was told do not exist (so they are not reported again). A wildcard client
- * then holds exactly every resource, so all wildcard responses of a version
- * share the store's map instead of copying what each client held.
- */
-export function deltaResponse(store: ResourceStore, watch: DeltaWatch, diff: DeltaDiff, systemVersion: string): DeltaResponse {
-  let next: ReadonlyMap<string, string>;
-  if (watch.keys.wildcard) {
-    next = store.versionMap();
-  } else {
-    const copy = new Map(watch.subscription.returnedResources());
-    for (const resource of diff.resources) copy.set(resource.name, resource.hash);
-    for (const name of diff.removed) {
-      if (watch.exact.has(name)) copy.set(name, ABSENT_RESOURCE_VERSION);
-      else copy.delete(name);
-    }
-    next = copy;
-  }
+/** The response for a diff: only what changed (the server records it in the subscription after sending). */
+export function deltaResponse(watch: DeltaWatch, diff: DeltaDiff, systemVersion: string): DeltaResponse {
   return {
     request: watch.request,
     typeUrl: watch.request.typeUrl,
     systemVersion,
     resources: diff.resources,
     removed: diff.removed,
-    nextVersionMap: next,
   };
 }

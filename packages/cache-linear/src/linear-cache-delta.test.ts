@@ -3,12 +3,14 @@ import { ABSENT_RESOURCE_VERSION, createSubscription, type DeltaResponse, ENDPOI
 import { createLinearCache, type LinearCache } from "@xdskit/cache-linear";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { DeltaDiscoveryRequestSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 
 const cla = (name: string, weight = 1) =>
   create(ClusterLoadAssignmentSchema, { clusterName: name, endpoints: [{ loadBalancingWeight: weight }] });
 
-// A delta stream as a server runs it: returned resources follow each response's nextVersionMap.
+// A delta stream as a server runs it: each response is recorded in the subscription.
 class DeltaStream {
   readonly subscription: MutableSubscription;
   readonly responses: DeltaResponse[] = [];
@@ -27,7 +29,7 @@ class DeltaStream {
     const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, responseNonce });
     this.cancel = this.cache.createDeltaWatch(request, this.subscription, (response) => {
       this.responses.push(response);
-      this.subscription.setReturnedResources(response.nextVersionMap);
+      this.subscription.recordDeltaResponse(response.resources, response.removed);
     });
     return this;
   }
@@ -49,7 +51,7 @@ describe("delta watches", () => {
     // Issue 18: "c" does not exist, and the client is told so at once (it used to hear nothing).
     expect(d.last?.removed).toEqual(["c"]);
     expect(d.last?.systemVersion).toBe("s0");
-    expect(d.last?.nextVersionMap).toEqual(new Map([["a", cache.getResource("a")?.hash], ["c", ABSENT_RESOURCE_VERSION]]));
+    expect(d.subscription.returnedResources()).toEqual(new Map([["a", cache.getResource("a")?.hash], ["c", ABSENT_RESOURCE_VERSION]]));
   });
 
   it("wait when the client holds every subscribed resource at its hash", () => {
@@ -67,7 +69,7 @@ describe("delta watches", () => {
     expect(d.responses).toHaveLength(1);
     cache.updateResource(cla("a", 7));
     expect(d.sent()).toEqual(["a"]);
-    expect(d.last?.nextVersionMap.size).toBe(2);
+    expect(d.subscription.returnedResources().size).toBe(2);
   });
 
   it("tell the client about deletions of what it holds", () => {
@@ -77,8 +79,8 @@ describe("delta watches", () => {
     expect(d.last?.removed).toEqual(["b"]);
     expect(d.last?.resources).toEqual([]);
     // What the client holds; "b" stays subscribed, known not to exist.
-    expect([...(d.last?.nextVersionMap ?? [])].filter(([, v]) => v !== ABSENT_RESOURCE_VERSION).map(([k]) => k)).toEqual(["a"]);
-    expect(d.last?.nextVersionMap.get("b")).toBe(ABSENT_RESOURCE_VERSION);
+    expect([...d.subscription.returnedResources()].filter(([, v]) => v !== ABSENT_RESOURCE_VERSION).map(([k]) => k)).toEqual(["a"]);
+    expect(d.subscription.returnedResources().get("b")).toBe(ABSENT_RESOURCE_VERSION);
   });
 
   it("tell a reconnecting client which of its initial versions are stale or gone", () => {
@@ -116,7 +118,7 @@ describe("delta watches", () => {
     cache.updateResource(cla("a", 2));
     expect(d.sent()).toEqual(["a"]);
     expect(d.last?.removed).toEqual([]);
-    expect(d.last?.nextVersionMap.get("x")).toBe(ABSENT_RESOURCE_VERSION);
+    expect(d.subscription.returnedResources().get("x")).toBe(ABSENT_RESOURCE_VERSION);
   });
 
   it("report a name again only after it was created and deleted, or subscribed to again", () => {
@@ -150,6 +152,80 @@ describe("delta watches", () => {
     cache.createDeltaWatch(request, subscription, (response) => got.push(response));
     cache.createDeltaWatch(request, subscription, (response) => got.push(response));
     expect(got.map((r) => r.removed)).toEqual([["x"], ["x"]]);
+  });
+
+  it("keep a subscription's names between its watches: changes made while no watch is open, and answers dropped unsent, go out with the next watch", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a"), cla("b"), cla("c")] });
+    const subscription = createSubscription({ resourceNames: ["a", "b", "x"] });
+    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL });
+    const got: DeltaResponse[] = [];
+    const names = (r: DeltaResponse | undefined) => [...(r?.resources ?? []).map((x) => x.name), ...(r?.removed ?? []).map((x) => `-${x}`)].sort();
+    const watch = () => cache.createDeltaWatch(request, subscription, (response) => got.push(response));
+    let cancel = watch();
+    expect(names(got[0])).toEqual(["-x", "a", "b"]);
+    // The server dropped that answer unsent (a newer request came first): the same answer again.
+    cancel();
+    cancel = watch();
+    expect(names(got[1])).toEqual(["-x", "a", "b"]);
+    subscription.recordDeltaResponse(got[1]?.resources ?? [], got[1]?.removed ?? []);
+    // The ACK: nothing to send, the watch waits.
+    cancel();
+    cancel = watch();
+    expect(got).toHaveLength(2);
+    expect(cache.deltaWatchCount()).toBe(1);
+    expect(cache.watchCountFor("a")).toBe(1);
+    cache.updateResource(cla("a", 2));
+    expect(names(got[2])).toEqual(["a"]);
+    expect(cache.deltaWatchCount()).toBe(0);
+    expect(cache.watchCountFor("a")).toBe(0);
+    subscription.recordDeltaResponse(got[2]?.resources ?? [], got[2]?.removed ?? []);
+    // Changes before the client's next request (no watch open), including one it does not subscribe to.
+    cache.updateResources([cla("b", 2), cla("c", 2), cla("x")]);
+    cache.deleteResource("a");
+    expect(got).toHaveLength(3);
+    cancel();
+    cancel = watch();
+    expect(names(got[3])).toEqual(["-a", "b", "x"]);
+    subscription.recordDeltaResponse(got[3]?.resources ?? [], got[3]?.removed ?? []);
+    cancel();
+    cancel = watch();
+    expect(got).toHaveLength(4);
+    // A changed subscription is diffed whole.
+    cancel();
+    subscription.updateResourceNames(["c"], ["x"]);
+    cancel = watch();
+    expect(names(got[4])).toEqual(["c"]);
+    cancel();
+    expect(cache.deltaWatchCount()).toBe(0);
+  });
+
+  it("does not keep a stream's subscription once its watches are cancelled, nor when an answered one never is", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
+    const request = create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL });
+    const open = (cancelAtEnd: boolean): WeakRef<object> => {
+      const subscription = createSubscription({ resourceNames: ["a"] });
+      let cancel = cache.createDeltaWatch(request, subscription, (r) => subscription.recordDeltaResponse(r.resources, r.removed));
+      if (cancelAtEnd) {
+        cancel();
+        cancel = cache.createDeltaWatch(request, subscription, () => {});
+        cancel();
+      }
+      return new WeakRef(subscription);
+    };
+    const cancelled = open(true);
+    const abandoned = open(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(cancelled.deref()).toBeUndefined();
+    expect(abandoned.deref()).toBeUndefined();
+    expect(cache.deltaWatchCount()).toBe(0);
+    // The cache still answers everyone after its registrations went away.
+    const d = new DeltaStream(cache, ["a"]).watch();
+    expect(d.sent()).toEqual(["a"]);
   });
 
   it("never tell wildcard or glob subscribers about names they did not hold", () => {

@@ -192,7 +192,7 @@ describe("updates", () => {
     for (let i = 0; i < 50; i++) {
       cache.createWatch(
         create(DiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, versionInfo: "0", resourceNames: ["a"] }),
-        { isWildcard: () => false, isLegacyWildcard: () => false, resourceNames: () => new Set(["a"]), returnedResources: () => new Map(), answered: () => false },
+        { isWildcard: () => false, isLegacyWildcard: () => false, resourceNames: () => new Set(["a"]), returnedResources: () => new Map(), namesRevision: () => 0, answered: () => false },
         (r) => {
           delivered += r.resources.length;
         },

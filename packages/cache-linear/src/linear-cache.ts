@@ -15,7 +15,7 @@ import {
 } from "@xdskit/cache-core";
 import { enforceValidation, type ResolvedValidationPolicy, resolveValidationPolicy, type ValidationPolicy } from "@xdskit/validate/policy";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
+import { type DeltaDiff, type DeltaRegistration, type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
 import { LinearCacheError } from "./linear-cache-error.js";
 import { MissingNameDiagnostics } from "./missing-name-diagnostics.js";
 import { ResourceStore } from "./resource-store.js";
@@ -119,7 +119,13 @@ class LinearCacheImpl implements LinearCache {
   readonly #logger: Logger;
   readonly #store = new ResourceStore();
   readonly #sotw = new WatchesByName<SotwWatch>();
-  readonly #delta = new WatchesByName<DeltaWatch>();
+  readonly #delta = new WatchesByName<DeltaRegistration>();
+  // The registration of each delta subscription (see DeltaRegistration), kept across its watches.
+  readonly #registrations = new WeakMap<Subscription, DeltaRegistration>();
+  // A server that never cancels an answered watch would otherwise leave its registration
+  // indexed after the stream is gone; once the subscription is collected, it is removed.
+  readonly #orphans = new FinalizationRegistry<DeltaRegistration>((reg) => this.#unregister(reg));
+  #deltaOpen = 0;
   readonly #diagnostics: MissingNameDiagnostics;
   readonly #validation: ResolvedValidationPolicy | undefined;
 
@@ -185,11 +191,11 @@ class LinearCacheImpl implements LinearCache {
   }
 
   deltaWatchCount(): number {
-    return this.#delta.size;
+    return this.#deltaOpen;
   }
 
   watchCountFor(name: string): number {
-    return this.#sotw.countFor(name) + this.#delta.countFor(name);
+    return this.#sotw.countFor(name) + this.#delta.countFor(name, (reg) => reg.watch !== undefined);
   }
 
   createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel {
@@ -216,18 +222,31 @@ class LinearCacheImpl implements LinearCache {
 
   createDeltaWatch(request: DeltaDiscoveryRequest, subscription: Subscription, respond: (response: DeltaResponse) => void): Cancel {
     this.#checkType(request.typeUrl);
-    const keys = watchKeysOf(subscription);
-    const watch: DeltaWatch = { request, subscription, keys, exact: new Set(keys.names), respond, open: true };
-    this.#diagnostics.check(request.node, keys.names, this.#store, this.version());
-    const diff = deltaDiffAll(this.#store, watch);
-    // A wildcard stream's first answer is sent even when empty, so the client learns its initial state; never again.
-    if (!isEmptyDiff(diff) || (keys.wildcard && !subscription.answered())) {
-      watch.open = false;
-      this.#deliver(watch, deltaResponse(this.#store, watch, diff, this.version()));
-      return noop;
+    const watch: DeltaWatch = { request, subscription, respond, open: true };
+    let reg = this.#registrations.get(subscription);
+    let diff: DeltaDiff;
+    if (reg !== undefined && reg.registered && reg.watch === undefined && reg.revision === subscription.namesRevision()) {
+      // Same names as the last watch: only what changed since, or was in the last answer, can differ.
+      diff = deltaDiffOf(this.#store, reg, subscription.returnedResources(), reg.stale);
+    } else {
+      if (reg !== undefined && reg.watch === undefined) this.#unregister(reg);
+      reg = this.#register(subscription);
+      this.#diagnostics.check(request.node, reg.keys.names, this.#store, this.version());
+      diff = deltaDiffAll(this.#store, reg, subscription);
     }
-    this.#delta.add(watch);
-    return () => this.#close(this.#delta, watch);
+    reg.stale.clear();
+    reg.attached++;
+    // A wildcard stream's first answer is sent even when empty, so the client learns its initial state; never again.
+    if (!isEmptyDiff(diff) || (reg.keys.wildcard && !subscription.answered())) {
+      watch.open = false;
+      this.#answerDelta(reg, watch, diff);
+      const answered = reg;
+      return () => this.#release(answered);
+    }
+    reg.watch = watch;
+    this.#deltaOpen++;
+    const pending = reg;
+    return () => this.#cancelDelta(pending, watch);
   }
 
   async fetch(request: DiscoveryRequest): Promise<FetchResult> {
@@ -338,18 +357,78 @@ class LinearCacheImpl implements LinearCache {
       this.#deliver(watch, sotwResponse(store, watch, this.version()));
       answered++;
     }
-    for (const [watch, covered] of this.#delta.affected(names)) {
-      if (!watch.open) continue;
-      const diff = deltaDiffOf(store, watch, covered);
+    for (const [reg, covered] of this.#delta.affected(names)) {
+      const watch = reg.watch;
+      if (watch === undefined) {
+        // Between watches: the next watch of the subscription diffs these.
+        for (const name of covered) reg.stale.add(name);
+        continue;
+      }
+      const diff = deltaDiffOf(store, reg, watch.subscription.returnedResources(), covered);
       if (isEmptyDiff(diff)) continue;
-      this.#close(this.#delta, watch);
-      this.#deliver(watch, deltaResponse(this.#store, watch, diff, this.version()));
+      reg.watch = undefined;
+      watch.open = false;
+      this.#deltaOpen--;
+      this.#answerDelta(reg, watch, diff);
       answered++;
     }
     return answered;
   }
 
-  #close<W extends SotwWatch | DeltaWatch>(index: WatchesByName<W>, watch: W): void {
+  #register(subscription: Subscription): DeltaRegistration {
+    const keys = watchKeysOf(subscription);
+    const reg: DeltaRegistration = {
+      keys,
+      exact: new Set(keys.names),
+      revision: subscription.namesRevision(),
+      watch: undefined,
+      stale: new Set(),
+      attached: 0,
+      registered: true,
+    };
+    this.#delta.add(reg);
+    this.#registrations.set(subscription, reg);
+    this.#orphans.register(subscription, reg, reg);
+    return reg;
+  }
+
+  #unregister(reg: DeltaRegistration): void {
+    if (!reg.registered) return;
+    reg.registered = false;
+    this.#delta.remove(reg);
+    this.#orphans.unregister(reg);
+  }
+
+  // Sends a delta answer; its names stay stale until the next watch shows the server recorded it.
+  #answerDelta(reg: DeltaRegistration, watch: DeltaWatch, diff: DeltaDiff): void {
+    for (const resource of diff.resources) reg.stale.add(resource.name);
+    for (const name of diff.removed) reg.stale.add(name);
+    this.#deliver(watch, deltaResponse(watch, diff, this.version()));
+  }
+
+  #cancelDelta(reg: DeltaRegistration, watch: DeltaWatch): void {
+    if (watch.open) {
+      watch.open = false;
+      if (reg.watch === watch) {
+        reg.watch = undefined;
+        this.#deltaOpen--;
+      }
+    }
+    this.#release(reg);
+  }
+
+  // A cancelled or answered watch: the server either watches the subscription again at once
+  // (it replaces the watch: cancel, then create, in one go) or the stream ended. Decide after
+  // the current job, so that a replacement keeps the registration and an ended stream frees it.
+  #release(reg: DeltaRegistration): void {
+    if (!reg.registered || reg.watch !== undefined) return;
+    const attached = reg.attached;
+    queueMicrotask(() => {
+      if (reg.watch === undefined && reg.attached === attached) this.#unregister(reg);
+    });
+  }
+
+  #close(index: WatchesByName<SotwWatch>, watch: SotwWatch): void {
     if (!watch.open) return;
     watch.open = false;
     index.remove(watch);

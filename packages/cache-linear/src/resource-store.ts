@@ -12,7 +12,6 @@ export class ResourceStore {
   readonly #changedAt = new Map<string, number>();
   readonly #byPrefix = new Map<string, Set<string>>();
   #all: readonly CachedResource[] | undefined;
-  #versions: ReadonlyMap<string, string> | undefined;
   #counter = 0;
 
   /** The version counter: bumped once per update that changes anything. */
@@ -47,19 +46,6 @@ export class ResourceStore {
     return this.#all;
   }
 
-  /**
-   * name → hash of every resource, built once per version: what every
-   * wildcard delta client holds once answered, so they share one map.
-   */
-  versionMap(): ReadonlyMap<string, string> {
-    if (this.#versions === undefined) {
-      const versions = new Map<string, string>();
-      for (const [name, resource] of this.#resources) versions.set(name, resource.hash);
-      this.#versions = versions;
-    }
-    return this.#versions;
-  }
-
   /** A copy of the name → resource map. */
   snapshot(): Map<string, CachedResource> {
     return new Map(this.#resources);
@@ -85,7 +71,6 @@ export class ResourceStore {
     this.#resources.set(name, resource);
     this.#changedAt.set(name, at);
     this.#all = undefined;
-    this.#versions = undefined;
   }
 
   remove(name: string): void {
@@ -98,7 +83,6 @@ export class ResourceStore {
       if (set.size === 0) this.#byPrefix.delete(prefix);
     }
     this.#all = undefined;
-    this.#versions = undefined;
   }
 
   /** Names of existing resources under a glob prefix. */

@@ -57,9 +57,13 @@ export class WatchesByName<W extends IndexedWatch> {
     this.#size--;
   }
 
-  /** How many watches cover `name` (wildcard and glob watches included). */
-  countFor(name: string): number {
-    return this.#collect([name]).size;
+  /** How many watches cover `name` (wildcard and glob watches included); only those `counted` accepts, when given. */
+  countFor(name: string, counted?: (watch: W) => boolean): number {
+    const hits = this.#collect([name]);
+    if (counted === undefined) return hits.size;
+    let count = 0;
+    for (const watch of hits.keys()) if (counted(watch)) count++;
+    return count;
   }
 
   /**

@@ -145,7 +145,7 @@ describe("snapshot cache for CDS/LDS/RDS + linear cache for EDS, behind a mux", 
       const watch = () =>
         mux.createDeltaWatch(create(DeltaDiscoveryRequestSchema, { node: { id: NODE }, typeUrl, responseNonce: got.length === 0 ? "" : `n${got.length}` }), sub, (r) => {
           got.push(r);
-          sub.setReturnedResources(r.nextVersionMap);
+          sub.recordDeltaResponse(r.resources, r.removed);
         });
       watch();
       return { got, watch };

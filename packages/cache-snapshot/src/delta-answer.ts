@@ -6,7 +6,6 @@ export interface DeltaAnswer {
   readonly resources: readonly CachedResource[];
   readonly removed: readonly string[];
   readonly absent: readonly string[];
-  readonly nextVersionMap: ReadonlyMap<string, string>;
 }
 
 /**
@@ -15,21 +14,19 @@ export interface DeltaAnswer {
  * stable hashes. A wildcard subscriber gets every resource whose version
  * differs from what it holds and loses what it held that left the snapshot.
  * A named subscriber gets changes to its names, and `removed` lists its
- * names that do not exist, once: a name it was told of keeps
- * `ABSENT_RESOURCE_VERSION` in `nextVersionMap` until it exists again. A
- * wildcard subscription that was never answered is answered even when there
- * is nothing to send, so the client knows its initial state is empty.
+ * names that do not exist, once: the server then records such a name as
+ * `ABSENT_RESOURCE_VERSION` until it exists again. A wildcard subscription
+ * that was never answered is answered even when there is nothing to send,
+ * so the client knows its initial state is empty.
  */
 export function answerDelta(subscription: Subscription, resources: TypeResources): DeltaAnswer | undefined {
   const returned = subscription.returnedResources();
   const changed: CachedResource[] = [];
   const removed: string[] = [];
   const absent: string[] = [];
-  let next: ReadonlyMap<string, string>;
 
   if (subscription.isWildcard()) {
     // Explicit names of a wildcard subscriber are a subset of everything.
-    next = resources.versionMap();
     for (const resource of resources.list) {
       if (returned.get(resource.name) !== resource.hash) changed.push(resource);
     }
@@ -37,22 +34,18 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
       if (version !== ABSENT_RESOURCE_VERSION && !resources.byName.has(name)) removed.push(name);
     }
   } else {
-    const versions = new Map<string, string>();
     for (const name of subscription.resourceNames()) {
       const resource = resources.byName.get(name);
       if (resource !== undefined) {
-        versions.set(name, resource.hash);
         if (returned.get(name) !== resource.hash) changed.push(resource);
       } else {
-        versions.set(name, ABSENT_RESOURCE_VERSION);
         const held = returned.get(name);
         if (held !== ABSENT_RESOURCE_VERSION) removed.push(name);
         if (held === undefined) absent.push(name);
       }
     }
-    next = versions;
   }
 
   if (changed.length === 0 && removed.length === 0 && !(subscription.isWildcard() && !subscription.answered())) return undefined;
-  return { resources: changed, removed, absent, nextVersionMap: next };
+  return { resources: changed, removed, absent };
 }

@@ -43,7 +43,7 @@ class DeltaStream {
     const request = create(DeltaDiscoveryRequestSchema, { typeUrl: this.typeUrl, node: { id: "n1" }, responseNonce: nonce });
     this.#cancel = this.cache.createDeltaWatch(request, this.subscription, (response) => {
       this.responses.push(response);
-      this.subscription.setReturnedResources(response.nextVersionMap);
+      this.subscription.recordDeltaResponse(response.resources, response.removed);
       this.#open(String(++this.#nonce));
     });
   }
@@ -93,8 +93,7 @@ describe("SnapshotCache delta", () => {
     cache.setSnapshot("n1", s1);
     const stream = new DeltaStream(cache, CLUSTER_TYPE_URL);
     expect(stream.last()?.resources).toEqual(["a", "b"]);
-    const first = stream.responses[0];
-    expect(first?.nextVersionMap.get("a")).toBe(s1.resources(CLUSTER_TYPE_URL).get("a")?.hash);
+    expect(stream.subscription.returnedResources().get("a")).toBe(s1.resources(CLUSTER_TYPE_URL).get("a")?.hash);
 
     // A new snapshot version with identical content sends nothing.
     cache.setSnapshot("n1", createSnapshot("v2", { [CLUSTER_TYPE_URL]: [cluster("a"), cluster("b")] }));
@@ -116,7 +115,7 @@ describe("SnapshotCache delta", () => {
     expect(all.last()).toEqual({ resources: [], removed: ["b"], version: "v2" });
     expect(named.last()).toEqual({ resources: [], removed: ["b"], version: "v2" });
     // What the named client holds; "b" stays subscribed, known not to exist (ABSENT_RESOURCE_VERSION).
-    expect([...(named.responses.at(-1)?.nextVersionMap ?? [])].filter(([, v]) => v !== ABSENT_RESOURCE_VERSION).map(([k]) => k)).toEqual(["a"]);
+    expect([...named.subscription.returnedResources()].filter(([, v]) => v !== ABSENT_RESOURCE_VERSION).map(([k]) => k)).toEqual(["a"]);
 
     // A removal a named subscriber does not hold is not its business.
     cache.setSnapshot("n1", createSnapshot("v3", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
@@ -171,7 +170,7 @@ describe("SnapshotCache delta", () => {
     cache.setSnapshot("n1", createSnapshot("v1", { [ENDPOINT_TYPE_URL]: [assignment("a")] }));
     const stream = new DeltaStream(cache, ENDPOINT_TYPE_URL, ["a", "x"]);
     expect(stream.last()).toEqual({ resources: ["a"], removed: ["x"], version: "v1" });
-    expect(stream.responses[0]?.nextVersionMap.get("x")).toBe(ABSENT_RESOURCE_VERSION);
+    expect(stream.subscription.returnedResources().get("x")).toBe(ABSENT_RESOURCE_VERSION);
     // A later change to "a" does not repeat "x".
     cache.setSnapshot("n1", createSnapshot("v2", { [ENDPOINT_TYPE_URL]: [create(ClusterLoadAssignmentSchema, { clusterName: "a", policy: {} })] }));
     expect(stream.last()).toEqual({ resources: ["a"], removed: [], version: "v2" });
@@ -243,7 +242,7 @@ describe("SnapshotCache delta", () => {
     const got: DeltaResponse[] = [];
     cache.createDeltaWatch(request, subscription, (response) => got.push(response));
     expect(got).toHaveLength(1);
-    subscription.setReturnedResources(got[0]?.nextVersionMap ?? new Map());
+    subscription.recordDeltaResponse(got[0]?.resources ?? [], got[0]?.removed ?? []);
     // Envoy sends subscription changes without a nonce; this one changes nothing the client holds.
     subscription.updateResourceNames(["not-there"], []);
     cache.createDeltaWatch(request, subscription, (response) => got.push(response));

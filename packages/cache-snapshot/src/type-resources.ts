@@ -14,7 +14,6 @@ export class TypeResources {
   readonly list: readonly CachedResource[];
   /** The resources that carry a TTL: what a heartbeat refreshes. */
   readonly withTtl: readonly CachedResource[];
-  #versions: ReadonlyMap<string, string> | undefined;
 
   constructor(typeUrl: string, version: string, resources: readonly CachedResource[]) {
     this.typeUrl = typeUrl;
@@ -24,15 +23,5 @@ export class TypeResources {
     for (const resource of resources) byName.set(resource.name, resource);
     this.byName = byName;
     this.withTtl = Object.freeze(resources.filter((resource) => resource.ttlMs !== undefined));
-  }
-
-  /** name → per-resource version (the stable hash); computed on first use, then shared by every delta watch. */
-  versionMap(): ReadonlyMap<string, string> {
-    if (this.#versions === undefined) {
-      const versions = new Map<string, string>();
-      for (const resource of this.list) versions.set(resource.name, resource.hash);
-      this.#versions = versions;
-    }
-    return this.#versions;
   }
 }

@@ -11,13 +11,15 @@ export {
   type ResolvedIdentityBinding,
   resolveIdentityBinding,
 } from "./node-identity.js";
-export type { ProtocolStream, ResponseChunks, StreamInit } from "./protocol-stream.js";
+export { joinChunks, type ProtocolStream, type ResponseChunks, type StreamInit } from "./protocol-stream.js";
 export {
   encodeDeltaResponse,
   encodeSotwResponse,
 } from "./response-encoder.js";
 export { deltaResponseMessage, sotwResponseMessage } from "./response-message.js";
+export { type ResourceListIndex, resourceListIndex } from "./resource-list.js";
 export { ResponseQueue } from "./response-queue.js";
+export { ResponseTurns } from "./response-turns.js";
 export { contextState, ServerContextState, type TrackedStream } from "./server-context.js";
 export { type ServerErrorDetails, statusOf, type WireStatus } from "./server-error.js";
 export { type ResolvedServerOptions, resolveServerOptions, type StreamLimits } from "./server-options.js";
@@ -26,7 +28,7 @@ export { StreamLifecycle } from "./stream-lifecycle.js";
 export { nackLogFields, StreamState, type StreamStateInit } from "./stream-state.js";
 export { TokenBucket } from "./token-bucket.js";
 export { TypeStreamState } from "./type-stream-state.js";
-export { utf8Size, varintSize, WireWriter, writeVarint } from "./wire-writer.js";
+export { allocateUnsafe, utf8Size, varintSize, WireWriter, writeVarint } from "./wire-writer.js";
 export {
   type AckStatus,
   type ClientStatusOptions,

@@ -21,10 +21,26 @@ export interface StreamInit {
 /**
  * One encoded response: after the `headroom` bytes at the start of the
  * first chunk, the chunks concatenated are the protobuf message. Written in
- * order, they need no copy. (One chunk today; a list so that streams that
- * get the same answer can later share its encoded body.)
+ * order (with `writev` where the transport has it), they need no copy. The
+ * first chunk is the stream's own (a transport may write its frame header
+ * into the headroom); later ones may be shared by every stream sent the same
+ * answer: never change them.
  */
 export type ResponseChunks = readonly Uint8Array[];
+
+/** The chunks of a response as one buffer (the first chunk itself when there is one). */
+export function joinChunks(chunks: ResponseChunks): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
 
 /**
  * One xDS stream as a protocol (`@xdskit/server-sotw`, `@xdskit/server-delta`)

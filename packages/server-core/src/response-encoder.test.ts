@@ -25,6 +25,7 @@ import {
   deltaResponseMessage,
   encodeDeltaResponse,
   encodeSotwResponse,
+  joinChunks,
   sotwResponseMessage,
 } from "@xdskit/server-core/internal";
 import { describe, expect, it } from "vitest";
@@ -69,7 +70,10 @@ function randomResources(random: () => number): CachedResource[] {
 }
 
 function randomSotwResponse(random: () => number): SotwResponse {
-  const resources = randomResources(random);
+  // Half of the lists frozen, as caches hand out lists they share between watches: those
+  // are encoded once per list and shared; the others per response.
+  const list = randomResources(random);
+  const resources = random() < 0.5 ? Object.freeze(list) : list;
   return {
     request: create(DiscoveryRequestSchema),
     typeUrl: random() < 0.2 ? "" : random() < 0.5 ? CLUSTER_TYPE_URL : `type.googleapis.com/${randomString(random, 10)}`,
@@ -81,20 +85,12 @@ function randomSotwResponse(random: () => number): SotwResponse {
 
 function randomDeltaResponse(random: () => number): DeltaResponse {
   const resources = randomResources(random);
-  const nextVersionMap = new Map<string, string>();
-  for (const resource of resources) {
-    // Mostly the hash (the cached case); sometimes another version, or none (falls back to the hash).
-    const pick = random();
-    if (pick < 0.7) nextVersionMap.set(resource.name, resource.hash);
-    else if (pick < 0.9) nextVersionMap.set(resource.name, randomString(random, 5));
-  }
   return {
     request: create(DeltaDiscoveryRequestSchema),
     typeUrl: random() < 0.2 ? "" : `type.googleapis.com/${randomString(random, 10)}`,
     systemVersion: randomString(random, 12),
     resources,
     removed: Array.from({ length: Math.floor(random() * 4) }, () => randomString(random, 6)),
-    nextVersionMap,
   };
 }
 
@@ -124,7 +120,7 @@ function referenceDelta(response: DeltaResponse, nonce: string): DeltaDiscoveryR
   const resources: Resource[] = response.resources.map((resource) =>
     create(ResourceSchema, {
       name: resource.name,
-      version: response.nextVersionMap.get(resource.name) ?? resource.hash,
+      version: resource.hash,
       resource: create(AnySchema, { typeUrl: resource.any.typeUrl, value: resource.bytes }),
       ...(resource.ttlMs === undefined ? {} : { ttl: ttlOf(resource.ttlMs) }),
     }),
@@ -172,7 +168,7 @@ describe("the response encoder", () => {
         seed,
         wellFormed,
         referenceSotw(response, nonce),
-        (headroom) => encodeSotwResponse(response, nonce, headroom),
+        (headroom) => joinChunks(encodeSotwResponse(response, nonce, headroom)),
         sotwResponseMessage(response, nonce),
       );
     }
@@ -196,6 +192,26 @@ describe("the response encoder", () => {
     }
   });
 
+  it("encodes a frozen (shared) list once: streams share its chunk and get their own head and tail", () => {
+    letters = ALPHABET.length - 2;
+    const random = rng(11);
+    const list = Object.freeze(Array.from({ length: 200 }, (_, i) => randomResource(random, i)));
+    const response = { request: create(DiscoveryRequestSchema), typeUrl: CLUSTER_TYPE_URL, version: "7", resources: list, heartbeat: false };
+    const a = encodeSotwResponse(response, "a", 5);
+    const b = encodeSotwResponse(response, "b", 5);
+    expect(a).toHaveLength(3);
+    expect(a[1]).toBe(b[1]);
+    expect(a[0]).not.toBe(b[0]);
+    const message = fromBinary(DiscoveryResponseSchema, joinChunks(b).subarray(5));
+    expect(message.nonce).toBe("b");
+    expect(message.resources).toHaveLength(200);
+    // A heartbeat of the same list is another body; an unfrozen copy of the list is one buffer.
+    expect(encodeSotwResponse({ ...response, heartbeat: true }, "c")[1]).not.toBe(a[1]);
+    expect(encodeSotwResponse({ ...response, resources: [...list] }, "d")).toHaveLength(1);
+    // The message form shares the Any list too.
+    expect(sotwResponseMessage(response, "a").resources).toBe(sotwResponseMessage(response, "b").resources);
+  });
+
   it("VHDS: names that do not exist go out as Resources without body naming them (name and alias), not as removals", () => {
     const absentResponse = (typeUrl: string): DeltaResponse => ({
       request: create(DeltaDiscoveryRequestSchema),
@@ -204,7 +220,6 @@ describe("the response encoder", () => {
       resources: [],
       removed: ["rc/gone", "rc/nobody"],
       absent: ["rc/nobody"],
-      nextVersionMap: new Map([["rc/nobody", ""]]),
     });
     const vhds = absentResponse(VIRTUAL_HOST_TYPE_URL);
     const expected = create(DeltaDiscoveryResponseSchema, {
@@ -223,7 +238,7 @@ describe("the response encoder", () => {
 
   it("leaves the headroom zero", () => {
     letters = ALPHABET.length;
-    const sotw = encodeSotwResponse(randomSotwResponse(rng(7)), "n", 5);
+    const sotw = joinChunks(encodeSotwResponse(randomSotwResponse(rng(7)), "n", 5));
     expect([...sotw.subarray(0, 5)]).toEqual([0, 0, 0, 0, 0]);
     const delta = encodeDeltaResponse(randomDeltaResponse(rng(7)), "n", 5);
     expect([...delta.subarray(0, 5)]).toEqual([0, 0, 0, 0, 0]);

@@ -1,6 +1,14 @@
 import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse, VIRTUAL_HOST_TYPE_URL } from "@xdskit/cache-core";
 import { durationBytes } from "./duration-bytes.js";
-import { WireWriter } from "./wire-writer.js";
+import type { ResponseChunks } from "./protocol-stream.js";
+import { allocateUnsafe, smallFieldSize, utf8Size, WireWriter, writeBytesField, writeStringField } from "./wire-writer.js";
+
+// Tags (field number << 3 | length-delimited) of the response fields written directly.
+const TAG_VERSION = 0x0a; // version_info / system_version_info = 1
+const TAG_RESOURCES = 0x12; // resources = 2
+const TAG_TYPE_URL = 0x22; // type_url = 4
+const TAG_NONCE = 0x2a; // nonce = 5
+const TAG_REMOVED = 0x32; // removed_resources = 6 (delta)
 
 // The encoded forms a resource goes out in, each encoded on first use and
 // then shared by every response and stream that carries the resource.
@@ -80,49 +88,126 @@ export function sotwResourceBytes(resource: CachedResource, heartbeat: boolean):
   return forms.ttlAny;
 }
 
-/** The encoded delta `Resource{version, resource, name, ttl}` of a resource; shared when `version` is its hash. */
-export function deltaResourceBytes(resource: CachedResource, version: string): Uint8Array {
+/** The encoded delta `Resource{version: hash, resource, name, ttl}` of a resource, shared. */
+export function deltaResourceBytes(resource: CachedResource): Uint8Array {
   const forms = formsOf(resource);
-  if (version !== resource.hash) return encodeResource(resource, version, anyBytes(resource, forms));
-  forms.delta ??= encodeResource(resource, version, anyBytes(resource, forms));
+  forms.delta ??= encodeResource(resource, resource.hash, anyBytes(resource, forms));
   return forms.delta;
+}
+
+// The encoded `resources` (field 2) of a SotW response, per frozen resource list
+// (see resourceListIndex) and kind: built once, shared by every stream sent the list.
+interface ListBodies {
+  plain?: Uint8Array;
+  heartbeat?: Uint8Array;
+}
+
+const bodies = new WeakMap<readonly CachedResource[], ListBodies>();
+
+/**
+ * A shared body is written as its own chunk from this size up; a smaller one
+ * is copied into the response, for which one buffer is cheaper to write
+ * than three.
+ */
+const SHARED_BODY_BYTES = 4096;
+
+function encodeResourcesField(resources: readonly CachedResource[], heartbeat: boolean): Uint8Array {
+  const writer = new WireWriter();
+  for (const resource of resources) writer.bytes(2, sotwResourceBytes(resource, heartbeat));
+  return writer.finish();
+}
+
+// The shared body of a frozen list, or undefined for a list that is not frozen (it may be
+// one stream's own pick, which nobody else is sent).
+function sharedBody(resources: readonly CachedResource[], heartbeat: boolean): Uint8Array | undefined {
+  if (!Object.isFrozen(resources)) return undefined;
+  let forms = bodies.get(resources);
+  if (forms === undefined) {
+    forms = {};
+    bodies.set(resources, forms);
+  }
+  if (heartbeat) {
+    forms.heartbeat ??= encodeResourcesField(resources, true);
+    return forms.heartbeat;
+  }
+  forms.plain ??= encodeResourcesField(resources, false);
+  return forms.plain;
 }
 
 /**
  * The `DiscoveryResponse` of a cache answer, written in field order
  * (version_info 1, resources 2, type_url 4, nonce 5) from each resource's
- * shared encoded form: per response only the framing and three strings are
- * written. Byte-identical to protobuf-es `toBinary` of the same message.
- * `headroom` zero bytes come first, for a transport's frame header.
+ * shared encoded form. Byte-identical to protobuf-es `toBinary` of the same
+ * message once its chunks are concatenated. `headroom` zero bytes come
+ * first, for a transport's frame header.
+ *
+ * When the cache shares the resource list between watches (a frozen list:
+ * every client of a snapshot type is sent the same one), the resources are
+ * encoded once per list and that buffer is a chunk of every stream's
+ * response: per stream only a head (headroom, version) and a tail (type
+ * URL, nonce) are written, not the list again. Otherwise one chunk.
  */
-export function encodeSotwResponse(response: SotwResponse, nonce: string, headroom = 0): Uint8Array {
-  const writer = new WireWriter().string(1, response.version);
-  const heartbeat = response.heartbeat;
-  for (const resource of response.resources) writer.bytes(2, sotwResourceBytes(resource, heartbeat));
-  return writer.string(4, response.typeUrl).string(5, nonce).finish(headroom);
+export function encodeSotwResponse(response: SotwResponse, nonce: string, headroom = 0): ResponseChunks {
+  const body = sharedBody(response.resources, response.heartbeat);
+  if (body === undefined || body.length < SHARED_BODY_BYTES) {
+    const writer = new WireWriter().string(1, response.version);
+    if (body === undefined) {
+      const heartbeat = response.heartbeat;
+      for (const resource of response.resources) writer.bytes(2, sotwResourceBytes(resource, heartbeat));
+    } else if (body.length > 0) {
+      writer.raw(body);
+    }
+    return [writer.string(4, response.typeUrl).string(5, nonce).finish(headroom)];
+  }
+  // Head (headroom, version) and tail (type URL, nonce) in one small buffer, the body shared.
+  const { version, typeUrl } = response;
+  const versionSize = utf8Size(version);
+  const typeUrlSize = utf8Size(typeUrl);
+  const nonceSize = utf8Size(nonce);
+  const headEnd = headroom + (versionSize > 0 ? smallFieldSize(versionSize) : 0);
+  const end = headEnd + (typeUrlSize > 0 ? smallFieldSize(typeUrlSize) : 0) + (nonceSize > 0 ? smallFieldSize(nonceSize) : 0);
+  const out = allocateUnsafe(end);
+  out.fill(0, 0, headroom);
+  if (versionSize > 0) writeStringField(out, headroom, TAG_VERSION, version, versionSize);
+  let at = headEnd;
+  if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
+  if (nonceSize > 0) writeStringField(out, at, TAG_NONCE, nonce, nonceSize);
+  return [out.subarray(0, headEnd), body, out.subarray(headEnd)];
 }
 
 /**
  * The `DeltaDiscoveryResponse` of a cache answer, written in field order
  * (system_version_info 1, resources 2, type_url 4, nonce 5,
- * removed_resources 6), each resource at its `nextVersionMap` version (its
- * hash when absent). Byte-identical to protobuf-es `toBinary`; `headroom` as
- * for {@link encodeSotwResponse}.
+ * removed_resources 6), each resource at its hash. Byte-identical to
+ * protobuf-es `toBinary`; `headroom` as for {@link encodeSotwResponse}.
  */
 export function encodeDeltaResponse(response: DeltaResponse, nonce: string, headroom = 0): Uint8Array {
-  const writer = new WireWriter().string(1, response.systemVersion);
-  const versions = response.nextVersionMap;
-  for (const resource of response.resources) {
-    writer.bytes(2, deltaResourceBytes(resource, versions.get(resource.name) ?? resource.hash));
-  }
+  // Sized, then written straight into one buffer: a delta response is small and made per
+  // stream, so no intermediate field list is built.
+  const { systemVersion, typeUrl, resources, removed } = response;
   const unresolved = unresolvedNames(response);
-  if (unresolved !== undefined) {
-    // Resource{name 3, aliases 4}: no body.
-    for (const name of unresolved) writer.bytes(2, new WireWriter().string(3, name).repeatedString(4, name).finish(0));
-  }
-  writer.string(4, response.typeUrl).string(5, nonce);
-  for (const name of response.removed) if (unresolved?.has(name) !== true) writer.repeatedString(6, name);
-  return writer.finish(headroom);
+  // Resource{name 3, aliases 4} without a body, per unresolved name (VHDS only).
+  const bodiless = unresolved === undefined ? [] : [...unresolved].map((name) => new WireWriter().string(3, name).repeatedString(4, name).finish(0));
+  const versionSize = utf8Size(systemVersion);
+  const typeUrlSize = utf8Size(typeUrl);
+  const nonceSize = utf8Size(nonce);
+  let size = headroom;
+  if (versionSize > 0) size += smallFieldSize(versionSize);
+  for (const resource of resources) size += smallFieldSize(deltaResourceBytes(resource).length);
+  for (const bytes of bodiless) size += smallFieldSize(bytes.length);
+  if (typeUrlSize > 0) size += smallFieldSize(typeUrlSize);
+  if (nonceSize > 0) size += smallFieldSize(nonceSize);
+  for (const name of removed) if (unresolved?.has(name) !== true) size += smallFieldSize(utf8Size(name));
+  const out = allocateUnsafe(size);
+  out.fill(0, 0, headroom);
+  let at = headroom;
+  if (versionSize > 0) at = writeStringField(out, at, TAG_VERSION, systemVersion, versionSize);
+  for (const resource of resources) at = writeBytesField(out, at, TAG_RESOURCES, deltaResourceBytes(resource));
+  for (const bytes of bodiless) at = writeBytesField(out, at, TAG_RESOURCES, bytes);
+  if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
+  if (nonceSize > 0) at = writeStringField(out, at, TAG_NONCE, nonce, nonceSize);
+  for (const name of removed) if (unresolved?.has(name) !== true) at = writeStringField(out, at, TAG_REMOVED, name, utf8Size(name));
+  return out;
 }
 
 /**

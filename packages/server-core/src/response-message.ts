@@ -43,8 +43,8 @@ function sotwResourceAny(resource: CachedResource, heartbeat: boolean): Any {
   return any;
 }
 
-function buildDeltaResource(resource: CachedResource, version: string): Resource {
-  const message = create(ResourceSchema, { name: resource.name, version });
+function buildDeltaResource(resource: CachedResource): Resource {
+  const message = create(ResourceSchema, { name: resource.name, version: resource.hash });
   message.resource = resource.any;
   const ttlMs = resource.ttlMs;
   if (ttlMs !== undefined) {
@@ -54,10 +54,9 @@ function buildDeltaResource(resource: CachedResource, version: string): Resource
   return message;
 }
 
-function deltaResource(resource: CachedResource, version: string): Resource {
-  if (version !== resource.hash) return buildDeltaResource(resource, version);
+function deltaResource(resource: CachedResource): Resource {
   const forms = formsOf(resource);
-  forms.delta ??= buildDeltaResource(resource, version);
+  forms.delta ??= buildDeltaResource(resource);
   return forms.delta;
 }
 
@@ -66,13 +65,33 @@ function deltaResource(resource: CachedResource, version: string): Resource {
  * transports that serialize messages themselves. Its resources are the
  * cache's shared `Any` messages (TTL wrappers around the encoder's bytes), so
  * it is cheap to build and serializes to the bytes of `encodeSotwResponse`.
- * Treat it as read-only: its parts are shared.
+ * Treat it as read-only: its parts are shared (its `resources` array too,
+ * frozen, when the cache shares the list between watches).
  */
 export function sotwResponseMessage(response: SotwResponse, nonce: string): DiscoveryResponse {
   const message = create(DiscoveryResponseSchema, { versionInfo: response.version, typeUrl: response.typeUrl, nonce });
-  const heartbeat = response.heartbeat;
-  message.resources = response.resources.map((resource) => sotwResourceAny(resource, heartbeat));
+  message.resources = sotwResourceAnys(response.resources, response.heartbeat) as Any[];
   return message;
+}
+
+// The Any list of a frozen resource list (one the cache shares between watches), per kind:
+// built once and shared, frozen, by every message of a response sent that list.
+const anyLists = new WeakMap<readonly CachedResource[], { plain?: readonly Any[]; heartbeat?: readonly Any[] }>();
+
+function sotwResourceAnys(resources: readonly CachedResource[], heartbeat: boolean): readonly Any[] {
+  const build = () => resources.map((resource) => sotwResourceAny(resource, heartbeat));
+  if (!Object.isFrozen(resources)) return build();
+  let lists = anyLists.get(resources);
+  if (lists === undefined) {
+    lists = {};
+    anyLists.set(resources, lists);
+  }
+  if (heartbeat) {
+    lists.heartbeat ??= Object.freeze(build());
+    return lists.heartbeat;
+  }
+  lists.plain ??= Object.freeze(build());
+  return lists.plain;
 }
 
 /** The `DeltaDiscoveryResponse` message of a cache answer; as {@link sotwResponseMessage}. */
@@ -82,8 +101,7 @@ export function deltaResponseMessage(response: DeltaResponse, nonce: string): De
     typeUrl: response.typeUrl,
     nonce,
   });
-  const versions = response.nextVersionMap;
-  message.resources = response.resources.map((resource) => deltaResource(resource, versions.get(resource.name) ?? resource.hash));
+  message.resources = response.resources.map(deltaResource);
   const unresolved = unresolvedNames(response);
   if (unresolved === undefined) message.removedResources = [...response.removed];
   else {

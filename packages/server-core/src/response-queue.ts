@@ -1,4 +1,5 @@
 import { compareTypeUrls } from "@xdskit/cache-core";
+import type { ResponseTurns } from "./response-turns.js";
 
 /**
  * The responses a stream has ready but not yet written: at most one per
@@ -14,9 +15,15 @@ export class ResponseQueue<T> {
   #failed = false;
   #error: unknown = undefined;
 
-  /** @param ordered take in `ADS_RESPONSE_ORDER` rather than in arrival order. */
-  constructor(ordered = false) {
+  readonly #turns: ResponseTurns | undefined;
+
+  /**
+   * @param ordered take in `ADS_RESPONSE_ORDER` rather than in arrival order.
+   * @param turns the server's turns: a response is taken only with a place in one.
+   */
+  constructor(ordered = false, turns?: ResponseTurns) {
     this.#ordered = ordered;
+    this.#turns = turns;
   }
 
   /** Queues a response for a type, replacing an unsent one. Ignored once the queue ended. */
@@ -53,13 +60,24 @@ export class ResponseQueue<T> {
     this.#signal();
   }
 
-  /** The next response with its type URL; waits while none is ready; `undefined` once ended. */
+  /**
+   * The next response with its type URL; waits while none is ready, and for
+   * a turn when the server is busy; `undefined` once ended. A response is
+   * taken (and can no longer be replaced) only once it has its turn.
+   */
   async take(): Promise<readonly [string, T] | undefined> {
+    let admitted = false;
     for (;;) {
       if (this.#failed) throw this.#error;
       if (this.#ended) return undefined;
       const typeUrl = this.#pick();
       if (typeUrl !== undefined) {
+        const turns = this.#turns;
+        if (!admitted && turns !== undefined && !turns.tryTake()) {
+          await turns.next();
+          admitted = true;
+          continue;
+        }
         const item = this.#pending.get(typeUrl) as T;
         this.#pending.delete(typeUrl);
         return [typeUrl, item];

@@ -1,5 +1,6 @@
 import { type ClientStatusOptions, type StreamStatus, streamStatus } from "./client-status.js";
 import { FirstResponseDiagnostics } from "./first-response-diagnostics.js";
+import { ResponseTurns } from "./response-turns.js";
 import { ServerError } from "./server-error.js";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./server-options.js";
 import { ServerTelemetry } from "./server-telemetry.js";
@@ -42,10 +43,19 @@ export interface TrackedStream {
   shutdown(error: ServerError): void;
 }
 
+/**
+ * Responses handed out per event-loop turn when many streams have one ready
+ * at once: enough to keep the writes batched, few enough that the first
+ * clients of a large fan-out are written to within milliseconds.
+ */
+const RESPONSES_PER_TURN = 64;
+
 /** The implementation behind {@link @xdskit/server-core#ServerContext}; what the protocols use of it. */
 export class ServerContextState implements ServerContext {
   /** The options with their defaults applied. */
   readonly options: ResolvedServerOptions;
+  /** Spreads the responses of every stream of the server over event-loop turns. */
+  readonly turns = new ResponseTurns(RESPONSES_PER_TURN);
   readonly #shutdown = new AbortController();
   readonly #open = new Set<TrackedStream>();
   /** The server's metrics and status revision. */

@@ -38,7 +38,7 @@ export class StreamLifecycle<Answer> implements TrackedStream {
       context.options,
       context.telemetry,
     );
-    this.#answers = new ResponseQueue<Answer>(context.options.ordered);
+    this.#answers = new ResponseQueue<Answer>(context.options.ordered, context.turns);
     this.#signal = init.signal;
     this.#onClientGone = () => this.#answers.end();
     if (init.signal.aborted) this.#answers.end();

@@ -83,25 +83,20 @@ export class TypeStreamState {
   setResourceNames(names: readonly string[]): void {
     const subscription = this.subscription;
     const named = subscription.resourceNames();
+    const revision = subscription.namesRevision();
+    subscription.setResourceNames(names);
+    // An ACK names what it named before: nothing to forget.
+    if (subscription.namesRevision() === revision) return;
+    // Names held without being named (sent under a wildcard) and named now are sent again.
     const held = subscription.returnedResources();
     const renamed: string[] = [];
     for (const name of names) if (held.has(name) && !named.has(name)) renamed.push(name);
-    subscription.setResourceNames(names);
     if (renamed.length > 0) subscription.updateReturnedResources([], renamed);
     if (subscription.isWildcard()) return;
     const wanted = subscription.resourceNames();
-    const returned = subscription.returnedResources();
-    let stale = false;
-    for (const name of returned.keys()) {
-      if (!wanted.has(name)) {
-        stale = true;
-        break;
-      }
-    }
-    if (!stale) return;
-    const kept = new Map<string, string>();
-    for (const [name, version] of returned) if (wanted.has(name)) kept.set(name, version);
-    subscription.setReturnedResources(kept);
+    const stale: string[] = [];
+    for (const name of subscription.returnedResources().keys()) if (!wanted.has(name)) stale.push(name);
+    if (stale.length > 0) subscription.updateReturnedResources([], stale);
   }
 
   /** Records a response as sent. */

@@ -79,6 +79,8 @@ export function writeVarint(target: Uint8Array, offset: number, value: number): 
 
 const LENGTH_DELIMITED = 2;
 const VARINT = 0;
+// Not a protobuf tag (field 0 is invalid): marks raw bytes, written without a tag or length.
+const RAW = -1;
 
 /**
  * Writes one protobuf message by hand, field by field, into a single buffer:
@@ -101,6 +103,15 @@ export class WireWriter {
     this.#values.push(value);
     this.#utf8Sizes.push(0);
     this.#size += varintSize(tag) + varintSize(value.length) + value.length;
+    return this;
+  }
+
+  /** Bytes that are already one or more encoded fields, written as they are. */
+  raw(value: Uint8Array): this {
+    this.#tags.push(RAW);
+    this.#values.push(value);
+    this.#utf8Sizes.push(0);
+    this.#size += value.length;
     return this;
   }
 
@@ -141,12 +152,24 @@ export class WireWriter {
   finish(headroom = 0): Uint8Array {
     const out = allocate(headroom + this.#size);
     out.fill(0, 0, headroom);
-    let at = headroom;
+    this.writeTo(out, headroom);
+    return out;
+  }
+
+  /** Writes the encoded message into `out` at `offset` ({@link size} bytes); returns the offset after it. */
+  writeTo(out: Uint8Array, offset: number): number {
+    let at = offset;
     const tags = this.#tags;
     const values = this.#values;
     for (let i = 0; i < tags.length; i++) {
-      at = writeVarint(out, at, tags[i] as number);
+      const tag = tags[i] as number;
       const value = values[i] as Uint8Array | string | number;
+      if (tag === RAW) {
+        out.set(value as Uint8Array, at);
+        at += (value as Uint8Array).length;
+        continue;
+      }
+      at = writeVarint(out, at, tag);
       if (typeof value === "number") {
         at = writeVarint(out, at, value);
       } else if (typeof value === "string") {
@@ -157,6 +180,35 @@ export class WireWriter {
         at += value.length;
       }
     }
-    return out;
+    return at;
   }
+}
+
+/**
+ * Bytes of a length-delimited field of a field number below 16 (a 1-byte
+ * tag) whose payload is `size` bytes: for writing small messages directly,
+ * with {@link writeStringField} and {@link writeBytesField}, without a
+ * {@link WireWriter}.
+ */
+export function smallFieldSize(size: number): number {
+  return 1 + varintSize(size) + size;
+}
+
+/** Writes a string field (`tag` is the 1-byte tag, `size` its UTF-8 size); returns the offset after it. */
+export function writeStringField(out: Uint8Array, at: number, tag: number, value: string, size: number): number {
+  out[at] = tag;
+  return writeUtf8(out, writeVarint(out, at + 1, size), value);
+}
+
+/** Writes a bytes (or message) field (`tag` is the 1-byte tag); returns the offset after it. */
+export function writeBytesField(out: Uint8Array, at: number, tag: number, value: Uint8Array): number {
+  out[at] = tag;
+  const start = writeVarint(out, at + 1, value.length);
+  out.set(value, start);
+  return start + value.length;
+}
+
+/** A buffer of `size` bytes whose contents the caller overwrites entirely (pooled on Node). */
+export function allocateUnsafe(size: number): Uint8Array {
+  return allocate(size);
 }

@@ -31,6 +31,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
   readonly #watcher: ConfigWatcher;
   readonly #options: ResolvedServerOptions;
   readonly #headroom: number;
+  readonly #responders = new Map<string, (response: DeltaResponse) => void>();
 
   constructor(watcher: ConfigWatcher, context: ServerContextState, init: StreamInit) {
     this.#lifecycle = new StreamLifecycle(context, "delta", init);
@@ -62,7 +63,13 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     if (next === undefined) return undefined;
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
-    if (this.#options.callbacks.onStreamDeltaResponse !== undefined) await this.#notify(response, nonce);
+    const hook = this.#options.callbacks.onStreamDeltaResponse;
+    if (hook !== undefined) {
+      // Synchronous hooks (the usual kind) are run without a promise.
+      const stream = this.#lifecycle.stream;
+      const pending = observe(this.#options.logger, "onStreamDeltaResponse", () => hook(stream, response.request, deltaResponseMessage(response, nonce)));
+      if (pending !== undefined) await pending;
+    }
     const bytes = encodeDeltaResponse(response, nonce, this.#headroom);
     this.#lifecycle.sent(next[0], response.resources, bytes.length - this.#headroom);
     return [bytes];
@@ -82,8 +89,19 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     return this.#lifecycle.close(reason);
   }
 
-  // Records an answer as sent under a fresh nonce, which it returns: what the
-  // client holds once it applies the response is the cache's nextVersionMap.
+  // The respond of every watch of a type: one function per type, not one per request.
+  #responder(typeUrl: string): (response: DeltaResponse) => void {
+    let respond = this.#responders.get(typeUrl);
+    if (respond === undefined) {
+      const lifecycle = this.#lifecycle;
+      respond = (response) => lifecycle.answer(typeUrl, response);
+      this.#responders.set(typeUrl, respond);
+    }
+    return respond;
+  }
+
+  // Records an answer as sent under a fresh nonce, which it returns: the client
+  // holds what it held, changed by the response (recorded in O(response)).
   #recordSent(state: TypeStreamState, response: DeltaResponse): string {
     const nonce = this.#lifecycle.stream.nextNonce();
     state.recordSent(
@@ -91,7 +109,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
       response.systemVersion,
       response.resources.map((resource) => resource.name),
     );
-    state.subscription.setReturnedResources(response.nextVersionMap);
+    state.subscription.recordDeltaResponse(response.resources, response.removed);
     return nonce;
   }
 
@@ -112,7 +130,9 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
     stream.checkDeltaNames(typeUrl, request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
-    await callbacks.onStreamDeltaRequest?.(stream, request);
+    // Only awaited when set: without it, a request is handled synchronously.
+    const onRequest = callbacks.onStreamDeltaRequest;
+    if (onRequest !== undefined) await onRequest(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);
     const subscribe = request.resourceNamesSubscribe;
@@ -141,7 +161,7 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    lifecycle.watch(state, () => this.#watcher.createDeltaWatch(request, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
+    lifecycle.watch(state, () => this.#watcher.createDeltaWatch(request, state.subscription, this.#responder(typeUrl)));
   }
 }
 

@@ -3,6 +3,7 @@ import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envo
 import { type FetchInfo, type PeerInfo, ServerError } from "@xdskit/server-core";
 import {
   encodeSotwResponse,
+  joinChunks,
   nextStreamId,
   observe,
   type ResolvedServerOptions,
@@ -65,7 +66,7 @@ export async function fetchSotw(
   const outcome: FetchOutcome = {
     kind: "response",
     bytes: () => {
-      bytes ??= encodeSotwResponse(answer, "");
+      bytes ??= joinChunks(encodeSotwResponse(answer, ""));
       return bytes;
     },
     message: () => {

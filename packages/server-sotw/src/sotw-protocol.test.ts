@@ -271,6 +271,43 @@ describe("SotW protocol stream", () => {
     expect(filled.stream.info.typeUrl).toBe(CLUSTER_TYPE_URL);
   });
 
+  it("runs response callbacks: a throwing or rejecting one is logged and the stream goes on; an async one is awaited first", async () => {
+    const errors: string[] = [];
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => void errors.push(message) };
+    const { cache, open } = setup({
+      logger,
+      callbacks: {
+        onStreamResponse: (_s, _r, response) => {
+          seen.push(response.versionInfo);
+          if (response.versionInfo === "v1") throw new Error("sync failure");
+          if (response.versionInfo === "v2") return Promise.reject(new Error("async failure"));
+          return new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        },
+      },
+    });
+    cache.setSnapshot(NODE.id, createSnapshot("v1", { [CLUSTER_TYPE_URL]: [cluster("a")] }));
+    const s = await open();
+    await s.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
+    const first = await s.next();
+    expect(first.versionInfo).toBe("v1");
+    await s.send({ typeUrl: CLUSTER_TYPE_URL, versionInfo: "v1", responseNonce: first.nonce });
+    cache.setSnapshot(NODE.id, createSnapshot("v2", { [CLUSTER_TYPE_URL]: [cluster("b")] }));
+    const second = await s.next();
+    expect(second.versionInfo).toBe("v2");
+    expect(errors).toEqual(["xds callback onStreamResponse failed", "xds callback onStreamResponse failed"]);
+    await s.send({ typeUrl: CLUSTER_TYPE_URL, versionInfo: "v2", responseNonce: second.nonce });
+    cache.setSnapshot(NODE.id, createSnapshot("v3", { [CLUSTER_TYPE_URL]: [cluster("c")] }));
+    // Held until the callback's promise settles.
+    await s.nothing(50);
+    expect(seen).toEqual(["v1", "v2", "v3"]);
+    release();
+    expect((await s.next()).versionInfo).toBe("v3");
+  });
+
   it("lets a request callback end the stream with its error", async () => {
     const refusal = Object.assign(new Error("not yours"), { code: GrpcStatus.PERMISSION_DENIED });
     const { open } = setup({

@@ -8,6 +8,7 @@ import {
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
+  resourceListIndex,
   type ResponseChunks,
   type ServerContextState,
   type StreamInit,
@@ -27,6 +28,7 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
   readonly #watcher: ConfigWatcher;
   readonly #options: ResolvedServerOptions;
   readonly #headroom: number;
+  readonly #responders = new Map<string, (response: SotwResponse) => void>();
 
   constructor(watcher: ConfigWatcher, context: ServerContextState, init: StreamInit) {
     this.#lifecycle = new StreamLifecycle(context, "sotw", init);
@@ -58,10 +60,18 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     if (next === undefined) return undefined;
     const response = next[1];
     const nonce = this.#recordSent(next[0], response);
-    if (this.#options.callbacks.onStreamResponse !== undefined) await this.#notify(response, nonce);
-    const bytes = encodeSotwResponse(response, nonce, this.#headroom);
-    this.#lifecycle.sent(next[0], response.resources, bytes.length - this.#headroom);
-    return [bytes];
+    const hook = this.#options.callbacks.onStreamResponse;
+    if (hook !== undefined) {
+      // Synchronous hooks (the usual kind) are run without a promise.
+      const stream = this.#lifecycle.stream;
+      const pending = observe(this.#options.logger, "onStreamResponse", () => hook(stream, response.request, sotwResponseMessage(response, nonce)));
+      if (pending !== undefined) await pending;
+    }
+    const chunks = encodeSotwResponse(response, nonce, this.#headroom);
+    let bytes = -this.#headroom;
+    for (const chunk of chunks) bytes += chunk.length;
+    this.#lifecycle.sent(next[0], response.resources, bytes);
+    return chunks;
   }
 
   async nextMessage(): Promise<DiscoveryResponse | undefined> {
@@ -76,6 +86,17 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
 
   close(reason?: unknown): Promise<void> {
     return this.#lifecycle.close(reason);
+  }
+
+  // The respond of every watch of a type: one function per type, not one per request.
+  #responder(typeUrl: string): (response: SotwResponse) => void {
+    let respond = this.#responders.get(typeUrl);
+    if (respond === undefined) {
+      const lifecycle = this.#lifecycle;
+      respond = (response) => lifecycle.answer(typeUrl, response);
+      this.#responders.set(typeUrl, respond);
+    }
+    return respond;
   }
 
   // Records an answer as sent under a fresh nonce, which it returns.
@@ -102,7 +123,9 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
     stream.checkSotwNames(typeUrl, request.resourceNames);
-    await callbacks.onStreamRequest?.(stream, request);
+    // Only awaited when set: without it, a request is handled synchronously.
+    const onRequest = callbacks.onStreamRequest;
+    if (onRequest !== undefined) await onRequest(stream, request);
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);
     stream.admitRequest(typeUrl, kind === "ack" || kind === "nack" ? request.responseNonce : undefined);
@@ -131,19 +154,16 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;
-    lifecycle.watch(state, () => this.#watcher.createWatch(watchRequest, state.subscription, (response) => lifecycle.answer(typeUrl, response)));
+    lifecycle.watch(state, () => this.#watcher.createWatch(watchRequest, state.subscription, this.#responder(typeUrl)));
   }
 }
 
+// The names and name → hash map of a list the cache shares between watches are
+// built once and shared by every stream sent it (resourceListIndex).
 function recordSent(state: TypeStreamState, response: SotwResponse, nonce: string): void {
-  const names: string[] = [];
-  const versions = new Map<string, string>();
-  for (const resource of response.resources) {
-    names.push(resource.name);
-    versions.set(resource.name, resource.hash);
-  }
-  state.recordSent(nonce, response.version, names);
+  const index = resourceListIndex(response.resources);
+  state.recordSent(nonce, response.version, index.names);
   // A heartbeat renews TTLs of resources the client already holds; it is not
   // the client's new state, so it must not replace what we recorded as sent.
-  if (!response.heartbeat) state.subscription.setReturnedResources(versions);
+  if (!response.heartbeat) state.subscription.setReturnedResources(index.versions);
 }

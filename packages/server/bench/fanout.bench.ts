@@ -257,13 +257,19 @@ async function writeCost(resourceCount: number, writes: number): Promise<WriteCo
       const stream = request.stream;
       response.writeHead(200, { "content-type": "application/grpc" });
       for (let i = 0; i < writes; i++) {
-        const bytes = encodeSotwResponse(answer, i.toString(36), 5);
-        const length = bytes.length - 5;
-        bytes[1] = length >>> 24;
-        bytes[2] = (length >>> 16) & 0xff;
-        bytes[3] = (length >>> 8) & 0xff;
-        bytes[4] = length & 0xff;
-        if (!stream.write(bytes)) await new Promise((resolve) => stream.once("drain", resolve));
+        const chunks = encodeSotwResponse(answer, i.toString(36), 5);
+        let length = -5;
+        for (const chunk of chunks) length += chunk.length;
+        const head = chunks[0] as Uint8Array;
+        head[1] = length >>> 24;
+        head[2] = (length >>> 16) & 0xff;
+        head[3] = (length >>> 8) & 0xff;
+        head[4] = length & 0xff;
+        stream.cork();
+        let room = true;
+        for (const chunk of chunks) room = stream.write(chunk);
+        stream.uncork();
+        if (!room) await new Promise((resolve) => stream.once("drain", resolve));
       }
       response.addTrailers({ "grpc-status": "0" });
       response.end();

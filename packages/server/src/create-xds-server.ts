@@ -1,6 +1,5 @@
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { type ConfigWatcher, silentLogger } from "@xdskit/cache-core";
+import { type ConfigWatcher, type Logger, silentLogger } from "@xdskit/cache-core";
 import { createServerContext } from "@xdskit/server-core";
 import { contextState } from "@xdskit/server-core/internal";
 import { createDeltaProtocol } from "@xdskit/server-delta";
@@ -63,7 +62,7 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
   const logger = options.logger ?? silentLogger;
   const readMaxBytes = options.router?.readMaxBytes ?? options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const routes = (router: ConnectRouter): void => registerConnectRoutes(router, protocols);
-  const connectHandler = connectNodeAdapter({ ...options.router, readMaxBytes, routes, contextValues: peerContextValues });
+  const connectHandler = lazyConnectHandler(() => ({ ...options.router, readMaxBytes, routes, contextValues: peerContextValues }), logger);
   const rest = options.rest ?? true;
   const restGateway =
     rest !== false && protocols.sotw.fetches ? createRestGateway(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
@@ -109,6 +108,37 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
     },
   };
 }
+
+/**
+ * The Connect handler, loaded on the first request that needs it (Connect,
+ * gRPC-Web, compressed gRPC, Fetch): `@connectrpc/connect-node` and what it
+ * loads (node's HTTP/1.1 client, undici) are not needed by the fast path,
+ * and loading them at startup delays the moment a restarted server listens.
+ */
+function lazyConnectHandler(adapterOptions: () => ConnectNodeAdapterOptions, logger: Logger): NodeHandler {
+  let handler: NodeHandler | undefined;
+  let loading: Promise<NodeHandler> | undefined;
+  return (request, response) => {
+    if (handler !== undefined) {
+      handler(request, response);
+      return;
+    }
+    loading ??= import("@connectrpc/connect-node").then((module) => {
+      handler = module.connectNodeAdapter(adapterOptions());
+      return handler;
+    });
+    loading.then(
+      (loaded) => loaded(request, response),
+      (error: unknown) => {
+        logger.error("xds: loading @connectrpc/connect-node failed", { error });
+        if (!response.headersSent) response.writeHead(500);
+        response.end();
+      },
+    );
+  };
+}
+
+type ConnectNodeAdapterOptions = Parameters<typeof import("@connectrpc/connect-node").connectNodeAdapter>[0];
 
 // The connection guards set on the server: `listen`'s defaults.
 function connectionGuards(options: XdsServerOptions): ConnectionGuardOptions {

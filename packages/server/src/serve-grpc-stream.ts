@@ -3,7 +3,7 @@ import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/proto
 import { GrpcStatus, ServerError } from "@xdskit/server-core";
 import { type ProtocolStream, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core/internal";
 import { fillGrpcPrefix, GRPC_PREFIX_BYTES } from "./grpc-frame.js";
-import { readGrpcMessages } from "./grpc-message-reader.js";
+import { GrpcMessageSplitter } from "./grpc-message-reader.js";
 import { whenDeadlinePasses } from "./grpc-timeout.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
@@ -57,28 +57,140 @@ function writable(stream: ServerHttp2Stream): Promise<void> {
   });
 }
 
-async function* decode<I extends DescMessage>(
-  schema: I,
-  request: Http2ServerRequest,
-  maxBytes: number,
-  gone: () => boolean,
-): AsyncGenerator<MessageShape<I>> {
-  const name = schema.name;
-  try {
-    for await (const bytes of readGrpcMessages(request, maxBytes)) {
-      let message: MessageShape<I>;
-      try {
-        message = fromBinary(schema, bytes);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new ServerError("invalid-request", `malformed ${name}: parse binary: ${reason}`, { cause: error });
-      }
-      yield message;
+/** Decoded requests a stream keeps before it stops reading from the client (HTTP/2 flow control then holds the client back). */
+const MAX_QUEUED_REQUESTS = 16;
+
+type Waiter<T> = { readonly resolve: (result: IteratorResult<T>) => void; readonly reject: (error: unknown) => void };
+
+/**
+ * The requests of one gRPC stream, read straight from the HTTP/2 stream (not
+ * through the compatibility request, whose second stream buffer and async
+ * generators cost more than decoding an ACK): each message is decoded as
+ * soon as its last byte arrives and handed out in order. Ends when the
+ * client half-closes; ends quietly when the client reset the stream (it is
+ * gone, not failing); throws what failed otherwise (after the requests
+ * decoded before it).
+ */
+class GrpcRequests<I extends DescMessage> implements AsyncIterableIterator<MessageShape<I>> {
+  readonly #stream: ServerHttp2Stream;
+  readonly #schema: I;
+  readonly #splitter: GrpcMessageSplitter;
+  readonly #gone: () => boolean;
+  #queue: MessageShape<I>[] = [];
+  #head = 0;
+  #paused = false;
+  #ended = false;
+  #failure: { readonly error: unknown } | undefined;
+  #waiter: Waiter<MessageShape<I>> | undefined;
+
+  constructor(stream: ServerHttp2Stream, schema: I, maxBytes: number, gone: () => boolean) {
+    this.#stream = stream;
+    this.#schema = schema;
+    this.#splitter = new GrpcMessageSplitter(maxBytes);
+    this.#gone = gone;
+    stream.on("data", this.#onData);
+    stream.once("end", this.#onEnd);
+    stream.once("close", this.#onClose);
+    stream.once("error", this.#fail);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<MessageShape<I>>> {
+    if (this.#head < this.#queue.length) return Promise.resolve({ value: this.#take(), done: false });
+    if (this.#ended) return this.#finished();
+    return new Promise((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<MessageShape<I>>> {
+    this.#end(undefined);
+    this.#queue = [];
+    this.#head = 0;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  readonly #onData = (chunk: Uint8Array): void => {
+    try {
+      this.#splitter.push(chunk, this.#onMessage);
+    } catch (error) {
+      this.#fail(error);
     }
-  } catch (error) {
-    // A client that reset the stream is gone, not failing: end quietly.
-    if (gone()) return;
-    throw error;
+  };
+
+  readonly #onMessage = (bytes: Uint8Array): void => {
+    if (this.#ended) return;
+    let message: MessageShape<I>;
+    try {
+      message = fromBinary(this.#schema, bytes);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ServerError("invalid-request", `malformed ${this.#schema.name}: parse binary: ${reason}`, { cause: error });
+    }
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter.resolve({ value: message, done: false });
+      return;
+    }
+    this.#queue.push(message);
+    if (!this.#paused && this.#queue.length - this.#head >= MAX_QUEUED_REQUESTS) {
+      this.#paused = true;
+      this.#stream.pause();
+    }
+  };
+
+  readonly #onEnd = (): void => {
+    try {
+      this.#splitter.end();
+      this.#end(undefined);
+    } catch (error) {
+      this.#fail(error);
+    }
+  };
+
+  // Closed without an end: reset by the client, or destroyed under us.
+  readonly #onClose = (): void => this.#end(undefined);
+
+  readonly #fail = (error: unknown): void => this.#end({ error });
+
+  #end(failure: { readonly error: unknown } | undefined): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#failure = failure;
+    const stream = this.#stream;
+    stream.off("data", this.#onData);
+    stream.off("end", this.#onEnd);
+    stream.off("close", this.#onClose);
+    stream.off("error", this.#fail);
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter !== undefined) this.#finished().then(waiter.resolve, waiter.reject);
+  }
+
+  #take(): MessageShape<I> {
+    const message = this.#queue[this.#head] as MessageShape<I>;
+    this.#head += 1;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    if (this.#paused && this.#queue.length - this.#head < MAX_QUEUED_REQUESTS / 2 && !this.#ended) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+    return message;
+  }
+
+  // A client that reset the stream is gone, not failing: its stream ends quietly.
+  #finished(): Promise<IteratorResult<MessageShape<I>>> {
+    const failure = this.#failure;
+    this.#failure = undefined;
+    if (failure !== undefined && !this.#gone()) return Promise.reject(failure.error);
+    return Promise.resolve({ value: undefined, done: true });
   }
 }
 
@@ -128,15 +240,19 @@ export async function serveGrpcStream<I extends DescMessage>(
     void protocolStream.close(expired);
   });
   try {
-    await serveStream(protocolStream, decode(method.input, request, options.readMaxBytes, gone), (chunks) => {
+    await serveStream(protocolStream, new GrpcRequests(stream, method.input, options.readMaxBytes, gone), (chunks) => {
       if (gone()) return undefined;
       if (!stream.headersSent) response.writeHead(200, { "content-type": contentType });
       if (stream.session !== undefined) markSent(stream.session);
       let room = true;
       const filled = fillGrpcPrefix(chunks);
       const last = filled.length - 1;
+      // Several chunks (a head, a body shared with other streams, a tail) go out in one writev.
+      const corked = last > 0;
+      if (corked) stream.cork();
       for (let i = 0; i < last; i += 1) room = stream.write(filled[i] as Uint8Array);
       room = stream.write(filled[last] as Uint8Array, stall.started());
+      if (corked) stream.uncork();
       return room ? undefined : writable(stream);
     });
   } catch (error) {

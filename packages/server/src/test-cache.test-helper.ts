@@ -157,19 +157,14 @@ export class TestCache implements ConfigWatcher, ConfigFetcher {
     const { request, subscription } = watch;
     const content = this.#types.get(request.typeUrl) ?? { version: "", resources: new Map<string, CachedResource>() };
     const returned = subscription.returnedResources();
-    const next = new Map(returned);
     const changed: CachedResource[] = [];
     const removed: string[] = [];
     for (const resource of content.resources.values()) {
       if (!wants(subscription, resource.name)) continue;
       if (returned.get(resource.name) !== resource.hash) changed.push(resource);
-      next.set(resource.name, resource.hash);
     }
     for (const name of returned.keys()) {
-      if (!content.resources.has(name)) {
-        removed.push(name);
-        next.delete(name);
-      }
+      if (!content.resources.has(name)) removed.push(name);
     }
     if (changed.length === 0 && removed.length === 0) return undefined;
     return {
@@ -178,7 +173,6 @@ export class TestCache implements ConfigWatcher, ConfigFetcher {
       systemVersion: content.version,
       resources: changed,
       removed,
-      nextVersionMap: next,
     };
   }
 }

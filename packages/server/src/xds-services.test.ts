@@ -105,7 +105,6 @@ const deltaCache: ConfigWatcher = {
       systemVersion: "1",
       resources: [deltaResource],
       removed: ["gone"],
-      nextVersionMap: new Map([[deltaResource.name, deltaResource.hash]]),
     });
     return () => {};
   },

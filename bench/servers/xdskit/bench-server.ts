@@ -1,0 +1,512 @@
+// xdskit's bench server: the TypeScript side of the comparison with the go-control-plane peer.
+// It implements the contract of bench/SCENARIOS.md (sections 1–3) on xdskit's caches and server:
+// a snapshot cache keyed by node.cluster (fanout, idle, bytes, reconnect), or a mux of a snapshot
+// cache and a linear EDS cache (churn), served by createXdsServer over h2c, plus the control API.
+//
+//   node --expose-gc dist/servers/xdskit/server.js --scenario fanout --port 0 --control-port 0
+//   (server.js is the entry point: it turns on Node's module compile cache, then loads this file)
+//
+// XDSKIT_BENCH_CPU_PROFILE=<dir> (not part of the contract, for analysis): a V8 CPU profile of the
+// measured window, which the load generator brackets with two /stats calls: profiling starts at
+// one /stats and stops at the next, written as <dir>/<scenario>-<pid>-<n>.cpuprofile.
+// Summarise with `node --import tsx src/profile-summary.ts <file>`.
+// XDSKIT_BENCH_ALLOC_PROFILE=<dir>: instead, a sampled profile of every allocation in that window
+// (a .heapprofile: `node --import tsx src/profile-summary.ts` reads those too).
+// XDSKIT_BENCH_LOOP_STATS=1: event-loop delay and GC pauses of the same window, on stderr.
+// --observe (not part of the contract): metrics on and read, as an operator runs them: an
+// OpenTelemetry meter provider for the server's instruments, serialized as a Prometheus scrape
+// every second, and the client status read (a CSDS fetch) every second; CSDS served. Without it
+// no meter provider is registered (the API is a no-op) and nobody reads the status, which is
+// recorded either way. The driver compares the two as "ours" and "ours+obs".
+// XDSKIT_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot after every /stats?gc=1 (the idle scenario
+// takes one before the clients connect and one after), for `src/heap-diff.ts`.
+
+import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import type * as httpTypes from "node:http";
+import { Session } from "node:inspector";
+import { type IntervalHistogram, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
+import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
+import type { AddressInfo } from "node:net";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import {
+	type Cache,
+	type CachedResource,
+	CLUSTER_TYPE_URL,
+	ENDPOINT_TYPE_URL,
+	LISTENER_TYPE_URL,
+	type NodeHash,
+	prepareResource,
+	ROUTE_TYPE_URL,
+} from "@xdskit/cache-core";
+import { createLinearCache, type LinearCache } from "@xdskit/cache-linear";
+import { createMuxCache } from "@xdskit/cache-mux";
+import { createSnapshot, createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
+import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
+import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
+import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
+import { RouteConfigurationSchema } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
+import { createXdsServer } from "@xdskit/server";
+import { clusterName, listenerName, makeCla, makeCluster, makeListener, makeRoute, routeName } from "./resources.js";
+
+const SCENARIOS = ["fanout", "idle", "churn", "bytes", "reconnect"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+interface Config {
+	scenario: Scenario;
+	port: number;
+	controlPort: number;
+	clusters: number;
+	endpoints: number;
+	listeners: number;
+	initialVersion: number;
+	observe: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseConfig(argv: readonly string[]): Config {
+	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1, observe: false };
+	const int = (flag: string, value: string | undefined): number => {
+		const n = Number(value);
+		if (value === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a non-negative integer, got ${value}`);
+		return n;
+	};
+	for (let i = 0; i < argv.length; i++) {
+		// Go's flag package accepts -flag, --flag and --flag=value; so do we.
+		let arg = argv[i] ?? "";
+		let value: string | undefined;
+		const eq = arg.indexOf("=");
+		if (eq >= 0) {
+			value = arg.slice(eq + 1);
+			arg = arg.slice(0, eq);
+		}
+		const next = (): string | undefined => value ?? argv[++i];
+		switch (arg.replace(/^--?/, "")) {
+			case "scenario": {
+				const s = next();
+				if (!SCENARIOS.includes(s as Scenario)) throw new UsageError(`unknown scenario ${s}`);
+				cfg.scenario = s as Scenario;
+				break;
+			}
+			case "port":
+				cfg.port = int(arg, next());
+				break;
+			case "control-port":
+				cfg.controlPort = int(arg, next());
+				break;
+			case "clusters":
+				cfg.clusters = int(arg, next());
+				break;
+			case "endpoints":
+				cfg.endpoints = int(arg, next());
+				break;
+			case "listeners":
+				cfg.listeners = int(arg, next());
+				break;
+			case "initial-version":
+				cfg.initialVersion = int(arg, next());
+				break;
+			case "observe":
+				cfg.observe = true;
+				break;
+			default:
+				throw new UsageError(`unknown argument ${argv[i]}`);
+		}
+	}
+	return cfg;
+}
+
+const NODE_GROUP = "bench";
+
+// One snapshot serves every client: key by node.cluster.
+const byNodeCluster: NodeHash = (node) => node?.cluster ?? "";
+
+/** What /stats reports besides process figures. */
+const counters = { encodeCalls: 0, responsesSent: 0, resourcesSent: 0, streams: 0 };
+
+/**
+ * Prepares a resource and marshals it now, counting the marshal. This is the only place the
+ * process serializes a Cluster / CLA / Listener / RouteConfiguration: caches share the bytes of a
+ * `CachedResource` with every response, and unchanged resources are handed to the next snapshot
+ * as the same `CachedResource`, so they are never encoded again.
+ */
+function prepared<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, name: string): CachedResource {
+	const resource = prepareResource(schema, message, { name });
+	counters.encodeCalls++;
+	void resource.bytes; // the lazy, memoized marshalDeterministic runs here, once
+	return resource;
+}
+
+/** Round half away from zero, then clamp to [1, total] (0 when fraction is 0): SCENARIOS.md /step and /churn. */
+function roundCount(fraction: number, total: number): number {
+	let n = Math.sign(fraction) * Math.round(Math.abs(fraction * total));
+	if (n < 1 && fraction > 0) n = 1;
+	if (n > total) n = total;
+	if (n < 0) n = 0;
+	return n;
+}
+
+class BenchState {
+	readonly cfg: Config;
+	step: number;
+	readonly clusterStep: Int32Array;
+	readonly gen: Int32Array; // C*K endpoint generations, cluster-major
+	readonly edsUpdates: Int32Array;
+	readonly typeVersion = new Map<string, number>();
+	readonly clusters: CachedResource[] = [];
+	readonly clas: CachedResource[] = [];
+	readonly listeners: CachedResource[] = [];
+	readonly routes: CachedResource[] = [];
+	readonly snapshots: SnapshotCache;
+	readonly linear: LinearCache | undefined;
+	readonly cache: Cache;
+
+	constructor(cfg: Config) {
+		this.cfg = cfg;
+		const { clusters: c, endpoints: k, listeners: m, initialVersion } = cfg;
+		this.step = initialVersion;
+		this.clusterStep = new Int32Array(c).fill(initialVersion);
+		this.gen = new Int32Array(c * k);
+		this.edsUpdates = new Int32Array(c);
+		for (const t of [CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL]) this.typeVersion.set(t, initialVersion);
+		for (let i = 0; i < c; i++) {
+			this.clusters.push(this.#cluster(i));
+			this.clas.push(this.#cla(i));
+		}
+		for (let i = 0; i < m; i++) {
+			this.listeners.push(prepared(ListenerSchema, makeListener(i), listenerName(i)));
+			this.routes.push(prepared(RouteConfigurationSchema, makeRoute(i, c), routeName(i)));
+		}
+		this.snapshots = createSnapshotCache({ ads: true, nodeHash: byNodeCluster });
+		if (cfg.scenario === "churn") {
+			this.linear = createLinearCache({ typeUrl: ENDPOINT_TYPE_URL, initialResources: this.clas });
+			this.cache = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: this.linear, [CLUSTER_TYPE_URL]: this.snapshots, [LISTENER_TYPE_URL]: this.snapshots, [ROUTE_TYPE_URL]: this.snapshots } });
+		} else {
+			this.linear = undefined;
+			this.cache = this.snapshots;
+		}
+		this.#publish();
+	}
+
+	#cluster(i: number): CachedResource {
+		return prepared(ClusterSchema, makeCluster(i, this.clusterStep[i] ?? 0), clusterName(i));
+	}
+
+	#cla(i: number): CachedResource {
+		const k = this.cfg.endpoints;
+		return prepared(ClusterLoadAssignmentSchema, makeCla(i, k, this.gen, i * k), clusterName(i));
+	}
+
+	#version(typeUrl: string): string {
+		return String(this.typeVersion.get(typeUrl));
+	}
+
+	/** A snapshot with per-type versions; with the linear cache serving EDS, the snapshot has no endpoints. */
+	#publish(): void {
+		const versions: Record<string, string> = {
+			[CLUSTER_TYPE_URL]: this.#version(CLUSTER_TYPE_URL),
+			[LISTENER_TYPE_URL]: this.#version(LISTENER_TYPE_URL),
+			[ROUTE_TYPE_URL]: this.#version(ROUTE_TYPE_URL),
+		};
+		const resources: Record<string, CachedResource[]> = {
+			[CLUSTER_TYPE_URL]: this.clusters,
+			[LISTENER_TYPE_URL]: this.listeners,
+			[ROUTE_TYPE_URL]: this.routes,
+		};
+		if (this.linear === undefined) {
+			versions[ENDPOINT_TYPE_URL] = this.#version(ENDPOINT_TYPE_URL);
+			resources[ENDPOINT_TYPE_URL] = this.clas;
+		}
+		this.snapshots.setSnapshot(NODE_GROUP, createSnapshot(versions, resources));
+	}
+
+	doStep(fraction: number): Record<string, number> {
+		if (this.linear !== undefined) throw new UsageError("/step is for snapshot scenarios");
+		this.step++;
+		const k = roundCount(fraction, this.cfg.clusters);
+		for (let i = 0; i < k; i++) {
+			this.clusterStep[i] = this.step;
+			this.clusters[i] = this.#cluster(i);
+		}
+		this.typeVersion.set(CLUSTER_TYPE_URL, this.step);
+		this.#publish();
+		return { version: this.step };
+	}
+
+	doChurn(mode: string, fraction: number): Record<string, number> {
+		if (this.linear !== undefined) throw new UsageError("/churn is for snapshot scenarios");
+		if (mode !== "concentrated" && mode !== "spread") throw new UsageError("mode must be concentrated or spread");
+		const { clusters: c, endpoints: k } = this.cfg;
+		const e = roundCount(fraction, c * k);
+		const touched = new Set<number>();
+		for (let x = 0; x < e; x++) {
+			const [i, j] = mode === "concentrated" ? [Math.floor(x / k), x % k] : [x % c, Math.floor(x / c)];
+			this.gen[i * k + j] = (this.gen[i * k + j] ?? 0) + 1;
+			touched.add(i);
+		}
+		for (const i of touched) this.clas[i] = this.#cla(i);
+		this.step++;
+		this.typeVersion.set(ENDPOINT_TYPE_URL, this.step);
+		this.#publish();
+		let genSum = 0;
+		for (const g of this.gen) genSum += g;
+		return { version: this.step, genSum };
+	}
+
+	doEdsUpdate(i: number): Record<string, number> {
+		const linear = this.linear;
+		if (linear === undefined) throw new UsageError("/eds-update is for the churn scenario");
+		if (!(Number.isInteger(i) && i >= 0 && i < this.cfg.clusters)) throw new UsageError("cluster out of range");
+		const k = this.cfg.endpoints;
+		const u = this.edsUpdates[i] ?? 0;
+		this.gen[i * k + (u % k)] = (this.gen[i * k + (u % k)] ?? 0) + 1;
+		this.edsUpdates[i] = u + 1;
+		this.step++;
+		const cla = this.#cla(i);
+		this.clas[i] = cla;
+		linear.updateResource(cla);
+		return { version: this.step, cluster: i, updates: u + 1 };
+	}
+
+	stats(gc: boolean): Record<string, unknown> {
+		const collect = (globalThis as { gc?: () => void }).gc;
+		const gcForced = gc && typeof collect === "function";
+		if (gcForced) collect();
+		const cpu = process.cpuUsage();
+		const mem = process.memoryUsage();
+		return {
+			server: "xdskit",
+			cpuUserMs: cpu.user / 1000,
+			cpuSystemMs: cpu.system / 1000,
+			rssBytes: mem.rss,
+			heapBytes: mem.heapUsed + mem.external,
+			gcForced,
+			encodeCalls: counters.encodeCalls,
+			encodeCounted: "instrumented",
+			responsesSent: counters.responsesSent,
+			resourcesSent: counters.resourcesSent,
+			streams: counters.streams,
+			version: this.step,
+		};
+	}
+}
+
+/**
+ * XDSKIT_BENCH_LOOP_STATS=1: from one /stats call to the next, the event loop's delay and the
+ * garbage collector's pauses, written to stderr when the window closes (for latency analysis).
+ */
+class LoopStats {
+	#delay: IntervalHistogram | undefined;
+	#pauses: number[] = [];
+	#byKind = new Map<number, [number, number]>();
+	readonly #observer = new PerformanceObserver((list) => {
+		for (const entry of list.getEntries()) {
+			this.#pauses.push(entry.duration);
+			const kind = ((entry as { detail?: { kind?: number } }).detail)?.kind ?? 0;
+			const [count, total] = this.#byKind.get(kind) ?? [0, 0];
+			this.#byKind.set(kind, [count + 1, total + entry.duration]);
+		}
+	});
+
+	toggle(scenario: string): void {
+		if (this.#delay === undefined) {
+			this.#delay = monitorEventLoopDelay({ resolution: 1 });
+			this.#delay.enable();
+			this.#pauses = [];
+			this.#byKind = new Map();
+			this.#observer.observe({ entryTypes: ["gc"] });
+			return;
+		}
+		const delay = this.#delay;
+		delay.disable();
+		this.#observer.disconnect();
+		this.#delay = undefined;
+		const pauses = [...this.#pauses].sort((a, b) => a - b);
+		const ms = (ns: number) => (ns / 1e6).toFixed(1);
+		const at = (q: number) => (pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))] ?? 0).toFixed(1);
+		const total = pauses.reduce((a, b) => a + b, 0);
+		process.stderr.write(
+			`loop-stats ${scenario}: event-loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} ms; ` +
+				`gc ${pauses.length} pauses, ${total.toFixed(0)} ms, p50 ${at(0.5)} p99 ${at(0.99)} max ${at(1)} ms; by kind (1 minor, 2 major, 4 incremental, 8 weak callbacks): ` +
+				`${[...this.#byKind].map(([k, [n, t]]) => `${k}: ${n} × ${(t / n).toFixed(1)} ms`).join(", ")}; new space ${((getHeapSpaceStatistics().find((x) => x.space_name === "new_space")?.space_size ?? 0) / 2 ** 20).toFixed(0)} MiB\n`,
+		);
+	}
+}
+
+/**
+ * Profiles from one /stats call to the next (see the header): CPU, or with `allocations` every
+ * allocation (sampled, including objects the GC collected since), as a .heapprofile.
+ */
+class WindowProfiler {
+	readonly #dir: string;
+	readonly #allocations: boolean;
+	readonly #session = new Session();
+	#running = false;
+	#count = 0;
+
+	constructor(dir: string, allocations: boolean) {
+		this.#dir = dir;
+		this.#allocations = allocations;
+		mkdirSync(dir, { recursive: true });
+		this.#session.connect();
+		if (!allocations) {
+			this.#session.post("Profiler.enable");
+			this.#session.post("Profiler.setSamplingInterval", { interval: 200 });
+		}
+	}
+
+	toggle(scenario: string): void {
+		if (!this.#running) {
+			this.#running = true;
+			if (this.#allocations) {
+				this.#session.post("HeapProfiler.startSampling", { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+			} else {
+				this.#session.post("Profiler.start");
+			}
+			return;
+		}
+		this.#running = false;
+		const base = `${this.#dir}/${scenario}-${process.pid}-${++this.#count}`;
+		if (this.#allocations) {
+			this.#session.post("HeapProfiler.stopSampling", (error, result) => {
+				if (error) process.stderr.write(`profile: ${error.message}\n`);
+				else writeFileSync(`${base}.heapprofile`, JSON.stringify(result.profile));
+			});
+			return;
+		}
+		this.#session.post("Profiler.stop", (error, result) => {
+			if (error) process.stderr.write(`profile: ${error.message}\n`);
+			else writeFileSync(`${base}.cpuprofile`, JSON.stringify(result.profile));
+		});
+	}
+}
+
+let heapSnapshots = 0;
+
+// Not `import * as http`: on Node 26 importing node:http as an ES module evaluates undici's
+// lazy exports (see @xdskit/server's listen-xds.ts), which would count as our start-up.
+const http: typeof httpTypes = process.getBuiltinModule?.("node:http") ?? (await import("node:http"));
+
+const loopStats = process.env.XDSKIT_BENCH_LOOP_STATS ? new LoopStats() : undefined;
+
+function controlServer(state: BenchState, profiler: WindowProfiler | undefined): httpTypes.Server {
+	return http.createServer((req, res) => {
+		const reply = (status: number, body: unknown) => {
+			const text = `${JSON.stringify(body)}\n`;
+			res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+			res.end(text);
+		};
+		const url = new URL(req.url ?? "/", "http://127.0.0.1");
+		const q = url.searchParams;
+		const float = (name: string, def: number): number => {
+			const s = q.get(name);
+			if (s === null || s === "") return def;
+			const f = Number(s);
+			return Number.isFinite(f) ? f : def;
+		};
+		const route = `${req.method} ${url.pathname}`;
+		// Drain the (empty) request body before answering.
+		req.resume();
+		try {
+			switch (route) {
+				case "POST /step":
+					return reply(200, state.doStep(float("fraction", 0.1)));
+				case "POST /churn":
+					return reply(200, state.doChurn(q.get("mode") ?? "", float("fraction", 0.01)));
+				case "POST /eds-update": {
+					const s = q.get("cluster") ?? "";
+					if (!/^-?\d+$/.test(s)) return reply(400, { error: "cluster must be an integer" });
+					return reply(200, state.doEdsUpdate(Number(s)));
+				}
+				case "GET /stats": {
+					const stats = state.stats(q.get("gc") === "1");
+					profiler?.toggle(state.cfg.scenario);
+					loopStats?.toggle(state.cfg.scenario);
+					const heapDir = process.env.XDSKIT_BENCH_HEAP_SNAPSHOT;
+					if (heapDir && q.get("gc") === "1") {
+						mkdirSync(heapDir, { recursive: true });
+						writeHeapSnapshot(`${heapDir}/${state.cfg.scenario}-${process.pid}-${++heapSnapshots}.heapsnapshot`);
+					}
+					return reply(200, stats);
+				}
+				case "POST /quit":
+					res.once("finish", () => setTimeout(() => process.exit(0), 50));
+					return reply(200, {});
+				default:
+					return reply(404, { error: `no route ${route}` });
+			}
+		} catch (error) {
+			if (error instanceof UsageError) return reply(400, { error: error.message });
+			process.stderr.write(`control ${route}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			return reply(500, { error: String(error) });
+		}
+	});
+}
+
+async function observability() {
+	const [{ PrometheusExporter, PrometheusSerializer }, { MeterProvider }] = await Promise.all([
+		import("@opentelemetry/exporter-prometheus"),
+		import("@opentelemetry/sdk-metrics"),
+	]);
+	const exporter = new PrometheusExporter({ preventServerStart: true });
+	return { exporter, serializer: new PrometheusSerializer(), meterProvider: new MeterProvider({ readers: [exporter] }) };
+}
+
+async function main(): Promise<void> {
+	let cfg: Config;
+	try {
+		cfg = parseConfig(process.argv.slice(2));
+	} catch (error) {
+		process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+		process.exit(2);
+	}
+	const state = new BenchState(cfg);
+	// Loaded only with --observe: the OpenTelemetry SDK is no part of the plain server's start-up.
+	const observed = cfg.observe ? await observability() : undefined;
+	const xds = createXdsServer(state.cache, {
+		rest: false,
+		csds: cfg.observe,
+		meterProvider: observed?.meterProvider,
+		callbacks: {
+			onStreamOpen: () => {
+				counters.streams++;
+			},
+			onStreamClosed: () => {
+				counters.streams--;
+			},
+			onStreamResponse: (_stream, _request, response) => {
+				counters.responsesSent++;
+				counters.resourcesSent += response.resources.length;
+			},
+			onStreamDeltaResponse: (_stream, _request, response) => {
+				counters.responsesSent++;
+				counters.resourcesSent += response.resources.length;
+			},
+		},
+	});
+	const listener = await xds.listen({ host: "0.0.0.0", port: cfg.port });
+	if (observed !== undefined) {
+		const { exporter, serializer } = observed;
+		setInterval(() => {
+			exporter.collect().then(
+				({ resourceMetrics }) => void serializer.serialize(resourceMetrics),
+				() => undefined,
+			);
+			void xds.context.clientStatus();
+		}, 1000).unref();
+	}
+	const profileDir = process.env.XDSKIT_BENCH_CPU_PROFILE;
+	const allocDir = process.env.XDSKIT_BENCH_ALLOC_PROFILE;
+	const profiler = profileDir ? new WindowProfiler(profileDir, false) : allocDir ? new WindowProfiler(allocDir, true) : undefined;
+	const control = controlServer(state, profiler);
+	control.listen(cfg.controlPort, "127.0.0.1");
+	await once(control, "listening");
+	const controlPort = (control.address() as AddressInfo).port;
+	process.stdout.write(`READY ${listener.port} ${controlPort}\n`);
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exit(1);
+});
