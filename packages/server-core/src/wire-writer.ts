@@ -156,7 +156,7 @@ export class WireWriter {
     return out;
   }
 
-  /** Writes the encoded message into `out` at `offset` ({@link size} bytes); returns the offset after it. */
+  /** Writes the encoded message into `out` at `offset` ({@link WireWriter.size} bytes); returns the offset after it. */
   writeTo(out: Uint8Array, offset: number): number {
     let at = offset;
     const tags = this.#tags;
