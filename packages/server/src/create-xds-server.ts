@@ -67,6 +67,7 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
   const restGateway =
     rest !== false && protocols.sotw.fetches ? createRestGateway(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
   const restHandler = restGateway?.handler;
+  const restPreload = typeof rest === "object" ? (rest.preload ?? "background") : "background";
   const interceptors = options.router?.interceptors ?? [];
   const fastHandler =
     (options.fastPath ?? interceptors.length === 0) ? createFastPathHandler(protocols, {
@@ -86,8 +87,12 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
     closing: context.closing,
     context,
     async listen(listenOptions = {}) {
-      // REST's JSON registry loads while the port binds: a REST proxy's first
-      // poll must not wait for it (Envoy's fetch timeout is 1 s).
+      // REST's JSON registry starts loading as the port binds; `rest.preload:
+      // "listen"` waits for it, so a REST proxy's first poll never waits
+      // (Envoy's fetch timeout is 1 s). By default listen() does not wait:
+      // a gRPC server is up in milliseconds.
+      const registryLoad = restGateway?.preload();
+      if (restPreload !== "listen") registryLoad?.catch((error: unknown) => logger.error("xds REST registry failed to load", { error }));
       const [listener] = await Promise.all([listenXds(handler, {
         closeTimeoutMs: options.closeTimeoutMs ?? 2000,
         maxStreamsPerConnection: options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION,
@@ -96,7 +101,7 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
         ...connectionGuards(options),
         logger,
         ...withoutUndefined(listenOptions),
-      }), restGateway?.preload()]);
+      }), restPreload === "listen" ? registryLoad : undefined]);
       listeners.add(listener);
       listener.closed.then(() => listeners.delete(listener));
       return listener;

@@ -1,7 +1,8 @@
 // A REST proxy's first poll (Envoy's api_type REST, request_timeout 1 s by
-// default) must be answered within 1 s: the gateway's JSON registry is loaded
-// by listen(), not by the first request. Its own file, so that no other test
-// of the process has loaded the registry before.
+// default) must be answered within 1 s: with `rest.preload: "listen"` the
+// gateway's JSON registry is loaded by listen(), not by the first request.
+// Its own file, so that no other test of the process has loaded the registry
+// before.
 import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL, prepareResource } from "@xdskit/cache-core";
 import { createSnapshot, createSnapshotCache } from "@xdskit/cache-snapshot";
 import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
@@ -25,7 +26,7 @@ it("answers the first REST poll within Envoy's 1 s fetch timeout, nested Any typ
     filterChains: [{ filters: [{ name: "hcm", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] }],
   });
   cache.setSnapshot("n", createSnapshot("v1", { [CLUSTER_TYPE_URL]: [cluster("a")], [LISTENER_TYPE_URL]: [listener] }));
-  const server = createXdsServer(cache, { closeTimeoutMs: 200 });
+  const server = createXdsServer(cache, { closeTimeoutMs: 200, rest: { preload: "listen" } });
   const bound = await server.listen({ host: "127.0.0.1", port: 0 });
   cleanups.push(() => server.close());
 

@@ -19,11 +19,19 @@ export interface RestOptions {
    * Resolves the types inside `Any` for JSON. Default: the whole Envoy API
    * registry of `@xdskit/envoy-api/registry` (every type an `Any` of a
    * resource may hold, nested ones included), which takes 1.5 s or more to
-   * load: `listen()` loads it before it resolves, so a REST proxy's first
-   * poll is answered within Envoy's 1 s fetch timeout; with `handler` alone
-   * it loads on the first REST request unless given here.
+   * load. `listen()` starts loading it (see {@link RestOptions.preload});
+   * with `handler` alone it loads on the first REST request unless given here.
    */
   readonly registry?: Registry | undefined;
+  /**
+   * When `listen()` loads the default registry: `"background"` starts the
+   * load as `listen()` binds and resolves without waiting (a gRPC-only
+   * server starts in milliseconds; a REST poll that comes before the load
+   * ends waits for it); `"listen"` resolves `listen()` only once it is
+   * loaded, so even a REST proxy's very first poll is answered within
+   * Envoy's 1 s fetch timeout. Default: `"background"`.
+   */
+  readonly preload?: "background" | "listen" | undefined;
   /** The largest request body accepted, in bytes. Default: 4 MiB. */
   readonly maxBodyBytes?: number | undefined;
 }
@@ -44,7 +52,7 @@ const httpOfStatus: Readonly<Record<number, number>> = {
 /** A node request handler for `POST /v3/discovery:<type>`; returns false for any other path. */
 export type RestHandler = (request: NodeServerRequest, response: NodeServerResponse) => boolean;
 
-/** The REST gateway: its handler, and the load of its registry (which `listen` awaits). */
+/** The REST gateway: its handler, and the load of its registry (which `listen` starts). */
 export interface RestGateway {
   readonly handler: RestHandler;
   /** Loads the JSON registry now, once; resolves when it is ready. */
