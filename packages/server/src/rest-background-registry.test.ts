@@ -1,4 +1,4 @@
-// The default `rest.preload: "background"`: listen() resolves without waiting
+// `rest.preload: "background"`: listen() resolves without waiting
 // for the JSON registry, which loads meanwhile; a poll that comes before the
 // load ends waits for that same load and is answered in full (nested Any
 // types included). Its own file, so that no other test of the process has
@@ -26,7 +26,7 @@ it("answers a REST poll that comes while the registry is still loading, once it 
     filterChains: [{ filters: [{ name: "hcm", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] }],
   });
   cache.setSnapshot("n", createSnapshot("v1", { [CLUSTER_TYPE_URL]: [cluster("a")], [LISTENER_TYPE_URL]: [listener] }));
-  const server = createXdsServer(cache, { closeTimeoutMs: 200 });
+  const server = createXdsServer(cache, { closeTimeoutMs: 200, rest: { preload: "background" } });
   const bound = await server.listen({ host: "127.0.0.1", port: 0 });
   cleanups.push(() => server.close());
 

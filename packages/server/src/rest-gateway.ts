@@ -19,19 +19,21 @@ export interface RestOptions {
    * Resolves the types inside `Any` for JSON. Default: the whole Envoy API
    * registry of `@xdskit/envoy-api/registry` (every type an `Any` of a
    * resource may hold, nested ones included), which takes 1.5 s or more to
-   * load. `listen()` starts loading it (see {@link RestOptions.preload});
-   * with `handler` alone it loads on the first REST request unless given here.
+   * load: see {@link RestOptions.preload}.
    */
   readonly registry?: Registry | undefined;
   /**
-   * When `listen()` loads the default registry: `"background"` starts the
-   * load as `listen()` binds and resolves without waiting (a gRPC-only
-   * server starts in milliseconds; a REST poll that comes before the load
-   * ends waits for it); `"listen"` resolves `listen()` only once it is
-   * loaded, so even a REST proxy's very first poll is answered within
-   * Envoy's 1 s fetch timeout. Default: `"background"`.
+   * When the default registry is loaded. `"first-request"`: by the first REST
+   * request (which then takes 1.5 s or more: longer than Envoy's 1 s fetch
+   * timeout, so a REST Envoy's first poll fails and its next one, a refresh
+   * later, is answered); a gRPC-only server never pays its ~25 MB of heap.
+   * `"background"`: `listen()` starts the load and resolves without waiting
+   * (a poll that comes before it ends waits for it). `"listen"`: `listen()`
+   * resolves only once it is loaded, so even a REST proxy's very first poll
+   * is answered within Envoy's 1 s fetch timeout: use it (or `registry`) to
+   * serve REST proxies. Default: `"first-request"`.
    */
-  readonly preload?: "background" | "listen" | undefined;
+  readonly preload?: "first-request" | "background" | "listen" | undefined;
   /** The largest request body accepted, in bytes. Default: 4 MiB. */
   readonly maxBodyBytes?: number | undefined;
 }
