@@ -11,7 +11,7 @@ import { runStoreCommand } from "./app-process.js";
 import { etcdGroup, servedBy } from "./compare-with-etcd.js";
 import { eventually, startFleetEnvoy, type FleetEnvoy } from "./envoy-fleet.js";
 import { writeFleetConfig } from "./fleet-config.js";
-import { startReplica, type Replica } from "./replica.js";
+import { type Replica, startReplica, startReplicas } from "./replica.js";
 import { startTraffic } from "./traffic.js";
 
 let etcd: EtcdCluster;
@@ -68,9 +68,8 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "xdskit-fleet-"));
   configDir = join(work, "config");
   await route(blue);
-  for (const [name, r] of await Promise.all(["A", "B", "C"].map(async (n) => [n, await startReplica(n, { etcdEndpoints: etcd.endpoints })] as const))) {
-    replicas.set(name, r);
-  }
+  const names = ["A", "B", "C"];
+  for (const [i, r] of (await startReplicas(names, { etcdEndpoints: etcd.endpoints })).entries()) replicas.set(names[i] as string, r);
   const [a, b, c] = ["A", "B", "C"].map((n) => replica(n).port) as [number, number, number];
   // Two Envoys per replica at priority 0; their fallbacks differ so a failover spreads.
   const orders = [[a, b, c], [a, c, b], [b, c, a], [b, a, c], [c, a, b], [c, b, a]];

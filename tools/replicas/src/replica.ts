@@ -44,7 +44,11 @@ export async function startReplica(name: string, o: ReplicaOptions): Promise<Rep
     ...(o.extraArgs ?? []),
   ]);
   void process.exited.then(() => rmSync(work, { recursive: true, force: true }));
-  const listening = await process.waitForLine("listening", (l) => l.msg === "xDS control plane listening", 60_000);
+  // A replica that never says it listens is stopped here: nobody else holds it to stop it later.
+  const listening = await process.waitForLine("listening", (l) => l.msg === "xDS control plane listening", 60_000).catch(async (error: unknown) => {
+    await process.stop("SIGKILL");
+    throw error;
+  });
   const revisions = () => process.lines.filter((l) => l.msg === "serving etcd revision");
   return {
     name,
@@ -56,4 +60,20 @@ export async function startReplica(name: string, o: ReplicaOptions): Promise<Rep
     kill: () => process.stop("SIGKILL"),
     stop: () => process.stop("SIGTERM"),
   };
+}
+
+/**
+ * Starts one replica per name at once. If any fails to start, the others are
+ * stopped before the error is thrown (a plain Promise.all would leave them
+ * running with nobody holding them).
+ */
+export async function startReplicas(names: readonly string[], o: ReplicaOptions): Promise<Replica[]> {
+  const settled = await Promise.allSettled(names.map((name) => startReplica(name, o)));
+  const started = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed !== undefined) {
+    await Promise.all(started.map((r) => r.kill()));
+    throw failed.reason;
+  }
+  return started;
 }

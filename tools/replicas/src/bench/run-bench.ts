@@ -11,7 +11,7 @@ import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster
 import { startEtcd } from "@xdskit/etcd-tool";
 import { createEtcdClient, createEtcdWriter, type EtcdWriter } from "@xdskit/store-etcd";
 import { runApp } from "../app-process.js";
-import { startReplica } from "../replica.js";
+import { startReplicas } from "../replica.js";
 import { connectPool, percentile, type ClientPool } from "./client-pool.js";
 import { processCpuSeconds } from "./process-cpu.js";
 
@@ -62,25 +62,28 @@ try {
 
   // 1. ACK latency over 3 replicas.
   {
-    const replicas = await Promise.all(["A", "B", "C"].map((n) => startReplica(`bench-${n}`, { etcdEndpoints: etcd.endpoints })));
-    const pool = await connectPool(
-      replicas.map((r) => r.port),
-      ACK_CLIENTS,
-    );
-    await step(writer, pool); // warm-up, not counted: the first answer of a fresh process runs cold code
-    const cpu0 = replicas.map((r) => processCpuSeconds(r.process.child.pid ?? 0));
-    const all: number[] = [];
-    const perStep: StepFigures[] = [];
-    for (let n = 1; n <= ACK_STEPS; n++) {
-      const latencies = await step(writer, pool);
-      all.push(...latencies);
-      perStep.push(figures(latencies));
+    const replicas = await startReplicas(["bench-A", "bench-B", "bench-C"], { etcdEndpoints: etcd.endpoints });
+    try {
+      const pool = await connectPool(
+        replicas.map((r) => r.port),
+        ACK_CLIENTS,
+      );
+      await step(writer, pool); // warm-up, not counted: the first answer of a fresh process runs cold code
+      const cpu0 = replicas.map((r) => processCpuSeconds(r.process.child.pid ?? 0));
+      const all: number[] = [];
+      const perStep: StepFigures[] = [];
+      for (let n = 1; n <= ACK_STEPS; n++) {
+        const latencies = await step(writer, pool);
+        all.push(...latencies);
+        perStep.push(figures(latencies));
+      }
+      const cpu = replicas.map((r, i) => processCpuSeconds(r.process.child.pid ?? 0) - (cpu0[i] ?? 0));
+      pool.close();
+      results["ackLatency"] = { clients: ACK_CLIENTS, replicas: 3, writes: ACK_STEPS, ...figures(all), perStep, replicaCpuS: cpu.map((c) => Math.round(c * 100) / 100) };
+      console.log(`etcd write → all ${ACK_CLIENTS} clients ACKed (3 replicas, ${ACK_STEPS} writes): p50 ${figures(all).p50Ms} ms, p99 ${figures(all).p99Ms} ms, max ${figures(all).maxMs} ms`);
+    } finally {
+      await Promise.all(replicas.map((r) => r.stop()));
     }
-    const cpu = replicas.map((r, i) => processCpuSeconds(r.process.child.pid ?? 0) - (cpu0[i] ?? 0));
-    pool.close();
-    await Promise.all(replicas.map((r) => r.stop()));
-    results["ackLatency"] = { clients: ACK_CLIENTS, replicas: 3, writes: ACK_STEPS, ...figures(all), perStep, replicaCpuS: cpu.map((c) => Math.round(c * 100) / 100) };
-    console.log(`etcd write → all ${ACK_CLIENTS} clients ACKed (3 replicas, ${ACK_STEPS} writes): p50 ${figures(all).p50Ms} ms, p99 ${figures(all).p99Ms} ms, max ${figures(all).maxMs} ms`);
   }
 
   // 2. Fan-out on --workers 1 vs 2.
