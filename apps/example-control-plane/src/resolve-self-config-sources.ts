@@ -55,7 +55,7 @@ function steps(desc: DescMessage): readonly Step[] {
 }
 
 /** A field's value as protobuf-es keeps it: on the message, or in its oneof's `{ case, value }`. */
-function valueOf(message: Message, field: DescField): unknown {
+function fieldValue(message: Message, field: DescField): unknown {
   const m = message as unknown as Record<string, unknown>;
   if (field.oneof === undefined) return m[field.localName];
   const oneof = m[field.oneof.localName] as { case: string | undefined; value?: unknown } | undefined;
@@ -90,7 +90,7 @@ export function resolveSelfConfigSources(desc: DescMessage, message: Message, re
     }
     let changed = false;
     for (const step of steps(d)) {
-      const value = valueOf(m, step.field);
+      const value = fieldValue(m, step.field);
       if (value === undefined) continue;
       if (step.kind === "message") changed = walk(step.desc, value as Message) || changed;
       else if (step.kind === "list") for (const item of value as Message[]) changed = walk(step.desc, item) || changed;
