@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 import cluster from "node:cluster";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
