@@ -46,10 +46,12 @@ export interface DeltaRegistration extends IndexedWatch {
 export interface DeltaDiff {
   readonly resources: CachedResource[];
   readonly removed: string[];
+  /** The names of `removed` the client never held: subscribed by name, and do not exist. */
+  readonly absent: string[];
 }
 
 /** The diff with nothing in it, shared: most re-watches and most watchers of an update find nothing. */
-const NO_DIFF: DeltaDiff = Object.freeze({ resources: [], removed: [] }) as unknown as DeltaDiff;
+const NO_DIFF: DeltaDiff = Object.freeze({ resources: [], removed: [], absent: [] }) as unknown as DeltaDiff;
 
 /** Diffs one name the registration covers against what the client holds; `into` is made on the first difference. */
 function diffName(
@@ -62,7 +64,7 @@ function diffName(
   const resource = store.get(name);
   if (resource !== undefined) {
     if (returned.get(name) === resource.hash) return into;
-    const diff = into ?? { resources: [], removed: [] };
+    const diff = into ?? { resources: [], removed: [], absent: [] };
     diff.resources.push(resource);
     return diff;
   }
@@ -70,8 +72,9 @@ function diffName(
   // Subscribed by name, does not exist, and the client was not told yet; or held, and gone.
   const report = version === undefined ? !reg.keys.wildcard && reg.exact.has(name) : version !== ABSENT_RESOURCE_VERSION;
   if (!report) return into;
-  const diff = into ?? { resources: [], removed: [] };
+  const diff = into ?? { resources: [], removed: [], absent: [] };
   diff.removed.push(name);
+  if (version === undefined) diff.absent.push(name);
   return diff;
 }
 
@@ -84,7 +87,7 @@ function diffName(
  */
 export function deltaDiffAll(store: ResourceStore, reg: DeltaRegistration, subscription: Subscription): DeltaDiff {
   const returned = subscription.returnedResources();
-  const diff: DeltaDiff = { resources: [], removed: [] };
+  const diff: DeltaDiff = { resources: [], removed: [], absent: [] };
   for (const resource of store.covered(reg.keys)) {
     if (returned.get(resource.name) !== resource.hash) diff.resources.push(resource);
   }
@@ -92,7 +95,11 @@ export function deltaDiffAll(store: ResourceStore, reg: DeltaRegistration, subsc
     if (version !== ABSENT_RESOURCE_VERSION && !store.has(name) && covers(reg.keys, reg.exact, name)) diff.removed.push(name);
   }
   if (!reg.keys.wildcard) {
-    for (const name of reg.keys.names) if (!store.has(name) && !returned.has(name)) diff.removed.push(name);
+    for (const name of reg.keys.names) {
+      if (store.has(name) || returned.has(name)) continue;
+      diff.removed.push(name);
+      diff.absent.push(name);
+    }
   }
   return diff;
 }
@@ -120,5 +127,6 @@ export function deltaResponse(watch: DeltaWatch, diff: DeltaDiff, systemVersion:
     systemVersion,
     resources: diff.resources,
     removed: diff.removed,
+    absent: diff.absent,
   };
 }
