@@ -35,7 +35,8 @@ export function answerSotw(
   let found = 0;
   for (const name of names) {
     if (resources.byName.has(name)) found++;
-    else if (ads) return undefined;
+    // A name with an error is answered (by its error), so ADS does not wait for it.
+    else if (ads && !resources.errors.has(name)) return undefined;
   }
   // Named every resource of the type (as Envoy does for EDS with a consistent
   // snapshot): share the snapshot's list instead of building a copy per watch.
