@@ -12,19 +12,32 @@ const cla = (name: string, weight = 1) => create(ClusterLoadAssignmentSchema, { 
 const INVALID = { code: 3, message: 'endpoints "b" failed validation: lb_endpoints[0].endpoint is required' };
 const GONE = { code: 5, message: 'cluster "b" was deleted' };
 
-// A stream as a server runs it: every answer recorded, then the next watch opened at once.
+// A stream as a server runs it: every answer recorded (names told of an error as known not to
+// exist), then the next watch opened at once.
 function sotwStream(cache: ReturnType<typeof createLinearCache>, names: string[]) {
   const subscription = createSubscription({ resourceNames: names });
   const got: SotwResponse[] = [];
   const watch = (versionInfo: string) => {
-    cache.createWatch(create(DiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, resourceNames: names, versionInfo }), subscription, (r) => {
+    const request = create(DiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, resourceNames: [...subscription.resourceNames()], versionInfo });
+    return cache.createWatch(request, subscription, (r) => {
       got.push(r);
-      subscription.setReturnedResources(new Map(r.resources.map((x) => [x.name, x.hash])));
-      watch(r.version);
+      const sent = new Map(r.resources.map((x) => [x.name, x.hash]));
+      for (const e of r.errors ?? []) sent.set(e.name, ABSENT_RESOURCE_VERSION);
+      subscription.setReturnedResources(sent);
+      if (got.length > 20) throw new Error("answered again and again");
+      cancel = watch(r.version);
     });
   };
-  watch("");
-  return got;
+  let cancel = watch("");
+  return {
+    got,
+    // A new request naming more names, at the version the client holds.
+    subscribe(more: string[]) {
+      cancel();
+      subscription.setResourceNames([...subscription.resourceNames(), ...more]);
+      cancel = watch(got[got.length - 1]?.version ?? "");
+    },
+  };
 }
 
 function deltaStream(cache: ReturnType<typeof createLinearCache>, names: string[]) {
@@ -46,7 +59,7 @@ const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 describe("linear cache errors", () => {
   it("SotW: a name with an error is answered with it, at a new version; the resources are as before", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
-    const got = sotwStream(cache, ["a", "b"]);
+    const { got } = sotwStream(cache, ["a", "b"]);
     expect(got).toHaveLength(1);
     expect(got[0]?.errors).toBeUndefined();
     expect(cache.setResourceError("b", INVALID)).toBe(true);
@@ -63,20 +76,34 @@ describe("linear cache errors", () => {
     expect(got[3]?.errors).toBeUndefined();
   });
 
+  it("SotW: naming a name with an error at the version the client holds is answered once, with the error", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
+    cache.setResourceError("b", INVALID);
+    const stream = sotwStream(cache, ["a"]);
+    expect(stream.got.map((r) => r.errors)).toEqual([undefined]);
+    stream.subscribe(["b"]);
+    expect(stream.got).toHaveLength(2);
+    expect(stream.got[1]?.version).toBe(stream.got[0]?.version);
+    expect(stream.got[1]?.errors).toEqual([{ name: "b", ...INVALID }]);
+    // Told: the re-watch (an ACK) waits, and a name without an error still gets nothing.
+    stream.subscribe(["c"]);
+    expect(stream.got).toHaveLength(2);
+  });
+
   it("SotW: watches not naming the name, and wildcard watches, get no errors and no answer for them", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
-    const named = sotwStream(cache, ["a"]);
+    const { got: named } = sotwStream(cache, ["a"]);
     cache.setResourceError("b", INVALID);
     expect(named).toHaveLength(1);
     const all = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a")] });
-    const wildcard = sotwStream(all, []);
+    const { got: wildcard } = sotwStream(all, []);
     all.setResourceError("b", INVALID);
     expect(wildcard.every((r) => r.errors === undefined)).toBe(true);
   });
 
   it("a name with a resource is served and its error kept but not sent; updating the resource clears it", () => {
     const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema, initialResources: [cla("a"), cla("b")] });
-    const got = sotwStream(cache, ["a", "b"]);
+    const { got } = sotwStream(cache, ["a", "b"]);
     expect(cache.setResourceError("b", INVALID)).toBe(false);
     expect(got).toHaveLength(1);
     expect(cache.getResourceErrors().get("b")).toEqual({ name: "b", ...INVALID });

@@ -1,4 +1,4 @@
-import type { ResourceErrorReport, SotwResponse, Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type ResourceErrorReport, type SotwResponse, type Subscription } from "@xdskit/cache-core";
 import type { DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { ResourceStore } from "./resource-store.js";
 import type { IndexedWatch } from "./watches-by-name.js";
@@ -34,11 +34,16 @@ export function parseVersion(versionInfo: string, prefix: string, counter: numbe
  * Whether a client at `version` needs an answer on account of `name`: it
  * changed after that version, it exists but the client was not sent it (a
  * new subscription), the client holds it and it is gone, or (for a name
- * subscribed exactly) it does not exist and its error was set after that version.
+ * subscribed exactly) it does not exist and has an error the client was not
+ * told (the server records a name told of an error as
+ * `ABSENT_RESOURCE_VERSION`) or that was set after that version.
  */
 function nameIsStale(store: ResourceStore, watch: SotwWatch, returned: ReadonlyMap<string, string>, version: number, name: string): boolean {
-  if (store.has(name)) return store.changedAt(name) > version || !returned.has(name);
-  return returned.has(name) || (store.errorSetAt(name) > version && watch.exact.has(name) && !watch.keys.wildcard);
+  const held = returned.get(name);
+  if (store.has(name)) return store.changedAt(name) > version || held === undefined || held === ABSENT_RESOURCE_VERSION;
+  if (held !== undefined && held !== ABSENT_RESOURCE_VERSION) return true;
+  if (watch.keys.wildcard || !watch.exact.has(name) || store.error(name) === undefined) return false;
+  return held === undefined || store.errorSetAt(name) > version;
 }
 
 /**
@@ -59,8 +64,8 @@ export function sotwNeedsAnswer(store: ResourceStore, watch: SotwWatch): boolean
   for (const prefix of watch.keys.prefixes) {
     for (const name of store.namesUnder(prefix)) if (nameIsStale(store, watch, returned, version, name)) return true;
   }
-  for (const name of returned.keys()) {
-    if (!store.has(name) && covers(watch.keys, watch.exact, name)) return true;
+  for (const [name, held] of returned) {
+    if (held !== ABSENT_RESOURCE_VERSION && !store.has(name) && covers(watch.keys, watch.exact, name)) return true;
   }
   return false;
 }

@@ -1,7 +1,7 @@
 // Per-resource errors in snapshots (xRFC TP3 resource_errors): which answers
 // carry them, and the spec'd behaviour kept for clients that ignore them.
 import { create } from "@bufbuild/protobuf";
-import { CacheError, CLUSTER_TYPE_URL, createSubscription, type DeltaResponse, ENDPOINT_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, CacheError, CLUSTER_TYPE_URL, createSubscription, type DeltaResponse, ENDPOINT_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
 import { createSnapshot, createSnapshotCache, SnapshotError } from "@xdskit/cache-snapshot";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
@@ -42,6 +42,30 @@ describe("snapshot errors", () => {
     const [response] = sotw(cache, ENDPOINT_TYPE_URL, ["a", "broken", "served", "other"]);
     expect(response?.resources.map((r) => r.name)).toEqual(["a", "served"]);
     expect(response?.errors).toEqual([{ name: "broken", code: INVALID_ARGUMENT, message: errors[ENDPOINT_TYPE_URL].broken.message }]);
+  });
+
+  it("SotW: naming a name with an error at the version the client holds is answered once (the server records it as told)", () => {
+    const cache = createSnapshotCache();
+    cache.setSnapshot("n1", createSnapshot("1", { [ENDPOINT_TYPE_URL]: [assignment("a")] }, { errors }));
+    const subscription = createSubscription({ resourceNames: ["a"] });
+    const got: SotwResponse[] = [];
+    const watch = () =>
+      cache.createWatch(create(DiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL, node, versionInfo: got.at(-1)?.version ?? "" }), subscription, (r) => {
+        got.push(r);
+        const sent = new Map(r.resources.map((x) => [x.name, x.hash]));
+        for (const e of r.errors ?? []) sent.set(e.name, ABSENT_RESOURCE_VERSION);
+        subscription.setReturnedResources(sent);
+      });
+    watch();
+    expect(got).toHaveLength(1);
+    subscription.setResourceNames(["a", "broken"]);
+    watch();
+    expect(got).toHaveLength(2);
+    expect(got[1]?.version).toBe("1");
+    expect(got[1]?.errors?.map((e) => e.name)).toEqual(["broken"]);
+    // Told: the ACK waits.
+    expect(watch).not.toThrow();
+    expect(got).toHaveLength(2);
   });
 
   it("SotW: wildcard subscriptions and subscriptions not naming the name get no errors", () => {

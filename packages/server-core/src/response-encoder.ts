@@ -260,3 +260,13 @@ export function unresolvedNames(response: DeltaResponse): ReadonlySet<string> | 
   if (absent === undefined || absent.length === 0 || response.typeUrl !== VIRTUAL_HOST_TYPE_URL) return undefined;
   return new Set(absent);
 }
+
+/**
+ * The answer as sent when the server leaves `resource_errors` out
+ * (`resourceErrors: false`): the same answer without `errors`. Record the
+ * answer as sent first: what a client was told includes its errors.
+ */
+export function withoutResourceErrors<R extends SotwResponse | DeltaResponse>(response: R, send: boolean): R {
+  if (send || response.errors === undefined) return response;
+  return { ...response, errors: undefined };
+}

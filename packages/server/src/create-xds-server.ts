@@ -13,7 +13,6 @@ import type { NodeHandler } from "./node-handler.js";
 import { peerContextValues } from "./peer-info.js";
 import { createRestGateway } from "./rest-gateway.js";
 import { StreamGuard } from "./stream-guard.js";
-import { withoutResourceErrors } from "./without-resource-errors.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -47,9 +46,8 @@ export interface ConnectXdsServer extends XdsServer {
  */
 export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXdsServerOptions = {}): ConnectXdsServer {
   const context = createServerContext(options);
-  const served = (options.resourceErrors ?? true) ? cache : withoutResourceErrors(cache);
-  const sotw = createSotwProtocol(served, context);
-  const delta = createDeltaProtocol(served, context);
+  const sotw = createSotwProtocol(cache, context);
+  const delta = createDeltaProtocol(cache, context);
   const guard = new StreamGuard(options);
   const protocols: XdsProtocols = {
     sotw,

@@ -63,6 +63,22 @@ describe.each(SERVING)("resource_errors over $name", ({ serve: serving }) => {
     ]);
   });
 
+  it("SotW: a name with an error, named at the version the client holds, is answered once (not on every ACK)", async () => {
+    const cache = cacheWithErrors();
+    const client = connectClient(await serve(cache, serving));
+    cleanups.push(() => client.close());
+    const stream = client.open(ADS);
+    stream.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a"] });
+    const first = await stream.next();
+    expect(first.resourceErrors).toEqual([]);
+    stream.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a", "b"], versionInfo: first.versionInfo, responseNonce: first.nonce });
+    const second = await stream.next();
+    expect(second.versionInfo).toBe(first.versionInfo);
+    expect(plain(second.resourceErrors)).toEqual([{ name: "b", ...INVALID }]);
+    stream.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a", "b"], versionInfo: second.versionInfo, responseNonce: second.nonce });
+    await stream.nothing();
+  });
+
   it("delta: field 9 carries the errors beside removed_resources", async () => {
     const cache = cacheWithErrors();
     const client = connectClient(await serve(cache, serving));
@@ -89,6 +105,14 @@ describe.each(SERVING)("resource_errors over $name", ({ serve: serving }) => {
     sotw.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a", "b"] });
     const response = await sotw.next();
     expect({ resources: response.resources.length, errors: response.resourceErrors.length }).toEqual({ resources: 1, errors: 0 });
+    // The name is still recorded as told: naming it again at the same version is answered once.
+    sotw.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a"], versionInfo: response.versionInfo, responseNonce: response.nonce });
+    await sotw.nothing();
+    sotw.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a", "b"], versionInfo: response.versionInfo, responseNonce: response.nonce });
+    const again = await sotw.next();
+    expect(again.resourceErrors).toEqual([]);
+    sotw.send({ typeUrl: ENDPOINT_TYPE_URL, resourceNames: ["a", "b"], versionInfo: again.versionInfo, responseNonce: again.nonce });
+    await sotw.nothing();
     const delta = client.open(DELTA_ADS);
     delta.send({ node: NODE, typeUrl: ENDPOINT_TYPE_URL, resourceNamesSubscribe: ["a", "b"] });
     const answer = await delta.next();

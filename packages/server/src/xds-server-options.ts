@@ -42,19 +42,6 @@ export interface XdsServerOptions extends ServerOptions, StreamGuardOptions, Con
   readonly streamResetRate?: number | undefined;
   /** Serve the SotW methods (ADS, Stream*, Fetch*). Default: `true`. */
   readonly sotw?: boolean | undefined;
-  /**
-   * Send the per-resource errors the cache reports (`resource_errors`,
-   * xRFC TP3: `DiscoveryResponse` field 7, `DeltaDiscoveryResponse` field 9),
-   * set with a snapshot's `errors` or a linear cache's `setResourceError`.
-   * On by default: no client feature negotiates the field (gRFC A88 clients
-   * read it whenever it is present) and clients that do not know it skip it
-   * (Envoy 1.40 and grpc-js-xds 1.14 are tested with it), the spec'd
-   * behaviour is sent as well (SotW leaves the name out, delta lists it in
-   * `removed_resources`), and a response carries errors only when the cache
-   * has some for names the client subscribes to. `false` drops them from
-   * every response. Default: `true`.
-   */
-  readonly resourceErrors?: boolean | undefined;
   /** Serve the delta methods (delta ADS, Delta*, VHDS, LEDS). Default: `true`. */
   readonly delta?: boolean | undefined;
   /**
