@@ -1,4 +1,4 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, type Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, isXdstpGlob, type Subscription, xdstpCollectionOf } from "@xdskit/cache-core";
 import type { TypeResources } from "./type-resources.js";
 
 /** What a delta watch is answered with: the fields of a `DeltaResponse` the cache decides. */
@@ -15,7 +15,10 @@ export interface DeltaAnswer {
  * differs from what it holds and loses what it held that left the snapshot.
  * A named subscriber gets changes to its names, and `removed` lists its
  * names that do not exist, once: the server then records such a name as
- * `ABSENT_RESOURCE_VERSION` until it exists again. A wildcard subscription
+ * `ABSENT_RESOURCE_VERSION` until it exists again. A subscribed `xdstp://`
+ * glob covers its collection (`xdstpCollectionOf`): members are sent as they
+ * change and removed as they leave; the glob itself is never reported
+ * absent (a collection may be empty). A wildcard subscription
  * that was never answered is answered even when there is nothing to send,
  * so the client knows its initial state is empty.
  */
@@ -34,7 +37,17 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
       if (version !== ABSENT_RESOURCE_VERSION && !resources.byName.has(name)) removed.push(name);
     }
   } else {
-    for (const name of subscription.resourceNames()) {
+    const names = subscription.resourceNames();
+    let globs = false;
+    for (const name of names) {
+      if (isXdstpGlob(name)) {
+        globs = true;
+        // Members also named exactly are answered for their own name.
+        for (const member of resources.collection(name)) {
+          if (!names.has(member.name) && returned.get(member.name) !== member.hash) changed.push(member);
+        }
+        continue;
+      }
       const resource = resources.byName.get(name);
       if (resource !== undefined) {
         if (returned.get(name) !== resource.hash) changed.push(resource);
@@ -42,6 +55,14 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
         const held = returned.get(name);
         if (held !== ABSENT_RESOURCE_VERSION) removed.push(name);
         if (held === undefined) absent.push(name);
+      }
+    }
+    // Members of a subscribed collection the client holds that left the snapshot.
+    if (globs) {
+      for (const [name, version] of returned) {
+        if (version === ABSENT_RESOURCE_VERSION || names.has(name) || resources.byName.has(name)) continue;
+        const collection = xdstpCollectionOf(name);
+        if (collection !== undefined && names.has(collection)) removed.push(name);
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { CachedResource } from "@xdskit/cache-core";
+import { type CachedResource, xdstpCollectionOf } from "@xdskit/cache-core";
 
 /**
  * One type of a snapshot at one version: what every watch of that type is
@@ -24,4 +24,28 @@ export class TypeResources {
     this.byName = byName;
     this.withTtl = Object.freeze(resources.filter((resource) => resource.ttlMs !== undefined));
   }
+
+  #collections: Map<string, CachedResource[]> | undefined;
+
+  /**
+   * The members of an `xdstp://` glob collection (canonical glob name, see
+   * `xdstpCollectionOf`), in snapshot order. Indexed on first use, once per
+   * snapshot type, so types without federation names never pay for it.
+   */
+  collection(glob: string): readonly CachedResource[] {
+    if (this.#collections === undefined) {
+      const collections = new Map<string, CachedResource[]>();
+      for (const resource of this.list) {
+        const collection = xdstpCollectionOf(resource.name);
+        if (collection === undefined) continue;
+        const members = collections.get(collection);
+        if (members === undefined) collections.set(collection, [resource]);
+        else members.push(resource);
+      }
+      this.#collections = collections;
+    }
+    return this.#collections.get(glob) ?? NO_RESOURCES;
+  }
 }
+
+const NO_RESOURCES: readonly CachedResource[] = Object.freeze([]);
