@@ -1,5 +1,5 @@
 import type { CachedResource } from "./cached-resource.js";
-import { normalizeResourceName } from "./xdstp-name.js";
+import { normalizeResourceName, xdstpCollectionOf } from "./xdstp-name.js";
 
 /** The resource name a client uses to subscribe to every resource of a type. */
 export const WILDCARD_RESOURCE_NAME = "*";
@@ -272,7 +272,15 @@ export function createSubscription(options: SubscriptionOptions = {}): MutableSu
   return new StreamSubscription(options);
 }
 
-/** Whether a subscription covers a resource: wildcard, or named explicitly. */
+/**
+ * Whether a subscription covers a resource: wildcard, named explicitly, or a
+ * member of a subscribed `xdstp://` glob collection (`xdstpCollectionOf`).
+ * `name` is a resource name (canonical, as caches hold them).
+ */
 export function isSubscribed(subscription: Subscription, name: string): boolean {
-  return subscription.isWildcard() || subscription.resourceNames().has(name);
+  if (subscription.isWildcard()) return true;
+  const names = subscription.resourceNames();
+  if (names.has(name)) return true;
+  const collection = xdstpCollectionOf(name);
+  return collection !== undefined && names.has(collection);
 }
