@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CacheError } from "./cache-error.js";
-import { createSubscription } from "./subscription.js";
+import { createSubscription, isSubscribed } from "./subscription.js";
 import { prepareRawResource } from "./cached-resource.js";
 import {
   formatXdstpName,
@@ -87,7 +87,12 @@ describe("xdstp names", () => {
     const revision = subscription.namesRevision();
     subscription.setResourceNames([`xdstp://a/${T}/x?a=1&b=2`]);
     expect(subscription.namesRevision()).toBe(revision);
-    subscription.updateResourceNames([], [`xdstp://a/${T}/x?b=2&a=1`]);
-    expect(subscription.resourceNames().size).toBe(0);
+    subscription.updateResourceNames([`xdstp://a/${T}/team/*?k=v`], [`xdstp://a/${T}/x?b=2&a=1`]);
+    expect([...subscription.resourceNames()]).toEqual([`xdstp://a/${T}/team/*?k=v`]);
+    // Members of a subscribed collection are subscribed; other contexts and deeper paths are not.
+    expect(isSubscribed(subscription, `xdstp://a/${T}/team/m?k=v`)).toBe(true);
+    expect(isSubscribed(subscription, `xdstp://a/${T}/team/m?k=w`)).toBe(false);
+    expect(isSubscribed(subscription, `xdstp://a/${T}/team/d/m?k=v`)).toBe(false);
+    expect(isSubscribed(subscription, `xdstp://a/${T}/x?a=1&b=2`)).toBe(false);
   });
 });
