@@ -35,10 +35,13 @@ export interface XdstpName {
 
 /** What {@link formatXdstpName} takes: an {@link XdstpName} whose parameters may be in any order or a plain object. */
 export interface XdstpNameInit {
+  /** The authority, unescaped; may be empty. */
   readonly authority: string;
+  /** The resource type, such as `envoy.config.cluster.v3.Cluster`. */
   readonly resourceType: string;
+  /** The id, unescaped; `/` separates its segments. */
   readonly id: string;
-  /** Default: none. */
+  /** The context parameters, unescaped, in any order. Default: none. */
   readonly contextParams?: ReadonlyMap<string, string> | Readonly<Record<string, string>> | undefined;
 }
 
