@@ -46,7 +46,7 @@ describe("linear cache with xdstp names", () => {
       });
     watch();
     expect(names(responses[0]?.resources)).toEqual([`xdstp://auth/${T}/team/a?k=v`, `xdstp://auth/${T}/team/b?k=v`]);
-    // The glob itself is never reported absent: it is a collection, not a resource.
+    // A glob with members is not reported absent.
     expect(responses[0]?.removed).toEqual([]);
     watch();
     cache.updateResources([cla(`xdstp://auth/${T}/team/new?k=v`), cla(`xdstp://auth/${T}/team/x?k=w`)], [`xdstp://auth/${T}/team/a?k=v`]);
@@ -62,5 +62,24 @@ describe("linear cache with xdstp names", () => {
     const responses: SotwResponse[] = [];
     cache.createWatch(create(DiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL }), createSubscription({ resourceNames: [`xdstp://a/${T}/*`] }), (r) => responses.push(r));
     expect(names(responses[0]?.resources)).toEqual([`xdstp://a/${T}/x`]);
+  });
+
+  it("delta: a glob whose collection is empty is reported once under its own name; members that appear later are sent", () => {
+    const cache = createLinearCache({ schema: ClusterLoadAssignmentSchema });
+    const glob = `xdstp://a/${T}/team/*`;
+    const responses: DeltaResponse[] = [];
+    const subscription = createSubscription({ resourceNames: [glob] });
+    const watch = () =>
+      cache.createDeltaWatch(create(DeltaDiscoveryRequestSchema, { typeUrl: ENDPOINT_TYPE_URL }), subscription, (r) => {
+        responses.push(r);
+        subscription.recordDeltaResponse(r.resources, r.removed);
+      });
+    watch();
+    expect(responses[0]?.removed).toEqual([glob]);
+    watch();
+    expect(responses).toHaveLength(1);
+    cache.updateResource(cla(`xdstp://a/${T}/team/m`));
+    expect(names(responses[1]?.resources)).toEqual([`xdstp://a/${T}/team/m`]);
+    expect(responses[1]?.removed).toEqual([]);
   });
 });

@@ -17,8 +17,8 @@ export interface DeltaAnswer {
  * names that do not exist, once: the server then records such a name as
  * `ABSENT_RESOURCE_VERSION` until it exists again. A subscribed `xdstp://`
  * glob covers its collection (`xdstpCollectionOf`): members are sent as they
- * change and removed as they leave; the glob itself is never reported
- * absent (a collection may be empty). A wildcard subscription
+ * change and removed as they leave; a glob whose collection is empty when
+ * subscribed is reported in `removed` once, as an absent name is. A wildcard subscription
  * that was never answered is answered even when there is nothing to send,
  * so the client knows its initial state is empty.
  */
@@ -42,9 +42,17 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
     for (const name of names) {
       if (isXdstpGlob(name)) {
         globs = true;
+        const members = resources.collection(name);
         // Members also named exactly are answered for their own name.
-        for (const member of resources.collection(name)) {
+        for (const member of members) {
           if (!names.has(member.name) && returned.get(member.name) !== member.hash) changed.push(member);
+        }
+        // A collection empty when subscribed is reported once under its own name, as
+        // absent names are: Envoy 1.40 then completes its initial fetch at once (it
+        // waited out initial_fetch_timeout, 15 s by default, before).
+        if (members.length === 0 && !returned.has(name)) {
+          removed.push(name);
+          absent.push(name);
         }
         continue;
       }

@@ -40,7 +40,7 @@ describe("snapshot cache with xdstp names", () => {
     expect(names(responses[1]?.resources)).toEqual([`xdstp://a/${L}/l/new?k=v`, `xdstp://a/${L}/l/x?k=v`]);
   });
 
-  it("delta: members of a glob arrive, change and leave; the glob itself is never reported absent", () => {
+  it("delta: members of a glob arrive, change and leave; a glob with members is not reported absent", () => {
     const cache = createSnapshotCache();
     cache.setSnapshot("n1", createSnapshot("1", { [LISTENER_TYPE_URL]: [listener(`xdstp://a/${L}/l/x`), listener(`xdstp://a/${L}/l/y`), listener(`xdstp://a/${L}/m/z`)] }));
     const responses: DeltaResponse[] = [];
@@ -58,5 +58,26 @@ describe("snapshot cache with xdstp names", () => {
     expect(names(responses[1]?.resources)).toEqual([`xdstp://a/${L}/l/x`]);
     expect(responses[1]?.removed).toEqual([`xdstp://a/${L}/l/y`]);
     expect(subscription.returnedResources().has(`xdstp://a/${L}/l/y`)).toBe(false);
+  });
+
+  it("delta: a glob whose collection is empty is reported once under its own name; members that appear later are sent", () => {
+    const cache = createSnapshotCache();
+    const glob = `xdstp://a/${L}/l/*`;
+    cache.setSnapshot("n1", createSnapshot("1", { [LISTENER_TYPE_URL]: [listener(`xdstp://a/${L}/m/z`)] }));
+    const responses: DeltaResponse[] = [];
+    const subscription = createSubscription({ resourceNames: [glob] });
+    const watch = () =>
+      cache.createDeltaWatch(create(DeltaDiscoveryRequestSchema, { typeUrl: LISTENER_TYPE_URL, node }), subscription, (r) => {
+        responses.push(r);
+        subscription.recordDeltaResponse(r.resources, r.removed);
+      });
+    watch();
+    expect(responses[0]?.removed).toEqual([glob]);
+    watch();
+    cache.setSnapshot("n1", createSnapshot("2", { [LISTENER_TYPE_URL]: [listener(`xdstp://a/${L}/m/z`, 2)] }));
+    expect(responses).toHaveLength(1);
+    cache.setSnapshot("n1", createSnapshot("3", { [LISTENER_TYPE_URL]: [listener(`xdstp://a/${L}/l/x`)] }));
+    expect(names(responses[1]?.resources)).toEqual([`xdstp://a/${L}/l/x`]);
+    expect(responses[1]?.removed).toEqual([]);
   });
 });
