@@ -33,6 +33,25 @@ describe("xdstp names", () => {
     expect(normalizeResourceName(`xdstp://a/${T}/x?b=1&&a=2&b=3&`)).toBe(`xdstp://a/${T}/x?a=2&b=1`);
   });
 
+  it("rebuilds names that look canonical but are not, and leaves canonical ones as they are", () => {
+    const cases: Record<string, string> = {
+      [`xdstp://a/${T}/x:y`]: `xdstp://a/${T}/x%3Ay`,
+      [`xdstp://a:1/${T}/x`]: `xdstp://a:1/${T}/x`,
+      [`xdstp://a/${T}/x?k=a=b`]: `xdstp://a/${T}/x?k=a%3Db`,
+      [`xdstp://a/${T}/x?a=1&a=2`]: `xdstp://a/${T}/x?a=1`,
+      [`xdstp://a/${T}/`]: `xdstp://a/${T}`,
+      [`xdstp://a/${T}/x?`]: `xdstp://a/${T}/x`,
+      [`xdstp://a/${T}/x?k`]: `xdstp://a/${T}/x?k=`,
+      [`xdstp://a/${T}/x?a.b=1&a=2`]: `xdstp://a/${T}/x?a=2&a.b=1`,
+      [`xdstp://a/${T}/x?a=2&a.b=1`]: `xdstp://a/${T}/x?a=2&a.b=1`,
+      [`xdstp://a/${T}`]: `xdstp://a/${T}`,
+    };
+    for (const [given, canonical] of Object.entries(cases)) {
+      expect(normalizeResourceName(given), given).toBe(canonical);
+      expect(normalizeResourceName(canonical), canonical).toBe(canonical);
+    }
+  });
+
   it("leaves plain and malformed names as they are", () => {
     for (const name of ["cluster-a", "xdstp://no-type", "xdstp://a/T/x#entry=y", "xdstp:opaque", "*"]) expect(normalizeResourceName(name)).toBe(name);
     expect(isXdstpName("xdstp://a/T/x")).toBe(true);

@@ -190,12 +190,47 @@ export function formatXdstpName(name: XdstpNameInit): string {
  * name (plain names, malformed `xdstp:` names) as it is. Cheap for plain names.
  */
 export function normalizeResourceName(name: string): string {
-  if (!name.startsWith(SCHEME)) return name;
+  if (!name.startsWith(SCHEME) || isCanonicalAsIs(name)) return name;
   const parts = splitName(name);
   if (typeof parts === "string") return name;
   const params: [string, string][] = [];
   for (const [key, value] of parts.params) params.push([canonicalComponent(key, PARAM_RESERVED), canonicalComponent(value, PARAM_RESERVED)]);
   return joinCanonical(canonicalComponent(parts.authority, AUTHORITY_RESERVED), parts.resourceType, canonicalComponent(parts.id, ID_RESERVED), params);
+}
+
+/**
+ * Whether a name is canonical without rebuilding it: nothing to unescape or
+ * escape, and context parameters already sorted by key without repeats. Names
+ * that servers get from Envoy (sorted by Envoy) and from caches take this
+ * path, which costs one scan instead of a parse (50,000 names per ACK).
+ */
+function isCanonicalAsIs(name: string): boolean {
+  if (!name.startsWith(PREFIX)) return false;
+  const queryAt = name.indexOf("?");
+  const pathEnd = queryAt === -1 ? name.length : queryAt;
+  const slash = name.indexOf("/", PREFIX.length);
+  if (slash === -1 || slash >= pathEnd) return false;
+  const typeEnd = name.indexOf("/", slash + 1);
+  // No empty type, and no empty id after a slash (the canonical name drops that slash).
+  if (typeEnd === slash + 1 || typeEnd === pathEnd - 1) return false;
+  for (let i = PREFIX.length; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    // Controls, "~" and up, "%", "#", "[", "]" are escaped (or unescaped) in the canonical name.
+    if (code < 0x20 || code >= 0x7e || code === 37 || code === 35 || code === 91 || code === 93) return false;
+    // ":" is escaped in the id.
+    if (code === 58 && typeEnd !== -1 && i > typeEnd && i < pathEnd) return false;
+  }
+  if (queryAt === -1) return true;
+  let previous: string | undefined;
+  for (const pair of name.slice(queryAt + 1).split("&")) {
+    const eq = pair.indexOf("=");
+    // Empty pairs are dropped; a key without "=" gets one; "=" in a value is escaped.
+    if (eq === -1 || pair.indexOf("=", eq + 1) !== -1) return false;
+    const key = pair.slice(0, eq);
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+  }
+  return true;
 }
 
 // The id of a canonical name, or undefined when it is not a well-formed xdstp name.
