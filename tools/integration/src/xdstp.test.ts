@@ -237,23 +237,31 @@ describe("xdstp names with a real Envoy over delta ADS", () => {
   });
 });
 
-describe("an xdstp EDS service name with a real Envoy over SotW ADS", () => {
+describe("xdstp names with a real Envoy over SotW ADS: an EDS service name and an LDS collection", () => {
   const keeper = envoyForSuite("xdstp-sotw");
   const NODE_ID = "xdstp-sotw";
   const service = `${CLA}/sotw/x?zone=z1&app=web`;
+  // Envoy 1.40 asks for an lds_resources_locator collection over SotW ADS too (config source `ads`).
+  const collection = `${LISTENER}/sotw/*?xds.node.id=${NODE_ID}`;
+  const member = `${LISTENER}/sotw/web?xds.node.id=${NODE_ID}`;
+  let cache: SnapshotCache;
   let server: XdsServer;
   let upstream: Upstream;
   const requested: string[] = [];
+  const listenersAsked: string[] = [];
+  // LDS requests and responses, shown when an assertion on Envoy's listeners fails.
+  const ldsExchange: string[] = [];
   const nacks: string[] = [];
   let port = 0;
 
   beforeAll(async () => {
     upstream = await startUpstream("s");
-    const cache = createSnapshotCache({ nodeHash: (node) => node?.id ?? "" });
+    cache = createSnapshotCache({ nodeHash: (node) => node?.id ?? "" });
     cache.setSnapshot(
       NODE_ID,
       createSnapshot("1", {
         [ENDPOINT_TYPE_URL]: [prepareResource(ClusterLoadAssignmentSchema, { clusterName: service, endpoints: [{ lbEndpoints: [lbEndpoint(upstream.port)] }] })],
+        [LISTENER_TYPE_URL]: [listener(member, { x: "sotw" }), listener(`${LISTENER}/sotw/other?xds.node.id=someone-else`, { x: "sotw" })],
       }),
     );
     server = createXdsServer(cache, {
@@ -261,14 +269,24 @@ describe("an xdstp EDS service name with a real Envoy over SotW ADS", () => {
       callbacks: {
         onStreamRequest: (_stream, request) => {
           if (request.typeUrl === ENDPOINT_TYPE_URL) requested.push(...request.resourceNames);
+          if (request.typeUrl === LISTENER_TYPE_URL) listenersAsked.push(...request.resourceNames);
           if (request.errorDetail !== undefined) nacks.push(request.errorDetail.message);
+          if (request.typeUrl === LISTENER_TYPE_URL) ldsExchange.push(`REQ v=${request.versionInfo} n=${request.responseNonce} ${request.resourceNames} err=${request.errorDetail?.message}`);
+        },
+        onStreamResponse: (_s, _r, response) => {
+          if (response.typeUrl === LISTENER_TYPE_URL) ldsExchange.push(`RESP v=${response.versionInfo} n=${response.nonce} ${response.resources.length}`);
         },
       },
     });
     const xds = await server.listen({ host: "127.0.0.1", port: 0 });
     await keeper.start({
       node: { id: NODE_ID, cluster: "xdskit-test" },
-      dynamic_resources: { ads_config: { api_type: "GRPC", transport_api_version: "V3", grpc_services: [{ envoy_grpc: { cluster_name: "xds_cluster" } }] } },
+      node_context_params: ["id"],
+      dynamic_resources: {
+        ads_config: { api_type: "GRPC", transport_api_version: "V3", grpc_services: [{ envoy_grpc: { cluster_name: "xds_cluster" } }] },
+        lds_config: { ads: {}, resource_api_version: "V3" },
+        lds_resources_locator: `${LISTENER}/sotw/*`,
+      },
       static_resources: {
         clusters: [
           xdsCluster(xds.port),
@@ -309,6 +327,18 @@ describe("an xdstp EDS service name with a real Envoy over SotW ADS", () => {
   it("Envoy names the service with its context parameters sorted; the cache matches it and traffic flows", async () => {
     expect(requested).toContain(`${CLA}/sotw/x?app=web&zone=z1`);
     await eventually("EDS endpoints applied", async () => expect(await get(port, "/x", { timeoutMs: 5000 })).toMatchObject({ status: 200, body: "s GET /x" }));
+    expect(nacks).toEqual([]);
+  });
+
+  it("the LDS collection over SotW: Envoy asks with its node context parameters, gets the member, serves it, adds a new one", async () => {
+    expect(new Set(listenersAsked)).toEqual(new Set([collection]));
+    const ports = await keeper.envoy.waitForListenerPorts([member]);
+    expect([...(await keeper.envoy.listenerPorts()).keys()].sort()).toEqual([member, "sotw"].sort());
+    expect(await get(ports[member] ?? 0, "/x/1", { timeoutMs: 10_000 })).toMatchObject({ status: 200, body: "s GET /x/1" });
+    const next = `${LISTENER}/sotw/next?xds.node.id=${NODE_ID}`;
+    cache.setSnapshot(NODE_ID, createSnapshot("2", { [ENDPOINT_TYPE_URL]: cache.getSnapshot(NODE_ID)?.resources(ENDPOINT_TYPE_URL).values() ?? [], [LISTENER_TYPE_URL]: [listener(next, { x: "sotw" })] }));
+    await keeper.envoy.waitForListenerPorts([next]);
+    await eventually("old member removed", async () => expect([...(await keeper.envoy.listenerPorts()).keys()].sort(), ldsExchange.join("\n")).toEqual([next, "sotw"].sort()), { timeoutMs: 5000 });
     expect(nacks).toEqual([]);
   });
 });
