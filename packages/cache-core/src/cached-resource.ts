@@ -5,6 +5,7 @@ import { hashResource } from "./hash-resource.js";
 import { marshalDeterministic } from "./marshal-deterministic.js";
 import { resourceName, type ResourceTypeRegistry } from "./resource-type-registry.js";
 import { TYPE_URL_PREFIX } from "./type-urls.js";
+import { normalizeResourceName } from "./xdstp-name.js";
 
 /**
  * One version of one resource, ready for the wire. Caches hold these and hand
@@ -19,7 +20,7 @@ import { TYPE_URL_PREFIX } from "./type-urls.js";
 export interface CachedResource {
   /** The type URL the resource is served under. */
   readonly typeUrl: string;
-  /** The xDS resource name. */
+  /** The xDS resource name; an `xdstp:` name in its canonical spelling (see `normalizeResourceName`). */
   readonly name: string;
   /** The schema of {@link CachedResource.message}; `undefined` for raw resources. */
   readonly schema: DescMessage | undefined;
@@ -162,7 +163,7 @@ export function prepareResource<Desc extends DescMessage>(
     throw new CacheError("resource-name", `a resource of type "${typeUrl}" was given an empty name`, { typeUrl });
   }
   const marshalOptions = options.registry === undefined ? {} : { registry: options.registry };
-  return new PreparedResource(typeUrl, name, schema, message, options.ttlMs, {
+  return new PreparedResource(typeUrl, normalizeResourceName(name), schema, message, options.ttlMs, {
     bytes: undefined,
     hash: undefined,
     any: undefined,
@@ -183,7 +184,7 @@ export function prepareRawResource(init: RawResourceInit): CachedResource {
     });
   }
   const bytes = init.bytes;
-  return new PreparedResource(init.typeUrl, init.name, undefined, undefined, init.ttlMs, {
+  return new PreparedResource(init.typeUrl, normalizeResourceName(init.name), undefined, undefined, init.ttlMs, {
     bytes,
     hash: undefined,
     any: undefined,

@@ -4,6 +4,7 @@ import type { ResourceReferences } from "./resource-references.js";
 import { defaultResourceTypes, type ResourceTypeRegistry } from "./resource-type-registry.js";
 import { WILDCARD_RESOURCE_NAME } from "./subscription.js";
 import { compareTypeUrls, ENDPOINT_TYPE_URL, ROUTE_TYPE_URL, SCOPED_ROUTE_TYPE_URL } from "./type-urls.js";
+import { isXdstpGlob, normalizeResourceName, xdstpCollectionOf } from "./xdstp-name.js";
 
 /** What {@link findInconsistencies} found wrong with one type. */
 export interface Inconsistency {
@@ -80,10 +81,17 @@ export function findInconsistencies(resources: Iterable<CachedResource>, options
 
   const found: Inconsistency[] = [];
   for (const typeUrl of [...references.keys()].sort(compareTypeUrls)) {
-    const wanted = references.get(typeUrl) ?? new Set<string>();
+    // References compare in canonical spelling, as resources are named; an xdstp glob
+    // reference (a collection, possibly empty) is never missing and covers its members.
+    const wanted = new Set([...(references.get(typeUrl) ?? [])].map(normalizeResourceName));
     const have = held.get(typeUrl) ?? new Set<string>();
-    const missing = [...wanted].filter((name) => name !== WILDCARD_RESOURCE_NAME && !have.has(name)).sort();
-    const extra = referencedOnly.includes(typeUrl) ? [...have].filter((name) => !wanted.has(name)).sort() : [];
+    const missing = [...wanted].filter((name) => name !== WILDCARD_RESOURCE_NAME && !have.has(name) && !isXdstpGlob(name)).sort();
+    const covered = (name: string): boolean => {
+      if (wanted.has(name)) return true;
+      const collection = xdstpCollectionOf(name);
+      return collection !== undefined && wanted.has(collection);
+    };
+    const extra = referencedOnly.includes(typeUrl) ? [...have].filter((name) => !covered(name)).sort() : [];
     if (missing.length > 0 || extra.length > 0) found.push({ typeUrl, missing, extra });
   }
   return found;

@@ -53,3 +53,13 @@ export {
   typeUrlOf,
   VIRTUAL_HOST_TYPE_URL,
 } from "./type-urls.js";
+export {
+  formatXdstpName,
+  isXdstpGlob,
+  isXdstpName,
+  normalizeResourceName,
+  parseXdstpName,
+  xdstpCollectionOf,
+  type XdstpName,
+  type XdstpNameInit,
+} from "./xdstp-name.js";

@@ -1,4 +1,5 @@
 import type { CachedResource } from "./cached-resource.js";
+import { normalizeResourceName, xdstpCollectionOf } from "./xdstp-name.js";
 
 /** The resource name a client uses to subscribe to every resource of a type. */
 export const WILDCARD_RESOURCE_NAME = "*";
@@ -28,7 +29,11 @@ export interface Subscription {
   isWildcard(): boolean;
   /** Whether the wildcard is the legacy, implicit one (no names on the first request). */
   isLegacyWildcard(): boolean;
-  /** The names subscribed explicitly, never including `"*"`. */
+  /**
+   * The names subscribed explicitly, never including `"*"`; `xdstp:` names
+   * in their canonical spelling (see `normalizeResourceName`), as caches
+   * store them, so a request may spell them either way.
+   */
   resourceNames(): ReadonlySet<string>;
   /**
    * name → version of what the client holds, as far as the server knows:
@@ -146,7 +151,11 @@ class StreamSubscription implements MutableSubscription {
     if (returned === undefined) {
       this.#returned = NO_VERSIONS;
     } else {
-      this.#returned = new Map(returned instanceof Map ? returned : Object.entries(returned));
+      const seeded = new Map<string, string>();
+      for (const [name, version] of returned instanceof Map ? returned : Object.entries(returned)) {
+        seeded.set(normalizeResourceName(name), version);
+      }
+      this.#returned = seeded;
       this.#ownsReturned = true;
     }
   }
@@ -196,7 +205,7 @@ class StreamSubscription implements MutableSubscription {
     this.#subscribe(add);
     for (const name of remove) {
       if (name === WILDCARD_RESOURCE_NAME) this.#wildcard = false;
-      else this.#names.delete(name);
+      else this.#names.delete(normalizeResourceName(name));
     }
     this.#revision++;
   }
@@ -219,8 +228,8 @@ class StreamSubscription implements MutableSubscription {
 
   updateReturnedResources(updated: Iterable<readonly [string, string]>, removed: Iterable<string> = []): void {
     const returned = this.#ownReturned();
-    for (const [name, version] of updated) returned.set(name, version);
-    for (const name of removed) returned.delete(name);
+    for (const [name, version] of updated) returned.set(normalizeResourceName(name), version);
+    for (const name of removed) returned.delete(normalizeResourceName(name));
   }
 
   #ownReturned(): Map<string, string> {
@@ -238,7 +247,7 @@ class StreamSubscription implements MutableSubscription {
     const names = this.#names;
     for (const name of list) {
       if (name === WILDCARD_RESOURCE_NAME) wildcard = true;
-      else if (names.has(name)) count++;
+      else if (names.has(normalizeResourceName(name))) count++;
       else return false;
     }
     if (wildcard !== this.#wildcard || count !== names.size) return false;
@@ -249,7 +258,7 @@ class StreamSubscription implements MutableSubscription {
   #subscribe(names: Iterable<string>): void {
     for (const name of names) {
       if (name === WILDCARD_RESOURCE_NAME) this.#wildcard = true;
-      else this.#names.add(name);
+      else this.#names.add(normalizeResourceName(name));
     }
   }
 }
@@ -263,7 +272,15 @@ export function createSubscription(options: SubscriptionOptions = {}): MutableSu
   return new StreamSubscription(options);
 }
 
-/** Whether a subscription covers a resource: wildcard, or named explicitly. */
+/**
+ * Whether a subscription covers a resource: wildcard, named explicitly, or a
+ * member of a subscribed `xdstp://` glob collection (`xdstpCollectionOf`).
+ * `name` is a resource name (canonical, as caches hold them).
+ */
 export function isSubscribed(subscription: Subscription, name: string): boolean {
-  return subscription.isWildcard() || subscription.resourceNames().has(name);
+  if (subscription.isWildcard()) return true;
+  const names = subscription.resourceNames();
+  if (names.has(name)) return true;
+  const collection = xdstpCollectionOf(name);
+  return collection !== undefined && names.has(collection);
 }

@@ -1,4 +1,4 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, type DeltaResponse, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, type DeltaResponse, isXdstpGlob, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
 import type { DeltaDiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { ResourceStore } from "./resource-store.js";
 import type { IndexedWatch } from "./watches-by-name.js";
@@ -118,6 +118,8 @@ export function deltaDiffAll(store: ResourceStore, reg: DeltaRegistration, subsc
       const error = store.error(name);
       if (error !== undefined) diff.errors.push(error);
     }
+    // An xdstp glob (its own key) whose collection is empty is reported once too: Envoy then ends its initial fetch.
+    for (const key of reg.keys.prefixes) if (isXdstpGlob(key) && store.namesUnder(key).size === 0 && !returned.has(key)) diff.removed.push(key);
   }
   return diff;
 }

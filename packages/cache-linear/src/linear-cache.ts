@@ -7,6 +7,7 @@ import {
   type DeltaResponse,
   type FetchResult,
   type Logger,
+  normalizeResourceName,
   prepareResource,
   type ResourceErrorDetail,
   type ResourceErrorReport,
@@ -77,6 +78,11 @@ export interface LinearCacheOptions {
  * Updates are synchronous: watches they answer are called back before the
  * update returns. An update whose resources all have the same content (and
  * TTL) as the cached ones changes nothing: no new version, no callback.
+ *
+ * Names may be `xdstp://` federation names: they are matched in their
+ * canonical spelling (`normalizeResourceName`), and a subscribed
+ * `xdstp://…/*` glob covers its collection (xRFC TP1, see `xdstpCollectionOf`);
+ * any other subscribed name ending in `/*` covers every name under that prefix.
  */
 export interface LinearCache extends Cache {
   /** The type URL served. */
@@ -186,7 +192,10 @@ class LinearCacheImpl implements LinearCache {
     for (const resource of this.#prepareAll(upserts)) prepared.set(resource.name, resource);
     const store = this.#store;
     const removed: string[] = [];
-    for (const name of deletes) if (store.has(name) && !prepared.has(name)) removed.push(name);
+    for (const given of deletes) {
+      const name = normalizeResourceName(given);
+      if (store.has(name) && !prepared.has(name)) removed.push(name);
+    }
     return this.#apply(prepared.values(), removed);
   }
 
@@ -221,7 +230,7 @@ class LinearCacheImpl implements LinearCache {
   }
 
   getResource(name: string): CachedResource | undefined {
-    return this.#store.get(name);
+    return this.#store.get(normalizeResourceName(name));
   }
 
   getResources(): Map<string, CachedResource> {
@@ -241,7 +250,8 @@ class LinearCacheImpl implements LinearCache {
   }
 
   watchCountFor(name: string): number {
-    return this.#sotw.countFor(name) + this.#delta.countFor(name, (reg) => reg.watch !== undefined);
+    const canonical = normalizeResourceName(name);
+    return this.#sotw.countFor(canonical) + this.#delta.countFor(canonical, (reg) => reg.watch !== undefined);
   }
 
   createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel {
@@ -299,7 +309,7 @@ class LinearCacheImpl implements LinearCache {
     this.#checkType(request.typeUrl);
     const version = this.version();
     if (request.versionInfo === version) return { kind: "not-modified", request, version };
-    const keys = keysOfNames(request.resourceNames.length === 0, request.resourceNames);
+    const keys = keysOfNames(request.resourceNames.length === 0, request.resourceNames.map(normalizeResourceName));
     if (!keys.wildcard) this.#diagnostics.check(request.node, keys.names, this.#store, version);
     const resources = this.#store.covered(keys);
     const errors = keys.wildcard ? [] : errorsOf(this.#store, new Set(keys.names));

@@ -1,5 +1,5 @@
 import type { CachedResource, ResourceErrorReport } from "@xdskit/cache-core";
-import { slashPrefixes } from "./resource-glob.js";
+import { collectionKeys } from "./resource-glob.js";
 import type { WatchKeys } from "./watch-keys.js";
 
 /**
@@ -62,7 +62,7 @@ export class ResourceStore {
   put(resource: CachedResource, at: number): void {
     const { name } = resource;
     if (!this.#resources.has(name)) {
-      for (const prefix of slashPrefixes(name)) {
+      for (const prefix of collectionKeys(name)) {
         let set = this.#byPrefix.get(prefix);
         if (set === undefined) {
           set = new Set();
@@ -79,7 +79,7 @@ export class ResourceStore {
   remove(name: string): void {
     if (!this.#resources.delete(name)) return;
     this.#changedAt.delete(name);
-    for (const prefix of slashPrefixes(name)) {
+    for (const prefix of collectionKeys(name)) {
       const set = this.#byPrefix.get(prefix);
       if (set === undefined) continue;
       set.delete(name);

@@ -1,5 +1,5 @@
 import type { Subscription } from "@xdskit/cache-core";
-import { globPrefix, isGlobName, slashPrefixes } from "./resource-glob.js";
+import { collectionKeys, globKeyOf } from "./resource-glob.js";
 
 /**
  * What a watch covers, fixed when the watch is created: servers replace a
@@ -9,7 +9,7 @@ export interface WatchKeys {
   readonly wildcard: boolean;
   /** Names subscribed exactly. */
   readonly names: readonly string[];
-  /** Prefixes of glob subscriptions (`a/*` → `a/`). */
+  /** Keys of glob subscriptions (`a/*` → `a/`; an `xdstp://` glob is its own key, see `globKeyOf`). */
   readonly prefixes: ReadonlySet<string>;
 }
 
@@ -26,9 +26,13 @@ export function keysOfNames(wildcard: boolean, names: Iterable<string>): WatchKe
   const prefixes = new Set<string>();
   let all = wildcard;
   for (const name of names) {
-    if (name === "*") all = true;
-    else if (isGlobName(name)) prefixes.add(globPrefix(name));
-    else exact.push(name);
+    if (name === "*") {
+      all = true;
+      continue;
+    }
+    const key = globKeyOf(name);
+    if (key === undefined) exact.push(name);
+    else prefixes.add(key);
   }
   return { wildcard: all, names: exact, prefixes: prefixes.size === 0 ? NO_PREFIXES : prefixes };
 }
@@ -37,6 +41,6 @@ export function keysOfNames(wildcard: boolean, names: Iterable<string>): WatchKe
 export function covers(keys: WatchKeys, exact: ReadonlySet<string>, name: string): boolean {
   if (keys.wildcard || exact.has(name)) return true;
   if (keys.prefixes.size === 0) return false;
-  for (const prefix of slashPrefixes(name)) if (keys.prefixes.has(prefix)) return true;
+  for (const prefix of collectionKeys(name)) if (keys.prefixes.has(prefix)) return true;
   return false;
 }

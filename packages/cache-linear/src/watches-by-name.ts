@@ -1,4 +1,4 @@
-import { slashPrefixes } from "./resource-glob.js";
+import { collectionKeys } from "./resource-glob.js";
 import type { WatchKeys } from "./watch-keys.js";
 
 /** A watch as the index sees it. */
@@ -88,7 +88,7 @@ export class WatchesByName<W extends IndexedWatch> {
       const exact = this.#byName.get(name);
       if (exact !== undefined) for (const watch of exact) hit(watch, name);
       if (this.#byPrefix.size > 0) {
-        for (const prefix of slashPrefixes(name)) {
+        for (const prefix of collectionKeys(name)) {
           const globbed = this.#byPrefix.get(prefix);
           if (globbed !== undefined) for (const watch of globbed) hit(watch, name);
         }

@@ -1,4 +1,4 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, isXdstpGlob, type ResourceErrorReport, type Subscription, xdstpCollectionOf } from "@xdskit/cache-core";
 import type { TypeResources } from "./type-resources.js";
 
 /** What a delta watch is answered with: the fields of a `DeltaResponse` the cache decides. */
@@ -17,7 +17,10 @@ export interface DeltaAnswer {
  * differs from what it holds and loses what it held that left the snapshot.
  * A named subscriber gets changes to its names, and `removed` lists its
  * names that do not exist, once: the server then records such a name as
- * `ABSENT_RESOURCE_VERSION` until it exists again. A wildcard subscription
+ * `ABSENT_RESOURCE_VERSION` until it exists again. A subscribed `xdstp://`
+ * glob covers its collection (`xdstpCollectionOf`): members are sent as they
+ * change and removed as they leave; a glob whose collection is empty when
+ * subscribed is reported in `removed` once, as an absent name is. A wildcard subscription
  * that was never answered is answered even when there is nothing to send,
  * so the client knows its initial state is empty.
  */
@@ -37,7 +40,25 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
       if (version !== ABSENT_RESOURCE_VERSION && !resources.byName.has(name)) removed.push(name);
     }
   } else {
-    for (const name of subscription.resourceNames()) {
+    const names = subscription.resourceNames();
+    let globs = false;
+    for (const name of names) {
+      if (isXdstpGlob(name)) {
+        globs = true;
+        const members = resources.collection(name);
+        // Members also named exactly are answered for their own name.
+        for (const member of members) {
+          if (!names.has(member.name) && returned.get(member.name) !== member.hash) changed.push(member);
+        }
+        // A collection empty when subscribed is reported once under its own name, as
+        // absent names are: Envoy 1.40 then completes its initial fetch at once (it
+        // waited out initial_fetch_timeout, 15 s by default, before).
+        if (members.length === 0 && !returned.has(name)) {
+          removed.push(name);
+          absent.push(name);
+        }
+        continue;
+      }
       const resource = resources.byName.get(name);
       if (resource !== undefined) {
         if (returned.get(name) !== resource.hash) changed.push(resource);
@@ -48,6 +69,14 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
         if (held === undefined) absent.push(name);
         const error = resources.errors.get(name);
         if (error !== undefined) errors.push(error);
+      }
+    }
+    // Members of a subscribed collection the client holds that left the snapshot.
+    if (globs) {
+      for (const [name, version] of returned) {
+        if (version === ABSENT_RESOURCE_VERSION || names.has(name) || resources.byName.has(name)) continue;
+        const collection = xdstpCollectionOf(name);
+        if (collection !== undefined && names.has(collection)) removed.push(name);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { ENDPOINT_TYPE_URL, type Logger, silentLogger, typeNameOfUrl } from "@xdskit/cache-core";
+import { ENDPOINT_TYPE_URL, isXdstpGlob, type Logger, silentLogger, typeNameOfUrl } from "@xdskit/cache-core";
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import type { TypeResources } from "./type-resources.js";
 
@@ -93,7 +93,7 @@ export class NodeDiagnostics {
   missingNames(key: string, node: Node | undefined, names: Iterable<string>, resources: TypeResources): void {
     if (!this.enabled) return;
     const missing: string[] = [];
-    for (const name of names) if (!resources.byName.has(name)) missing.push(name);
+    for (const name of names) if (!resources.byName.has(name) && !isXdstpGlob(name)) missing.push(name);
     const notes = this.#touch(key);
     const typeUrl = resources.typeUrl;
     const print = fingerprint(missing);

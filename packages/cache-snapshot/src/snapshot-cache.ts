@@ -1,7 +1,9 @@
 import {
   compareTypeUrls,
   defaultResourceTypes,
+  isXdstpGlob,
   nodeIdHash,
+  normalizeResourceName,
   silentLogger,
   WILDCARD_RESOURCE_NAME,
   type Cache,
@@ -196,18 +198,25 @@ class SnapshotCacheImpl implements SnapshotCache {
     const [status, snapshot] = this.#accept(request.typeUrl, request.node);
     const resources = snapshot?.typeResources(request.typeUrl);
     const wildcard = request.resourceNames.length === 0 || request.resourceNames.includes(WILDCARD_RESOURCE_NAME);
-    this.#diagnose(status, snapshot, request.typeUrl, resources, wildcard ? [] : request.resourceNames);
+    const names = wildcard ? [] : request.resourceNames.map(normalizeResourceName);
+    this.#diagnose(status, snapshot, request.typeUrl, resources, names);
     // Nothing newer than what the client has: a REST poller keeps polling instead of seeing an error.
     if (resources === undefined || request.versionInfo === resources.version) {
       return { kind: "not-modified", request, version: resources?.version ?? request.versionInfo };
     }
-    const names = request.resourceNames;
     let picked: readonly CachedResource[] = resources.list;
-    if (names.length > 0 && !names.includes(WILDCARD_RESOURCE_NAME)) {
-      picked = names.flatMap((name) => {
+    if (!wildcard) {
+      const seen = new Set<string>();
+      const list: CachedResource[] = [];
+      for (const name of names) {
         const resource = resources.byName.get(name);
-        return resource === undefined ? [] : [resource];
-      });
+        for (const one of resource !== undefined ? [resource] : isXdstpGlob(name) ? resources.collection(name) : []) {
+          if (seen.has(one.name)) continue;
+          seen.add(one.name);
+          list.push(one);
+        }
+      }
+      picked = list;
     }
     const errors = resources.errorsFor(new Set(names), wildcard);
     return {

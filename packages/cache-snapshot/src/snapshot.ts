@@ -4,6 +4,7 @@ import {
   compareTypeUrls,
   defaultResourceTypes,
   findInconsistencies,
+  normalizeResourceName,
   prepareResource,
   type CachedResource,
   type ConsistencyOptions,
@@ -264,7 +265,11 @@ export function createSnapshot(version: SnapshotVersion, resources: SnapshotReso
   const types = options.types ?? defaultResourceTypes;
   const single = typeof version === "string" ? version : undefined;
   const versions: Readonly<Record<string, string>> = typeof version === "string" ? {} : version;
-  const ttls = options.ttlMs ?? {};
+  // TTLs keyed by canonical name, as prepared resources are named (xdstp names may be spelled either way).
+  const ttls: Record<string, Record<string, number>> = {};
+  for (const [typeUrl, byName] of Object.entries(options.ttlMs ?? {})) {
+    ttls[typeUrl] = Object.fromEntries(Object.entries(byName).map(([name, ttl]) => [normalizeResourceName(name), ttl]));
+  }
 
   const duplicates: { readonly typeUrl: string; readonly name: string }[] = [];
   const preparedByType = new Map<string, CachedResource[]>();

@@ -1,4 +1,4 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, isXdstpGlob, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
 import type { TypeResources } from "./type-resources.js";
 
 /**
@@ -13,7 +13,9 @@ import type { TypeResources } from "./type-resources.js";
  * named them (in snapshot order when they named every one). In ADS mode a named
  * subscription is held until every name exists, so the client gets the
  * whole update at once instead of a partial one it would have to patch up
- * on the next response. A subscription to no name at all (a client that
+ * on the next response. An `xdstp://` glob name covers its collection
+ * (`xdstpCollectionOf`) and is never missing, as a collection may be empty.
+ * A subscription to no name at all (a client that
  * unsubscribed from everything) is never answered: there is nothing it could
  * be sent, and an empty response on every change is noise.
  */
@@ -27,40 +29,52 @@ export function answerSotw(
   const names = subscription.resourceNames();
   if (subscription.isWildcard()) {
     // A name newly named next to "*" (the server forgot it was sent) is re-sent: the full state.
-    return changed || namesSomethingNew(names, subscription.returnedResources(), resources.byName, NO_ERRORS) ? resources.list : undefined;
+    return changed || namesSomethingNew(names, subscription.returnedResources(), resources, NO_ERRORS) ? resources.list : undefined;
   }
 
   if (names.size === 0) return undefined;
-  if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources.byName, resources.errors)) return undefined;
+  if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources, resources.errors)) return undefined;
   let found = 0;
+  let globs = false;
   for (const name of names) {
     if (resources.byName.has(name)) found++;
+    // A glob collection is never missing: it may be empty.
+    else if (isXdstpGlob(name)) globs = true;
     // A name with an error is answered (by its error), so ADS does not wait for it.
     else if (ads && !resources.errors.has(name)) return undefined;
   }
   // Named every resource of the type (as Envoy does for EDS with a consistent
   // snapshot): share the snapshot's list instead of building a copy per watch.
-  if (found === resources.list.length) return resources.list;
+  if (!globs && found === resources.list.length) return resources.list;
   const picked: CachedResource[] = [];
   for (const name of names) {
     const resource = resources.byName.get(name);
     if (resource !== undefined) picked.push(resource);
+  }
+  if (globs) {
+    for (const name of names) {
+      if (!isXdstpGlob(name)) continue;
+      // A member also named exactly was picked above.
+      for (const member of resources.collection(name)) if (!names.has(member.name)) picked.push(member);
+    }
   }
   return picked;
 }
 
 // A name is new to the client when it exists and was not sent, or has an error it was not told
 // (the server records a name told of an error as ABSENT_RESOURCE_VERSION; wildcard
-// subscriptions get no errors, so they pass none).
+// subscriptions get no errors, so they pass none), or is a glob collection with a member not sent.
 function namesSomethingNew(
   names: ReadonlySet<string>,
   returned: ReadonlyMap<string, string>,
-  held: ReadonlyMap<string, CachedResource>,
+  resources: TypeResources,
   errors: ReadonlyMap<string, ResourceErrorReport>,
 ): boolean {
+  const held = resources.byName;
   for (const name of names) {
     const version = returned.get(name);
     if (version === undefined ? held.has(name) || errors.has(name) : version === ABSENT_RESOURCE_VERSION && held.has(name)) return true;
+    if (isXdstpGlob(name)) for (const member of resources.collection(name)) if (!returned.has(member.name)) return true;
   }
   return false;
 }
@@ -81,9 +95,13 @@ export function answerHeartbeat(
   if (resources.withTtl.length === 0 || versionInfo !== resources.version) return undefined;
   if (subscription.isWildcard()) return resources.withTtl;
   const picked: CachedResource[] = [];
-  for (const name of subscription.resourceNames()) {
+  const names = subscription.resourceNames();
+  for (const name of names) {
     const resource = resources.byName.get(name);
     if (resource?.ttlMs !== undefined) picked.push(resource);
+    else if (resource === undefined && isXdstpGlob(name)) {
+      for (const member of resources.collection(name)) if (member.ttlMs !== undefined && !names.has(member.name)) picked.push(member);
+    }
   }
   return picked.length > 0 ? picked : undefined;
 }

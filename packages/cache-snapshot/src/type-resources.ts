@@ -1,4 +1,4 @@
-import type { CachedResource, ResourceErrorReport } from "@xdskit/cache-core";
+import { type CachedResource, type ResourceErrorReport, xdstpCollectionOf } from "@xdskit/cache-core";
 
 /**
  * One type of a snapshot at one version: what every watch of that type is
@@ -51,6 +51,29 @@ export class TypeResources {
     for (const [name, report] of this.errors) if (names.has(name)) out.push(report);
     return out.length === 0 ? undefined : out;
   }
+
+  #collections: Map<string, CachedResource[]> | undefined;
+
+  /**
+   * The members of an `xdstp://` glob collection (canonical glob name, see
+   * `xdstpCollectionOf`), in snapshot order. Indexed on first use, once per
+   * snapshot type, so types without federation names never pay for it.
+   */
+  collection(glob: string): readonly CachedResource[] {
+    if (this.#collections === undefined) {
+      const collections = new Map<string, CachedResource[]>();
+      for (const resource of this.list) {
+        const collection = xdstpCollectionOf(resource.name);
+        if (collection === undefined) continue;
+        const members = collections.get(collection);
+        if (members === undefined) collections.set(collection, [resource]);
+        else members.push(resource);
+      }
+      this.#collections = collections;
+    }
+    return this.#collections.get(glob) ?? NO_RESOURCES;
+  }
 }
 
 const NO_ERRORS: ReadonlyMap<string, ResourceErrorReport> = new Map();
+const NO_RESOURCES: readonly CachedResource[] = Object.freeze([]);

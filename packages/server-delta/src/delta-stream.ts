@@ -1,4 +1,4 @@
-import { type ConfigWatcher, type DeltaResponse, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
+import { type ConfigWatcher, type DeltaResponse, isSubscribed, WILDCARD_RESOURCE_NAME } from "@xdskit/cache-core";
 import type {
   DeltaDiscoveryRequest,
   DeltaDiscoveryResponse,
@@ -175,8 +175,8 @@ function applySubscriptionChange(state: TypeStreamState, subscribe: readonly str
   for (const name of subscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
   for (const name of unsubscribe) if (name !== WILDCARD_RESOURCE_NAME) forget.add(name);
   if (!subscription.isWildcard()) {
-    const wanted = subscription.resourceNames();
-    for (const name of subscription.returnedResources().keys()) if (!wanted.has(name)) forget.add(name);
+    // Members of a subscribed xdstp glob collection are still wanted.
+    for (const name of subscription.returnedResources().keys()) if (!isSubscribed(subscription, name)) forget.add(name);
   }
   if (forget.size > 0) subscription.updateReturnedResources([], forget);
 }
