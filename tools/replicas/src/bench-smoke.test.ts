@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { PROCESS_START_BOUND_MS } from "@xdskit/test-support";
 import { describe, expect, it } from "vitest";
 
 const tsx = createRequire(import.meta.url).resolve("tsx/cli");
@@ -23,5 +24,5 @@ describe("pnpm bench (smoke sizes)", () => {
     expect(out).toMatch(/fan-out to 50 clients, --workers 2: p50/);
     expect(out).toMatch(/fan-out ratio --workers 2 \/ --workers 1/);
     expect(code).toBe(0);
-  }, 180_000);
+  }, 3 * PROCESS_START_BOUND_MS);
 });

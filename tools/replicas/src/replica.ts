@@ -1,3 +1,4 @@
+import { PROCESS_START_BOUND_MS } from "@xdskit/test-support";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,7 +46,7 @@ export async function startReplica(name: string, o: ReplicaOptions): Promise<Rep
   ]);
   void process.exited.then(() => rmSync(work, { recursive: true, force: true }));
   // A replica that never says it listens is stopped here: nobody else holds it to stop it later.
-  const listening = await process.waitForLine("listening", (l) => l.msg === "xDS control plane listening", 60_000).catch(async (error: unknown) => {
+  const listening = await process.waitForLine("listening", (l) => l.msg === "xDS control plane listening", PROCESS_START_BOUND_MS).catch(async (error: unknown) => {
     await process.stop("SIGKILL");
     throw error;
   });

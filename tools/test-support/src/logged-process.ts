@@ -139,3 +139,10 @@ export function startLoggedProcess(file: string, args: readonly string[], option
     },
   };
 }
+
+/**
+ * How long a test waits for a program to load and serve: generous, because it bounds an awaited
+ * event rather than delaying anything, and on a 2-core machine at a load average of 20–25 (a
+ * fresh-clone run beside other work) an app with two workers took over 60 s to report listening.
+ */
+export const PROCESS_START_BOUND_MS = 180_000;

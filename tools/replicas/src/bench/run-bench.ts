@@ -2,6 +2,7 @@
 //   1. etcd write → every client ACKed: 1,000 ADS clients spread over 3 replicas, one cluster changed per write.
 //   2. fan-out: 5,000 clients on one port, --workers 2 vs --workers 1, in the same run (alternating).
 // Prints the figures and writes tools/replicas/results/latest.json. BENCH_SMOKE=1 runs tiny sizes (figures to the temp dir).
+import { PROCESS_START_BOUND_MS } from "@xdskit/test-support";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
@@ -106,7 +107,7 @@ try {
       join(work, "bootstrap.json"),
     ]);
     try {
-      const listening = await app.waitForLine("listening", (l) => l.msg === "xDS control plane listening", 60_000);
+      const listening = await app.waitForLine("listening", (l) => l.msg === "xDS control plane listening", PROCESS_START_BOUND_MS);
       const pids = [app.child.pid ?? 0, ...app.lines.filter((l) => l.msg === "worker serving").map((l) => Number(l.pid))];
       const pool = await connectPool([Number(listening["port"])], FANOUT_CLIENTS);
       await step(writer, pool); // warm-up, not counted
