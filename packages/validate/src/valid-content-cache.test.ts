@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createValidator, type Violation } from "./index.js";
 
 const CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+const HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 const rules = (vs: readonly Violation[]): string[] => vs.map((v) => `${v.field} ${v.rule}`);
 
 // An upstream TLS context whose SNI is `sni` (max_bytes 255: a longer one is a violation).
@@ -68,6 +69,20 @@ describe("rememberValid", () => {
     expect(bytes.subarray(at, at + 4)).toEqual(new Uint8Array([0x22, 0x02, 0x08, 0x01]));
     bytes[at + 3] = 0x00;
     expect(rules(validator.validateSnapshot({ [CLUSTER]: [resource] }).violations)).toEqual(["connect_timeout duration.gt"]);
+  });
+
+  it("bytes valid as one type are validated again when an Any names another type", () => {
+    const validator = createValidator();
+    const cluster = clusterWithSni("a.example.com");
+    expect(validator.validateResource(CLUSTER, "backend", cluster).ok).toBe(true);
+    // The same array, at the same depth, read as an HttpConnectionManager: the SNI reads as
+    // stat_prefix, and there is no route specifier.
+    const other = create(ClusterSchema, {
+      name: "other",
+      connectTimeout: { seconds: 1n },
+      transportSocket: { name: "hcm", configType: { case: "typedConfig", value: { $typeName: "google.protobuf.Any", typeUrl: HCM, value: tlsBytes(cluster) } } },
+    });
+    expect(rules(validator.validateResource(CLUSTER, "other", other).violations)).toEqual(["transport_socket.typed_config.route_specifier oneof.required"]);
   });
 
   it("what was valid with room to nest is not taken as valid where the depth limit is nearer", () => {
