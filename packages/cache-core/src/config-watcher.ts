@@ -1,5 +1,6 @@
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { CachedResource } from "./cached-resource.js";
+import type { ResourceErrorReport } from "./resource-error-report.js";
 import type { Subscription } from "./subscription.js";
 
 /**
@@ -24,6 +25,13 @@ export interface SotwResponse {
    * the client without changing the resource. False for ordinary responses.
    */
   readonly heartbeat: boolean;
+  /**
+   * `resource_errors` (xRFC TP3): why names the client subscribes to by name
+   * are not served, for names the response carries no resource of (a
+   * response never names a resource both ways; one that carries it clears
+   * the client's error). Default: none.
+   */
+  readonly errors?: readonly ResourceErrorReport[] | undefined;
 }
 
 /**
@@ -62,6 +70,13 @@ export interface DeltaResponse {
    * request waiting). Default: none.
    */
   readonly absent?: readonly string[] | undefined;
+  /**
+   * `resource_errors` (xRFC TP3): why names of `removed` are not served, for
+   * those the cache has an error for. The names stay in `removed` (and
+   * `absent`), so clients that do not read the field are told as before.
+   * Default: none.
+   */
+  readonly errors?: readonly ResourceErrorReport[] | undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ export { silentLogger, type LogFields, type Logger } from "./logger.js";
 export { marshalDeterministic, type MarshalOptions } from "./marshal-deterministic.js";
 export { nodeIdHash, type NodeHash } from "./node-hash.js";
 export type { ResourceReferences } from "./resource-references.js";
+export { resourceErrorReport, type ResourceErrorDetail, type ResourceErrorReport } from "./resource-error-report.js";
 export {
   createResourceTypeRegistry,
   defaultResourceTypes,

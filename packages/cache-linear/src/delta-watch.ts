@@ -1,4 +1,4 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, type DeltaResponse, type Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, type DeltaResponse, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
 import type { DeltaDiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { ResourceStore } from "./resource-store.js";
 import type { IndexedWatch } from "./watches-by-name.js";
@@ -32,6 +32,11 @@ export interface DeltaRegistration extends IndexedWatch {
    * dropped unsent). The next watch diffs these and nothing else.
    */
   readonly stale: Set<string>;
+  /**
+   * Names subscribed exactly, known not to exist, whose error was set since
+   * the client was told: each is reported again (in `removed`, with the error) once.
+   */
+  readonly errorsDue: Set<string>;
   /** Counts watches attached, so that a cleanup scheduled by a cancel can tell a later watch took the registration up. */
   attached: number;
   /** In the index. */
@@ -46,10 +51,14 @@ export interface DeltaRegistration extends IndexedWatch {
 export interface DeltaDiff {
   readonly resources: CachedResource[];
   readonly removed: string[];
+  /** The names of `removed` the client never held: subscribed by name, and do not exist. */
+  readonly absent: string[];
+  /** The errors of names in `removed` (subscribed exactly) that the cache has one for. */
+  readonly errors: ResourceErrorReport[];
 }
 
 /** The diff with nothing in it, shared: most re-watches and most watchers of an update find nothing. */
-const NO_DIFF: DeltaDiff = Object.freeze({ resources: [], removed: [] }) as unknown as DeltaDiff;
+const NO_DIFF: DeltaDiff = Object.freeze({ resources: [], removed: [], absent: [], errors: [] }) as unknown as DeltaDiff;
 
 /** Diffs one name the registration covers against what the client holds; `into` is made on the first difference. */
 function diffName(
@@ -62,16 +71,22 @@ function diffName(
   const resource = store.get(name);
   if (resource !== undefined) {
     if (returned.get(name) === resource.hash) return into;
-    const diff = into ?? { resources: [], removed: [] };
+    const diff = into ?? { resources: [], removed: [], absent: [], errors: [] };
     diff.resources.push(resource);
     return diff;
   }
   const version = returned.get(name);
-  // Subscribed by name, does not exist, and the client was not told yet; or held, and gone.
-  const report = version === undefined ? !reg.keys.wildcard && reg.exact.has(name) : version !== ABSENT_RESOURCE_VERSION;
+  const named = !reg.keys.wildcard && reg.exact.has(name);
+  // Subscribed by name, does not exist, and the client was not told yet (or its error changed since);
+  // or held, and gone.
+  const errorDue = reg.errorsDue.delete(name);
+  const report = version === undefined ? named : version !== ABSENT_RESOURCE_VERSION || (errorDue && named);
   if (!report) return into;
-  const diff = into ?? { resources: [], removed: [] };
+  const diff = into ?? { resources: [], removed: [], absent: [], errors: [] };
   diff.removed.push(name);
+  if (version === undefined) diff.absent.push(name);
+  const error = named ? store.error(name) : undefined;
+  if (error !== undefined) diff.errors.push(error);
   return diff;
 }
 
@@ -84,15 +99,25 @@ function diffName(
  */
 export function deltaDiffAll(store: ResourceStore, reg: DeltaRegistration, subscription: Subscription): DeltaDiff {
   const returned = subscription.returnedResources();
-  const diff: DeltaDiff = { resources: [], removed: [] };
+  const diff: DeltaDiff = { resources: [], removed: [], absent: [], errors: [] };
   for (const resource of store.covered(reg.keys)) {
     if (returned.get(resource.name) !== resource.hash) diff.resources.push(resource);
   }
+  const named = !reg.keys.wildcard;
   for (const [name, version] of returned) {
-    if (version !== ABSENT_RESOURCE_VERSION && !store.has(name) && covers(reg.keys, reg.exact, name)) diff.removed.push(name);
+    if (version === ABSENT_RESOURCE_VERSION || store.has(name) || !covers(reg.keys, reg.exact, name)) continue;
+    diff.removed.push(name);
+    const error = named && reg.exact.has(name) ? store.error(name) : undefined;
+    if (error !== undefined) diff.errors.push(error);
   }
-  if (!reg.keys.wildcard) {
-    for (const name of reg.keys.names) if (!store.has(name) && !returned.has(name)) diff.removed.push(name);
+  if (named) {
+    for (const name of reg.keys.names) {
+      if (store.has(name) || returned.has(name)) continue;
+      diff.removed.push(name);
+      diff.absent.push(name);
+      const error = store.error(name);
+      if (error !== undefined) diff.errors.push(error);
+    }
   }
   return diff;
 }
@@ -114,11 +139,13 @@ export function isEmptyDiff(diff: DeltaDiff): boolean {
 
 /** The response for a diff: only what changed (the server records it in the subscription after sending). */
 export function deltaResponse(watch: DeltaWatch, diff: DeltaDiff, systemVersion: string): DeltaResponse {
-  return {
+  const response: DeltaResponse = {
     request: watch.request,
     typeUrl: watch.request.typeUrl,
     systemVersion,
     resources: diff.resources,
     removed: diff.removed,
+    absent: diff.absent,
   };
+  return diff.errors.length === 0 ? response : { ...response, errors: diff.errors };
 }

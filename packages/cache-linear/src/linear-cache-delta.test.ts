@@ -50,6 +50,8 @@ describe("delta watches", () => {
     expect(d.sent()).toEqual(["a"]);
     // Issue 18: "c" does not exist, and the client is told so at once (it used to hear nothing).
     expect(d.last?.removed).toEqual(["c"]);
+    // Never held: "absent", which servers report the way the type needs (VHDS: a Resource without a body).
+    expect(d.last?.absent).toEqual(["c"]);
     expect(d.last?.systemVersion).toBe("s0");
     expect(d.subscription.returnedResources()).toEqual(new Map([["a", cache.getResource("a")?.hash], ["c", ABSENT_RESOURCE_VERSION]]));
   });
@@ -77,6 +79,8 @@ describe("delta watches", () => {
     const d = new DeltaStream(cache, ["a", "b"]).watch().watch();
     cache.deleteResource("b");
     expect(d.last?.removed).toEqual(["b"]);
+    // Held, then gone: a removal, not an absent name.
+    expect(d.last?.absent).toEqual([]);
     expect(d.last?.resources).toEqual([]);
     // What the client holds; "b" stays subscribed, known not to exist.
     expect([...d.subscription.returnedResources()].filter(([, v]) => v !== ABSENT_RESOURCE_VERSION).map(([k]) => k)).toEqual(["a"]);
@@ -104,6 +108,7 @@ describe("delta watches", () => {
     const named = new DeltaStream(cache, ["a"]).watch();
     expect(named.responses).toHaveLength(1);
     expect(named.last?.removed).toEqual(["a"]);
+    expect(named.last?.absent).toEqual(["a"]);
     named.watch();
     expect(named.responses).toHaveLength(1);
   });

@@ -11,7 +11,8 @@ export interface LinearCacheErrorDetails extends CacheErrorDetails {
  * like any other: `unknown-type` for a request of a type URL the cache does
  * not serve (the message names both URLs, `field` is `type_url`) or a cache
  * created without one, `type-mismatch` for a resource of another type,
- * `invalid-resource` for a message given to a cache created without a schema.
+ * `invalid-resource` for a message given to a cache created without a schema,
+ * or an error (`setResourceError`) whose code is not a `google.rpc.Code` from 1 to 16.
  */
 export class LinearCacheError extends CacheError {
   /** The class name, for logs. */

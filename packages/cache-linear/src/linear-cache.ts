@@ -1,5 +1,6 @@
 import type { DescMessage, Message, Registry } from "@bufbuild/protobuf";
 import {
+  CacheError,
   type CachedResource,
   type Cache,
   type Cancel,
@@ -7,6 +8,9 @@ import {
   type FetchResult,
   type Logger,
   prepareResource,
+  type ResourceErrorDetail,
+  type ResourceErrorReport,
+  resourceErrorReport,
   type ResourceTypeRegistry,
   type SotwResponse,
   type Subscription,
@@ -19,7 +23,7 @@ import { type DeltaDiff, type DeltaRegistration, type DeltaWatch, deltaDiffAll, 
 import { LinearCacheError } from "./linear-cache-error.js";
 import { MissingNameDiagnostics } from "./missing-name-diagnostics.js";
 import { ResourceStore } from "./resource-store.js";
-import { parseVersion, type SotwWatch, sotwAnswerableAfter, sotwNeedsAnswer, sotwResponse } from "./sotw-watch.js";
+import { errorsOf, parseVersion, type SotwWatch, sotwAnswerableAfter, sotwNeedsAnswer, sotwResponse } from "./sotw-watch.js";
 import { WatchesByName } from "./watches-by-name.js";
 import { keysOfNames, watchKeysOf } from "./watch-keys.js";
 
@@ -91,6 +95,26 @@ export interface LinearCache extends Cache {
   updateResources(upserts: Iterable<ResourceInput>, deletes?: Iterable<string>): boolean;
   /** Replaces every resource, as one version step that carries only what changed. */
   setResources(resources: Iterable<ResourceInput>): boolean;
+  /**
+   * Says why `name` is not served (xRFC TP3 `resource_errors`), or with
+   * `undefined` takes that back: for a name that does not exist (NOT_FOUND),
+   * or whose new version failed validation (INVALID_ARGUMENT), fed for
+   * example from `@xdskit/validate` results. Subscriptions that name it get
+   * the error: SotW in the next answer (the name is left out of the
+   * resources, as before), delta with the name in `removed_resources` (as
+   * before) and the error beside it. A name that has a resource is served
+   * and its error is kept but not sent (a response never names a resource
+   * both ways): keep the last good version to keep serving it. Updating the
+   * resource clears its error. Returns whether clients see a change (and so
+   * a new version): setting the same error again, or an error for a name
+   * with a resource, does not.
+   *
+   * @throws {LinearCacheError} `invalid-resource` for a code that is not a
+   *   `google.rpc.Code` from 1 to 16, naming the resource and field.
+   */
+  setResourceError(name: string, error: ResourceErrorDetail | undefined): boolean;
+  /** A copy of name → error, every error set (also those of names that have a resource). */
+  getResourceErrors(): Map<string, ResourceErrorReport>;
   /** One resource, or `undefined`. */
   getResource(name: string): CachedResource | undefined;
   /** A copy of name → resource. */
@@ -172,6 +196,28 @@ class LinearCacheImpl implements LinearCache {
     const removed: string[] = [];
     for (const name of this.#store.names()) if (!prepared.has(name)) removed.push(name);
     return this.#apply(prepared.values(), removed);
+  }
+
+  setResourceError(name: string, error: ResourceErrorDetail | undefined): boolean {
+    const store = this.#store;
+    const report = error === undefined ? undefined : this.#errorReport(name, error);
+    const current = store.error(name);
+    if (report?.code === current?.code && report?.message === current?.message) return false;
+    // Seen only where the name has no resource: only then a new version, and an answer.
+    if (store.has(name)) {
+      store.setError(name, report, store.counter);
+      return false;
+    }
+    const at = report === undefined ? store.counter : store.bump();
+    store.setError(name, report, at);
+    if (report === undefined) return false;
+    const answered = this.#notify([name], new Set([name]));
+    this.#logger.debug("linear cache error set", { typeUrl: this.typeUrl, version: this.version(), name, code: report.code, answered });
+    return true;
+  }
+
+  getResourceErrors(): Map<string, ResourceErrorReport> {
+    return new Map(this.#store.errors());
   }
 
   getResource(name: string): CachedResource | undefined {
@@ -256,7 +302,9 @@ class LinearCacheImpl implements LinearCache {
     const keys = keysOfNames(request.resourceNames.length === 0, request.resourceNames);
     if (!keys.wildcard) this.#diagnostics.check(request.node, keys.names, this.#store, version);
     const resources = this.#store.covered(keys);
-    return { kind: "response", response: { request, typeUrl: request.typeUrl, version, resources, heartbeat: false } };
+    const errors = keys.wildcard ? [] : errorsOf(this.#store, new Set(keys.names));
+    const response: SotwResponse = { request, typeUrl: request.typeUrl, version, resources, heartbeat: false };
+    return { kind: "response", response: errors.length === 0 ? response : { ...response, errors } };
   }
 
   #checkType(typeUrl: string): void {
@@ -288,6 +336,21 @@ class LinearCacheImpl implements LinearCache {
     );
     const names = resources.length === 1 ? `resource "${resources[0]?.name}"` : `an update of ${resources.length} resources`;
     enforceValidation({ ok: violations.length === 0, violations }, mode, this.#logger, `${names} of "${this.typeUrl}"`);
+  }
+
+  #errorReport(name: string, error: ResourceErrorDetail): ResourceErrorReport {
+    try {
+      return resourceErrorReport(this.typeUrl, name, error);
+    } catch (cause) {
+      if (!(cause instanceof CacheError)) throw cause;
+      throw new LinearCacheError(cause.code, cause.message, {
+        typeUrl: this.typeUrl,
+        servedTypeUrl: this.typeUrl,
+        resourceName: name,
+        field: cause.field,
+        cause,
+      });
+    }
   }
 
   #prepare(input: ResourceInput): CachedResource {
@@ -334,6 +397,8 @@ class LinearCacheImpl implements LinearCache {
     }
     for (const resource of changed) {
       store.put(resource, at);
+      // A new version supersedes the error of the one before.
+      store.setError(resource.name, undefined, at);
       names.push(resource.name);
     }
     const answered = this.#notify(names);
@@ -347,8 +412,9 @@ class LinearCacheImpl implements LinearCache {
     return true;
   }
 
-  // Versions are read per delivery: a callback may itself update the cache.
-  #notify(names: readonly string[]): number {
+  // Versions are read per delivery: a callback may itself update the cache. `errorsSet`: the names
+  // of `names` whose error was set (they have no resource).
+  #notify(names: readonly string[], errorsSet?: ReadonlySet<string>): number {
     const store = this.#store;
     let answered = 0;
     for (const [watch, covered] of this.#sotw.affected(names)) {
@@ -358,6 +424,9 @@ class LinearCacheImpl implements LinearCache {
       answered++;
     }
     for (const [reg, covered] of this.#delta.affected(names)) {
+      if (errorsSet !== undefined && !reg.keys.wildcard) {
+        for (const name of covered) if (errorsSet.has(name) && reg.exact.has(name)) reg.errorsDue.add(name);
+      }
       const watch = reg.watch;
       if (watch === undefined) {
         // Between watches: the next watch of the subscription diffs these.
@@ -383,6 +452,7 @@ class LinearCacheImpl implements LinearCache {
       revision: subscription.namesRevision(),
       watch: undefined,
       stale: new Set(),
+      errorsDue: new Set(),
       attached: 0,
       registered: true,
     };

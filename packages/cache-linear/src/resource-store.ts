@@ -1,4 +1,4 @@
-import type { CachedResource } from "@xdskit/cache-core";
+import type { CachedResource, ResourceErrorReport } from "@xdskit/cache-core";
 import { slashPrefixes } from "./resource-glob.js";
 import type { WatchKeys } from "./watch-keys.js";
 
@@ -13,6 +13,9 @@ export class ResourceStore {
   readonly #byPrefix = new Map<string, Set<string>>();
   #all: readonly CachedResource[] | undefined;
   #counter = 0;
+  // Per-resource errors (xRFC TP3), and the counter value at which each was last set.
+  readonly #errors = new Map<string, ResourceErrorReport>();
+  readonly #errorSetAt = new Map<string, number>();
 
   /** The version counter: bumped once per update that changes anything. */
   get counter(): number {
@@ -83,6 +86,32 @@ export class ResourceStore {
       if (set.size === 0) this.#byPrefix.delete(prefix);
     }
     this.#all = undefined;
+  }
+
+  /** The error of `name`, whether or not it has a resource. */
+  error(name: string): ResourceErrorReport | undefined {
+    return this.#errors.get(name);
+  }
+
+  /** Every error, name → report. */
+  errors(): ReadonlyMap<string, ResourceErrorReport> {
+    return this.#errors;
+  }
+
+  /** The counter value at which the error of `name` was last set; -1 when it has none. */
+  errorSetAt(name: string): number {
+    return this.#errorSetAt.get(name) ?? -1;
+  }
+
+  /** Sets (or, with `undefined`, clears) the error of `name`, at counter value `at`. */
+  setError(name: string, report: ResourceErrorReport | undefined, at: number): void {
+    if (report === undefined) {
+      this.#errors.delete(name);
+      this.#errorSetAt.delete(name);
+      return;
+    }
+    this.#errors.set(name, report);
+    this.#errorSetAt.set(name, at);
   }
 
   /** Names of existing resources under a glob prefix. */

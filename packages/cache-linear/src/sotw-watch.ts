@@ -1,4 +1,4 @@
-import type { SotwResponse, Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type ResourceErrorReport, type SotwResponse, type Subscription } from "@xdskit/cache-core";
 import type { DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { ResourceStore } from "./resource-store.js";
 import type { IndexedWatch } from "./watches-by-name.js";
@@ -33,11 +33,17 @@ export function parseVersion(versionInfo: string, prefix: string, counter: numbe
 /**
  * Whether a client at `version` needs an answer on account of `name`: it
  * changed after that version, it exists but the client was not sent it (a
- * new subscription), or the client holds it and it is gone.
+ * new subscription), the client holds it and it is gone, or (for a name
+ * subscribed exactly) it does not exist and has an error the client was not
+ * told (the server records a name told of an error as
+ * `ABSENT_RESOURCE_VERSION`) or that was set after that version.
  */
-function nameIsStale(store: ResourceStore, returned: ReadonlyMap<string, string>, version: number, name: string): boolean {
-  if (store.has(name)) return store.changedAt(name) > version || !returned.has(name);
-  return returned.has(name);
+function nameIsStale(store: ResourceStore, watch: SotwWatch, returned: ReadonlyMap<string, string>, version: number, name: string): boolean {
+  const held = returned.get(name);
+  if (store.has(name)) return store.changedAt(name) > version || held === undefined || held === ABSENT_RESOURCE_VERSION;
+  if (held !== undefined && held !== ABSENT_RESOURCE_VERSION) return true;
+  if (watch.keys.wildcard || !watch.exact.has(name) || store.error(name) === undefined) return false;
+  return held === undefined || store.errorSetAt(name) > version;
 }
 
 /**
@@ -54,12 +60,12 @@ export function sotwNeedsAnswer(store: ResourceStore, watch: SotwWatch): boolean
   if (version === undefined) return true;
   const returned = watch.subscription.returnedResources();
   if (watch.keys.wildcard) return version !== store.counter || returned.size < store.size;
-  for (const name of watch.keys.names) if (nameIsStale(store, returned, version, name)) return true;
+  for (const name of watch.keys.names) if (nameIsStale(store, watch, returned, version, name)) return true;
   for (const prefix of watch.keys.prefixes) {
-    for (const name of store.namesUnder(prefix)) if (nameIsStale(store, returned, version, name)) return true;
+    for (const name of store.namesUnder(prefix)) if (nameIsStale(store, watch, returned, version, name)) return true;
   }
-  for (const name of returned.keys()) {
-    if (!store.has(name) && covers(watch.keys, watch.exact, name)) return true;
+  for (const [name, held] of returned) {
+    if (held !== ABSENT_RESOURCE_VERSION && !store.has(name) && covers(watch.keys, watch.exact, name)) return true;
   }
   return false;
 }
@@ -68,17 +74,26 @@ export function sotwNeedsAnswer(store: ResourceStore, watch: SotwWatch): boolean
 export function sotwAnswerableAfter(store: ResourceStore, watch: SotwWatch, changed: readonly string[]): boolean {
   const version = watch.clientVersion ?? -1;
   const returned = watch.subscription.returnedResources();
-  for (const name of changed) if (nameIsStale(store, returned, version, name)) return true;
+  for (const name of changed) if (nameIsStale(store, watch, returned, version, name)) return true;
   return false;
 }
 
-/** The full state the watch covers, at the current version. */
+/** The full state the watch covers, at the current version, with the errors of names it subscribes to exactly that do not exist. */
 export function sotwResponse(store: ResourceStore, watch: SotwWatch, version: string): SotwResponse {
-  return {
+  const response: SotwResponse = {
     request: watch.request,
     typeUrl: watch.request.typeUrl,
     version,
     resources: store.covered(watch.keys),
     heartbeat: false,
   };
+  const errors = watch.keys.wildcard ? [] : errorsOf(store, watch.exact);
+  return errors.length === 0 ? response : { ...response, errors };
+}
+
+/** The errors of the names in `exact` without a resource; costs the number of errors. */
+export function errorsOf(store: ResourceStore, exact: ReadonlySet<string>): ResourceErrorReport[] {
+  const out: ResourceErrorReport[] = [];
+  for (const [name, report] of store.errors()) if (exact.has(name) && !store.has(name)) out.push(report);
+  return out;
 }

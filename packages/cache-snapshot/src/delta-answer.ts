@@ -1,4 +1,4 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, type Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
 import type { TypeResources } from "./type-resources.js";
 
 /** What a delta watch is answered with: the fields of a `DeltaResponse` the cache decides. */
@@ -6,6 +6,8 @@ export interface DeltaAnswer {
   readonly resources: readonly CachedResource[];
   readonly removed: readonly string[];
   readonly absent: readonly string[];
+  /** The errors of the names in `removed` the snapshot has one for; only when there are any. */
+  readonly errors?: readonly ResourceErrorReport[];
 }
 
 /**
@@ -24,6 +26,7 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
   const changed: CachedResource[] = [];
   const removed: string[] = [];
   const absent: string[] = [];
+  const errors: ResourceErrorReport[] = [];
 
   if (subscription.isWildcard()) {
     // Explicit names of a wildcard subscriber are a subset of everything.
@@ -40,12 +43,15 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
         if (returned.get(name) !== resource.hash) changed.push(resource);
       } else {
         const held = returned.get(name);
-        if (held !== ABSENT_RESOURCE_VERSION) removed.push(name);
+        if (held === ABSENT_RESOURCE_VERSION) continue;
+        removed.push(name);
         if (held === undefined) absent.push(name);
+        const error = resources.errors.get(name);
+        if (error !== undefined) errors.push(error);
       }
     }
   }
 
   if (changed.length === 0 && removed.length === 0 && !(subscription.isWildcard() && !subscription.answered())) return undefined;
-  return { resources: changed, removed, absent };
+  return errors.length === 0 ? { resources: changed, removed, absent } : { resources: changed, removed, absent, errors };
 }

@@ -209,9 +209,10 @@ class SnapshotCacheImpl implements SnapshotCache {
         return resource === undefined ? [] : [resource];
       });
     }
+    const errors = resources.errorsFor(new Set(names), wildcard);
     return {
       kind: "response",
-      response: { request, typeUrl: request.typeUrl, version: resources.version, resources: picked, heartbeat: false },
+      response: { request, typeUrl: request.typeUrl, version: resources.version, resources: picked, heartbeat: false, ...(errors === undefined ? {} : { errors }) },
     };
   }
 
@@ -380,7 +381,9 @@ class SnapshotCacheImpl implements SnapshotCache {
 }
 
 function sotwResponse(watch: SotwWatch, resources: TypeResources, picked: readonly CachedResource[], heartbeat: boolean): SotwResponse {
-  return { request: watch.request, typeUrl: watch.typeUrl, version: resources.version, resources: picked, heartbeat };
+  const response: SotwResponse = { request: watch.request, typeUrl: watch.typeUrl, version: resources.version, resources: picked, heartbeat };
+  const errors = heartbeat ? undefined : resources.errorsFor(watch.subscription.resourceNames(), watch.subscription.isWildcard());
+  return errors === undefined ? response : { ...response, errors };
 }
 
 function deltaResponse(watch: DeltaWatch, resources: TypeResources): DeltaResponse | undefined {

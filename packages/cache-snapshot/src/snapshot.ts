@@ -7,6 +7,9 @@ import {
   prepareResource,
   type CachedResource,
   type ConsistencyOptions,
+  type ResourceErrorDetail,
+  type ResourceErrorReport,
+  resourceErrorReport,
   type ResourceTypeRegistry,
 } from "@xdskit/cache-core";
 import { SnapshotError } from "./snapshot-error.js";
@@ -42,6 +45,20 @@ export interface SnapshotOptions {
   readonly types?: ResourceTypeRegistry | undefined;
   /** Passed on to deterministic marshalling to canonicalize `Any` contents. Default: none. */
   readonly registry?: Registry | undefined;
+  /**
+   * Why names are not served, as type URL → name → `{ code, message }`
+   * (a `google.rpc.Code` and a message; see `ResourceErrorDetail`): for a
+   * name that does not exist (NOT_FOUND) or whose resource failed validation
+   * (INVALID_ARGUMENT), fed for example from `@xdskit/validate` results.
+   * Servers send them as `resource_errors` (xRFC TP3) to subscriptions that
+   * name them, next to the usual behaviour for clients that do not read the
+   * field (SotW: the name is left out; delta: it goes in `removed_resources`).
+   * A name that also has a resource is served, and its error is not sent:
+   * a response never names a resource both ways, and one that carries the
+   * resource clears the client's error. The type must have a version.
+   * Default: none.
+   */
+  readonly errors?: Readonly<Record<string, Readonly<Record<string, ResourceErrorDetail>>>> | undefined;
 }
 
 /**
@@ -57,6 +74,8 @@ export interface Snapshot {
   version(typeUrl: string): string | undefined;
   /** The resources of a type by name (empty when there are none). */
   resources(typeUrl: string): ReadonlyMap<string, CachedResource>;
+  /** The errors of a type by name that are served: those of names without a resource (see `SnapshotOptions.errors`). */
+  resourceErrors(typeUrl: string): ReadonlyMap<string, ResourceErrorReport>;
   /** The type registry the snapshot was built with (names, references, custom types). */
   readonly types: ResourceTypeRegistry;
   /**
@@ -81,6 +100,7 @@ export interface Snapshot {
 }
 
 const emptyResources: ReadonlyMap<string, CachedResource> = new Map();
+const emptyErrors: ReadonlyMap<string, ResourceErrorReport> = new Map();
 
 /** The one implementation of {@link Snapshot}; caches reach its per-type data through {@link internalSnapshot}. */
 class VersionedSnapshot implements Snapshot {
@@ -106,6 +126,10 @@ class VersionedSnapshot implements Snapshot {
 
   resources(typeUrl: string): ReadonlyMap<string, CachedResource> {
     return this.#byType.get(typeUrl)?.byName ?? emptyResources;
+  }
+
+  resourceErrors(typeUrl: string): ReadonlyMap<string, ResourceErrorReport> {
+    return this.#byType.get(typeUrl)?.errors ?? emptyErrors;
   }
 
   consistent(options: ConsistencyOptions = {}): void {
@@ -199,6 +223,26 @@ function prepare(
   }
 }
 
+// The errors option, checked: each a google.rpc.Code and a message (see resourceErrorReport).
+function checkedErrors(
+  given: Readonly<Record<string, Readonly<Record<string, ResourceErrorDetail>>>>,
+): Map<string, ReadonlyMap<string, ResourceErrorReport>> {
+  const byType = new Map<string, ReadonlyMap<string, ResourceErrorReport>>();
+  for (const [typeUrl, byName] of Object.entries(given)) {
+    const reports = new Map<string, ResourceErrorReport>();
+    for (const [name, detail] of Object.entries(byName)) {
+      try {
+        reports.set(name, resourceErrorReport(typeUrl, name, detail));
+      } catch (error) {
+        if (!(error instanceof CacheError)) throw error;
+        throw new SnapshotError(error.code, error.message, { typeUrl, resourceName: name, field: `errors.${error.field ?? ""}`, cause: error });
+      }
+    }
+    if (reports.size > 0) byType.set(typeUrl, reports);
+  }
+  return byType;
+}
+
 /**
  * Builds a snapshot: prepares every message (deriving its name), marshals
  * every resource once, applies TTLs, and indexes the resources by type and
@@ -212,7 +256,8 @@ function prepare(
  *   TTL for a resource that is not there; `resource-name` when a name cannot
  *   be derived, `unknown-type` for a message of an unregistered type,
  *   `type-mismatch` for a resource under the wrong type URL, naming the type
- *   and position.
+ *   and position; `invalid-resource` for an error whose code is not a
+ *   `google.rpc.Code` from 1 to 16, naming the type and name.
  * @throws {CacheError} `invalid-resource` for a TTL that is not a positive number.
  */
 export function createSnapshot(version: SnapshotVersion, resources: SnapshotResources, options: SnapshotOptions = {}): Snapshot {
@@ -250,12 +295,15 @@ export function createSnapshot(version: SnapshotVersion, resources: SnapshotReso
       resourceNames: duplicates.map((d) => d.name),
     });
   }
+  const errorsByType = checkedErrors(options.errors ?? {});
+  for (const typeUrl of errorsByType.keys()) if (!preparedByType.has(typeUrl)) preparedByType.set(typeUrl, []);
   const byType = new Map<string, TypeResources>();
   const unversioned: string[] = [];
   for (const [typeUrl, prepared] of preparedByType) {
     const typeVersion = single ?? versions[typeUrl];
-    if (typeVersion !== undefined) byType.set(typeUrl, new TypeResources(typeUrl, typeVersion, prepared));
-    else if (prepared.length > 0) unversioned.push(typeUrl);
+    const errors = errorsByType.get(typeUrl);
+    if (typeVersion !== undefined) byType.set(typeUrl, new TypeResources(typeUrl, typeVersion, prepared, errors));
+    else if (prepared.length > 0 || errors !== undefined) unversioned.push(typeUrl);
   }
   if (unversioned.length > 0) {
     throw new SnapshotError("invalid-snapshot", `snapshot has resources but no version for ${unversioned.map((t) => `"${t}"`).join(", ")}`, {

@@ -1,4 +1,4 @@
-import type { CachedResource, Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
 import type { TypeResources } from "./type-resources.js";
 
 /**
@@ -27,15 +27,16 @@ export function answerSotw(
   const names = subscription.resourceNames();
   if (subscription.isWildcard()) {
     // A name newly named next to "*" (the server forgot it was sent) is re-sent: the full state.
-    return changed || namesSomethingNew(names, subscription.returnedResources(), resources.byName) ? resources.list : undefined;
+    return changed || namesSomethingNew(names, subscription.returnedResources(), resources.byName, NO_ERRORS) ? resources.list : undefined;
   }
 
   if (names.size === 0) return undefined;
-  if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources.byName)) return undefined;
+  if (!changed && !namesSomethingNew(names, subscription.returnedResources(), resources.byName, resources.errors)) return undefined;
   let found = 0;
   for (const name of names) {
     if (resources.byName.has(name)) found++;
-    else if (ads) return undefined;
+    // A name with an error is answered (by its error), so ADS does not wait for it.
+    else if (ads && !resources.errors.has(name)) return undefined;
   }
   // Named every resource of the type (as Envoy does for EDS with a consistent
   // snapshot): share the snapshot's list instead of building a copy per watch.
@@ -48,14 +49,23 @@ export function answerSotw(
   return picked;
 }
 
+// A name is new to the client when it exists and was not sent, or has an error it was not told
+// (the server records a name told of an error as ABSENT_RESOURCE_VERSION; wildcard
+// subscriptions get no errors, so they pass none).
 function namesSomethingNew(
   names: ReadonlySet<string>,
   returned: ReadonlyMap<string, string>,
   held: ReadonlyMap<string, CachedResource>,
+  errors: ReadonlyMap<string, ResourceErrorReport>,
 ): boolean {
-  for (const name of names) if (!returned.has(name) && held.has(name)) return true;
+  for (const name of names) {
+    const version = returned.get(name);
+    if (version === undefined ? held.has(name) || errors.has(name) : version === ABSENT_RESOURCE_VERSION && held.has(name)) return true;
+  }
   return false;
 }
+
+const NO_ERRORS: ReadonlyMap<string, ResourceErrorReport> = new Map();
 
 /**
  * The resources a heartbeat refreshes for a watch: those with a TTL that the

@@ -1,4 +1,5 @@
 import type { Any } from "@bufbuild/protobuf/wkt";
+import type { ResourceErrorReport } from "@xdskit/cache-core";
 
 /** A resource as received. `version` is the delta per-resource version, or the response version in SotW. */
 export interface ReceivedResource {
@@ -24,4 +25,10 @@ export interface ClientResponse {
   readonly resources: readonly ReceivedResource[];
   /** Delta `removed_resources`; empty in SotW. */
   readonly removed: readonly string[];
+  /**
+   * `resource_errors` (xRFC TP3): per name, why the server does not serve it,
+   * as a `google.rpc.Code` and a message. NOT_FOUND (5) means it does not
+   * exist. Empty when the response has none.
+   */
+  readonly errors: readonly ResourceErrorReport[];
 }

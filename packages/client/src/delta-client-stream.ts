@@ -10,6 +10,7 @@ import {
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { ClientResponse } from "./client-response.js";
 import { NACK_CODE, nodeOnce, send, type ProtocolStream } from "./protocol-stream.js";
+import { receivedErrors } from "./received-errors.js";
 import type { TypeSubscription } from "./type-subscription.js";
 
 /**
@@ -70,5 +71,6 @@ function fromDelta(res: DeltaDiscoveryResponse): ClientResponse {
     version: res.systemVersionInfo,
     resources: res.resources.map((r) => ({ name: r.name, version: r.version, any: r.resource })),
     removed: [...res.removedResources],
+    errors: receivedErrors(res.resourceErrors),
   };
 }

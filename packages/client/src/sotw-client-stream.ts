@@ -6,6 +6,7 @@ import type { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service
 import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { ClientResponse } from "./client-response.js";
 import { NACK_CODE, nodeOnce, send, type ProtocolStream } from "./protocol-stream.js";
+import { receivedErrors } from "./received-errors.js";
 import { resourceNameInAny } from "./resource-name-in-any.js";
 import type { TypeSubscription } from "./type-subscription.js";
 
@@ -76,5 +77,6 @@ function fromSotw(res: DiscoveryResponse): ClientResponse {
     version: res.versionInfo,
     resources: res.resources.map((any) => ({ name: resourceNameInAny(any), version: res.versionInfo, any })),
     removed: [],
+    errors: receivedErrors(res.resourceErrors),
   };
 }

@@ -1,3 +1,4 @@
+import type { ResourceErrorReport } from "@xdskit/cache-core";
 import type { AcceptedState } from "./accepted-state.js";
 import type { ClientResponse, ReceivedResource } from "./client-response.js";
 
@@ -15,6 +16,7 @@ export class TypeSubscription {
   nonce = "";
   #version = "";
   #resources = new Map<string, ReceivedResource>();
+  readonly #errors = new Map<string, ResourceErrorReport>();
   #acks = 0;
   #nacks = 0;
 
@@ -40,6 +42,7 @@ export class TypeSubscription {
     for (const n of names) {
       if (n === "*") this.wildcard = false;
       this.names.delete(n);
+      this.#errors.delete(n);
     }
   }
 
@@ -51,6 +54,9 @@ export class TypeSubscription {
       for (const r of response.resources) this.#resources.set(r.name, r);
       for (const n of response.removed) this.#resources.delete(n);
     }
+    // An error stays until a response carries the resource (xRFC TP3), or a newer error replaces it.
+    for (const r of response.resources) this.#errors.delete(r.name);
+    for (const e of response.errors) this.#errors.set(e.name, e);
     this.#version = response.version;
     this.#acks++;
   }
@@ -61,6 +67,6 @@ export class TypeSubscription {
   }
 
   accepted(): AcceptedState {
-    return { version: this.#version, resources: this.#resources, acks: this.#acks, nacks: this.#nacks };
+    return { version: this.#version, resources: this.#resources, errors: this.#errors, acks: this.#acks, nacks: this.#nacks };
   }
 }

@@ -15,6 +15,7 @@ export { joinChunks, type ProtocolStream, type ResponseChunks, type StreamInit }
 export {
   encodeDeltaResponse,
   encodeSotwResponse,
+  withoutResourceErrors,
 } from "./response-encoder.js";
 export { deltaResponseMessage, sotwResponseMessage } from "./response-message.js";
 export { type ResourceListIndex, resourceListIndex } from "./resource-list.js";

@@ -7,6 +7,8 @@ import {
   prepareRawResource,
   prepareResource,
   RESOURCE_WRAPPER_TYPE_URL,
+  type ResourceErrorReport,
+  resourceErrorReport,
   type SotwResponse,
   VIRTUAL_HOST_TYPE_URL,
 } from "@xdskit/cache-core";
@@ -19,6 +21,7 @@ import {
   DiscoveryRequestSchema,
   DiscoveryResponseSchema,
   type Resource,
+  ResourceErrorSchema,
   ResourceSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import {
@@ -69,6 +72,16 @@ function randomResources(random: () => number): CachedResource[] {
   return Array.from({ length: Math.floor(random() * (random() < 0.1 ? 300 : 8)) }, (_, i) => randomResource(random, i));
 }
 
+// Half of the responses with resource_errors (xRFC TP3), codes and messages of every size.
+function randomErrors(random: () => number): { errors?: ResourceErrorReport[] } {
+  if (random() < 0.5) return {};
+  const count = Math.floor(random() * 4);
+  const errors = Array.from({ length: count }, (_, i) =>
+    resourceErrorReport("t", `e${i}${randomString(random, 6)}`, { code: 1 + Math.floor(random() * 16), message: randomString(random, random() < 0.1 ? 200 : 12) }),
+  );
+  return { errors };
+}
+
 function randomSotwResponse(random: () => number): SotwResponse {
   // Half of the lists frozen, as caches hand out lists they share between watches: those
   // are encoded once per list and shared; the others per response.
@@ -80,6 +93,7 @@ function randomSotwResponse(random: () => number): SotwResponse {
     version: randomString(random, 12),
     resources,
     heartbeat: random() < 0.3,
+    ...randomErrors(random),
   };
 }
 
@@ -91,6 +105,7 @@ function randomDeltaResponse(random: () => number): DeltaResponse {
     systemVersion: randomString(random, 12),
     resources,
     removed: Array.from({ length: Math.floor(random() * 4) }, () => randomString(random, 6)),
+    ...randomErrors(random),
   };
 }
 
@@ -113,7 +128,11 @@ function referenceSotw(response: SotwResponse, nonce: string): DiscoveryResponse
     });
     return create(AnySchema, { typeUrl: RESOURCE_WRAPPER_TYPE_URL, value: toBinary(ResourceSchema, wrapper) });
   });
-  return create(DiscoveryResponseSchema, { versionInfo: response.version, resources, typeUrl: response.typeUrl, nonce });
+  return create(DiscoveryResponseSchema, { versionInfo: response.version, resources, typeUrl: response.typeUrl, nonce, resourceErrors: referenceErrors(response.errors) });
+}
+
+function referenceErrors(errors: readonly ResourceErrorReport[] | undefined) {
+  return (errors ?? []).map((e) => create(ResourceErrorSchema, { resourceName: { name: e.name }, errorDetail: { code: e.code, message: e.message } }));
 }
 
 function referenceDelta(response: DeltaResponse, nonce: string): DeltaDiscoveryResponse {
@@ -131,6 +150,7 @@ function referenceDelta(response: DeltaResponse, nonce: string): DeltaDiscoveryR
     typeUrl: response.typeUrl,
     nonce,
     removedResources: [...response.removed],
+    resourceErrors: referenceErrors(response.errors),
   });
 }
 

@@ -1,4 +1,11 @@
-import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse, VIRTUAL_HOST_TYPE_URL } from "@xdskit/cache-core";
+import {
+  type CachedResource,
+  type DeltaResponse,
+  RESOURCE_WRAPPER_TYPE_URL,
+  type ResourceErrorReport,
+  type SotwResponse,
+  VIRTUAL_HOST_TYPE_URL,
+} from "@xdskit/cache-core";
 import { durationBytes } from "./duration-bytes.js";
 import type { ResponseChunks } from "./protocol-stream.js";
 import { allocateUnsafe, smallFieldSize, utf8Size, WireWriter, writeBytesField, writeStringField } from "./wire-writer.js";
@@ -9,6 +16,8 @@ const TAG_RESOURCES = 0x12; // resources = 2
 const TAG_TYPE_URL = 0x22; // type_url = 4
 const TAG_NONCE = 0x2a; // nonce = 5
 const TAG_REMOVED = 0x32; // removed_resources = 6 (delta)
+const SOTW_RESOURCE_ERRORS = 7; // DiscoveryResponse.resource_errors
+const DELTA_RESOURCE_ERRORS = 9; // DeltaDiscoveryResponse.resource_errors
 
 // The encoded forms a resource goes out in, each encoded on first use and
 // then shared by every response and stream that carries the resource.
@@ -95,6 +104,29 @@ export function deltaResourceBytes(resource: CachedResource): Uint8Array {
   return forms.delta;
 }
 
+// ResourceError{resource_name: ResourceName{name 1} 1, error_detail: google.rpc.Status{code 1, message 2} 2},
+// encoded once per report: a cache hands the same report to every stream it answers.
+const errorBytes = new WeakMap<ResourceErrorReport, Uint8Array>();
+
+function resourceErrorBytes(report: ResourceErrorReport): Uint8Array {
+  let bytes = errorBytes.get(report);
+  if (bytes === undefined) {
+    const name = new WireWriter().string(1, report.name).finish();
+    const status = new WireWriter().varint(1, report.code).string(2, report.message).finish();
+    bytes = new WireWriter().bytes(1, name).bytes(2, status).finish();
+    errorBytes.set(report, bytes);
+  }
+  return bytes;
+}
+
+/** The `resource_errors` entries of a response as encoded fields, or `undefined` when it has none. */
+function resourceErrorsField(errors: readonly ResourceErrorReport[] | undefined, field: number): Uint8Array | undefined {
+  if (errors === undefined || errors.length === 0) return undefined;
+  const writer = new WireWriter();
+  for (const report of errors) writer.bytes(field, resourceErrorBytes(report));
+  return writer.finish();
+}
+
 // The encoded `resources` (field 2) of a SotW response, per frozen resource list
 // (see resourceListIndex) and kind: built once, shared by every stream sent the list.
 interface ListBodies {
@@ -136,7 +168,7 @@ function sharedBody(resources: readonly CachedResource[], heartbeat: boolean): U
 
 /**
  * The `DiscoveryResponse` of a cache answer, written in field order
- * (version_info 1, resources 2, type_url 4, nonce 5) from each resource's
+ * (version_info 1, resources 2, type_url 4, nonce 5, resource_errors 7) from each resource's
  * shared encoded form. Byte-identical to protobuf-es `toBinary` of the same
  * message once its chunks are concatenated. `headroom` zero bytes come
  * first, for a transport's frame header.
@@ -149,6 +181,7 @@ function sharedBody(resources: readonly CachedResource[], heartbeat: boolean): U
  */
 export function encodeSotwResponse(response: SotwResponse, nonce: string, headroom = 0): ResponseChunks {
   const body = sharedBody(response.resources, response.heartbeat);
+  const errors = resourceErrorsField(response.errors, SOTW_RESOURCE_ERRORS);
   if (body === undefined || body.length < SHARED_BODY_BYTES) {
     const writer = new WireWriter().string(1, response.version);
     if (body === undefined) {
@@ -157,7 +190,9 @@ export function encodeSotwResponse(response: SotwResponse, nonce: string, headro
     } else if (body.length > 0) {
       writer.raw(body);
     }
-    return [writer.string(4, response.typeUrl).string(5, nonce).finish(headroom)];
+    writer.string(4, response.typeUrl).string(5, nonce);
+    if (errors !== undefined) writer.raw(errors);
+    return [writer.finish(headroom)];
   }
   // Head (headroom, version) and tail (type URL, nonce) in one small buffer, the body shared.
   const { version, typeUrl } = response;
@@ -165,20 +200,22 @@ export function encodeSotwResponse(response: SotwResponse, nonce: string, headro
   const typeUrlSize = utf8Size(typeUrl);
   const nonceSize = utf8Size(nonce);
   const headEnd = headroom + (versionSize > 0 ? smallFieldSize(versionSize) : 0);
-  const end = headEnd + (typeUrlSize > 0 ? smallFieldSize(typeUrlSize) : 0) + (nonceSize > 0 ? smallFieldSize(nonceSize) : 0);
+  const tailEnd = headEnd + (typeUrlSize > 0 ? smallFieldSize(typeUrlSize) : 0) + (nonceSize > 0 ? smallFieldSize(nonceSize) : 0);
+  const end = tailEnd + (errors === undefined ? 0 : errors.length);
   const out = allocateUnsafe(end);
   out.fill(0, 0, headroom);
   if (versionSize > 0) writeStringField(out, headroom, TAG_VERSION, version, versionSize);
   let at = headEnd;
   if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
   if (nonceSize > 0) writeStringField(out, at, TAG_NONCE, nonce, nonceSize);
+  if (errors !== undefined) out.set(errors, tailEnd);
   return [out.subarray(0, headEnd), body, out.subarray(headEnd)];
 }
 
 /**
  * The `DeltaDiscoveryResponse` of a cache answer, written in field order
  * (system_version_info 1, resources 2, type_url 4, nonce 5,
- * removed_resources 6), each resource at its hash. Byte-identical to
+ * removed_resources 6, resource_errors 9), each resource at its hash. Byte-identical to
  * protobuf-es `toBinary`; `headroom` as for {@link encodeSotwResponse}.
  */
 export function encodeDeltaResponse(response: DeltaResponse, nonce: string, headroom = 0): Uint8Array {
@@ -191,7 +228,8 @@ export function encodeDeltaResponse(response: DeltaResponse, nonce: string, head
   const versionSize = utf8Size(systemVersion);
   const typeUrlSize = utf8Size(typeUrl);
   const nonceSize = utf8Size(nonce);
-  let size = headroom;
+  const errors = resourceErrorsField(response.errors, DELTA_RESOURCE_ERRORS);
+  let size = headroom + (errors === undefined ? 0 : errors.length);
   if (versionSize > 0) size += smallFieldSize(versionSize);
   for (const resource of resources) size += smallFieldSize(deltaResourceBytes(resource).length);
   for (const bytes of bodiless) size += smallFieldSize(bytes.length);
@@ -207,6 +245,7 @@ export function encodeDeltaResponse(response: DeltaResponse, nonce: string, head
   if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
   if (nonceSize > 0) at = writeStringField(out, at, TAG_NONCE, nonce, nonceSize);
   for (const name of removed) if (unresolved?.has(name) !== true) at = writeStringField(out, at, TAG_REMOVED, name, utf8Size(name));
+  if (errors !== undefined) out.set(errors, at);
   return out;
 }
 
@@ -220,4 +259,14 @@ export function unresolvedNames(response: DeltaResponse): ReadonlySet<string> | 
   const absent = response.absent;
   if (absent === undefined || absent.length === 0 || response.typeUrl !== VIRTUAL_HOST_TYPE_URL) return undefined;
   return new Set(absent);
+}
+
+/**
+ * The answer as sent when the server leaves `resource_errors` out
+ * (`resourceErrors: false`): the same answer without `errors`. Record the
+ * answer as sent first: what a client was told includes its errors.
+ */
+export function withoutResourceErrors<R extends SotwResponse | DeltaResponse>(response: R, send: boolean): R {
+  if (send || response.errors === undefined) return response;
+  return { ...response, errors: undefined };
 }

@@ -1,7 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { type Any, AnySchema, DurationSchema } from "@bufbuild/protobuf/wkt";
-import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type SotwResponse } from "@xdskit/cache-core";
+import { type CachedResource, type DeltaResponse, RESOURCE_WRAPPER_TYPE_URL, type ResourceErrorReport, type SotwResponse } from "@xdskit/cache-core";
 import {
+  type ResourceError,
+  ResourceErrorSchema,
   type DeltaDiscoveryResponse,
   DeltaDiscoveryResponseSchema,
   type DiscoveryResponse,
@@ -60,6 +62,21 @@ function deltaResource(resource: CachedResource): Resource {
   return forms.delta;
 }
 
+// `resource_errors` entries, built once per report like the encoded ones.
+const errorMessages = new WeakMap<ResourceErrorReport, ResourceError>();
+
+function resourceErrorMessages(errors: readonly ResourceErrorReport[] | undefined): ResourceError[] {
+  if (errors === undefined) return [];
+  return errors.map((report) => {
+    let message = errorMessages.get(report);
+    if (message === undefined) {
+      message = create(ResourceErrorSchema, { resourceName: { name: report.name }, errorDetail: { code: report.code, message: report.message } });
+      errorMessages.set(report, message);
+    }
+    return message;
+  });
+}
+
 /**
  * The `DiscoveryResponse` message of a cache answer, for callbacks and
  * transports that serialize messages themselves. Its resources are the
@@ -71,6 +88,7 @@ function deltaResource(resource: CachedResource): Resource {
 export function sotwResponseMessage(response: SotwResponse, nonce: string): DiscoveryResponse {
   const message = create(DiscoveryResponseSchema, { versionInfo: response.version, typeUrl: response.typeUrl, nonce });
   message.resources = sotwResourceAnys(response.resources, response.heartbeat) as Any[];
+  message.resourceErrors = resourceErrorMessages(response.errors);
   return message;
 }
 
@@ -108,5 +126,6 @@ export function deltaResponseMessage(response: DeltaResponse, nonce: string): De
     for (const name of unresolved) message.resources.push(create(ResourceSchema, { name, aliases: [name] }));
     message.removedResources = response.removed.filter((name) => !unresolved.has(name));
   }
+  message.resourceErrors = resourceErrorMessages(response.errors);
   return message;
 }

@@ -114,6 +114,20 @@ export interface ServerOptions {
    * provider of `@opentelemetry/api`, a no-op until the application registers one.
    */
   readonly meterProvider?: MeterProvider | undefined;
+  /**
+   * Send the per-resource errors the cache reports (`resource_errors`,
+   * xRFC TP3: `DiscoveryResponse` field 7, `DeltaDiscoveryResponse` field 9),
+   * set with a snapshot's `errors` or a linear cache's `setResourceError`.
+   * On by default: no client feature negotiates the field (gRFC A88 clients
+   * read it whenever it is present), clients that do not know it skip it
+   * (Envoy 1.40 and grpc-js-xds 1.14 are tested with it), the spec'd
+   * behaviour is sent as well (SotW leaves the name out, delta lists it in
+   * `removed_resources`), and a response carries errors only when the cache
+   * has some for names the client subscribes to. `false` leaves them out of
+   * every response (the server still records them as told, so a cache
+   * answers a name's error once, not on every request). Default: `true`.
+   */
+  readonly resourceErrors?: boolean | undefined;
 }
 
 /** The limits of {@link ResolvedServerOptions}. */
@@ -146,6 +160,8 @@ export interface ResolvedServerOptions {
   readonly meterProvider: MeterProvider | undefined;
   /** See {@link @xdskit/server-core#ServerOptions.firstResponseWarnMs}; 0 when off. */
   readonly firstResponseWarnMs: number;
+  /** See {@link @xdskit/server-core#ServerOptions.resourceErrors}. */
+  readonly resourceErrors: boolean;
   /** Whether an empty first request of this type is a legacy wildcard. */
   allowsLegacyWildcard(typeUrl: string): boolean;
 }
@@ -173,6 +189,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     },
     meterProvider: options.meterProvider,
     firstResponseWarnMs: options.firstResponseWarnMs ?? DEFAULT_FIRST_RESPONSE_WARN_MS,
+    resourceErrors: options.resourceErrors ?? true,
     allowsLegacyWildcard,
   };
 }

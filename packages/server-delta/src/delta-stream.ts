@@ -17,6 +17,7 @@ import {
   type StreamInit,
   StreamLifecycle,
   type TypeStreamState,
+  withoutResourceErrors,
 } from "@xdskit/server-core/internal";
 
 /**
@@ -61,8 +62,8 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
   async next(): Promise<ResponseChunks | undefined> {
     const next = await this.#lifecycle.nextAnswer();
     if (next === undefined) return undefined;
-    const response = next[1];
-    const nonce = this.#recordSent(next[0], response);
+    const nonce = this.#recordSent(next[0], next[1]);
+    const response = withoutResourceErrors(next[1], this.#options.resourceErrors);
     const hook = this.#options.callbacks.onStreamDeltaResponse;
     if (hook !== undefined) {
       // Synchronous hooks (the usual kind) are run without a promise.
@@ -78,8 +79,8 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
   async nextMessage(): Promise<DeltaDiscoveryResponse | undefined> {
     const next = await this.#lifecycle.nextAnswer();
     if (next === undefined) return undefined;
-    const response = next[1];
-    const nonce = this.#recordSent(next[0], response);
+    const nonce = this.#recordSent(next[0], next[1]);
+    const response = withoutResourceErrors(next[1], this.#options.resourceErrors);
     this.#lifecycle.sent(next[0], response.resources, 0);
     if (this.#options.callbacks.onStreamDeltaResponse !== undefined) return this.#notify(response, nonce);
     return deltaResponseMessage(response, nonce);

@@ -8,6 +8,7 @@ import {
   observe,
   type ResolvedServerOptions,
   sotwResponseMessage,
+  withoutResourceErrors,
 } from "@xdskit/server-core/internal";
 
 /** The outcome of a fetch: the response (encoded or as a message, each made on first use), or "not modified". */
@@ -60,7 +61,7 @@ export async function fetchSotw(
   await callbacks.onFetchRequest?.(info, request);
   const result = await fetcher.fetch(request);
   if (result.kind === "not-modified") return { kind: "not-modified", version: result.version };
-  const answer = result.response;
+  const answer = withoutResourceErrors(result.response, options.resourceErrors);
   let bytes: Uint8Array | undefined;
   let message: DiscoveryResponse | undefined;
   const outcome: FetchOutcome = {

@@ -1,4 +1,4 @@
-import type { ConfigWatcher, SotwResponse } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type ConfigWatcher, type SotwResponse } from "@xdskit/cache-core";
 import type { DiscoveryRequest, DiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { StreamInfo } from "@xdskit/server-core";
 import {
@@ -15,6 +15,7 @@ import {
   StreamLifecycle,
   type TypeStreamState,
   sotwResponseMessage,
+  withoutResourceErrors,
 } from "@xdskit/server-core/internal";
 
 /**
@@ -58,8 +59,8 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
   async next(): Promise<ResponseChunks | undefined> {
     const next = await this.#lifecycle.nextAnswer();
     if (next === undefined) return undefined;
-    const response = next[1];
-    const nonce = this.#recordSent(next[0], response);
+    const nonce = this.#recordSent(next[0], next[1]);
+    const response = withoutResourceErrors(next[1], this.#options.resourceErrors);
     const hook = this.#options.callbacks.onStreamResponse;
     if (hook !== undefined) {
       // Synchronous hooks (the usual kind) are run without a promise.
@@ -77,8 +78,8 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
   async nextMessage(): Promise<DiscoveryResponse | undefined> {
     const next = await this.#lifecycle.nextAnswer();
     if (next === undefined) return undefined;
-    const response = next[1];
-    const nonce = this.#recordSent(next[0], response);
+    const nonce = this.#recordSent(next[0], next[1]);
+    const response = withoutResourceErrors(next[1], this.#options.resourceErrors);
     this.#lifecycle.sent(next[0], response.resources, 0);
     if (this.#options.callbacks.onStreamResponse !== undefined) return this.#notify(response, nonce);
     return sotwResponseMessage(response, nonce);
@@ -165,5 +166,14 @@ function recordSent(state: TypeStreamState, response: SotwResponse, nonce: strin
   state.recordSent(nonce, response.version, index.names);
   // A heartbeat renews TTLs of resources the client already holds; it is not
   // the client's new state, so it must not replace what we recorded as sent.
-  if (!response.heartbeat) state.subscription.setReturnedResources(index.versions);
+  if (response.heartbeat) return;
+  const errors = response.errors;
+  if (errors === undefined || errors.length === 0) {
+    state.subscription.setReturnedResources(index.versions);
+    return;
+  }
+  // Names told of an error are recorded as known not to exist, so the cache tells them once.
+  const versions = new Map(index.versions);
+  for (const error of errors) versions.set(error.name, ABSENT_RESOURCE_VERSION);
+  state.subscription.setReturnedResources(versions);
 }

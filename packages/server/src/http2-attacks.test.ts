@@ -170,6 +170,8 @@ describe("HTTP/2 attacks next to a served client", () => {
       const socket = net.connect({ host: "127.0.0.1", port });
       socket.on("error", () => {});
       await once(socket, "connect");
+      // Not events.once: it rejects on the "error" a reset (ECONNRESET) emits, and a reset is a close too.
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
       socket.write("POST /v3/discovery:clusters HTTP/1.1\r\nhost: x\r\n");
       const started = performance.now();
       const trickle = setInterval(() => socket.write("x"), 100);
@@ -177,12 +179,13 @@ describe("HTTP/2 attacks next to a served client", () => {
       socket.on("data", (chunk: Buffer) => {
         answer += chunk.toString();
       });
-      await once(socket, "close");
+      await closed;
       clearInterval(trickle);
       const tookMs = performance.now() - started;
       console.log(`trickling HTTP/1.1 client closed after ${tookMs.toFixed(0)} ms (${answer.split("\r\n")[0] ?? "no answer"})`);
-      // headersTimeout 500 ms, checked every second by node.
-      expect(tookMs).toBeLessThan(500 + 1_000 + 1_000);
+      // headersTimeout 500 ms, checked every second by node; without it the trickle never ends (the test's own
+      // timeout). The bound leaves room for a loaded machine (a fresh-clone run at load 20 saw resets there).
+      expect(tookMs).toBeLessThan(500 + 1_000 + 5_000);
     });
   });
 });

@@ -117,4 +117,24 @@ describe("grpc-js-xds: a proxyless gRPC client follows our server", () => {
     expect(next, "every call after the move goes to backend-b").toEqual(Array(5).fill("backend-b"));
     expect(cp.nacks).toEqual([]);
   });
+
+  it("keeps working when listener responses carry resource_errors (xRFC TP3, which grpc-js-xds 1.14 does not read)", async () => {
+    // A second target nobody serves: gRPC subscribes to both listeners by name, and every
+    // listener response from now on carries a NOT_FOUND error for the second one.
+    const errors = { [LISTENER_TYPE_URL]: { "missing-service": { code: 5, message: 'no listener "missing-service"' } } };
+    cp.push("v3", resources(backends[0]?.port ?? 0), errors);
+    const missing = new Client("xds:///missing-service", credentials.createInsecure());
+    try {
+      missing.getChannel().getConnectivityState(true);
+      await eventually("a listener response carried the error for missing-service", () =>
+        expect(cp.resourceErrorsSent).toContain(`${LISTENER_TYPE_URL} missing-service 5`),
+      { timeoutMs: 30_000 });
+      await eventually("calls answered by backend-a after v3", async () => expect(await whoAmI()).toBe("backend-a"), { timeoutMs: 30_000 });
+      cp.push("v4", resources(backends[1]?.port ?? 0), errors);
+      await eventually("calls follow v4 to backend-b", async () => expect(await whoAmI()).toBe("backend-b"), { timeoutMs: 30_000 });
+      expect(cp.nacks).toEqual([]);
+    } finally {
+      missing.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import type { Message } from "@bufbuild/protobuf";
 import {
   CLUSTER_TYPE_URL,
   type Cache,
+  type ResourceErrorDetail,
   ENDPOINT_TYPE_URL,
   EXTENSION_CONFIG_TYPE_URL,
   LISTENER_TYPE_URL,
@@ -48,12 +49,15 @@ export interface TestControlPlane {
   readonly sotwRequests: { typeUrl: string; names: readonly string[] }[];
   /** Delta modes: the version of each resource in the last delta response that carried it, by `typeUrl name`. */
   readonly deltaSent: Map<string, string>;
+  /** Every `resource_errors` entry sent (SotW and delta), as `typeUrl name code`. */
+  readonly resourceErrorsSent: string[];
   /**
    * Serves `resources` at `version` to the node (checked for consistency). In
    * mux mode everything but the endpoints goes to the snapshot cache, then the
-   * endpoints to the linear cache.
+   * endpoints to the linear cache. `errors` (type URL → name → status) go
+   * into the snapshot (not checked for consistency then: their names have no resource).
    */
-  push(version: string, resources: ResourcesByType): void;
+  push(version: string, resources: ResourcesByType, errors?: Readonly<Record<string, Readonly<Record<string, ResourceErrorDetail>>>>): void;
   close(): Promise<void>;
 }
 
@@ -88,6 +92,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<TestCon
   }
   const nacks: NackInfo[] = [];
   const deltaSent = new Map<string, string>();
+  const resourceErrorsSent: string[] = [];
   const sotwRequests: { typeUrl: string; names: readonly string[] }[] = [];
   // REST answers need a type registry for the Anys. Left to the server, it is imported on the
   // first REST request (~1.5 s here), longer than Envoy's 1 s REST request timeout: the first
@@ -103,8 +108,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<TestCon
       onStreamRequest: (_stream, request) => {
         sotwRequests.push({ typeUrl: request.typeUrl, names: [...request.resourceNames] });
       },
+      onStreamResponse: (_stream, _request, response) => {
+        for (const e of response.resourceErrors) resourceErrorsSent.push(`${response.typeUrl} ${e.resourceName?.name} ${e.errorDetail?.code}`);
+      },
       onStreamDeltaResponse: (_stream, _request, response) => {
         for (const r of response.resources) deltaSent.set(`${response.typeUrl} ${r.name}`, r.version);
+        for (const e of response.resourceErrors) resourceErrorsSent.push(`${response.typeUrl} ${e.resourceName?.name} ${e.errorDetail?.code}`);
       },
     },
   });
@@ -118,11 +127,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<TestCon
     endpoints,
     nacks,
     deltaSent,
+    resourceErrorsSent,
     sotwRequests,
-    push(version, resources) {
+    push(version, resources, errors) {
       if (endpoints === undefined) {
-        const snapshot = createSnapshot(version, resources as Record<string, Iterable<Message>>);
-        snapshot.consistent();
+        const snapshot = createSnapshot(version, resources as Record<string, Iterable<Message>>, errors === undefined ? {} : { errors });
+        if (errors === undefined) snapshot.consistent();
         snapshots.setSnapshot(o.nodeId, snapshot);
         return;
       }
@@ -130,7 +140,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<TestCon
       // Clusters first, then their endpoints: an updated cluster warms and asks for its
       // endpoints again with the version it already holds; only a change answers that, and
       // a SotW Envoy otherwise waits out initial_fetch_timeout (15 s) before using its EDS cache.
-      snapshots.setSnapshot(o.nodeId, createSnapshot(version, rest as Record<string, Iterable<Message>>));
+      snapshots.setSnapshot(o.nodeId, createSnapshot(version, rest as Record<string, Iterable<Message>>, errors === undefined ? {} : { errors }));
       endpoints.setResources(eds);
     },
     async close() {
