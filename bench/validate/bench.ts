@@ -57,8 +57,12 @@ function time(passes: number, warmup: number, run: () => number): { wallMs: numb
 
 function bench(file: string, passes: number, warmup: number): void {
 	const resources = load(file);
-	// PGV rules through every Any: the work go-control-plane's ValidateAll() does, and more.
-	const rules = createValidator({ resourceChecks: [], snapshotChecks: [], references: false });
+	// PGV rules through every Any: the work go-control-plane's ValidateAll() does, and more. Every
+	// Any content is walked on every pass (rememberValid off), as ValidateAll redoes its work.
+	const rules = createValidator({ resourceChecks: [], snapshotChecks: [], references: false, rememberValid: false });
+	// The same with the default rememberValid: Any contents found valid in an earlier pass (the same
+	// byte arrays, compared byte for byte) are not walked again; the messages around them are.
+	const remembering = createValidator({ resourceChecks: [], snapshotChecks: [], references: false });
 	// Everything validateSnapshot does by default: rules, snapshot checks, references.
 	const everything = createValidator();
 	const byType: Record<string, Message[]> = {};
@@ -69,6 +73,11 @@ function bench(file: string, passes: number, warmup: number): void {
 	const validate = time(passes, warmup, () => {
 		let failures = 0;
 		for (const r of resources) if (!rules.validateResource(r.typeUrl, "", r.message).ok) failures++;
+		return failures;
+	});
+	const remember = time(passes, warmup, () => {
+		let failures = 0;
+		for (const r of resources) if (!remembering.validateResource(r.typeUrl, "", r.message).ok) failures++;
 		return failures;
 	});
 	const snapshot = time(passes, warmup, () => everything.validateSnapshot(byType as ResourcesByType).violations.length);
@@ -86,6 +95,8 @@ function bench(file: string, passes: number, warmup: number): void {
 			firstValidateMs: validate.firstMs,
 			validateMs: validate.wallMs,
 			validateCpuMs: validate.cpuMs,
+			validateRememberMs: remember.wallMs,
+			validateRememberCpuMs: remember.cpuMs,
 			snapshotMs: snapshot.wallMs,
 			marshalMs: marshal.wallMs,
 		})}\n`,

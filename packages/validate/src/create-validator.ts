@@ -74,6 +74,15 @@ export interface ValidatorOptions {
    * same results.
    */
   readonly generateCode?: boolean | undefined;
+  /**
+   * Remember encoded contents found valid (the bytes of every `Any`, resources given as bytes,
+   * such as a `CachedResource` without its message) and skip walking the same byte array again:
+   * a snapshot that keeps most of its resources from one update to the next re-validates them
+   * for the cost of a lookup and a byte comparison. Kept per byte array object, weakly, and
+   * compared with a copy on reuse, so bytes changed in place are validated again. Contents with
+   * violations are always walked. Default: `true`; `false` walks everything every time.
+   */
+  readonly rememberValid?: boolean | undefined;
 }
 
 /** Validates xDS resources before they are served. Made by {@link @xdskit/validate#createValidator}. */
@@ -131,6 +140,7 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
     maxDepth: positiveInteger("maxDepth", options.maxDepth, 100),
     maxViolations: positiveInteger("maxViolations", options.maxViolations, 100),
     maxVisits: positiveInteger("maxMessages", options.maxMessages, 1_000_000),
+    rememberValid: options.rememberValid ?? true,
   };
   const resourceChecks = new Map<string, ResourceCheck[]>();
   for (const check of options.resourceChecks ?? builtinResourceChecks) {

@@ -1,4 +1,4 @@
-import type { Check, RuleReader } from "./rule-reader.js";
+import { suspectWhen, type Check, type RuleReader } from "./rule-reader.js";
 
 /**
  * A google.protobuf.Duration or Timestamp as read from a message (seconds a bigint) or from the
@@ -111,7 +111,7 @@ export function compileDurationRules(reader: RuleReader): Check | undefined {
   }
   if (rules.length === 0) return undefined;
   // Go checks the duration itself only when it has a rule to compare with.
-  return (value, walk) => {
+  const check: Check = (value, walk) => {
     const d = value as SecondsNanos;
     const s = num(d.seconds);
     const n = d.nanos;
@@ -121,4 +121,30 @@ export function compileDurationRules(reader: RuleReader): Check | undefined {
     }
     for (const r of rules) if (r.violated(s, n)) walk.report(r.rule, r.message, showDuration(d));
   };
+  const fine = constant === undefined && within.length === 0 && without.length === 0 ? clearlyWithin(lt, lte, gt, gte) : undefined;
+  return fine === undefined ? check : suspectWhen(check, (v) => fine(v));
+}
+
+/**
+ * For bounds that form one range (no const, in or not_in): a condition, over a duration
+ * expression, that holds only for valid durations inside it, judged on whole seconds with
+ * nanos in [0, 1e9) (a value next to a bound or with negative nanos is left to the check).
+ * Generated code calls the check only when the condition fails, sparing a call and the
+ * seconds' conversion on every value of the usual `gt: 0s`, `gte: 0s`, `lte: …` rules.
+ */
+function clearlyWithin(lt: SecondsNanos | undefined, lte: SecondsNanos | undefined, gt: SecondsNanos | undefined, gte: SecondsNanos | undefined): ((v: string) => string) | undefined {
+  const upper = lt ?? lte;
+  const lower = gt ?? gte;
+  if (upper !== undefined && lower !== undefined && compare(upper, lower) <= 0) return undefined; // "outside the range"
+  // Seconds strictly past a bound satisfy it whatever the nanos; at a `gte` bound with no nanos, nanos >= 0 do too.
+  let min = 0;
+  if (lower !== undefined) {
+    const s = num(lower.seconds);
+    min = Math.max(0, gt !== undefined || lower.nanos > 0 ? s + 1 : s);
+  }
+  const max = upper === undefined ? MAX_SECONDS : Math.min(MAX_SECONDS, num(upper.seconds) - 1);
+  if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || min > max) return undefined;
+  // Seconds are a bigint in a message object and a number when read from the wire.
+  return (v) =>
+    `!(${v}.nanos >= 0 && ${v}.nanos < 1000000000 && (typeof ${v}.seconds === "bigint" ? ${v}.seconds >= ${min}n && ${v}.seconds <= ${max}n : ${v}.seconds >= ${min} && ${v}.seconds <= ${max}))`;
 }

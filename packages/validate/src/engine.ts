@@ -2,6 +2,7 @@ import type { DescMessage, Message, Registry } from "@bufbuild/protobuf";
 import { AnyTypes } from "./any-types.js";
 import { ObjectWalker } from "./object-walker.js";
 import { PlanCompiler } from "./plan-compiler.js";
+import { ValidContentCache } from "./valid-content-cache.js";
 import type { Violation } from "./violation.js";
 import { formatPath, Walk, WalkAborted, type WalkLimits } from "./walk.js";
 import { WireWalker } from "./wire-walker.js";
@@ -22,7 +23,7 @@ export class Engine {
   ) {
     this.anys = new AnyTypes(registry, this.compiler);
     this.#objects = new ObjectWalker(this.anys, generate);
-    this.#wire = new WireWalker(this.#objects, this.anys, generate);
+    this.#wire = new WireWalker(this.#objects, this.anys, generate, new ValidContentCache());
     this.#objects.wire = this.#wire;
   }
 
@@ -51,7 +52,7 @@ export class Engine {
     if (plan === null) return NONE;
     const w = this.#start(typeUrl, name, limits);
     try {
-      this.#wire.content(plan, bytes, 0, bytes.length, w, 0, "resource.decode");
+      this.#wire.whole(plan, bytes, w, 0, "resource.decode");
     } catch (error) {
       this.#failed(w, error);
     }

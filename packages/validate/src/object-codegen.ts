@@ -42,12 +42,19 @@ export function compileObjectFn(plan: MessagePlan, h: ObjectHelpers): ObjectFn {
   const required = (f: FieldPlan | { name: string }, vp: ValuePlan): string =>
     vp.required === undefined ? "" : `w.leaf = ${lit(f.name)}; w.leafIndex = undefined; w.report(${lit(vp.required.rule)}, ${lit(vp.required.message)});`;
 
+  // Each child type's walk is looked up once, then kept in a variable of the generated closure.
+  const children = new Map<MessagePlan, string>();
   const descend = (child: MessagePlan, x: string): string => {
     const p = ref(child);
+    let fn = children.get(child);
+    if (fn === undefined) {
+      fn = `f${children.size}`;
+      children.set(child, fn);
+    }
     return (
       // The type name through a reference: protobuf-es stores this very string, so it compares by identity.
       `if (typeof ${x} !== "object" || ${x} === null || ${x}.$typeName !== ${ref(child.desc.typeName)}) h.wrongType(${p}, ${x}, w); ` +
-      `else { if (d >= w.maxDepth) h.tooDeep(${x}, w); (${p}.objectFn ?? h.compile(${p}))(${x}, w, d + 1); }`
+      `else { if (d >= w.maxDepth) h.tooDeep(${x}, w); (${fn} ??= ${p}.objectFn ?? h.compile(${p}))(${x}, w, d + 1); }`
     );
   };
 
@@ -120,7 +127,8 @@ export function compileObjectFn(plan: MessagePlan, h: ObjectHelpers): ObjectFn {
     lines.push(`v = m[${lit(o.key)}]; if (v === undefined || v.case === undefined) { ${missing} } else switch (v.case) { ${cases} }`);
   }
   const body = lines.join("\n");
-  const factory = new Function("$", "h", `return function walk_${plan.desc.typeName.replace(/[^A-Za-z0-9_]/g, "_")}(m, w, d) {\n${body}\n};`);
+  const locals = children.size === 0 ? "" : `let ${[...children.values()].join(", ")};\n`;
+  const factory = new Function("$", "h", `${locals}return function walk_${plan.desc.typeName.replace(/[^A-Za-z0-9_]/g, "_")}(m, w, d) {\n${body}\n};`);
   return factory(values, h) as ObjectFn;
 }
 

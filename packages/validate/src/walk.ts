@@ -15,6 +15,8 @@ export interface WalkLimits {
   readonly maxViolations: number;
   /** Messages visited per resource before giving up (guards against exponential object graphs). */
   readonly maxVisits: number;
+  /** Skip encoded contents already found valid (see ValidContentCache). */
+  readonly rememberValid: boolean;
 }
 
 // Never pushed to: Walk.add replaces it with a fresh array first.
@@ -64,10 +66,11 @@ export class Walk {
   visits = 0;
   typeUrl = "";
   resourceName = "";
-  limits: WalkLimits = { maxDepth: 100, maxViolations: 100, maxVisits: 1_000_000 };
+  limits: WalkLimits = { maxDepth: 100, maxViolations: 100, maxVisits: 1_000_000, rememberValid: false };
   /** Copies of the limits, read on every message. */
   maxDepth = 100;
   maxVisits = 1_000_000;
+  rememberValid = false;
 
   /** Starts the walk of another resource. */
   reset(typeUrl: string, resourceName: string, limits: WalkLimits): void {
@@ -83,6 +86,7 @@ export class Walk {
     this.limits = limits;
     this.maxDepth = limits.maxDepth;
     this.maxVisits = limits.maxVisits;
+    this.rememberValid = limits.rememberValid;
   }
 
   /** Records a violation at `path` + `leaf` (+ `leafIndex`). */

@@ -51,9 +51,16 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
   const after: string[] = [];
   const planRef = ref(plan);
 
+  // Each child type's walk is looked up once, then kept in a variable of the generated closure.
+  const children = new Map<MessagePlan, string>();
   const child = (p: MessagePlan): string => {
+    let fn = children.get(p);
+    if (fn === undefined) {
+      fn = `f${children.size}`;
+      children.set(p, fn);
+    }
     const r = ref(p);
-    return `(${r}.wireFn ?? h.compile(${r}))`;
+    return `(${fn} ??= ${r}.wireFn ?? h.compile(${r}))`;
   };
   // The value of a scalar at [s, e): inline for the common varint types.
   const read = (scalar: ScalarType, s: string, e: string): string => {
@@ -188,7 +195,8 @@ export function compileWireFn(plan: MessagePlan, h: WireHelpers, reader: WireRea
     "}",
     ...after.filter((line) => line !== ""),
   ].join("\n");
-  const factory = new Function("$", "h", "r", "V", "EMPTY", `return function wire_${plan.desc.typeName.replace(/[^A-Za-z0-9_]/g, "_")}(b, start, end, w, d) {\n${source}\n};`);
+  const locals = children.size === 0 ? "" : `let ${[...children.values()].join(", ")};\n`;
+  const factory = new Function("$", "h", "r", "V", "EMPTY", `${locals}return function wire_${plan.desc.typeName.replace(/[^A-Za-z0-9_]/g, "_")}(b, start, end, w, d) {\n${source}\n};`);
   return factory(values, h, reader, reader.V, EMPTY) as WireFn;
 }
 

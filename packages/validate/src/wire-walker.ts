@@ -4,6 +4,7 @@ import { LIST, MAP, MESSAGE, SCALAR, TIME, WRAPPER, type FieldPlan, type Message
 import type { ObjectWalker } from "./object-walker.js";
 import { zeroOf } from "./value-rules.js";
 import type { StringCheck } from "./string-rules.js";
+import type { ValidContentCache } from "./valid-content-cache.js";
 import { uniqueKey } from "./values.js";
 import { MapKey, WalkAborted, type Walk } from "./walk.js";
 import { compileWireFn, type ScalarListState, type WireFn, type WireHelpers } from "./wire-codegen.js";
@@ -23,12 +24,34 @@ export class WireWalker implements WireHelpers {
     private readonly objects: ObjectWalker,
     private readonly anys: AnyTypes,
     private readonly generate: boolean,
+    private readonly valid: ValidContentCache,
   ) {}
 
   /** The content of an `Any` (an object's `value` bytes) at the current path. */
   anyContent(target: AnyTarget, typeUrl: string, bytes: Uint8Array, w: Walk, depth: number): void {
     if (target === undefined) unknownType(typeUrl, w);
-    else if (target !== null) this.content(target, bytes, 0, bytes.length, w, depth, "any.decode");
+    else if (target !== null) this.whole(target, bytes, w, depth, "any.decode");
+  }
+
+  /**
+   * A whole byte array as a message of `plan`'s type (an object's `Any` value, a resource given
+   * as bytes); with `rememberValid`, bytes already found valid are not walked again.
+   */
+  whole(plan: MessagePlan, bytes: Uint8Array, w: Walk, depth: number, rule: string): void {
+    if (!w.rememberValid) {
+      this.content(plan, bytes, 0, bytes.length, w, depth, rule);
+      return;
+    }
+    const room = w.maxDepth - depth;
+    const known = this.valid.visitsIfValid(plan, bytes, room, w.maxVisits - w.visits);
+    if (known >= 0) {
+      w.visits += known;
+      return;
+    }
+    const mark = w.violations.length;
+    const visits = w.visits;
+    this.content(plan, bytes, 0, bytes.length, w, depth, rule);
+    if (w.violations.length === mark) this.valid.rememberValid(plan, bytes, room, w.visits - visits);
   }
 
   /** An encoded `Any` at `[start, end)`, at the current path: its rules, then its content. */
