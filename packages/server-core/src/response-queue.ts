@@ -61,6 +61,24 @@ export class ResponseQueue<T> {
   }
 
   /**
+   * The next response with its type URL if one is ready and has a turn now,
+   * taken; `null` when there is none or no turn is free (wait with
+   * {@link ResponseQueue.take}); `undefined` once ended. Throws once failed.
+   * What a writer that just wrote asks first: no promise when it can go on.
+   */
+  poll(): readonly [string, T] | undefined | null {
+    if (this.#failed) throw this.#error;
+    if (this.#ended) return undefined;
+    const typeUrl = this.#pick();
+    if (typeUrl === undefined) return null;
+    const turns = this.#turns;
+    if (turns !== undefined && !turns.tryTake()) return null;
+    const item = this.#pending.get(typeUrl) as T;
+    this.#pending.delete(typeUrl);
+    return [typeUrl, item];
+  }
+
+  /**
    * The next response with its type URL; waits while none is ready, and for
    * a turn when the server is busy; `undefined` once ended. A response is
    * taken (and can no longer be replaced) only once it has its turn.
