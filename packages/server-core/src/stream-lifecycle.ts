@@ -128,21 +128,14 @@ export class StreamLifecycle<Answer> implements TrackedStream {
     // An answer ready now is returned as it is; only waiting costs a promise.
     for (;;) {
       const next = this.#answers.poll();
-      if (next === null) return this.#waitAnswer();
+      if (next === null) return this.#answers.ready().then(this.#nextAnswer);
       if (next === undefined) return undefined;
       const state = this.stream.types.get(next[0]);
       if (state !== undefined) return [state, next[1]];
     }
   }
 
-  async #waitAnswer(): Promise<readonly [TypeStreamState, Answer] | undefined> {
-    for (;;) {
-      const next = await this.#answers.take();
-      if (next === undefined) return undefined;
-      const state = this.stream.types.get(next[0]);
-      if (state !== undefined) return [state, next[1]];
-    }
-  }
+  readonly #nextAnswer = () => this.nextAnswer();
 
   /** Ends the stream with `error`: the waiting and later {@link StreamLifecycle.nextAnswer} calls reject with it. */
   fail(error: unknown): void {
