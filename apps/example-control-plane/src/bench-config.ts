@@ -5,7 +5,7 @@
 // fresh process (cold start, its own RSS). Goals: load ≤ 1 s, RSS ≤ 200 MB, reload ≤ 300 ms
 // (medians; RSS the largest); the exit status says whether they were met.
 //
-//   pnpm --filter @xdskit/example-control-plane bench:config [-- --runs 5]
+//   pnpm --filter @xdskit/example-control-plane bench:config [-- --runs 5] [--default-v8]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -82,19 +82,21 @@ const median = (xs: number[]): number => {
 const range = (xs: number[], digits = 0): string => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { runs: { type: "string", default: "5" }, child: { type: "string" } } });
+  const { values } = parseArgs({ args: process.argv.slice(2).filter((a) => a !== "--"), options: { runs: { type: "string", default: "5" }, child: { type: "string" }, "default-v8": { type: "boolean", default: false } } });
   if (values.child !== undefined) {
     await child(values.child);
     return 0;
   }
   const runs = Number(values.runs);
+  // As the app runs (node-flags.ts), unless --default-v8 asks for Node's defaults (to compare).
+  const nodeFlags = values["default-v8"] ? [] : (await import("./node-flags.js")).APP_NODE_FLAGS;
   const { writeBigConfig } = await import("./big-config.js");
   const dir = mkdtempSync(join(tmpdir(), "xdskit-bench-config-"));
   try {
     const bytes = writeBigConfig(dir);
     const results: RunResult[] = [];
     for (let i = 0; i < runs; i++) {
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", dir], { encoding: "utf8", timeout: 120_000 });
+      const r = spawnSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), "--child", dir], { encoding: "utf8", timeout: 120_000 });
       if (r.status !== 0) throw new Error(`run ${i} failed: ${r.stderr}`);
       results.push(JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as RunResult);
     }
@@ -109,7 +111,7 @@ async function main(): Promise<number> {
     const peak = results.map((r) => r.peakRssMb);
     const lines = [
       `config: 5,000 clusters + 5,000 assignments (50,000 endpoints), ${(bytes / 2 ** 20).toFixed(1)} MB of YAML; ${runs} cold runs`,
-      `node ${process.version}, commit ${commit}, load average ${loadavg()
+      `node ${process.version} ${nodeFlags.join(" ") || "(default V8 flags)"}, commit ${commit}, load average ${loadavg()
         .map((x) => x.toFixed(1))
         .join(" ")} on ${(await import("node:os")).cpus().length} CPUs`,
       `load (imports, read, decode, validate, snapshot): median ${range(load)} ms (goal ≤ ${GOALS.loadMs}); CPU ${range(results.map((r) => r.loadCpuMs))} ms`,

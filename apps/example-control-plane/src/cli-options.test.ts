@@ -67,6 +67,14 @@ describe("parseCli", () => {
     expect(() => parseCli(["--mode", "grpc"])).toThrow(/Allowed choices are ads, xds, delta, delta-ads, rest/);
     expect(() => parseCli(["--tls-cert", "c.pem"])).toThrow(/go together/);
     expect(() => parseCli(["--tls-client-ca", "ca.pem"])).toThrow(/needs --tls-cert/);
+    const tls = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+    expect(() => parseCli([...tls, "--bootstrap-cert", "e.pem"])).toThrow(/--bootstrap-cert and --bootstrap-key go together/);
+    expect(() => parseCli(["--bootstrap-ca", "ca.pem"])).toThrow(/need --tls-cert and --tls-key/);
+    expect(parseCli([...tls, "--bootstrap-ca", "ca.pem", "--bootstrap-cert", "e.pem", "--bootstrap-key", "e.key"])).toMatchObject({
+      bootstrapCa: "ca.pem",
+      bootstrapCert: "e.pem",
+      bootstrapKey: "e.key",
+    });
   });
   it("takes every server limit into the server options (guards), leaving the ones not given to the library's defaults", () => {
     expect(parseCli([]).guards).toEqual({});

@@ -15,6 +15,11 @@ export interface CliOptions {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   tlsClientCa: string | undefined;
+  /** The CA the written bootstrap's Envoy trusts for the control plane's certificate (default: --tls-cert itself, for a self-signed one). */
+  bootstrapCa: string | undefined;
+  /** Envoy's client certificate and key in the written bootstrap, for mTLS (--tls-client-ca). */
+  bootstrapCert: string | undefined;
+  bootstrapKey: string | undefined;
   logLevel: string;
   /** Where resources come from: the config directory, or etcd (written there by the `apply` command). */
   source: "file" | "etcd";
@@ -141,6 +146,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     .option("--tls-cert <file>", "serve xDS over TLS with this certificate (PEM)")
     .option("--tls-key <file>", "private key for --tls-cert (PEM)")
     .option("--tls-client-ca <file>", "require client certificates signed by this CA (mTLS)")
+    .option("--bootstrap-ca <file>", "CA the bootstrap's Envoy trusts for --tls-cert (default: --tls-cert itself, for a self-signed certificate)")
+    .option("--bootstrap-cert <file>", "client certificate (PEM) the bootstrap's Envoy presents under --tls-client-ca (mTLS)")
+    .option("--bootstrap-key <file>", "private key for --bootstrap-cert (PEM)")
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error"]).default("info"))
     .addOption(new Option("--source <source>", "where resources come from: the --config directory, or etcd (fill it with the apply command)").choices(["file", "etcd"]).default("file"))
     .option("--etcd-endpoints <urls>", "etcd client URLs, comma-separated (with --source etcd)", etcdEndpoints, ["http://127.0.0.1:2379"])
@@ -193,5 +201,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     throw new InvalidArgumentError("--tls-cert and --tls-key go together");
   }
   if (o.tlsClientCa !== undefined && o.tlsCert === undefined) throw new InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+  if ((o.bootstrapCert === undefined) !== (o.bootstrapKey === undefined)) {
+    throw new InvalidArgumentError("--bootstrap-cert and --bootstrap-key go together");
+  }
+  if ((o.bootstrapCa !== undefined || o.bootstrapCert !== undefined) && o.tlsCert === undefined) {
+    throw new InvalidArgumentError("--bootstrap-ca and --bootstrap-cert are for a TLS control plane: they need --tls-cert and --tls-key");
+  }
   return o;
 }

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from "@xdskit/cache-core";
 import { envoyRegistry } from "@xdskit/envoy-api";
+import type { Cluster } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
+import { configSource } from "@xdskit/resource-builders";
 import { createValidator } from "@xdskit/validate";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
@@ -135,6 +137,22 @@ describe("loadConfig", () => {
 `;
     const web = loadConfig(configDir({ "c.yaml": loose }), envoyRegistry).get("default")?.get(CLUSTER_TYPE_URL)?.get("web");
     expect(web?.resource.bytes.length).toBeGreaterThan(40);
+  });
+
+  it("resolves self config sources, also when a JSON file writes the key with an escape; files without one are left alone", () => {
+    const selfConfigSource = configSource("delta");
+    const files = {
+      "c.yaml": cluster("web").replace("eds_config: { ads: {}", "eds_config: { self: {}"),
+      // "\u0073elf" is "self" to JSON.parse: no "self" in the text, but a self source all the same.
+      "d.json": JSON.stringify([{ "@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", name: "api", type: "EDS", connect_timeout: "1s", eds_cluster_config: { eds_config: { self: {} } } }]).replace('"self"', '"\\u0073elf"'),
+      "e.yaml": endpoints("web") + endpoints("api"),
+    };
+    expect(files["d.json"]).not.toContain("self");
+    const clusters = loadConfig(configDir(files), envoyRegistry, { selfConfigSource }).get("default")?.get(CLUSTER_TYPE_URL);
+    for (const name of ["web", "api"]) {
+      const c = clusters?.get(name)?.resource.message as Cluster | undefined;
+      expect(c?.edsClusterConfig?.edsConfig?.configSourceSpecifier.case, name).toBe("apiConfigSource");
+    }
   });
 
   it("names an unnamed listener after its address, stably, and says so", () => {

@@ -154,14 +154,19 @@ export function createConfigLoader(dir: string, registry: Registry, options: Loa
   const prepared = new WeakMap<Message, CachedResource>();
 
   const readFile = (file: string, stamp: string): FileState => {
-    const read = reader.read(readFileSync(join(dir, file), "utf8"), { file });
+    const text = readFileSync(join(dir, file), "utf8");
+    const read = reader.read(text, { file });
+    // A `self` source is written as the key `self` (typed_config contents included), or with an
+    // escape in a quoted key: a file with neither the word nor a backslash has none, and its
+    // resources (50,000 endpoints, say) need no walk.
+    const selfSource = text.includes("self") || text.includes("\\") ? options.selfConfigSource : undefined;
     const problems = read.problems.map(readProblem);
     for (const n of read.notices) options.onNotice?.(readProblem(n));
     const loaded: LoadedResource[] = [];
     for (const r of read.resources) {
       let resource = prepared.get(r.message);
       if (resource === undefined || resource.name !== r.name) {
-        if (options.selfConfigSource) resolveSelfConfigSources(r.schema, r.message, options.selfConfigSource, registry);
+        if (selfSource) resolveSelfConfigSources(r.schema, r.message, selfSource, registry);
         resource = messageResource(r.typeUrl, r.name, r.schema, r.message);
         prepared.set(r.message, resource);
       }

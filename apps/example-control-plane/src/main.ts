@@ -1,11 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 import cluster from "node:cluster";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommanderError } from "commander";
-import { bootstrapFor, type EnvoyProcess } from "@xdskit/envoy-tool";
+import type { EnvoyProcess } from "@xdskit/envoy-tool";
 import { createAppLogger } from "./app-logger.js";
+import { envoyBootstrap } from "./envoy-bootstrap.js";
 import { parseCli } from "./cli-options.js";
 import { startControlPlane } from "./control-plane.js";
 import { createValidator } from "@xdskit/validate/core";
@@ -38,15 +39,7 @@ const sourceText = options.source === "etcd" ? `etcd ${options.etcdEndpoints.joi
 
 /** Writes the Envoy bootstrap, starts Envoy when asked, and says what to try. */
 async function announce(port: number, upstreamPort: number | undefined, groups: string[] | undefined, adminUrl: string | undefined): Promise<EnvoyProcess | undefined> {
-  const bootstrap = {
-    admin: { address: { socket_address: { address: "127.0.0.1", port_value: 9901 } } },
-    ...bootstrapFor({
-      mode: options.mode,
-      xdsPort: port,
-      nodeId: options.nodeId,
-      ...(options.tlsCert ? { tls: { caFile: options.tlsCert } } : {}),
-    }),
-  };
+  const bootstrap = envoyBootstrap({ ...options, port });
   const file = options.bootstrapOut ?? join(mkdtempSync(join(tmpdir(), "xdskit-envoy-")), "bootstrap.json");
   writeFileSync(file, `${JSON.stringify(bootstrap, null, 2)}\n`);
   log.info({ port, mode: options.mode, source: options.source, config: sourceText, groups, upstreamPort, workers: options.workers, admin: adminUrl }, "xDS control plane listening");

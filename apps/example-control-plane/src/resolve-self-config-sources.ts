@@ -1,5 +1,4 @@
-import { clone, toBinary, type DescMessage, type Message, type Registry } from "@bufbuild/protobuf";
-import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
+import { clone, type DescField, type DescMessage, type Message, type Registry, toBinary } from "@bufbuild/protobuf";
 import { anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
 import { ConfigSourceSchema, type ConfigSource } from "@xdskit/envoy-api/envoy/config/core/v3/config_source_pb";
 
@@ -32,6 +31,37 @@ function mayHoldConfigSource(desc: DescMessage): boolean {
   return found;
 }
 
+// The fields of a type worth entering, each with how to read it straight off a message: a walk by
+// reflection visits every field of every message (about 0.2 s for 50,000 endpoints), this one
+// only the few that can lead to a ConfigSource.
+interface Step {
+  readonly field: DescField;
+  readonly kind: "message" | "list" | "map";
+  readonly desc: DescMessage;
+}
+const stepsOf = new WeakMap<DescMessage, readonly Step[]>();
+function steps(desc: DescMessage): readonly Step[] {
+  let found = stepsOf.get(desc);
+  if (found !== undefined) return found;
+  const out: Step[] = [];
+  for (const field of desc.fields) {
+    if (field.fieldKind === "message" && mayHoldConfigSource(field.message)) out.push({ field, kind: "message", desc: field.message });
+    else if (field.fieldKind === "list" && field.listKind === "message" && mayHoldConfigSource(field.message)) out.push({ field, kind: "list", desc: field.message });
+    else if (field.fieldKind === "map" && field.mapKind === "message" && mayHoldConfigSource(field.message)) out.push({ field, kind: "map", desc: field.message });
+  }
+  found = out;
+  stepsOf.set(desc, found);
+  return found;
+}
+
+/** A field's value as protobuf-es keeps it: on the message, or in its oneof's `{ case, value }`. */
+function fieldValue(message: Message, field: DescField): unknown {
+  const m = message as unknown as Record<string, unknown>;
+  if (field.oneof === undefined) return m[field.localName];
+  const oneof = m[field.oneof.localName] as { case: string | undefined; value?: unknown } | undefined;
+  return oneof?.case === field.localName ? oneof.value : undefined;
+}
+
 /**
  * Replaces every `ConfigSource` written as `self: {}` (inside `typed_config`
  * too) with `replacement`'s specifier. Envoy 1.40 does not accept `self` for
@@ -41,36 +71,33 @@ function mayHoldConfigSource(desc: DescMessage): boolean {
  */
 export function resolveSelfConfigSources(desc: DescMessage, message: Message, replacement: ConfigSource, registry: Registry): number {
   let replaced = 0;
-  const walk = (r: ReflectMessage): boolean => {
-    if (!mayHoldConfigSource(r.desc)) return false;
-    if (r.desc.typeName === ConfigSourceSchema.typeName) {
-      const cs = r.message as ConfigSource;
+  const walk = (d: DescMessage, m: Message): boolean => {
+    if (d.typeName === ConfigSourceSchema.typeName) {
+      const cs = m as ConfigSource;
       if (cs.configSourceSpecifier.case !== "self") return false;
       cs.configSourceSpecifier = clone(ConfigSourceSchema, replacement).configSourceSpecifier;
       replaced++;
       return true;
     }
-    if (r.desc.typeName === "google.protobuf.Any") {
-      const any = r.message as Any;
+    if (d.typeName === "google.protobuf.Any") {
+      const any = m as Any;
+      if (any.typeUrl === "") return false;
       const inner = anyUnpack(any, registry);
       const innerDesc = inner && registry.getMessage(inner.$typeName);
-      if (!inner || !innerDesc || !walk(reflect(innerDesc, inner))) return false;
+      if (!inner || !innerDesc || !mayHoldConfigSource(innerDesc) || !walk(innerDesc, inner)) return false;
       any.value = toBinary(innerDesc, inner);
       return true;
     }
     let changed = false;
-    for (const field of r.fields) {
-      if (!r.isSet(field)) continue;
-      if (field.fieldKind === "message") {
-        changed = walk(r.get(field)) || changed;
-      } else if (field.fieldKind === "list" && field.listKind === "message") {
-        for (const item of r.get(field)) changed = walk(item as ReflectMessage) || changed;
-      } else if (field.fieldKind === "map" && field.mapKind === "message") {
-        for (const [, item] of r.get(field)) changed = walk(item as ReflectMessage) || changed;
-      }
+    for (const step of steps(d)) {
+      const value = fieldValue(m, step.field);
+      if (value === undefined) continue;
+      if (step.kind === "message") changed = walk(step.desc, value as Message) || changed;
+      else if (step.kind === "list") for (const item of value as Message[]) changed = walk(step.desc, item) || changed;
+      else for (const item of Object.values(value as Record<string, Message>)) changed = walk(step.desc, item) || changed;
     }
     return changed;
   };
-  walk(reflect(desc, message));
+  if (mayHoldConfigSource(desc)) walk(desc, message);
   return replaced;
 }

@@ -39,12 +39,16 @@ function connect(port: number, id: string): XdsClient {
   return client;
 }
 
+const STARTUP_BOUND_MS = 120_000;
+
 const served = (c: XdsClient) => c.state(CLUSTER_TYPE_URL).resources.size === 1 && c.state(ENDPOINT_TYPE_URL).resources.size === 1;
 
 describe("--workers 2 with --source etcd", () => {
   it("serves one port from two processes, each with its own cache from etcd, and replaces a worker that dies", async () => {
     app = startApp(["--source", "etcd", "--etcd-endpoints", etcd.endpoints.join(","), "--workers", "2", "-p", "0", "--upstream-port", "0", "--bootstrap-out", join(work, "bootstrap.json")]);
-    const listening = await app.waitForLine("the primary's listening line", (l) => l.msg === "xDS control plane listening");
+    // Three processes each load the app and etcd before this line: on a 2-core machine at a load average of 25 that
+    // took over 30 s in a fresh-clone run, so the bound is generous (an event is awaited, not a delay).
+    const listening = await app.waitForLine("the primary's listening line", (l) => l.msg === "xDS control plane listening", STARTUP_BOUND_MS);
     const port = Number(listening["port"]);
     const workerPids = app.lines.filter((l) => l.msg === "worker serving").map((l) => l.pid);
     expect(new Set(workerPids).size).toBe(2);
@@ -68,12 +72,12 @@ describe("--workers 2 with --source etcd", () => {
     const victim = app.lines.find((l) => l.msg === "worker serving" && l.worker === 1)?.pid;
     if (victim === undefined) throw new Error("no worker 1");
     process.kill(victim, "SIGKILL");
-    await app.waitForLine("the replacement worker", (l) => l.msg === "worker serving" && l.worker === 1 && l.pid !== victim);
+    await app.waitForLine("the replacement worker", (l) => l.msg === "worker serving" && l.worker === 1 && l.pid !== victim, STARTUP_BOUND_MS);
     expect(app.lines.some((l) => l.msg === "worker died; starting another in 1 s" && l["pid"] === victim)).toBe(true);
     const later = Array.from({ length: 4 }, (_, i) => connect(port, `later-${i}`));
     await Promise.all(later.map((c) => c.waitFor((s) => served(s) && s.state(ENDPOINT_TYPE_URL).version === first[0]?.state(ENDPOINT_TYPE_URL).version)));
 
     await app.stop();
     expect(await app.exited).toBe(0);
-  }, 90_000);
+  }, 4 * STARTUP_BOUND_MS);
 });

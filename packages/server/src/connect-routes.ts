@@ -5,11 +5,12 @@ import { ServerError } from "@xdskit/server-core";
 import type { ProtocolStream, ServerContextState, StreamInit } from "@xdskit/server-core/internal";
 import { clientStatusResponse } from "./client-status-service.js";
 import type { SotwProtocol } from "@xdskit/server-sotw";
-import { peerOf } from "./peer-info.js";
+import { peerOf } from "./connect-peer.js";
 import { streamMessages } from "./serve-stream.js";
 import { requestReadError, toConnectError } from "./to-connect-error.js";
 import type { XdsProtocols } from "./xds-protocols.js";
-import { SOTW_SERVICES, streamMethods } from "./xds-services.js";
+import { SOTW_METHODS, streamMethods } from "./xds-methods.js";
+import { type DeltaStreamDescriptor, descriptorOf, type FetchDescriptor, type SotwStreamDescriptor } from "./xds-services.js";
 
 /**
  * Registers every enabled xDS method on a Connect router: (delta) ADS, the
@@ -20,14 +21,16 @@ import { SOTW_SERVICES, streamMethods } from "./xds-services.js";
 export function registerConnectRoutes(router: ConnectRouter, protocols: XdsProtocols): void {
   for (const entry of streamMethods({ sotw: protocols.serveSotw, delta: protocols.serveDelta })) {
     if (entry.protocol === "sotw") {
-      router.rpc(entry.method, streamHandler((init) => protocols.openSotw(init), entry.typeUrl, "DiscoveryRequest"));
+      const method = descriptorOf(entry.method) as SotwStreamDescriptor;
+      router.rpc(method, streamHandler((init) => protocols.openSotw(init), entry.typeUrl, "DiscoveryRequest"));
     } else {
-      router.rpc(entry.method, streamHandler((init) => protocols.openDelta(init), entry.typeUrl, "DeltaDiscoveryRequest"));
+      const method = descriptorOf(entry.method) as DeltaStreamDescriptor;
+      router.rpc(method, streamHandler((init) => protocols.openDelta(init), entry.typeUrl, "DeltaDiscoveryRequest"));
     }
   }
   if (protocols.serveCsds) registerClientStatusService(router, protocols.context);
   if (!protocols.serveSotw || !protocols.sotw.fetches) return;
-  for (const entry of SOTW_SERVICES) router.rpc(entry.fetch, fetchHandler(protocols.sotw, entry.typeUrl));
+  for (const entry of SOTW_METHODS) router.rpc(descriptorOf(entry.fetch) as FetchDescriptor, fetchHandler(protocols.sotw, entry.typeUrl));
 }
 
 /** CSDS: each request answered from the client status at that moment. */

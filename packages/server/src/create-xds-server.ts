@@ -4,13 +4,13 @@ import { createServerContext } from "@xdskit/server-core";
 import { contextState } from "@xdskit/server-core/internal";
 import { createDeltaProtocol } from "@xdskit/server-delta";
 import { createSotwProtocol } from "@xdskit/server-sotw";
-import { registerConnectRoutes } from "./connect-routes.js";
+import type { peerContextValues } from "./connect-peer.js";
+import type { registerConnectRoutes } from "./connect-routes.js";
 import { createFastPathHandler } from "./fast-path.js";
 import { addGrpcJsServices } from "./grpc-js-services.js";
 import { type ConnectionGuardOptions, DEFAULT_CONNECTION_GUARDS } from "./connection-guard.js";
 import { listenXds, type XdsListener } from "./listen-xds.js";
 import type { NodeHandler } from "./node-handler.js";
-import { peerContextValues } from "./peer-info.js";
 import { createRestGateway } from "./rest-gateway.js";
 import { StreamGuard } from "./stream-guard.js";
 import type { XdsProtocols } from "./xds-protocols.js";
@@ -37,14 +37,30 @@ export interface ConnectXdsServer extends XdsServer {
   routes(router: ConnectRouter): void;
 }
 
+/** What the Connect side needs of `@connectrpc/connect`: loaded with it, when first needed. */
+export interface ConnectSupport {
+  readonly registerConnectRoutes: typeof registerConnectRoutes;
+  readonly peerContextValues: typeof peerContextValues;
+}
+
+/** A server and its protocols, for `createConnectXdsServer` to add its routes to. */
+export interface AssembledXdsServer {
+  readonly server: XdsServer;
+  readonly protocols: XdsProtocols;
+}
+
 /**
- * `createXdsServer` with Connect's types: takes the Connect router's options
- * (`router`) and returns a server that also registers its methods on a
- * Connect router of yours (`routes`). The same server; only this entry point
- * (`@xdskit/server/connect`) loads Connect's declarations, which need the DOM
- * lib (`lib: ["DOM"]`) under `skipLibCheck: false`.
+ * The server behind `createXdsServer` and `createConnectXdsServer`. The
+ * Connect routes (and with them `@connectrpc/connect`, the service
+ * descriptors and CSDS's types) come from `connect`, called on the first
+ * request the fast path and REST leave to Connect: a server's start-up loads
+ * neither.
  */
-export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXdsServerOptions = {}): ConnectXdsServer {
+export function assembleXdsServer(
+  cache: ConfigWatcher,
+  options: ConnectXdsServerOptions,
+  connect: () => Promise<ConnectSupport>,
+): AssembledXdsServer {
   const context = createServerContext(options);
   const sotw = createSotwProtocol(cache, context);
   const delta = createDeltaProtocol(cache, context);
@@ -61,8 +77,11 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
   };
   const logger = options.logger ?? silentLogger;
   const readMaxBytes = options.router?.readMaxBytes ?? options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const routes = (router: ConnectRouter): void => registerConnectRoutes(router, protocols);
-  const connectHandler = lazyConnectHandler(() => ({ ...options.router, readMaxBytes, routes, contextValues: peerContextValues }), logger);
+  const connectHandler = lazyConnectHandler(async () => {
+    const support = await connect();
+    const routes = (router: ConnectRouter): void => support.registerConnectRoutes(router, protocols);
+    return { ...options.router, readMaxBytes, routes, contextValues: support.peerContextValues };
+  }, logger);
   const rest = options.rest ?? true;
   const restGateway =
     rest !== false && protocols.sotw.fetches ? createRestGateway(protocols.sotw, logger, rest === true ? {} : rest) : undefined;
@@ -81,8 +100,7 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
     connectHandler(request, response);
   };
   const listeners = new Set<XdsListener>();
-  return {
-    routes,
+  const server: XdsServer = {
     handler,
     closing: context.closing,
     context,
@@ -112,15 +130,17 @@ export function createConnectXdsServer(cache: ConfigWatcher, options: ConnectXds
       await Promise.all([...listeners].map((listener) => listener.close()));
     },
   };
+  return { server, protocols };
 }
 
 /**
  * The Connect handler, loaded on the first request that needs it (Connect,
  * gRPC-Web, compressed gRPC, Fetch): `@connectrpc/connect-node` and what it
- * loads (node's HTTP/1.1 client, undici) are not needed by the fast path,
- * and loading them at startup delays the moment a restarted server listens.
+ * loads (node's HTTP/1.1 client, undici), Connect itself and the routes'
+ * descriptors are not needed by the fast path, and loading them at startup
+ * delays the moment a restarted server listens.
  */
-function lazyConnectHandler(adapterOptions: () => ConnectNodeAdapterOptions, logger: Logger): NodeHandler {
+function lazyConnectHandler(adapterOptions: () => Promise<ConnectNodeAdapterOptions>, logger: Logger): NodeHandler {
   let handler: NodeHandler | undefined;
   let loading: Promise<NodeHandler> | undefined;
   return (request, response) => {
@@ -128,8 +148,8 @@ function lazyConnectHandler(adapterOptions: () => ConnectNodeAdapterOptions, log
       handler(request, response);
       return;
     }
-    loading ??= import("@connectrpc/connect-node").then((module) => {
-      handler = module.connectNodeAdapter(adapterOptions());
+    loading ??= Promise.all([import("@connectrpc/connect-node"), adapterOptions()]).then(([module, loaded]) => {
+      handler = module.connectNodeAdapter(loaded);
       return handler;
     });
     loading.then(

@@ -8,7 +8,7 @@ import {
 import type { NodeServerRequest, NodeServerResponse } from "./node-handler.js";
 import { type GrpcStreamMethod, type GrpcStreamOptions, serveGrpcStream } from "./serve-grpc-stream.js";
 import type { XdsProtocols } from "./xds-protocols.js";
-import { grpcPath, streamMethods } from "./xds-services.js";
+import { grpcPath, streamMethods } from "./xds-methods.js";
 
 /** Serves a request on the fast path and returns true, or returns false to leave it to Connect. */
 export type FastPathHandler = (request: NodeServerRequest, response: NodeServerResponse) => boolean;

@@ -1,22 +1,16 @@
 // The xDS services as a @grpc/grpc-js service implementation. Only grpc-js
 // types are imported: nothing here loads @grpc/grpc-js, the user's server does.
-import { type DescMessage, type DescMethod, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall } from "@grpc/grpc-js";
 import {
   DeltaDiscoveryRequestSchema,
   DiscoveryRequestSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import {
-  ClientStatusDiscoveryService,
-  ClientStatusRequestSchema,
-  ClientStatusResponseSchema,
-} from "@xdskit/envoy-api/envoy/service/status/v3/csds_pb";
 import { GrpcStatus, type PeerInfo, ServerError } from "@xdskit/server-core";
 import { type ProtocolStream, type ResponseChunks, type StreamInit, statusOf } from "@xdskit/server-core/internal";
-import { clientStatusResponse } from "./client-status-service.js";
 import { serveStream } from "./serve-stream.js";
 import type { XdsProtocols } from "./xds-protocols.js";
-import { grpcPath, SOTW_SERVICES, streamMethods } from "./xds-services.js";
+import { CSDS_METHODS, grpcPath, localNameOf, SOTW_METHODS, streamMethods, type XdsMethod } from "./xds-methods.js";
 
 /**
  * The part of a `@grpc/grpc-js` `Server` that `XdsServer.addToGrpcServer`
@@ -46,12 +40,12 @@ interface MethodDefinition {
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-function definitionOf(method: DescMethod): MethodDefinition {
+function definitionOf(method: XdsMethod): MethodDefinition {
   return {
     path: grpcPath(method),
-    requestStream: method.methodKind === "bidi_streaming",
-    responseStream: method.methodKind === "bidi_streaming",
-    originalName: method.localName,
+    requestStream: method.kind === "bidi_streaming",
+    responseStream: method.kind === "bidi_streaming",
+    originalName: localNameOf(method),
     requestSerialize: asBuffer,
     requestDeserialize: (bytes) => bytes,
     responseSerialize: (chunks) => (chunks.length === 1 ? asBuffer(chunks[0] as Uint8Array) : Buffer.concat(chunks)),
@@ -185,9 +179,13 @@ function fetchHandler(
   };
 }
 
-function csdsAnswer(protocols: XdsProtocols, bytes: Buffer, maxBytes: number): ResponseChunks {
-  const request = decodeRequest(ClientStatusRequestSchema, bytes, maxBytes);
-  return [toBinary(ClientStatusResponseSchema, clientStatusResponse(protocols.context, request))];
+// CSDS (its admin and matcher types) loads on the first CSDS call, not with the server.
+let csds: Promise<typeof import("./client-status-answer.js")> | undefined;
+
+async function csdsAnswer(protocols: XdsProtocols, bytes: Buffer, maxBytes: number): Promise<ResponseChunks> {
+  csds ??= import("./client-status-answer.js");
+  const { answerClientStatus } = await csds;
+  return [answerClientStatus(protocols.context, (schema) => decodeRequest(schema, bytes, maxBytes))];
 }
 
 function csdsFetchHandler(
@@ -195,11 +193,10 @@ function csdsFetchHandler(
   maxBytes: number,
 ): (call: ServerUnaryCall<Buffer, ResponseChunks>, callback: sendUnaryData<ResponseChunks>) => void {
   return (call, callback) => {
-    try {
-      callback(null, csdsAnswer(protocols, call.request, maxBytes));
-    } catch (error) {
-      callback(grpcError(error));
-    }
+    csdsAnswer(protocols, call.request, maxBytes).then(
+      (chunks) => callback(null, chunks),
+      (error: unknown) => callback(grpcError(error)),
+    );
   };
 }
 
@@ -208,7 +205,7 @@ function csdsStreamHandler(protocols: XdsProtocols, maxBytes: number): (call: Se
   return (call) => {
     (async () => {
       for await (const bytes of readCall(call)) {
-        const chunks = csdsAnswer(protocols, bytes, maxBytes);
+        const chunks = await csdsAnswer(protocols, bytes, maxBytes);
         await new Promise<void>((resolve) => call.write(chunks, () => resolve()));
       }
     })().then(
@@ -230,15 +227,15 @@ function csdsStreamHandler(protocols: XdsProtocols, maxBytes: number): (call: Se
  */
 export function addGrpcJsServices(server: GrpcJsServerLike, protocols: XdsProtocols, readMaxBytes: number): void {
   const services = new Map<string, { definition: Record<string, MethodDefinition>; implementation: Record<string, unknown> }>();
-  const add = (method: DescMethod, handler: unknown) => {
-    const name = method.parent.typeName;
+  const add = (method: XdsMethod, handler: unknown) => {
+    const name = method.service;
     let service = services.get(name);
     if (service === undefined) {
       service = { definition: {}, implementation: {} };
       services.set(name, service);
     }
-    service.definition[method.localName] = definitionOf(method);
-    service.implementation[method.localName] = handler;
+    service.definition[localNameOf(method)] = definitionOf(method);
+    service.implementation[localNameOf(method)] = handler;
   };
   for (const entry of streamMethods({ sotw: protocols.serveSotw, delta: protocols.serveDelta })) {
     if (entry.protocol === "sotw") {
@@ -248,12 +245,11 @@ export function addGrpcJsServices(server: GrpcJsServerLike, protocols: XdsProtoc
     }
   }
   if (protocols.serveSotw && protocols.sotw.fetches) {
-    for (const entry of SOTW_SERVICES) add(entry.fetch, fetchHandler(protocols, readMaxBytes, entry.typeUrl));
+    for (const entry of SOTW_METHODS) add(entry.fetch, fetchHandler(protocols, readMaxBytes, entry.typeUrl));
   }
   if (protocols.serveCsds) {
-    const { fetchClientStatus, streamClientStatus } = ClientStatusDiscoveryService.method;
-    add(fetchClientStatus, csdsFetchHandler(protocols, readMaxBytes));
-    add(streamClientStatus, csdsStreamHandler(protocols, readMaxBytes));
+    add(CSDS_METHODS.fetch, csdsFetchHandler(protocols, readMaxBytes));
+    add(CSDS_METHODS.stream, csdsStreamHandler(protocols, readMaxBytes));
   }
   for (const { definition, implementation } of services.values()) server.addService(definition, implementation);
 }

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADS_PATH, ackOf, clusterRequest, goneAway, heapAfterGc, served, session } from "./hostile.test-helper.js";
-import { FLAG, FRAME, frame, GRPC_HEADERS, headerBlock, rawH2 } from "./raw-h2.test-helper.js";
+import { FLAG, FRAME, frame, GRPC_HEADERS, headerBlock, rawH2 } from "@xdskit/test-support";
 import { type RawCall, rawCall } from "./raw-grpc.test-helper.js";
 import { cluster, type Harness, startServer, until } from "./test-fixtures.test-helper.js";
 

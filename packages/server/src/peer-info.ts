@@ -1,9 +1,6 @@
 import type { TLSSocket } from "node:tls";
-import { type ContextValues, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { PeerInfo } from "@xdskit/server-core";
 import type { NodeServerRequest } from "./node-handler.js";
-
-const peerKey = createContextKey<PeerInfo | undefined>(undefined, { description: "xds peer" });
 
 /**
  * The peer of a node request: address, TLS, and (read on demand) the client
@@ -23,14 +20,4 @@ export function peerOfRequest(request: NodeServerRequest): PeerInfo {
       return (socket as TLSSocket).getPeerCertificate();
     },
   };
-}
-
-/** Connect context values carrying the request's peer. */
-export function peerContextValues(request: NodeServerRequest): ContextValues {
-  return createContextValues().set(peerKey, peerOfRequest(request));
-}
-
-/** The peer of a Connect handler context, when the server was made by `createXdsServer`. */
-export function peerOf(context: HandlerContext): PeerInfo | undefined {
-  return context.values.get(peerKey);
 }

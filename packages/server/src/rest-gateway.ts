@@ -11,7 +11,7 @@ import { statusOf } from "@xdskit/server-core/internal";
 import type { SotwProtocol } from "@xdskit/server-sotw";
 import type { NodeServerRequest, NodeServerResponse } from "./node-handler.js";
 import { peerOfRequest } from "./peer-info.js";
-import { SOTW_SERVICES } from "./xds-services.js";
+import { SOTW_METHODS } from "./xds-methods.js";
 
 /** Options of the REST/JSON gateway. */
 export interface RestOptions {
@@ -39,7 +39,7 @@ export interface RestOptions {
 }
 
 const REST_PREFIX = "/v3/discovery:";
-const typeOfRestName = new Map(SOTW_SERVICES.map((entry) => [entry.restName, entry.typeUrl]));
+const typeOfRestName = new Map(SOTW_METHODS.map((entry) => [entry.restName, entry.typeUrl]));
 
 const httpOfStatus: Readonly<Record<number, number>> = {
   [GrpcStatus.INVALID_ARGUMENT]: 400,

@@ -1,6 +1,13 @@
 import type { ConfigWatcher } from "@xdskit/cache-core";
-import { createConnectXdsServer } from "./create-xds-server.js";
+import { assembleXdsServer, type ConnectSupport } from "./create-xds-server.js";
 import type { XdsServer, XdsServerOptions } from "./xds-server-options.js";
+
+// Connect, its routes and the descriptors they need load on the first request
+// the fast path and REST leave to them, not with the server.
+async function loadConnect(): Promise<ConnectSupport> {
+  const [{ registerConnectRoutes }, { peerContextValues }] = await Promise.all([import("./connect-routes.js"), import("./connect-peer.js")]);
+  return { registerConnectRoutes, peerContextValues };
+}
 
 /**
  * Serves the SotW and delta protocols, Fetch and REST over one cache, which
@@ -12,5 +19,5 @@ import type { XdsServer, XdsServerOptions } from "./xds-server-options.js";
  * `@xdskit/server/connect`.
  */
 export function createXdsServer(cache: ConfigWatcher, options: XdsServerOptions = {}): XdsServer {
-  return createConnectXdsServer(cache, options);
+  return assembleXdsServer(cache, options, loadConnect).server;
 }

@@ -17,7 +17,8 @@ import type {
 import { LocalityEndpointDiscoveryService } from "@xdskit/envoy-api/envoy/service/endpoint/v3/leds_pb";
 import { createConnectXdsServer as createXdsServer } from "@xdskit/server/connect";
 import { describe, expect, it } from "vitest";
-import { DELTA_SERVICES, SOTW_SERVICES } from "./xds-services.js";
+import { ADS_METHODS, CSDS_METHODS, DELTA_METHODS, localNameOf, SOTW_METHODS, type XdsMethod } from "./xds-methods.js";
+import { descriptorOf } from "./xds-services.js";
 
 async function serveRoutes(cache: ConfigWatcher): Promise<{ baseUrl: string; close(): void }> {
   const xds = createXdsServer(cache);
@@ -62,9 +63,39 @@ async function* sotwRequests(...items: Array<MessageInitShape<typeof DiscoveryRe
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
+// The fast path routes by the names of xds-methods.ts; Connect by descriptors.
+describe("method names and descriptors", () => {
+  const named: XdsMethod[] = [
+    ADS_METHODS.stream,
+    ADS_METHODS.delta,
+    CSDS_METHODS.stream,
+    CSDS_METHODS.fetch,
+    ...SOTW_METHODS.flatMap((s) => [s.stream, s.fetch]),
+    ...DELTA_METHODS.map((s) => s.delta),
+  ];
+
+  it("names every method as its descriptor does, with its kind and local name", () => {
+    for (const method of named) {
+      const desc = descriptorOf(method);
+      expect([desc.parent.typeName, desc.name, desc.methodKind, desc.localName]).toEqual([
+        method.service,
+        method.name,
+        method.kind,
+        localNameOf(method),
+      ]);
+    }
+  });
+
+  it("names every method of every xDS service it serves", () => {
+    const services = new Set(named.map((m) => descriptorOf(m).parent));
+    const all = [...services].flatMap((service) => service.methods.map((m) => `${service.typeName}/${m.name}`));
+    expect(named.map((m) => `${m.service}/${m.name}`).sort()).toEqual(all.sort());
+  });
+});
+
 describe("SotW Connect routes", () => {
   it("lists every per-type SotW service", () => {
-    expect(SOTW_SERVICES.map((s) => s.restName)).toEqual([
+    expect(SOTW_METHODS.map((s) => s.restName)).toEqual([
       "clusters", "endpoints", "listeners", "routes", "scoped-routes", "secrets", "runtime", "extension_configs",
     ]);
   });
@@ -117,9 +148,9 @@ async function* deltaRequests(...items: Array<MessageInitShape<typeof DeltaDisco
 
 describe("delta Connect routes", () => {
   it("lists every per-type delta method, VHDS and LEDS included", () => {
-    expect(DELTA_SERVICES).toHaveLength(10);
-    expect(DELTA_SERVICES.map((s) => s.delta.name)).toContain("DeltaVirtualHosts");
-    expect(DELTA_SERVICES.map((s) => s.delta.name)).toContain("DeltaLocalityEndpoints");
+    expect(DELTA_METHODS).toHaveLength(10);
+    expect(DELTA_METHODS.map((s) => s.delta.name)).toContain("DeltaVirtualHosts");
+    expect(DELTA_METHODS.map((s) => s.delta.name)).toContain("DeltaLocalityEndpoints");
   });
 
   it("serves delta ADS and LEDS over a real HTTP/2 socket", async () => {

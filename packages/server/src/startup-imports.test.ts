@@ -1,0 +1,86 @@
+// What a server loads before it listens (issue 17: process start -> listening).
+// protobuf-es hydrates a generated file's descriptors when the file is
+// evaluated, and every module costs resolution and compilation, so start-up
+// must load only what the fast path needs: the discovery messages and the
+// resource types' schemas (cache-core's registry). Connect, the service
+// descriptors, CSDS's admin and matcher types and the full Envoy registry
+// load when first used. Counts modules, not time: a timing assertion would
+// only measure the machine's load.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as nodeModule from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const pkgDir = fileURLToPath(new URL("..", import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), "server-startup-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let runs = 0;
+
+/** Runs an ES module `script` in a fresh Node process (from this package) and returns every module URL it loaded. */
+function loadedBy(script: string): string[] {
+  const log = join(tmp, `${++runs}.log`);
+  const r = spawnSync(process.execPath, ["--import", "./test/log-loads.mjs", "--input-type=module", "-e", script], {
+    cwd: pkgDir,
+    env: { ...process.env, LOAD_LOG: log },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return readFileSync(log, "utf8").trim().split("\n");
+}
+
+const generated = (urls: readonly string[]) =>
+  urls.filter((u) => u.includes("/envoy-api/dist/gen/")).map((u) => u.slice(u.indexOf("/dist/gen/") + "/dist/gen/".length));
+
+// What start-up may hydrate: the discovery messages, every schema of
+// cache-core's resource-type registry, and what resource references decode
+// (the HTTP connection manager inside a listener).
+const ALLOWED_ROOTS = [
+  "envoy/service/discovery/v3/discovery_pb",
+  "envoy/config/cluster/v3/cluster_pb",
+  "envoy/config/core/v3/extension_pb",
+  "envoy/config/endpoint/v3/endpoint_components_pb",
+  "envoy/config/endpoint/v3/endpoint_pb",
+  "envoy/config/listener/v3/listener_pb",
+  "envoy/config/route/v3/route_components_pb",
+  "envoy/config/route/v3/route_pb",
+  "envoy/config/route/v3/scoped_route_pb",
+  "envoy/extensions/transport_sockets/tls/v3/secret_pb",
+  "envoy/service/runtime/v3/rtds_pb",
+  "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb",
+];
+
+const serverStart = (options: string) => `
+  import { createSnapshotCache } from "@xdskit/cache-snapshot";
+  import { createXdsServer } from "@xdskit/server";
+  const xds = createXdsServer(createSnapshotCache({ ads: true }), ${options});
+  await xds.listen({ host: "127.0.0.1", port: 0 });
+  await xds.close();
+`;
+
+describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up", () => {
+  const allowed = new Set(generated(loadedBy(ALLOWED_ROOTS.map((p) => `await import("@xdskit/envoy-api/${p}");`).join("\n"))));
+
+  it.each([
+    ["defaults", "{}"],
+    ["CSDS and REST on", `{ csds: true, rest: { preload: "first-request" } }`],
+  ])("loads no generated file beyond the discovery messages and the resource types (%s)", (_name, options) => {
+    const loaded = loadedBy(serverStart(options));
+    const files = generated(loaded);
+    expect(files).toContain("envoy/service/discovery/v3/discovery_pb.js");
+    expect(files.filter((f) => !allowed.has(f))).toEqual([]);
+    // Named on their own for a clear failure: the per-type services, CSDS, the admin types, the whole API.
+    expect(files.filter((f) => f.startsWith("envoy/service/") && !allowed.has(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith("envoy/admin/"))).toEqual([]);
+    expect(loaded.filter((u) => u.includes("/envoy-api/dist/registry.js") || u.includes("/envoy-api/dist/index.js"))).toEqual([]);
+  });
+
+  it("loads neither Connect nor grpc-js nor undici", () => {
+    const loaded = loadedBy(serverStart("{}"));
+    expect(loaded.filter((u) => /\/(@connectrpc|@grpc|undici)\//.test(u))).toEqual([]);
+  });
+});
