@@ -73,7 +73,7 @@ interface Variant {
 }
 
 /** A stream driven like a client: every response is ACKed at once. */
-function drive<R>(stream: { next(): Promise<unknown>; receive(request: R): Promise<void> }, ack: (n: number) => R, delivered: () => void): void {
+function drive<R>(stream: { next(): unknown; receive(request: R): void | Promise<void> }, ack: (n: number) => R, delivered: () => void): void {
 	let n = 0;
 	(async () => {
 		for (;;) {

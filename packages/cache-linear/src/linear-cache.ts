@@ -156,6 +156,10 @@ class LinearCacheImpl implements LinearCache {
   // indexed after the stream is gone; once the subscription is collected, it is removed.
   readonly #orphans = new FinalizationRegistry<DeltaRegistration>((reg) => this.#unregister(reg));
   #deltaOpen = 0;
+  #versionAt = -1;
+  #version = "";
+  // Released registrations (answered or cancelled watches) to look at once the current job ends, with their `attached` then.
+  #releasing = new Map<DeltaRegistration, number>();
   readonly #diagnostics: MissingNameDiagnostics;
   readonly #validation: ResolvedValidationPolicy | undefined;
 
@@ -176,7 +180,13 @@ class LinearCacheImpl implements LinearCache {
   }
 
   version(): string {
-    return this.#prefix + this.#store.counter;
+    // Read per delivery (hundreds per update): the string is made once per counter value.
+    const counter = this.#store.counter;
+    if (this.#versionAt !== counter) {
+      this.#versionAt = counter;
+      this.#version = this.#prefix + counter;
+    }
+    return this.#version;
   }
 
   updateResource(resource: ResourceInput): boolean {
@@ -500,13 +510,19 @@ class LinearCacheImpl implements LinearCache {
   // A cancelled or answered watch: the server either watches the subscription again at once
   // (it replaces the watch: cancel, then create, in one go) or the stream ended. Decide after
   // the current job, so that a replacement keeps the registration and an ended stream frees it.
+  // One microtask for every release of the job (an update's answers are re-watched by hundreds of ACKs).
   #release(reg: DeltaRegistration): void {
     if (!reg.registered || reg.watch !== undefined) return;
-    const attached = reg.attached;
-    queueMicrotask(() => {
-      if (reg.watch === undefined && reg.attached === attached) this.#unregister(reg);
-    });
+    const releasing = this.#releasing;
+    if (releasing.size === 0) queueMicrotask(this.#unregisterReleased);
+    releasing.set(reg, reg.attached);
   }
+
+  readonly #unregisterReleased = (): void => {
+    const releasing = this.#releasing;
+    this.#releasing = new Map();
+    for (const [reg, attached] of releasing) if (reg.watch === undefined && reg.attached === attached) this.#unregister(reg);
+  };
 
   #close(index: WatchesByName<SotwWatch>, watch: SotwWatch): void {
     if (!watch.open) return;

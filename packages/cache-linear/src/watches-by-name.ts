@@ -68,14 +68,15 @@ export class WatchesByName<W extends IndexedWatch> {
 
   /**
    * The watches that cover any of `changed`, each with the changed names it
-   * covers, in order. Cost: the number of (changed name, interested watch)
+   * covers, in order (read-only: the lists may be shared, `changed` itself included). Cost: the number of (changed name, interested watch)
    * pairs, whatever the total number of watches.
    */
-  affected(changed: readonly string[]): Map<W, string[]> {
+  affected(changed: readonly string[]): Map<W, readonly string[]> {
     return this.#collect(changed);
   }
 
-  #collect(changed: readonly string[]): Map<W, string[]> {
+  #collect(changed: readonly string[]): Map<W, readonly string[]> {
+    if (changed.length === 1) return this.#collectOne(changed);
     const hits = new Map<W, string[]>();
     const hit = (watch: W, name: string): void => {
       const names = hits.get(watch);
@@ -92,6 +93,23 @@ export class WatchesByName<W extends IndexedWatch> {
           const globbed = this.#byPrefix.get(prefix);
           if (globbed !== undefined) for (const watch of globbed) hit(watch, name);
         }
+      }
+    }
+    return hits;
+  }
+
+  // One changed name (the usual update): every watch hit covers exactly it, so they share one list.
+  #collectOne(changed: readonly string[]): Map<W, readonly string[]> {
+    const name = changed[0] as string;
+    const covered = changed;
+    const hits = new Map<W, readonly string[]>();
+    for (const watch of this.#wildcard) hits.set(watch, covered);
+    const exact = this.#byName.get(name);
+    if (exact !== undefined) for (const watch of exact) hits.set(watch, covered);
+    if (this.#byPrefix.size > 0) {
+      for (const prefix of slashPrefixes(name)) {
+        const globbed = this.#byPrefix.get(prefix);
+        if (globbed !== undefined) for (const watch of globbed) hits.set(watch, covered);
       }
     }
     return hits;

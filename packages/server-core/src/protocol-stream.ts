@@ -28,6 +28,20 @@ export interface StreamInit {
  */
 export type ResponseChunks = readonly Uint8Array[];
 
+/**
+ * A value now, or a promise of it later. The per-response and per-request
+ * steps of a stream return the value itself when they could finish at once
+ * (the common case: no asynchronous callback, an answer already queued), so
+ * a busy server does not pay a promise and a microtask turn per message.
+ * `await` takes either.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Whether a {@link MaybePromise} is the promise. */
+export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
+
 /** The chunks of a response as one buffer (the first chunk itself when there is one). */
 export function joinChunks(chunks: ResponseChunks): Uint8Array {
   if (chunks.length === 1) return chunks[0] as Uint8Array;
@@ -50,9 +64,10 @@ export function joinChunks(chunks: ResponseChunks): Uint8Array {
  *
  * - `open()` first: takes a place under `maxStreams` and runs `onStreamOpen`;
  *   throws (a `ServerError`, or what the callback threw) to refuse the stream.
- * - `receive(request)` for each request, one at a time: classifies it, runs
- *   the callbacks and replaces the type's watch on the cache. Throws to end
- *   the stream; `next()` then rejects with the same error.
+ * - `receive(request)` for each request, one at a time (after the previous
+ *   one settled): classifies it, runs the callbacks and replaces the type's
+ *   watch on the cache. Rejects to end the stream; `next()` then rejects
+ *   with the same error.
  * - `next()` waits for the next cache answer and returns it encoded, with a
  *   fresh nonce, recorded as sent; `nextMessage()` returns it as a message
  *   instead, for transports that serialize themselves. `undefined` once the
@@ -69,10 +84,10 @@ export interface ProtocolStream<Request, Response> {
   readonly info: StreamInfo;
   /** Takes a place under `maxStreams` and runs `onStreamOpen` (see above). */
   open(): Promise<void>;
-  /** Handles one request of the client (see above). */
-  receive(request: Request): Promise<void>;
-  /** The next response, encoded (see above). */
-  next(): Promise<ResponseChunks | undefined>;
+  /** Handles one request of the client (see above); returns a promise only when it could not finish at once. */
+  receive(request: Request): MaybePromise<void>;
+  /** The next response, encoded (see above); not a promise when one was ready. */
+  next(): MaybePromise<ResponseChunks | undefined>;
   /** The next response as a message, for transports that serialize themselves (see above). */
   nextMessage(): Promise<Response | undefined>;
   /** Ends the stream, however it ended (see above). */

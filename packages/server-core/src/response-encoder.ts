@@ -212,6 +212,8 @@ export function encodeSotwResponse(response: SotwResponse, nonce: string, headro
   return [out.subarray(0, headEnd), body, out.subarray(headEnd)];
 }
 
+const NO_BODILESS: readonly Uint8Array[] = [];
+
 /**
  * The `DeltaDiscoveryResponse` of a cache answer, written in field order
  * (system_version_info 1, resources 2, type_url 4, nonce 5,
@@ -224,7 +226,7 @@ export function encodeDeltaResponse(response: DeltaResponse, nonce: string, head
   const { systemVersion, typeUrl, resources, removed } = response;
   const unresolved = unresolvedNames(response);
   // Resource{name 3, aliases 4} without a body, per unresolved name (VHDS only).
-  const bodiless = unresolved === undefined ? [] : [...unresolved].map((name) => new WireWriter().string(3, name).repeatedString(4, name).finish(0));
+  const bodiless = unresolved === undefined ? NO_BODILESS : [...unresolved].map((name) => new WireWriter().string(3, name).repeatedString(4, name).finish(0));
   const versionSize = utf8Size(systemVersion);
   const typeUrlSize = utf8Size(typeUrl);
   const nonceSize = utf8Size(nonce);

@@ -11,6 +11,8 @@ export class ResponseQueue<T> {
   readonly #pending = new Map<string, T>();
   readonly #ordered: boolean;
   #wake: (() => void) | undefined = undefined;
+  // A turn was given to this queue while it waited for one: the next poll takes it.
+  #admitted = false;
   #ended = false;
   #failed = false;
   #error: unknown = undefined;
@@ -61,32 +63,56 @@ export class ResponseQueue<T> {
   }
 
   /**
+   * The next response with its type URL if one is ready and has a turn now,
+   * taken; `null` when there is none or no turn is free (wait with
+   * {@link ResponseQueue.ready}); `undefined` once ended. Throws once failed.
+   * What a writer asks first: no promise when it can go on.
+   */
+  poll(): readonly [string, T] | undefined | null {
+    if (this.#failed) throw this.#error;
+    if (this.#ended) return undefined;
+    const typeUrl = this.#pick();
+    if (typeUrl === undefined) return null;
+    if (this.#admitted) this.#admitted = false;
+    else {
+      const turns = this.#turns;
+      if (turns !== undefined && !turns.tryTake()) return null;
+    }
+    const item = this.#pending.get(typeUrl) as T;
+    this.#pending.delete(typeUrl);
+    return [typeUrl, item];
+  }
+
+  /**
+   * Resolves once {@link ResponseQueue.poll} is worth asking again: a
+   * response was put, the queue ended or failed, or the response waiting
+   * for a turn got one (kept for the next `poll`).
+   */
+  ready(): Promise<void> {
+    if (this.#failed || this.#ended || this.#admitted) return Promise.resolve();
+    const turns = this.#turns;
+    if (this.#pick() !== undefined) return turns === undefined ? Promise.resolve() : turns.next().then(this.#admit);
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  /**
    * The next response with its type URL; waits while none is ready, and for
    * a turn when the server is busy; `undefined` once ended. A response is
    * taken (and can no longer be replaced) only once it has its turn.
    */
   async take(): Promise<readonly [string, T] | undefined> {
-    let admitted = false;
     for (;;) {
-      if (this.#failed) throw this.#error;
-      if (this.#ended) return undefined;
-      const typeUrl = this.#pick();
-      if (typeUrl !== undefined) {
-        const turns = this.#turns;
-        if (!admitted && turns !== undefined && !turns.tryTake()) {
-          await turns.next();
-          admitted = true;
-          continue;
-        }
-        const item = this.#pending.get(typeUrl) as T;
-        this.#pending.delete(typeUrl);
-        return [typeUrl, item];
-      }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
+      const next = this.poll();
+      if (next !== null) return next;
+      await this.ready();
     }
   }
+
+  readonly #admit = (): void => {
+    this.#admitted = true;
+  };
 
   #pick(): string | undefined {
     let best: string | undefined;

@@ -1,7 +1,7 @@
 import { CacheError, type CachedResource, type Cancel } from "@xdskit/cache-core";
 import { observe } from "./call-hook.js";
 import { GrpcStatus } from "./grpc-status.js";
-import type { StreamInit } from "./protocol-stream.js";
+import type { MaybePromise, StreamInit } from "./protocol-stream.js";
 import { ResponseQueue } from "./response-queue.js";
 import type { ServerContextState, TrackedStream } from "./server-context.js";
 import { ServerError, statusOf } from "./server-error.js";
@@ -120,17 +120,22 @@ export class StreamLifecycle<Answer> implements TrackedStream {
   }
 
   /**
-   * The next cache answer with the state of its type; waits while none is
-   * ready. `undefined` once the stream ended; rejects once it failed.
+   * The next cache answer with the state of its type: itself when one is
+   * ready, else a promise that waits for one. `undefined` once the stream
+   * ended; throws (or rejects) once it failed.
    */
-  async nextAnswer(): Promise<readonly [TypeStreamState, Answer] | undefined> {
+  nextAnswer(): MaybePromise<readonly [TypeStreamState, Answer] | undefined> {
+    // An answer ready now is returned as it is; only waiting costs a promise.
     for (;;) {
-      const next = await this.#answers.take();
+      const next = this.#answers.poll();
+      if (next === null) return this.#answers.ready().then(this.#nextAnswer);
       if (next === undefined) return undefined;
       const state = this.stream.types.get(next[0]);
       if (state !== undefined) return [state, next[1]];
     }
   }
+
+  readonly #nextAnswer = () => this.nextAnswer();
 
   /** Ends the stream with `error`: the waiting and later {@link StreamLifecycle.nextAnswer} calls reject with it. */
   fail(error: unknown): void {

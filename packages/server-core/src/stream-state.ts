@@ -125,12 +125,15 @@ export class StreamState implements StreamInfo {
     unsubscribe: readonly string[],
     initialVersions: Readonly<Record<string, string>>,
   ): void {
+    const changes = subscribe.length + unsubscribe.length;
+    // An ACK names nothing: it costs no key list.
+    if (changes === 0 && isEmpty(initialVersions)) return;
     const initial = Object.keys(initialVersions);
-    const count = subscribe.length + unsubscribe.length + initial.length;
+    const count = changes + initial.length;
     if (count > this.#options.limits.maxResourceNamesPerRequest) {
       this.#checkCount(new Set([...subscribe, ...unsubscribe, ...initial]).size, typeUrl);
     }
-    if (subscribe.length === 0 && unsubscribe.length === 0) return;
+    if (changes === 0) return;
     const held = this.types.get(typeUrl)?.subscription;
     const names = held?.resourceNames();
     let wildcard = held?.isWildcard() === true && !held.isLegacyWildcard();
@@ -322,6 +325,11 @@ export function nackLogFields(nack: NackInfo): Record<string, unknown> {
     code: nack.code,
     message: capText(nack.message, STATUS_LIMITS.maxMessageLength),
   };
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 function lengthOf(names: Iterable<string>): number {

@@ -46,7 +46,7 @@ class Driven {
   }
 
   #pull(): Promise<DeltaDiscoveryResponse | undefined> {
-    this.#pending ??= this.stream.next().then((chunks) =>
+    this.#pending ??= Promise.resolve(this.stream.next()).then((chunks) =>
       chunks === undefined ? undefined : fromBinary(DeltaDiscoveryResponseSchema, Buffer.concat(chunks)),
     );
     return this.#pending;

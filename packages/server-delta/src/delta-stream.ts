@@ -8,6 +8,8 @@ import {
   classifyRequest,
   deltaResponseMessage,
   encodeDeltaResponse,
+  isPromise,
+  type MaybePromise,
   nackLogFields,
   observe,
   type ProtocolStream,
@@ -49,18 +51,35 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     return this.#lifecycle.open();
   }
 
-  async receive(request: DeltaDiscoveryRequest): Promise<void> {
+  receive(request: DeltaDiscoveryRequest): MaybePromise<void> {
     if (this.#lifecycle.closed) return;
+    let pending: MaybePromise<void>;
     try {
-      await this.#handle(request);
+      pending = this.#handle(request);
     } catch (error) {
       this.#lifecycle.fail(error);
+      return Promise.reject(error);
+    }
+    if (pending === undefined) return;
+    return pending.then(undefined, (error: unknown) => {
+      this.#lifecycle.fail(error);
       throw error;
+    });
+  }
+
+  // Synchronous unless it has to wait: for an answer, or for an asynchronous onStreamDeltaResponse.
+  next(): MaybePromise<ResponseChunks | undefined> {
+    try {
+      const next = this.#lifecycle.nextAnswer();
+      if (isPromise(next)) return next.then((ready) => this.#send(ready));
+      return this.#send(next);
+    } catch (error) {
+      // A failed stream rejects, as it always did: only the ready path skips the promise.
+      return Promise.reject(error);
     }
   }
 
-  async next(): Promise<ResponseChunks | undefined> {
-    const next = await this.#lifecycle.nextAnswer();
+  #send(next: readonly [TypeStreamState, DeltaResponse] | undefined): MaybePromise<ResponseChunks | undefined> {
     if (next === undefined) return undefined;
     const nonce = this.#recordSent(next[0], next[1]);
     const response = withoutResourceErrors(next[1], this.#options.resourceErrors);
@@ -69,10 +88,14 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
       // Synchronous hooks (the usual kind) are run without a promise.
       const stream = this.#lifecycle.stream;
       const pending = observe(this.#options.logger, "onStreamDeltaResponse", () => hook(stream, response.request, deltaResponseMessage(response, nonce)));
-      if (pending !== undefined) await pending;
+      if (pending !== undefined) return pending.then(() => this.#encode(next[0], response, nonce));
     }
+    return this.#encode(next[0], response, nonce);
+  }
+
+  #encode(state: TypeStreamState, response: DeltaResponse, nonce: string): ResponseChunks {
     const bytes = encodeDeltaResponse(response, nonce, this.#headroom);
-    this.#lifecycle.sent(next[0], response.resources, bytes.length - this.#headroom);
+    this.#lifecycle.sent(state, response.resources, bytes.length - this.#headroom);
     return [bytes];
   }
 
@@ -122,18 +145,26 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     return message;
   }
 
-  async #handle(request: DeltaDiscoveryRequest): Promise<void> {
-    const { callbacks, logger } = this.#options;
-    const lifecycle = this.#lifecycle;
-    const stream = lifecycle.stream;
+  // Synchronous unless a callback returns a promise (onStreamDeltaRequest, onNack): then the rest waits for it.
+  #handle(request: DeltaDiscoveryRequest): MaybePromise<void> {
+    const stream = this.#lifecycle.stream;
     const node = stream.acceptNode(request.node);
     if (request.node === undefined) request.node = node;
     const typeUrl = stream.resolveTypeUrl(request.typeUrl);
     request.typeUrl = typeUrl;
     stream.checkDeltaNames(typeUrl, request.resourceNamesSubscribe, request.resourceNamesUnsubscribe, request.initialResourceVersions);
-    // Only awaited when set: without it, a request is handled synchronously.
-    const onRequest = callbacks.onStreamDeltaRequest;
-    if (onRequest !== undefined) await onRequest(stream, request);
+    // Only waited for when it returns a promise: otherwise a request is handled synchronously.
+    const onRequest = this.#options.callbacks.onStreamDeltaRequest;
+    if (onRequest !== undefined) {
+      const pending = onRequest(stream, request);
+      if (pending !== undefined) return Promise.resolve(pending).then(() => this.#apply(request, typeUrl));
+    }
+    return this.#apply(request, typeUrl);
+  }
+
+  #apply(request: DeltaDiscoveryRequest, typeUrl: string): MaybePromise<void> {
+    const { callbacks, logger } = this.#options;
+    const stream = this.#lifecycle.stream;
     let state = stream.types.get(typeUrl);
     const kind = classifyRequest(state, request);
     const subscribe = request.resourceNamesSubscribe;
@@ -143,22 +174,35 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
     if (state === undefined) {
       state = stream.openType(typeUrl, subscribe, new Map(Object.entries(request.initialResourceVersions)));
       if (unsubscribe.length > 0) state.subscription.updateResourceNames([], unsubscribe);
-    } else {
-      if (kind === "stale" && !changes) {
-        logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
-        return;
-      }
-      if (kind === "ack") stream.recordAck(state);
-      else if (kind === "nack") {
-        const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
-        if (nack !== undefined) {
-          logger.warn("xds NACK", nackLogFields(nack));
-          const hook = callbacks.onNack;
-          if (hook !== undefined) await observe(logger, "onNack", () => hook(nack));
-        }
-      }
-      if (changes) applySubscriptionChange(state, subscribe, unsubscribe);
+      return this.#watch(request, state);
     }
+    if (kind === "stale" && !changes) {
+      logger.debug("xds stale nonce ignored", { streamId: stream.id, typeUrl, nonce: request.responseNonce });
+      return;
+    }
+    let pending: Promise<void> | undefined;
+    if (kind === "ack") stream.recordAck(state);
+    else if (kind === "nack") {
+      const nack = stream.nackOf(state, request.responseNonce, request.errorDetail);
+      if (nack !== undefined) {
+        logger.warn("xds NACK", nackLogFields(nack));
+        const hook = callbacks.onNack;
+        if (hook !== undefined) pending = observe(logger, "onNack", () => hook(nack));
+      }
+    }
+    const typeState = state;
+    const rest = () => {
+      if (changes) applySubscriptionChange(typeState, subscribe, unsubscribe);
+      this.#watch(request, typeState);
+    };
+    if (pending !== undefined) return pending.then(rest);
+    rest();
+  }
+
+  // Replaces the type's watch with one for this request.
+  #watch(request: DeltaDiscoveryRequest, state: TypeStreamState): void {
+    const lifecycle = this.#lifecycle;
+    const typeUrl = state.typeUrl;
     lifecycle.dropAnswer(typeUrl);
     state.cancelWatch();
     if (lifecycle.closed) return;

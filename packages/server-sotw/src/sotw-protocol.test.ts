@@ -48,7 +48,7 @@ class Driven {
   }
 
   #pull(): Promise<DiscoveryResponse | undefined> {
-    this.#pending ??= this.stream.next().then((chunks) =>
+    this.#pending ??= Promise.resolve(this.stream.next()).then((chunks) =>
       chunks === undefined ? undefined : fromBinary(DiscoveryResponseSchema, Buffer.concat(chunks)),
     );
     return this.#pending;

@@ -4,17 +4,20 @@ import { compressionGzip, createConnectTransport, createGrpcTransport, createGrp
 import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import {
+  DeltaDiscoveryRequestSchema,
+  DeltaDiscoveryResponseSchema,
   DiscoveryRequestSchema,
   DiscoveryResponseSchema,
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import type { StreamInfo } from "@xdskit/server-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { rawCall } from "./raw-grpc.test-helper.js";
+import { prefixed, rawCall } from "./raw-grpc.test-helper.js";
 import { connectClient } from "./test-clients.test-helper.js";
 import { cluster, type Harness, NODE, startServer } from "./test-fixtures.test-helper.js";
 
 const ADS = AggregatedDiscoveryService.method.streamAggregatedResources;
 const ADS_PATH = `/${AggregatedDiscoveryService.typeName}/${ADS.name}`;
+const DELTA_ADS_PATH = `/${AggregatedDiscoveryService.typeName}/${AggregatedDiscoveryService.method.deltaAggregatedResources.name}`;
 const first = toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, { node: NODE, typeUrl: CLUSTER_TYPE_URL }));
 
 let harness: Harness | undefined;
@@ -60,6 +63,47 @@ describe("fast path", () => {
     expect(stream?.peer?.tls).toBe(false);
     call.close();
     await expect.poll(() => stream?.signal.aborted).toBe(true);
+  });
+
+  it("hands requests to the stream one at a time and in order: one held by an asynchronous callback holds the ones that arrived with it", async () => {
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { url } = await serve({
+      callbacks: {
+        onStreamDeltaRequest: (_stream, request) => {
+          seen.push(`+${request.resourceNamesSubscribe.join(",")} -${request.resourceNamesUnsubscribe.join(",")}`);
+          // Only the first request waits; the others are handled synchronously.
+          return seen.length === 1 ? held : undefined;
+        },
+      },
+    });
+    const delta = (init: Parameters<typeof create<typeof DeltaDiscoveryRequestSchema>>[1]) =>
+      prefixed(toBinary(DeltaDiscoveryRequestSchema, create(DeltaDiscoveryRequestSchema, init)));
+    const call = rawCall(url, DELTA_ADS_PATH);
+    // Three requests in one write: they arrive together while the first is held.
+    call.sendRaw(
+      Buffer.concat([
+        delta({ node: NODE, typeUrl: CLUSTER_TYPE_URL, resourceNamesSubscribe: ["a"] }),
+        delta({ typeUrl: CLUSTER_TYPE_URL, resourceNamesSubscribe: ["b"] }),
+        delta({ typeUrl: CLUSTER_TYPE_URL, resourceNamesUnsubscribe: ["a"] }),
+      ]),
+    );
+    await expect.poll(() => seen.length).toBe(1);
+    // The other two are queued behind it, not handled, and nothing was answered yet.
+    expect(seen).toEqual(["+a -"]);
+    expect(call.messages).toHaveLength(0);
+    release();
+    await expect.poll(() => seen.length).toBe(3);
+    expect(seen).toEqual(["+a -", "+b -", "+ -a"]);
+    // The changes were applied in that order: b is sent.
+    const sent = () => call.messages.flatMap((bytes) => fromBinary(DeltaDiscoveryResponseSchema, bytes).resources.map((resource) => resource.name));
+    await expect.poll(sent).toContain("b");
+    call.end();
+    await expect(call.status).resolves.toMatchObject({ code: 0 });
+    call.close();
   });
 
   it("answers a compressed message with UNIMPLEMENTED", async () => {

@@ -1,13 +1,13 @@
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { GrpcStatus, ServerError } from "@xdskit/server-core";
-import { type ProtocolStream, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core/internal";
+import { type MaybePromise, type ProtocolStream, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core/internal";
 import { fillGrpcPrefix, GRPC_PREFIX_BYTES } from "./grpc-frame.js";
 import { GrpcMessageSplitter } from "./grpc-message-reader.js";
 import { whenDeadlinePasses } from "./grpc-timeout.js";
 import { grpcTrailers } from "./grpc-trailers.js";
 import { peerOfRequest } from "./peer-info.js";
-import { serveStream } from "./serve-stream.js";
+import { type PushedRequests, serveStream } from "./serve-stream.js";
 import { calmDown, markSent } from "./connection-guard.js";
 import { type EndableStream, trackOnSession } from "./session-streams.js";
 import { WriteStallWatch } from "./write-stall-watch.js";
@@ -60,18 +60,17 @@ function writable(stream: ServerHttp2Stream): Promise<void> {
 /** Decoded requests a stream keeps before it stops reading from the client (HTTP/2 flow control then holds the client back). */
 const MAX_QUEUED_REQUESTS = 16;
 
-type Waiter<T> = { readonly resolve: (result: IteratorResult<T>) => void; readonly reject: (error: unknown) => void };
-
 /**
  * The requests of one gRPC stream, read straight from the HTTP/2 stream (not
  * through the compatibility request, whose second stream buffer and async
  * generators cost more than decoding an ACK): each message is decoded as
- * soon as its last byte arrives and handed out in order. Ends when the
- * client half-closes; ends quietly when the client reset the stream (it is
- * gone, not failing); throws what failed otherwise (after the requests
- * decoded before it).
+ * soon as its last byte arrives and handed to the protocol stream there and
+ * then when it is idle (no promise per request), else queued in order.
+ * Ends when the client half-closes; ends quietly when the client reset the
+ * stream (it is gone, not failing); fails with what failed otherwise (after
+ * the requests decoded before it).
  */
-class GrpcRequests<I extends DescMessage> implements AsyncIterableIterator<MessageShape<I>> {
+class GrpcRequests<I extends DescMessage> implements PushedRequests<MessageShape<I>> {
   readonly #stream: ServerHttp2Stream;
   readonly #schema: I;
   readonly #splitter: GrpcMessageSplitter;
@@ -81,7 +80,10 @@ class GrpcRequests<I extends DescMessage> implements AsyncIterableIterator<Messa
   #paused = false;
   #ended = false;
   #failure: { readonly error: unknown } | undefined;
-  #waiter: Waiter<MessageShape<I>> | undefined;
+  #receive: ((request: MessageShape<I>) => MaybePromise<void>) | undefined;
+  // A request's receive returned a promise that has not settled yet.
+  #busy = false;
+  #settle: { readonly resolve: () => void; readonly reject: (error: unknown) => void } | undefined;
 
   constructor(stream: ServerHttp2Stream, schema: I, maxBytes: number, gone: () => boolean) {
     this.#stream = stream;
@@ -94,23 +96,12 @@ class GrpcRequests<I extends DescMessage> implements AsyncIterableIterator<Messa
     stream.once("error", this.#fail);
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<MessageShape<I>>> {
-    if (this.#head < this.#queue.length) return Promise.resolve({ value: this.#take(), done: false });
-    if (this.#ended) return this.#finished();
+  drive(receive: (request: MessageShape<I>) => MaybePromise<void>): Promise<void> {
+    this.#receive = receive;
     return new Promise((resolve, reject) => {
-      this.#waiter = { resolve, reject };
+      this.#settle = { resolve, reject };
+      this.#drain();
     });
-  }
-
-  return(): Promise<IteratorResult<MessageShape<I>>> {
-    this.#end(undefined);
-    this.#queue = [];
-    this.#head = 0;
-    return Promise.resolve({ value: undefined, done: true });
   }
 
   readonly #onData = (chunk: Uint8Array): void => {
@@ -130,10 +121,8 @@ class GrpcRequests<I extends DescMessage> implements AsyncIterableIterator<Messa
       const reason = error instanceof Error ? error.message : String(error);
       throw new ServerError("invalid-request", `malformed ${this.#schema.name}: parse binary: ${reason}`, { cause: error });
     }
-    const waiter = this.#waiter;
-    if (waiter !== undefined) {
-      this.#waiter = undefined;
-      waiter.resolve({ value: message, done: false });
+    if (this.#settle !== undefined && !this.#busy && this.#head === this.#queue.length) {
+      this.#deliver(message);
       return;
     }
     this.#queue.push(message);
@@ -157,18 +146,61 @@ class GrpcRequests<I extends DescMessage> implements AsyncIterableIterator<Messa
 
   readonly #fail = (error: unknown): void => this.#end({ error });
 
+  // Hands one request to the stream; a promise makes the next ones wait for it.
+  #deliver(message: MessageShape<I>): void {
+    let received: MaybePromise<void>;
+    try {
+      received = (this.#receive as (request: MessageShape<I>) => MaybePromise<void>)(message);
+    } catch (error) {
+      this.#abort(error);
+      return;
+    }
+    if (received === undefined) return;
+    this.#busy = true;
+    received.then(
+      () => {
+        this.#busy = false;
+        this.#drain();
+      },
+      (error: unknown) => {
+        this.#busy = false;
+        this.#abort(error);
+      },
+    );
+  }
+
+  // Delivers what is queued while the stream takes requests synchronously; settles once all is delivered after the end.
+  #drain(): void {
+    while (this.#settle !== undefined && !this.#busy && this.#head < this.#queue.length) this.#deliver(this.#take());
+    if (this.#ended && !this.#busy && this.#head === this.#queue.length) this.#finish();
+  }
+
   #end(failure: { readonly error: unknown } | undefined): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#failure = failure;
+    this.#unlisten();
+    this.#drain();
+  }
+
+  // The stream refused a request: nothing more is read or delivered.
+  #abort(error: unknown): void {
+    this.#ended = true;
+    this.#unlisten();
+    this.#queue = [];
+    this.#head = 0;
+    this.#failure = undefined;
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.reject(error);
+  }
+
+  #unlisten(): void {
     const stream = this.#stream;
     stream.off("data", this.#onData);
     stream.off("end", this.#onEnd);
     stream.off("close", this.#onClose);
     stream.off("error", this.#fail);
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (waiter !== undefined) this.#finished().then(waiter.resolve, waiter.reject);
   }
 
   #take(): MessageShape<I> {
@@ -185,12 +217,15 @@ class GrpcRequests<I extends DescMessage> implements AsyncIterableIterator<Messa
     return message;
   }
 
-  // A client that reset the stream is gone, not failing: its stream ends quietly.
-  #finished(): Promise<IteratorResult<MessageShape<I>>> {
+  // A client that reset the stream is gone, not failing: its requests end quietly.
+  #finish(): void {
+    const settle = this.#settle;
+    if (settle === undefined) return;
+    this.#settle = undefined;
     const failure = this.#failure;
     this.#failure = undefined;
-    if (failure !== undefined && !this.#gone()) return Promise.reject(failure.error);
-    return Promise.resolve({ value: undefined, done: true });
+    if (failure !== undefined && !this.#gone()) settle.reject(failure.error);
+    else settle.resolve();
   }
 }
 

@@ -1,12 +1,39 @@
-import type { ProtocolStream, ResponseChunks } from "@xdskit/server-core/internal";
+import { isPromise, type MaybePromise, type ProtocolStream, type ResponseChunks } from "@xdskit/server-core/internal";
+
+/**
+ * Requests that push themselves into a stream as they arrive, without an
+ * async iterator's promise per request (the fast path's: an ACK per
+ * response is most of what a busy delta server reads). `drive` hands each
+ * request to `receive`, the next only once the previous one settled;
+ * resolves when the requests end (the client half-closed, or went away),
+ * rejects with what failed (reading them, after the requests read before
+ * it; or `receive`, at once).
+ */
+export interface PushedRequests<Request> {
+  drive(receive: (request: Request) => MaybePromise<void>): Promise<void>;
+}
+
+function isPushed<Request>(requests: AsyncIterable<Request> | PushedRequests<Request>): requests is PushedRequests<Request> {
+  return typeof (requests as Partial<PushedRequests<Request>>).drive === "function";
+}
+
+async function iterate<Request>(stream: ProtocolStream<Request, unknown>, requests: AsyncIterable<Request>): Promise<void> {
+  for await (const request of requests) {
+    const received = stream.receive(request);
+    if (received !== undefined) await received;
+  }
+}
 
 // Feeds `requests` into the stream, one at a time. A request that fails ends
 // the stream through next(); the requests ending (the client half-closed) or
 // failing to read end it by closing it.
-function pump<Request>(stream: ProtocolStream<Request, unknown>, requests: AsyncIterable<Request>, onError: (error: unknown) => void): void {
-  (async () => {
-    for await (const request of requests) await stream.receive(request);
-  })().then(
+function pump<Request>(
+  stream: ProtocolStream<Request, unknown>,
+  requests: AsyncIterable<Request> | PushedRequests<Request>,
+  onError: (error: unknown) => void,
+): void {
+  const done = isPushed(requests) ? requests.drive((request) => stream.receive(request)) : iterate(stream, requests);
+  done.then(
     () => stream.close(),
     (error: unknown) => {
       onError(error);
@@ -28,7 +55,7 @@ function pump<Request>(stream: ProtocolStream<Request, unknown>, requests: Async
  */
 export async function serveStream<Request>(
   stream: ProtocolStream<Request, unknown>,
-  requests: AsyncIterable<Request>,
+  requests: AsyncIterable<Request> | PushedRequests<Request>,
   write: (response: ResponseChunks) => void | Promise<void>,
 ): Promise<void> {
   let failure: { readonly error: unknown } | undefined;
@@ -38,7 +65,9 @@ export async function serveStream<Request>(
       failure ??= { error };
     });
     for (;;) {
-      const response = await stream.next();
+      // A response ready now is written now: a promise only when there is none yet.
+      let response = stream.next();
+      if (isPromise(response)) response = await response;
       if (response === undefined) break;
       const written = write(response);
       if (written !== undefined) await written;

@@ -1,6 +1,6 @@
 import type { StreamInfo } from "@xdskit/server-core";
 import { GrpcStatus, ServerError } from "@xdskit/server-core";
-import type { ProtocolStream, ResponseChunks, StreamInit } from "@xdskit/server-core/internal";
+import { isPromise, type MaybePromise, type ProtocolStream, type ResponseChunks, type StreamInit } from "@xdskit/server-core/internal";
 import { peerKey } from "./peer-key.js";
 
 /** The per-stream guards of `createXdsServer`: every transport's streams go through them. */
@@ -138,7 +138,7 @@ export class GuardedStream<Request, Response> implements ProtocolStream<Request,
     await this.#inner.open();
   }
 
-  receive(request: Request): Promise<void> {
+  receive(request: Request): MaybePromise<void> {
     if (!this.#identified) {
       this.#identified = true;
       clearTimeout(this.#deadline);
@@ -147,8 +147,10 @@ export class GuardedStream<Request, Response> implements ProtocolStream<Request,
     return this.#inner.receive(request);
   }
 
-  next(): Promise<ResponseChunks | undefined> {
-    return this.#inner.next().then((response) => this.#orEnded(response));
+  next(): MaybePromise<ResponseChunks | undefined> {
+    const response = this.#inner.next();
+    if (isPromise(response)) return response.then((ready) => this.#orEnded(ready));
+    return this.#orEnded(response);
   }
 
   nextMessage(): Promise<Response | undefined> {
