@@ -107,7 +107,7 @@ export class WatchesByName<W extends IndexedWatch> {
     const exact = this.#byName.get(name);
     if (exact !== undefined) for (const watch of exact) hits.set(watch, covered);
     if (this.#byPrefix.size > 0) {
-      for (const prefix of slashPrefixes(name)) {
+      for (const prefix of collectionKeys(name)) {
         const globbed = this.#byPrefix.get(prefix);
         if (globbed !== undefined) for (const watch of globbed) hits.set(watch, covered);
       }
