@@ -112,7 +112,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     csds: true,
     meterProvider: metrics?.meterProvider,
     ordered: true,
-    // The registry is loaded already; left to the gateway, its first load can outlast Envoy's 1 s REST timeout.
+    // The app has the whole registry loaded for its config already: REST uses it (no type loads on a poll).
     rest: { registry: o.registry },
     callbacks: {
       onStreamOpen: (s) => log.info({ stream: s.id, protocol: s.protocol, peer: s.peer?.address, typeUrl: s.typeUrl }, "stream opened"),

@@ -108,7 +108,7 @@ export function assembleXdsServer(
       // `rest.preload`: REST's JSON registry (the whole Envoy API: 1.5 s, ~25 MB)
       // loads as the port binds, waited for ("listen": a REST proxy's first
       // poll never waits; Envoy's fetch timeout is 1 s) or not ("background");
-      // by default only a REST request loads it.
+      // by default REST requests load the types they need, by package.
       const registryLoad = restPreload === "first-request" ? undefined : restGateway?.preload();
       if (restPreload !== "listen") registryLoad?.catch((error: unknown) => logger.error("xds REST registry failed to load", { error }));
       const [listener] = await Promise.all([listenXds(handler, {

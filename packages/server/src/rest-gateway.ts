@@ -10,28 +10,29 @@ import { GrpcStatus, ServerError } from "@xdskit/server-core";
 import { statusOf } from "@xdskit/server-core/internal";
 import type { SotwProtocol } from "@xdskit/server-sotw";
 import type { NodeServerRequest, NodeServerResponse } from "./node-handler.js";
+import { createLazyEnvoyRegistry, type LazyEnvoyRegistry } from "./lazy-envoy-registry.js";
 import { peerOfRequest } from "./peer-info.js";
 import { SOTW_METHODS } from "./xds-methods.js";
 
 /** Options of the REST/JSON gateway. */
 export interface RestOptions {
   /**
-   * Resolves the types inside `Any` for JSON. Default: the whole Envoy API
-   * registry of `@xdskit/envoy-api/registry` (every type an `Any` of a
-   * resource may hold, nested ones included), which takes 1.5 s or more to
-   * load: see {@link RestOptions.preload}.
+   * Resolves the types inside `Any` for JSON. Default: the types of
+   * `@xdskit/envoy-api`, loaded as requests and answers need them (see
+   * {@link RestOptions.preload}).
    */
   readonly registry?: Registry | undefined;
   /**
-   * When the default registry is loaded. `"first-request"`: by the first REST
-   * request (which then takes 1.5 s or more: longer than Envoy's 1 s fetch
-   * timeout, so a REST Envoy's first poll fails and its next one, a refresh
-   * later, is answered); a gRPC-only server never pays its ~25 MB of heap.
-   * `"background"`: `listen()` starts the load and resolves without waiting
-   * (a poll that comes before it ends waits for it). `"listen"`: `listen()`
-   * resolves only once it is loaded, so even a REST proxy's very first poll
-   * is answered within Envoy's 1 s fetch timeout: use it (or `registry`) to
-   * serve REST proxies. Default: `"first-request"`.
+   * When the default registry's types are loaded. `"first-request"`: as REST
+   * requests need them, by protobuf package: a request or answer loads the
+   * packages of the `Any` types in it that no earlier one loaded (a first
+   * listener poll with an HTTP connection manager: a few dozen generated
+   * files, well inside Envoy's 1 s fetch timeout), and a gRPC-only server
+   * loads none. `"background"`: `listen()` starts loading the whole Envoy API
+   * (~1.5 s of CPU, ~25 MB) and resolves without waiting; a poll that comes
+   * before it ends waits for it. `"listen"`: `listen()` resolves once the
+   * whole API is loaded, so no poll ever loads a type. Default:
+   * `"first-request"`.
    */
   readonly preload?: "first-request" | "background" | "listen" | undefined;
   /** The largest request body accepted, in bytes. Default: 4 MiB. */
@@ -68,10 +69,17 @@ export interface RestGateway {
  */
 export function createRestGateway(sotw: SotwProtocol, logger: Logger, rest: RestOptions = {}): RestGateway {
   const maxBodyBytes = rest.maxBodyBytes ?? 4 * 1024 * 1024;
-  let registry: Promise<Registry> | undefined = rest.registry === undefined ? undefined : Promise.resolve(rest.registry);
-  const loadRegistry = (): Promise<Registry> => {
-    registry ??= import("@xdskit/envoy-api/registry").then((module) => module.envoyRegistry);
-    return registry;
+  // A whole registry (the user's, or the whole Envoy API once a preload asked for it), else the lazy one.
+  let whole: Promise<Registry> | undefined = rest.registry === undefined ? undefined : Promise.resolve(rest.registry);
+  let lazy: LazyEnvoyRegistry | undefined;
+  const loadWhole = (): Promise<Registry> => {
+    whole ??= import("@xdskit/envoy-api/registry").then((module) => module.envoyRegistry);
+    return whole;
+  };
+  const convert: JsonConversion = async (conversion) => {
+    if (whole !== undefined) return conversion(await whole);
+    lazy ??= createLazyEnvoyRegistry();
+    return lazy.convert(conversion);
   };
   const handler: RestHandler = (request, response) => {
     const url = request.url ?? "";
@@ -79,14 +87,17 @@ export function createRestGateway(sotw: SotwProtocol, logger: Logger, rest: Rest
     const name = url.slice(REST_PREFIX.length).split("?")[0] ?? "";
     const typeUrl = typeOfRestName.get(name);
     if (typeUrl === undefined) return false;
-    serve(sotw, request, response, typeUrl, maxBodyBytes, loadRegistry).catch((error: unknown) => {
+    serve(sotw, request, response, typeUrl, maxBodyBytes, convert).catch((error: unknown) => {
       logger.error("xds REST request failed", { error });
       if (!response.headersSent) send(response, 500, { code: GrpcStatus.INTERNAL, message: String(error) });
     });
     return true;
   };
-  return { handler, preload: () => loadRegistry().then(() => undefined) };
+  return { handler, preload: () => loadWhole().then(() => undefined) };
 }
+
+// Runs a JSON conversion with a registry that has the types it needs.
+type JsonConversion = <T>(conversion: (registry: Registry) => T) => Promise<T>;
 
 async function serve(
   sotw: SotwProtocol,
@@ -94,7 +105,7 @@ async function serve(
   response: NodeServerResponse,
   typeUrl: string,
   maxBodyBytes: number,
-  loadRegistry: () => Promise<Registry>,
+  convert: JsonConversion,
 ): Promise<void> {
   if (request.method !== "POST") {
     response.writeHead(405, { allow: "POST", "content-type": "application/json" });
@@ -103,7 +114,6 @@ async function serve(
   }
   try {
     const body = await readBody(request, maxBodyBytes);
-    const registry = await loadRegistry();
     let json: JsonValue;
     try {
       json = JSON.parse(body) as JsonValue;
@@ -112,7 +122,7 @@ async function serve(
     }
     let discovery: ReturnType<typeof fromJson<typeof DiscoveryRequestSchema>>;
     try {
-      discovery = fromJson(DiscoveryRequestSchema, json, { registry, ignoreUnknownFields: true });
+      discovery = await convert((registry) => fromJson(DiscoveryRequestSchema, json, { registry, ignoreUnknownFields: true }));
     } catch (error) {
       throw new ServerError("invalid-request", `the request body is not a DiscoveryRequest: ${String(error)}`, {
         cause: error,
@@ -130,7 +140,7 @@ async function serve(
       response.end();
       return;
     }
-    const text = toJsonString(DiscoveryResponseSchema, outcome.message(), { registry });
+    const text = await convert((registry) => toJsonString(DiscoveryResponseSchema, outcome.message(), { registry }));
     response.writeHead(200, { "content-type": "application/json" });
     response.end(text);
   } catch (error) {
