@@ -661,7 +661,7 @@ export function createLinearCache(options: LinearCacheOptions): LinearCache {
 /**
  * A follower of a linear cache's change feed, in another process for
  * example: starts from `state` (the leading cache's
- * {@link LinearCache.feedState}) and applies every later change given to
+ * {@link @xdskit/cache-core#ChangeFeed.feedState}) and applies every later change given to
  * {@link @xdskit/cache-core#ChangeFollower.applyChange} in order, from the
  * marshalled bytes (nothing is re-marshalled). Its resources, hashes and
  * versions are the leading cache's; its watches are its own.

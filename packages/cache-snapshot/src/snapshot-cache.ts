@@ -499,7 +499,7 @@ export function createSnapshotCache(options: SnapshotCacheOptions = {}): Snapsho
 /**
  * A follower of a snapshot cache's change feed, in another process for
  * example: starts from `state` (the leading cache's
- * {@link SnapshotCache.feedState}) and applies every later change given to
+ * {@link @xdskit/cache-core#ChangeFeed.feedState}) and applies every later change given to
  * {@link @xdskit/cache-core#ChangeFollower.applyChange} in order, rebuilding
  * each snapshot once from the marshalled bytes (nothing is re-marshalled, so
  * versions and hashes are the leader's). Its watches, statuses and
