@@ -204,6 +204,10 @@ describe("listenWorkers / followPrimary", () => {
       cleanup.push(() => {
         for (const c of back) c.close();
       });
+      // Round-robin puts some of them on the replacement, which started from the state after every change so far.
+      await reports.waitFor(back.map((c) => c.node));
+      const first = new Set(clients.map((c) => reports.pids.get(c.node)));
+      expect(back.some((c) => !first.has(reports.pids.get(c.node)))).toBe(true);
       for (const c of [...clients.filter((c) => !cut.includes(c)), ...back]) await c.until("recovered", () => c.holds(leader));
       // Reconnected with what they held: only r7 (changed while they were away) is sent.
       for (const c of back) expect(c.responses.flatMap((r) => r.resources.map((x) => x.name))).toEqual(["r7"]);
