@@ -23,7 +23,8 @@
 // --workers N (not part of the contract): this process is the primary of @xdskit/server's
 // listenWorkers: it holds the leading caches and the control API, N node:cluster workers follow
 // the caches and serve xDS on the one port; /stats sums CPU, memory and counters over every
-// process (see workers.ts). The profiling hooks above then cover the primary only.
+// process (see workers.ts), and /eds-update answers once every worker applied the update, as a
+// single process answers once it did. The profiling hooks above then cover the primary only.
 
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -52,7 +53,7 @@ import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/liste
 import { RouteConfigurationSchema } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
 import cluster from "node:cluster";
 import { createXdsServer, followPrimary, listenWorkers, type WorkerGroup } from "@xdskit/server";
-import { answerStats, processStats, workerGroupStats } from "./workers.js";
+import { answerStats, processStats, syncWorkers, workerGroupStats } from "./workers.js";
 import { clusterName, listenerName, makeCla, makeCluster, makeListener, makeRoute, routeName } from "./resources.js";
 
 const SCENARIOS = ["fanout", "idle", "churn", "bytes", "reconnect"] as const;
@@ -405,19 +406,27 @@ function controlServer(state: BenchState, profiler: WindowProfiler | undefined, 
 			const f = Number(s);
 			return Number.isFinite(f) ? f : def;
 		};
+		// A change is answered once applied where clients are served: by a worker group, once every worker applied it (see syncWorkers).
+		const applied = (body: unknown): void => {
+			if (group === undefined) return reply(200, body);
+			syncWorkers().then(
+				() => reply(200, body),
+				(error: unknown) => reply(500, { error: String(error) }),
+			);
+		};
 		const route = `${req.method} ${url.pathname}`;
 		// Drain the (empty) request body before answering.
 		req.resume();
 		try {
 			switch (route) {
 				case "POST /step":
-					return reply(200, state.doStep(float("fraction", 0.1)));
+					return applied(state.doStep(float("fraction", 0.1)));
 				case "POST /churn":
-					return reply(200, state.doChurn(q.get("mode") ?? "", float("fraction", 0.01)));
+					return applied(state.doChurn(q.get("mode") ?? "", float("fraction", 0.01)));
 				case "POST /eds-update": {
 					const s = q.get("cluster") ?? "";
 					if (!/^-?\d+$/.test(s)) return reply(400, { error: "cluster must be an integer" });
-					return reply(200, state.doEdsUpdate(Number(s)));
+					return applied(state.doEdsUpdate(Number(s)));
 				}
 				case "GET /stats": {
 					if (group !== undefined) {

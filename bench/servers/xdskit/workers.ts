@@ -31,10 +31,15 @@ export function processStats(counters: Counters) {
 
 type ProcessStats = ReturnType<typeof processStats>;
 const STATS = "xdskit.bench.stats";
+const SYNC = "xdskit.bench.sync";
 
-/** Worker side: answers the primary's stats requests. */
+/** Worker side: answers the primary's stats requests, and its sync requests (see {@link syncWorkers}). */
 export function answerStats(counters: Counters): void {
 	process.on("message", (message: { kind?: string; id?: number; gc?: boolean }) => {
+		if (message?.kind === SYNC) {
+			process.send?.({ kind: SYNC, id: message.id });
+			return;
+		}
 		if (message?.kind !== STATS) return;
 		const collect = (globalThis as { gc?: () => void }).gc;
 		if (message.gc === true && typeof collect === "function") collect();
@@ -44,21 +49,37 @@ export function answerStats(counters: Counters): void {
 
 let nextId = 0;
 
+/**
+ * Resolves once every worker has applied every change the primary forwarded so far: IPC is in
+ * order, and a worker applies a change (answering the watches it makes answerable) when its
+ * message arrives, before it reads the next. A control call that waits for this returns when the
+ * update is applied where clients are served, as a single process's does; without it the primary
+ * would accept updates at the offered rate whatever the workers keep up with.
+ */
+export async function syncWorkers(): Promise<void> {
+	const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+	await Promise.all(workers.map((w) => request(w, { kind: SYNC }, () => undefined)));
+}
+
 function ask(worker: Worker, gc: boolean): Promise<ProcessStats> {
+	return request(worker, { kind: STATS, gc }, (message) => message.stats);
+}
+
+function request<T>(worker: Worker, body: { kind: string; gc?: boolean }, read: (message: { stats?: ProcessStats }) => T | undefined): Promise<T> {
 	const id = ++nextId;
 	return new Promise((resolve, reject) => {
 		const timer = setTimeout(() => {
 			worker.off("message", onMessage);
-			reject(new Error(`worker ${worker.process.pid} did not answer /stats within 10 s`));
+			reject(new Error(`worker ${worker.process.pid} did not answer ${body.kind} within 10 s`));
 		}, 10_000);
 		const onMessage = (message: { kind?: string; id?: number; stats?: ProcessStats }) => {
-			if (message?.kind !== STATS || message.id !== id || message.stats === undefined) return;
+			if (message?.kind !== body.kind || message.id !== id) return;
 			clearTimeout(timer);
 			worker.off("message", onMessage);
-			resolve(message.stats);
+			resolve(read(message) as T);
 		};
 		worker.on("message", onMessage);
-		worker.send({ kind: STATS, id, gc });
+		worker.send({ ...body, id });
 	});
 }
 
