@@ -62,35 +62,16 @@ export async function followPrimary<F extends FollowerFactories>(followers: F, o
   const closeHandlers: (() => Promise<void> | void)[] = [];
   const logger = options.logger ?? silentLogger;
 
-  const start = await new Promise<Extract<ToWorker, { kind: "start" }>>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      process.off("message", onMessage);
-      reject(new WorkerGroupError("start-failed", `no state from the primary within ${timeoutMs} ms`, { field: "timeoutMs" }));
-    }, timeoutMs);
-    const onMessage = (message: unknown): void => {
-      if (!isWorkersMessage(message) || message.kind !== "start") return;
-      clearTimeout(timer);
-      process.off("message", onMessage);
-      resolve(message as Extract<ToWorker, { kind: "start" }>);
-    };
-    process.on("message", onMessage);
-    process.send?.({ channel: WORKERS_CHANNEL, kind: "follow", names } satisfies ToPrimary);
-  });
-
-  const built: Record<string, ChangeFollower<unknown>> = {};
-  for (const name of names) {
-    const state = start.states[name];
-    if (state === undefined) throw new WorkerGroupError("feed-mismatch", `the primary forwards no feed named "${name}"`);
-    built[name] = (followers[name] as (state: unknown) => ChangeFollower<unknown>)(state);
-  }
-
-  // From here on, every change is applied as it arrives (the start message came first on this channel).
-  process.on("message", (message: unknown) => {
-    if (!isWorkersMessage(message)) return;
-    const m = message as ToWorker;
+  // One listener from the first message on: node emits the IPC messages of one read on
+  // successive ticks, so changes right behind the state would be missed by a listener added once
+  // the state is awaited. Changes that come before the followers exist wait in `pending`.
+  let built: Record<string, ChangeFollower<unknown>> | undefined;
+  const pending: ToWorker[] = [];
+  let started: ((message: Extract<ToWorker, { kind: "start" }>) => void) | undefined;
+  const handle = (m: ToWorker): void => {
     if (m.kind === "change") {
       try {
-        built[m.name]?.applyChange(m.change);
+        built?.[m.name]?.applyChange(m.change);
       } catch (error) {
         logger.error("worker cannot follow its feed: exiting to be replaced", { pid: process.pid, feed: m.name, error });
         process.exit(1);
@@ -98,10 +79,40 @@ export async function followPrimary<F extends FollowerFactories>(followers: F, o
     } else if (m.kind === "close") {
       void Promise.allSettled(closeHandlers.map(async (handler) => handler())).then(() => worker.disconnect());
     }
+  };
+  process.on("message", (message: unknown) => {
+    if (!isWorkersMessage(message)) return;
+    const m = message as ToWorker;
+    if (m.kind === "start") started?.(m);
+    // A close before the followers exist has no handlers to wait for: disconnect now.
+    else if (built === undefined && m.kind !== "close") pending.push(m);
+    else handle(m);
   });
 
+  const start = await new Promise<Extract<ToWorker, { kind: "start" }>>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      started = undefined;
+      reject(new WorkerGroupError("start-failed", `no state from the primary within ${timeoutMs} ms`, { field: "timeoutMs" }));
+    }, timeoutMs);
+    started = (message) => {
+      clearTimeout(timer);
+      started = undefined;
+      resolve(message);
+    };
+    process.send?.({ channel: WORKERS_CHANNEL, kind: "follow", names } satisfies ToPrimary);
+  });
+
+  const followersBuilt: Record<string, ChangeFollower<unknown>> = {};
+  for (const name of names) {
+    const state = start.states[name];
+    if (state === undefined) throw new WorkerGroupError("feed-mismatch", `the primary forwards no feed named "${name}"`);
+    followersBuilt[name] = (followers[name] as (state: unknown) => ChangeFollower<unknown>)(state);
+  }
+  built = followersBuilt;
+  for (const m of pending.splice(0)) handle(m);
+
   return {
-    caches: built as { readonly [K in keyof F]: ReturnType<F[K]> },
+    caches: followersBuilt as { readonly [K in keyof F]: ReturnType<F[K]> },
     port: start.port,
     host: start.host,
     onClose: (handler) => {

@@ -1,4 +1,4 @@
-import cluster from "node:cluster";
+import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import { create } from "@bufbuild/protobuf";
 import { ENDPOINT_TYPE_URL, prepareResource } from "@xdskit/cache-core";
@@ -138,6 +138,7 @@ describe("listenWorkers / followPrimary", () => {
         exec: FIXTURE,
         args: [],
         execArgv: [],
+        closeTimeoutMs: 5_000,
         feeds: { eds: leader },
         onWorkerEvent: (event) => events.push(event),
       });
@@ -225,6 +226,42 @@ describe("listenWorkers / followPrimary", () => {
     120_000,
   );
 
+  it("a worker applies the changes made right behind its state (one IPC read)", async () => {
+    const leader = createLinearCache({ typeUrl: ENDPOINT_TYPE_URL, initialResources: NAMES.map((name) => cla(name, 1)) });
+    let weight = 100;
+    // Registered after the group's own handler: each worker's state is sent, then five changes at once.
+    const onFork = (worker: Worker) =>
+      worker.on("message", (message: { kind?: string }) => {
+        if (message?.kind !== "follow") return;
+        for (let i = 0; i < 5; i++) leader.updateResource(cla("r1", weight++));
+      });
+    cluster.on("fork", onFork);
+    cleanup.push(() => void cluster.off("fork", onFork));
+    const events: WorkerEvent[] = [];
+    const group = await listenWorkers({
+      workers: 2,
+      exec: FIXTURE,
+      args: [],
+      execArgv: [],
+      closeTimeoutMs: 5_000,
+      feeds: { eds: leader },
+      onWorkerEvent: (e) => events.push(e),
+    });
+    cleanup.push(() => group.close());
+    const reports = streamsByNode();
+    cleanup.push(() => reports.stop());
+    const url = `http://${group.host}:${group.port}`;
+    const clients = [new DeltaClient(url, "a"), new DeltaClient(url, "b")];
+    cleanup.push(() => {
+      for (const c of clients) c.close();
+    });
+    await reports.waitFor(["a", "b"]);
+    expect(new Set(clients.map((c) => reports.pids.get(c.node))).size).toBe(2);
+    for (const c of clients) await c.until("at the leader's state", () => c.holds(leader));
+    expect(weight).toBe(110);
+    expect(events.filter((e) => e.kind === "exit")).toEqual([]);
+  }, 60_000);
+
   it("refuses bad options, and followPrimary outside a worker", async () => {
     const leader = createLinearCache({ typeUrl: ENDPOINT_TYPE_URL });
     await expect(listenWorkers({ workers: 0, feeds: { eds: leader } })).rejects.toMatchObject({ code: "invalid-options", field: "workers" });
@@ -239,6 +276,7 @@ describe("listenWorkers / followPrimary", () => {
       workers: 2,
       exec: FIXTURE,
       execArgv: [],
+      closeTimeoutMs: 5_000,
       env: { ...process.env, NODE_OPTIONS: "--import=data:text/javascript,process.exit(3)" },
       feeds: { eds: leader },
       onWorkerEvent: (e) => events.push(e),
