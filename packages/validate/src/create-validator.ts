@@ -80,10 +80,10 @@ export interface ValidatorOptions {
    * a snapshot that keeps most of its resources from one update to the next re-validates them
    * for the cost of a lookup and a byte comparison. Kept per byte array object, weakly, and
    * compared with a copy on reuse, so bytes changed in place are validated again. Likewise a
-   * prepared resource with its message (`CachedResource`, immutable) that `validateSnapshot` found valid is not
-   * walked nor given to the resource checks again when the same object comes back under the same
-   * type URL (the snapshot checks and references still see it). Contents with violations are
-   * always walked. Default: `true`; `false` walks everything every time.
+   * prepared resource with its message (`CachedResource`, immutable) that `validateSnapshot`
+   * found valid is not walked nor given to the resource checks again when the same object comes
+   * back under the same type URL (the snapshot checks and references still see it). Contents
+   * with violations are always walked. Default: `true`; `false` walks everything every time.
    */
   readonly rememberValid?: boolean | undefined;
 }
@@ -179,20 +179,12 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
     }
   };
 
-  const decodeEntry = (entry: Entry, schema: DescMessage): void => {
-    if (entry.message !== undefined || entry.bytes === undefined) return;
-    try {
-      entry.message = fromBinary(schema, entry.bytes);
-    } catch {
-      // a resource.decode violation of the PGV walk
-    }
-  };
-
   // Prepared resources with their message found valid (PGV rules and resource checks), by
   // object: a CachedResource is immutable (its bytes, encoded before the walk, are what is
-  // served), so the same object under the same type URL with the same bytes is valid again. A snapshot that keeps most of its resources from one update to
-  // the next walks only the new ones. Resources with violations are always walked (their
-  // violations are reported afresh).
+  // served), so the same object under the same type URL with the same bytes is valid again. A
+  // snapshot that keeps most of its resources from one update to the next walks only the new
+  // ones. Resources with violations are always walked (their violations are reported afresh).
+  // Bytes-only resources are remembered by their bytes instead (ValidContentCache compares a copy).
   const validPrepared = limits.rememberValid ? new WeakMap<CachedResource, { readonly typeUrl: string; readonly bytes: Uint8Array }>() : undefined;
 
   // PGV rules and resource checks of one entry; decodes a bytes-only entry when a check (or
@@ -211,7 +203,13 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
       found = engine.validateObject(schema, entry.message, entry.typeUrl, entry.name, limits);
     } else if (entry.bytes !== undefined) {
       found = engine.validateBytes(schema, entry.bytes, entry.typeUrl, entry.name, limits);
-      if ((resourceChecks.has(entry.typeUrl) || decode) && !found.some((v) => v.rule === "resource.decode")) decodeEntry(entry, schema);
+      if ((resourceChecks.has(entry.typeUrl) || decode) && !found.some((v) => v.rule === "resource.decode")) {
+        try {
+          entry.message = fromBinary(schema, entry.bytes);
+        } catch {
+          // reported above as resource.decode
+        }
+      }
     } else return NONE;
     if (!resourceChecks.has(entry.typeUrl)) return append(out, found);
     const all = out ?? [...found];
@@ -266,12 +264,9 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
             out.push(violation(typeUrl, entry.name, "", "resource.duplicate-name", `two resources of this type are named "${entry.name}"`));
           }
           seen.add(entry.name);
-          // Bytes-only resources are remembered by their bytes (ValidContentCache, which compares a copy).
           const cached = validPrepared !== undefined && isCached(r) && r.message !== undefined ? r : undefined;
           const known = cached === undefined ? undefined : validPrepared?.get(cached);
-          if (cached !== undefined && known !== undefined && known.typeUrl === typeUrl && known.bytes === cached.bytes && entry.schema !== undefined) {
-            if (snapshotChecks.length > 0) decodeEntry(entry, entry.schema);
-          } else {
+          if (cached === undefined || known?.typeUrl !== typeUrl || known.bytes !== cached.bytes) {
             const mark = out.length;
             validateEntry(entry, out, snapshotChecks.length > 0);
             if (cached !== undefined && out.length === mark) validPrepared?.set(cached, { typeUrl, bytes: cached.bytes });
