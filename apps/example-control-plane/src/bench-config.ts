@@ -18,6 +18,8 @@ interface RunResult {
   loadCpuMs: number;
   rssMb: number;
   peakRssMb: number;
+  /** The largest RSS up to the end of the load. */
+  loadPeakRssMb: number;
   reloadMs: number[];
   reloadCpuMs: number[];
 }
@@ -44,6 +46,7 @@ async function child(dir: string): Promise<void> {
   const loadMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const rssMb = process.memoryUsage().rss / 2 ** 20;
+  const loadPeakRssMb = process.resourceUsage().maxRSS / 1024;
 
   // One-file edits: one cluster's connect_timeout in clusters.yaml, each a new value.
   const file = join(dir, "clusters.yaml");
@@ -68,6 +71,7 @@ async function child(dir: string): Promise<void> {
     loadCpuMs: (cpu.user + cpu.system) / 1000,
     rssMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    loadPeakRssMb,
     reloadMs,
     reloadCpuMs,
   };
@@ -115,7 +119,7 @@ async function main(): Promise<number> {
         .map((x) => x.toFixed(1))
         .join(" ")} on ${(await import("node:os")).cpus().length} CPUs`,
       `load (imports, read, decode, validate, snapshot): median ${range(load)} ms (goal ≤ ${GOALS.loadMs}); CPU ${range(results.map((r) => r.loadCpuMs))} ms`,
-      `RSS after load: median ${range(results.map((r) => r.rssMb))} MB; peak ${range(peak)} MB (goal ≤ ${GOALS.rssMb})`,
+      `RSS after load: median ${range(results.map((r) => r.rssMb))} MB; peak during load ${range(results.map((r) => r.loadPeakRssMb))} MB; peak over load and reloads ${range(peak)} MB (goal ≤ ${GOALS.rssMb})`,
       `reload after a one-cluster edit of clusters.yaml: median ${range(reload, 1)} ms over ${reload.length} edits (goal ≤ ${GOALS.reloadMs}); CPU ${range(
         results.flatMap((r) => r.reloadCpuMs),
         1,

@@ -17,6 +17,13 @@ function versionOf(resources: Iterable<CachedResource>): string {
   return h.digest("base64url").slice(0, 12);
 }
 
+interface Versioned {
+  readonly list: readonly CachedResource[];
+  readonly version: string;
+}
+
+const sameObjects = (a: readonly CachedResource[], b: readonly CachedResource[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
+
 /**
  * Keeps a snapshot cache in step with a config directory: one snapshot per
  * node group, each type versioned by its content so an edit re-sends only
@@ -26,6 +33,8 @@ function versionOf(resources: Iterable<CachedResource>): string {
 export class ConfigStore {
   #groups = new Set<string>([DEFAULT_GROUP]);
   #versions = new Map<string, Record<string, string>>();
+  /** What each group's types were made of at the last good reload, and their versions. */
+  #lists = new Map<string, Map<string, Versioned>>();
   readonly #loader: ConfigLoader;
 
   constructor(
@@ -61,24 +70,32 @@ export class ConfigStore {
       if (e instanceof ConfigError) return { ok: false, problems: e.problems };
       throw e;
     }
+    const lists = new Map<string, Map<string, Versioned>>();
     const snapshots = [...loaded].map(([group, config]) => {
       const versions: Record<string, string> = {};
       const resources: Record<string, CachedResource[]> = {};
+      const byType = new Map<string, Versioned>();
+      lists.set(group, byType);
       for (const typeUrl of new Set([...ADS_RESPONSE_ORDER, ...config.keys()])) {
         const list = [...(config.get(typeUrl)?.values() ?? [])].map((l) => l.resource);
+        const last = this.#lists.get(group)?.get(typeUrl);
+        // The same resource objects as at the last reload (unchanged files): the same version, not hashed again.
+        const version = last !== undefined && sameObjects(last.list, list) ? last.version : versionOf(list);
+        byType.set(typeUrl, { list, version });
         resources[typeUrl] = list;
-        versions[typeUrl] = versionOf(list);
+        versions[typeUrl] = version;
       }
-      return { group, versions, snapshot: createSnapshot(versions, resources) };
+      return { group, versions, resources };
     });
     const changedGroups: string[] = [];
-    for (const { group, versions, snapshot } of snapshots) {
+    for (const { group, versions, resources } of snapshots) {
       const before = this.#versions.get(group);
       if (before && Object.keys(versions).every((t) => before[t] === versions[t])) continue;
-      this.cache.setSnapshot(group, snapshot);
+      this.cache.setSnapshot(group, createSnapshot(versions, resources));
       this.#versions.set(group, versions);
       changedGroups.push(group);
     }
+    this.#lists = lists;
     for (const gone of [...this.#groups].filter((g) => !loaded.has(g))) {
       this.cache.clearSnapshot(gone);
       this.#versions.delete(gone);

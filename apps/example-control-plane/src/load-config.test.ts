@@ -5,7 +5,7 @@ import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL 
 import { envoyRegistry } from "@xdskit/envoy-api";
 import type { Cluster } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { configSource } from "@xdskit/resource-builders";
-import { createValidator } from "@xdskit/validate";
+import { builtinResourceChecks, createValidator } from "@xdskit/validate";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
 import { createConfigLoader, loadConfig } from "./load-config.js";
@@ -217,6 +217,38 @@ describe("loadConfig", () => {
     it("reports broken references through the validator", () => {
       const files = { "l.yaml": listener(), "c.yaml": cluster("web"), "e.yaml": endpoints("web") };
       expect(() => load(files)).toThrow(/RouteConfiguration "local".*reference\.missing/s);
+    });
+
+    it("on a reload validates only the resources that changed, and refuses a bad edit every time until it is fixed", () => {
+      // A resource check that counts the clusters it is given: what is validated again is checked again.
+      const checked: string[] = [];
+      const counting = { rule: "test.count", description: "counts", typeUrl: CLUSTER_TYPE_URL, check: (c: object) => void checked.push((c as Cluster).name) };
+      const validator = createValidator({ resourceChecks: [...builtinResourceChecks, counting] });
+      const d = configDir({ "c.yaml": cluster("web") + cluster("api"), "e.yaml": endpoints("web") + endpoints("api") });
+      const loader = createConfigLoader(d, envoyRegistry, { validate: { validator, mode: "refuse" } });
+      const problems = (): string[] => {
+        try {
+          loader.load();
+        } catch (e) {
+          return (e as ConfigError).problems.map((p) => `${p.file} @ ${p.fieldPath}: ${p.reason}`);
+        }
+        return [];
+      };
+      loader.load();
+      expect(checked.sort()).toEqual(["api", "web"]);
+      checked.length = 0;
+      writeFileSync(join(d, "c.yaml"), cluster("web") + cluster("api", "7s"));
+      loader.load();
+      expect(checked).toEqual(["api"]);
+      checked.length = 0;
+      writeFileSync(join(d, "c.yaml"), cluster("web") + cluster("api", "0s"));
+      const refused = ['c.yaml @ [1].connect_timeout: Cluster "api" connect_timeout: must be greater than 0s (duration.gt)'];
+      expect(problems()).toEqual(refused);
+      writeFileSync(join(d, "e.yaml"), endpoints("web") + endpoints("api") + endpoints("web").replace("cluster_name: web", "cluster_name: db"));
+      expect(problems()).toEqual(refused);
+      writeFileSync(join(d, "c.yaml"), cluster("web") + cluster("api", "3s"));
+      expect(problems()).toEqual([]);
+      expect(checked).toEqual(["api", "api", "api"]);
     });
 
     it("in warn mode loads and hands every violation to onWarning", () => {

@@ -3,9 +3,10 @@
  * package's `start` script (node-flags.test.ts keeps them equal), and in the config benchmark,
  * which measures the app as it starts.
  *
- * `--max-semi-space-size=8` (MB): V8's young generation grows to its default cap (two 32 MB
+ * `--max-semi-space-size=2` (MB): V8's young generation grows to its default cap (two 32 MB
  * semi-spaces on Node 26) while a large config is loaded, because everything decoded survives its
- * first collections; those 64 MB stay committed. Capped at 8 MB, loading 50,000 endpoints peaks
- * near 185 MB of RSS instead of 230–265 MB, for the same CPU time (see the README's figures).
+ * first collections; those 64 MB stay committed. Capped at 2 MB, loading 50,000 endpoints takes
+ * about 172 MB of RSS instead of 230–265 MB (185 MB at 8 MB), for the same CPU time; at 1 MB
+ * reloads start to pay for full collections (see the README's figures).
  */
-export const APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8"];
+export const APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2"];

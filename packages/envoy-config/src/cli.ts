@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { formatProblem } from "./config-problem.js";
 import { convertStaticConfig } from "./convert-static-config.js";
-import { lazyEnvoyRegistry } from "./lazy-envoy-registry.js";
+import { lazyEnvoyRegistry } from "@xdskit/envoy-api/lazy-registry";
 
 const usage = `usage: xdskit-envoy-convert <envoy.yaml|envoy.json> --out <dir> [--json] [--xds <host:port>]
 

@@ -1,6 +1,7 @@
 export { ConfigReadError, type ConfigProblem, type ConfigReadErrorCode, formatProblem } from "./config-problem.js";
 export { decodeMessage, type DecodeOptions, type DecodeResult, type ValueProblem } from "./decode-message.js";
-export { lazyEnvoyRegistry } from "./lazy-envoy-registry.js";
+// The registry readResources and convertStaticConfig usually take, from its home in envoy-api.
+export { lazyEnvoyRegistry } from "@xdskit/envoy-api/lazy-registry";
 export { listenerNameOf } from "./listener-name.js";
 export type { ConfigFormat } from "./parse-config-text.js";
 export { readMessage, type ReadMessageResult } from "./read-message.js";

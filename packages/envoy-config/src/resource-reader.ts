@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import type { ConfigProblem } from "./config-problem.js";
 import type { DecodeOptions } from "./decode-message.js";
 import { parseFastYaml } from "./fast-yaml.js";
@@ -94,7 +95,9 @@ export function createResourceReader(options: DecodeOptions): ResourceReader {
       for (let i = 0; i < items.length; i++) {
         const item = items[i] as Item;
         const chunk = text.slice(item.start, items[i + 1]?.start ?? text.length);
-        let kept = before.get(chunk);
+        // Keyed by a digest of the item's text, not the text: a slice would keep the whole file's text alive.
+        const key = hash("sha256", chunk, "base64");
+        let kept = before.get(key);
         const at: Placed = { file, locate: createLocator(chunk), document: 0, keys: [0], lineOffset: item.line - 1, path: `[${i}]` };
         if (kept === undefined) {
           const docs = parseFastYaml(chunk);
@@ -117,7 +120,7 @@ export function createResourceReader(options: DecodeOptions): ResourceReader {
         resources.push(resource);
         places.set(resource, at);
         // An unnamed listener's name depends on the other listeners: decoded again each time.
-        if (r.name !== "") now.set(chunk, { decoded: { resource } });
+        if (r.name !== "") now.set(key, { decoded: { resource } });
       }
       files.set(file, now);
       nameUnnamedListeners(resources, (r) => places.get(r) as Placed, notices);

@@ -86,7 +86,7 @@ describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up
 });
 
 // A REST poll on the defaults loads the protobuf packages of the types in its answer, not the whole
-// Envoy API (1.5 s of CPU: longer than Envoy's 1 s REST fetch timeout). The Router inside the
+// Envoy API (~0.9 s of CPU, 2-3 s at load: near or past Envoy's 1 s REST fetch timeout). The Router inside the
 // connection manager is packed by hand, so nothing but the REST gateway can load its file.
 const restPoll = `
   import { create, toBinary } from "@bufbuild/protobuf";

@@ -79,8 +79,11 @@ export interface ValidatorOptions {
    * such as a `CachedResource` without its message) and skip walking the same byte array again:
    * a snapshot that keeps most of its resources from one update to the next re-validates them
    * for the cost of a lookup and a byte comparison. Kept per byte array object, weakly, and
-   * compared with a copy on reuse, so bytes changed in place are validated again. Contents with
-   * violations are always walked. Default: `true`; `false` walks everything every time.
+   * compared with a copy on reuse, so bytes changed in place are validated again. Likewise a
+   * prepared resource with its message (`CachedResource`, immutable) that `validateSnapshot`
+   * found valid is not walked nor given to the resource checks again when the same object comes
+   * back under the same type URL (the snapshot checks and references still see it). Contents
+   * with violations are always walked. Default: `true`; `false` walks everything every time.
    */
   readonly rememberValid?: boolean | undefined;
 }
@@ -176,6 +179,14 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
     }
   };
 
+  // Prepared resources with their message found valid (PGV rules and resource checks), by
+  // object: a CachedResource is immutable (its bytes, encoded before the walk, are what is
+  // served), so the same object under the same type URL with the same bytes is valid again. A
+  // snapshot that keeps most of its resources from one update to the next walks only the new
+  // ones. Resources with violations are always walked (their violations are reported afresh).
+  // Bytes-only resources are remembered by their bytes instead (ValidContentCache compares a copy).
+  const validPrepared = limits.rememberValid ? new WeakMap<CachedResource, { readonly typeUrl: string; readonly bytes: Uint8Array }>() : undefined;
+
   // PGV rules and resource checks of one entry; decodes a bytes-only entry when a check (or
   // `decode`, for the snapshot checks) needs the message. Returns what it found, adding to `out`
   // when given (the snapshot), else as a list of its own.
@@ -253,7 +264,13 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
             out.push(violation(typeUrl, entry.name, "", "resource.duplicate-name", `two resources of this type are named "${entry.name}"`));
           }
           seen.add(entry.name);
-          validateEntry(entry, out, snapshotChecks.length > 0);
+          const cached = validPrepared !== undefined && isCached(r) && r.message !== undefined ? r : undefined;
+          const known = cached === undefined ? undefined : validPrepared?.get(cached);
+          if (cached === undefined || known?.typeUrl !== typeUrl || known.bytes !== cached.bytes) {
+            const mark = out.length;
+            validateEntry(entry, out, snapshotChecks.length > 0);
+            if (cached !== undefined && out.length === mark) validPrepared?.set(cached, { typeUrl, bytes: cached.bytes });
+          }
           if (entry.message !== undefined && entry.name !== "") named.set(entry.name, entry.message);
           if (references !== false && entry.name !== "") {
             if (isCached(r)) prepared.push(r);

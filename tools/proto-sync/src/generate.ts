@@ -1,16 +1,21 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import { SyncError } from "./errors.js";
+import { rewriteFileDescImports } from "./file-desc-import.js";
 import { listFiles } from "./hash.js";
-import { repoRoot } from "./paths.js";
+import { genDir, repoRoot } from "./paths.js";
 import { run } from "./run.js";
 
-/** Runs buf generate (buf.gen.yaml at the repo root) from `image`, writing below `outRoot`. */
+/**
+ * Runs buf generate (buf.gen.yaml at the repo root) from `image`, writing below `outRoot`, then
+ * points the generated files at envoy-api's own `fileDesc` (see file-desc-import.ts).
+ */
 export function generate(image: string, outRoot: string = repoRoot): void {
   run("buf", ["generate", image, "--template", join(repoRoot, "buf.gen.yaml"), "--exclude-path", "google/protobuf", "-o", outRoot], {
     cwd: repoRoot,
   });
+  rewriteFileDescImports(join(outRoot, relative(repoRoot, genDir)));
 }
 
 const fileExport = /^export const (file_\w+): GenFile\b/m;

@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "./paths.js";
+import { repoRoot, workDir } from "./paths.js";
 import { readUpstream } from "./upstream.js";
 
 // Asynchronous on purpose: a sync run blocks the vitest worker for minutes on a
@@ -23,15 +24,20 @@ async function syncAt(version: string): Promise<void> {
   expect(stderr + stdout).toContain("envoy ");
 }
 
+const scratchFolders = (): string[] => (existsSync(workDir) ? readdirSync(workDir).filter((name) => name.startsWith("image-")) : []);
+
 describe("pnpm proto:sync", () => {
   it("reproduces the committed API exactly, and a second run changes nothing", async () => {
     const up = readUpstream();
     expect(up?.source.kind).toBe("gomod");
     const version = up?.source.kind === "gomod" ? (up.source.modules[0]?.version ?? "") : "";
     expect(await diff()).toBe("");
+    const scratchBefore = scratchFolders();
     await syncAt(version);
     expect(await diff()).toBe("");
     await syncAt(version);
     expect(await diff()).toBe("");
+    // Each run fetched into a folder of its own (two checkouts syncing at once do not share one) and removed it.
+    expect(scratchFolders()).toEqual(scratchBefore);
   });
 });

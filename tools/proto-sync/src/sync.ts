@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { SyncError } from "./errors.js";
 import { generate, writeRegistry } from "./generate.js";
@@ -37,14 +37,22 @@ async function fetchImage(opts: SyncOptions, out: string): Promise<FetchedImage>
 /** Fetches the upstream proto set, checks it, regenerates envoy-api and rewrites UPSTREAM. */
 export async function sync(opts: SyncOptions): Promise<void> {
   mkdirSync(workDir, { recursive: true });
-  const fresh = join(workDir, "image.binpb");
-  opts.log(`fetching from ${opts.source} (${opts.version})`);
-  const fetched = await fetchImage(opts, fresh);
-  const set = readImage(fresh);
-  assertComplete(set, readUpstream()?.protos, opts.allowRemovals);
-
-  mkdirSync(dirname(imageFile), { recursive: true });
-  copyFileSync(fresh, imageFile);
+  // The fetched image in a folder of this run's own, so that two syncs at once (two checkouts
+  // testing on one machine) cannot read each other's half-written image.
+  const scratch = mkdtempSync(join(workDir, "image-"));
+  const fresh = join(scratch, "image.binpb");
+  let fetched: FetchedImage;
+  let set: ReturnType<typeof readImage>;
+  try {
+    opts.log(`fetching from ${opts.source} (${opts.version})`);
+    fetched = await fetchImage(opts, fresh);
+    set = readImage(fresh);
+    assertComplete(set, readUpstream()?.protos, opts.allowRemovals);
+    mkdirSync(dirname(imageFile), { recursive: true });
+    copyFileSync(fresh, imageFile);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
   opts.log(`generating from ${set.file.length} files`);
   generate(imageFile);
   writeRegistry(genDir, set, registryFile);

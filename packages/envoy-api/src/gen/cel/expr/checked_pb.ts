@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../file-desc.js";
 import type { Constant, Expr, SourceInfo } from "./syntax_pb.js";
 import { file_cel_expr_syntax } from "./syntax_pb.js";
 import type { Empty, NullValue } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenExtension, GenFile } from "@bufbuild/protobuf/codegenv2";
-import { extDesc, fileDesc } from "@bufbuild/protobuf/codegenv2";
+import { extDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../file-desc.js";
 import type { HttpRule } from "./http_pb.js";
 import { file_google_api_http } from "./http_pb.js";
 import type { MethodOptions } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../file-desc.js";
 import type { Bootstrap } from "../../config/bootstrap/v2/bootstrap_pb.js";
 import { file_envoy_config_bootstrap_v2_bootstrap } from "../../config/bootstrap/v2/bootstrap_pb.js";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";

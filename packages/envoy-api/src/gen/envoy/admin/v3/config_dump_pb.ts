@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../file-desc.js";
 import type { ClientResourceStatus, UpdateFailureState } from "./config_dump_shared_pb.js";
 import { file_envoy_admin_v3_config_dump_shared } from "./config_dump_shared_pb.js";
 import type { Bootstrap } from "../../config/bootstrap/v3/bootstrap_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../file-desc.js";
 import type { UpstreamTlsContext } from "./auth/tls_pb.js";
 import { file_envoy_api_v2_auth_tls } from "./auth/tls_pb.js";
 import type { CircuitBreakers } from "./cluster/circuit_breaker_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../file-desc.js";
 import type { Endpoint, LocalityLbEndpoints } from "./endpoint/endpoint_components_pb.js";
 import { file_envoy_api_v2_endpoint_endpoint_components } from "./endpoint/endpoint_components_pb.js";
 import type { FractionalPercent } from "../../type/percent_pb.js";

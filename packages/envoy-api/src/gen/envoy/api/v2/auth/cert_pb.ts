@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import { file_udpa_annotations_migrate } from "../../../../udpa/annotations/migrate_pb.js";
 import { file_envoy_api_v2_auth_common } from "./common_pb.js";
 import { file_envoy_api_v2_auth_secret } from "./secret_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { SocketOption } from "./socket_option_pb.js";
 import { file_envoy_api_v2_core_socket_option } from "./socket_option_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { DataSource, HeaderValueOption, Metadata, RequestMethod, RoutingPriority, RuntimeFractionalPercent } from "../core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../core/base_pb.js";
 import type { RegexMatchAndSubstitute, RegexMatcher } from "../../../type/matcher/regex_pb.js";

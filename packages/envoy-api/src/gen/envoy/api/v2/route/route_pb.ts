@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import { file_envoy_api_v2_route_route_components } from "./route_components_pb.js";
 
 /**

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { RuntimeUInt32 } from "../../core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../core/v3/base_pb.js";
 import type { HeaderMatcher } from "../../route/v3/route_components_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { Secret } from "../../../api/v2/auth/secret_pb.js";
 import { file_envoy_api_v2_auth_secret } from "../../../api/v2/auth/secret_pb.js";
 import type { Cluster } from "../../../api/v2/cluster_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { HeaderValueOption, RequestMethod } from "./base_pb.js";
 import { file_envoy_config_core_v3_base } from "./base_pb.js";
 import type { EventServiceConfig } from "./event_service_config_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { TypedExtensionConfig } from "./extension_pb.js";
 import { file_envoy_config_core_v3_extension } from "./extension_pb.js";
 import type { StringMatcher } from "../../../type/matcher/v3/string_pb.js";

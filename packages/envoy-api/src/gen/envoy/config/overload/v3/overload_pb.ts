@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { Percent } from "../../../type/v3/percent_pb.js";
 import { file_envoy_type_v3_percent } from "../../../type/v3/percent_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";

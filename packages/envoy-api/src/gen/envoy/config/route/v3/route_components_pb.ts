@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { HeaderMutation } from "../../common/mutation_rules/v3/mutation_rules_pb.js";
 import { file_envoy_config_common_mutation_rules_v3_mutation_rules } from "../../common/mutation_rules/v3/mutation_rules_pb.js";
 import type { DataSource, HeaderValueOption, Metadata, RoutingPriority, RuntimeFractionalPercent } from "../../core/v3/base_pb.js";

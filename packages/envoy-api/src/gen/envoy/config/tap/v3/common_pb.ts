@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { MatchPredicate as MatchPredicate$1 } from "../../common/matcher/v3/matcher_pb.js";
 import { file_envoy_config_common_matcher_v3_matcher } from "../../common/matcher/v3/matcher_pb.js";
 import type { RuntimeFractionalPercent } from "../../core/v3/base_pb.js";

@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import { file_envoy_config_trace_v2_datadog } from "./datadog_pb.js";
 import { file_envoy_config_trace_v2_dynamic_ot } from "./dynamic_ot_pb.js";
 import { file_envoy_config_trace_v2_http_tracer } from "./http_tracer_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { HttpService } from "../../core/v3/http_service_pb.js";
 import { file_envoy_config_core_v3_http_service } from "../../core/v3/http_service_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { LLMProtocol } from "../../../type/ai/v3/llm_protocol_pb.js";
 import { file_envoy_type_ai_v3_llm_protocol } from "../../../type/ai/v3/llm_protocol_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { Body, Connection } from "./common_pb.js";
 import { file_envoy_data_tap_v3_common } from "./common_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { Locality, Node } from "../../../api/v2/core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../../../api/v2/core/base_pb.js";
 import type { HealthCheck, HealthStatus } from "../../../api/v2/core/health_check_pb.js";

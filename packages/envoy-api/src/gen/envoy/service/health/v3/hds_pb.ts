@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { Cluster_TransportSocketMatch } from "../../../config/cluster/v3/cluster_pb.js";
 import { file_envoy_config_cluster_v3_cluster } from "../../../config/cluster/v3/cluster_pb.js";
 import type { BindConfig } from "../../../config/core/v3/address_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { Node } from "../../../api/v2/core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../../../api/v2/core/base_pb.js";
 import type { ClusterStats } from "../../../api/v2/endpoint/load_report_pb.js";

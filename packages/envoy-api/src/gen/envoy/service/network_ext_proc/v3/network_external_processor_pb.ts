@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { Metadata } from "../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../config/core/v3/base_pb.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";

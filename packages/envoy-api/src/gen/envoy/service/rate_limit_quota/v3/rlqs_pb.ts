@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { RateLimitStrategy } from "../../../type/v3/ratelimit_strategy_pb.js";
 import { file_envoy_type_v3_ratelimit_strategy } from "../../../type/v3/ratelimit_strategy_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";

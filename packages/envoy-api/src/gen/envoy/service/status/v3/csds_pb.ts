@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { ClientResourceStatus, ClustersConfigDump, EndpointsConfigDump, ListenersConfigDump, RoutesConfigDump, ScopedRoutesConfigDump, UpdateFailureState } from "../../../admin/v3/config_dump_shared_pb.js";
 import { file_envoy_admin_v3_config_dump_shared } from "../../../admin/v3/config_dump_shared_pb.js";
 import type { Node } from "../../../config/core/v3/base_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../file-desc.js";
 import type { OrcaLoadReportSchema } from "../../../data/orca/v1/orca_load_report_pb.js";
 import { file_udpa_data_orca_v1_orca_load_report } from "../../../data/orca/v1/orca_load_report_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../file-desc.js";
 import type { FractionalPercent } from "../../../../type/percent_pb.js";
 import { file_envoy_type_percent } from "../../../../type/percent_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";

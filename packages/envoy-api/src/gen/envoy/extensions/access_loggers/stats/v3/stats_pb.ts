@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../file-desc.js";
 import type { AccessLogType } from "../../../../data/accesslog/v3/accesslog_pb.js";
 import { file_envoy_data_accesslog_v3_accesslog } from "../../../../data/accesslog/v3/accesslog_pb.js";
 import type { Scope } from "../../../../type/v3/scope_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../file-desc.js";
 import type { MetadataKey } from "../../../../type/metadata/v3/metadata_pb.js";
 import { file_envoy_type_metadata_v3_metadata } from "../../../../type/metadata/v3/metadata_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../file-desc.js";
 import type { LoadBalancingPolicy } from "../../../../config/cluster/v3/cluster_pb.js";
 import { file_envoy_config_cluster_v3_cluster } from "../../../../config/cluster/v3/cluster_pb.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../file-desc.js";
 import type { ErrorBuckets } from "../../common/v3/error_types_pb.js";
 import { file_envoy_extensions_outlier_detection_monitors_common_v3_error_types } from "../../common/v3/error_types_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../file-desc.js";
 import type { DownstreamTlsContext, UpstreamTlsContext } from "../../tls/v3/tls_pb.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_tls } from "../../tls/v3/tls_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

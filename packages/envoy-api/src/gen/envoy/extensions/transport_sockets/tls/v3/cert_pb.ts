@@ -3,7 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../file-desc.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_common } from "./common_pb.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_secret } from "./secret_pb.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_tls } from "./tls_pb.js";

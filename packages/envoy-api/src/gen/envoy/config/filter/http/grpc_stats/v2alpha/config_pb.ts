@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { GrpcMethodList } from "../../../../../api/v2/core/grpc_method_list_pb.js";
 import { file_envoy_api_v2_core_grpc_method_list } from "../../../../../api/v2/core/grpc_method_list_pb.js";
 import type { BoolValue } from "@bufbuild/protobuf/wkt";

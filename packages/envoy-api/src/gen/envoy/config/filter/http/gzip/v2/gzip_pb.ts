@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { Compressor } from "../../compressor/v2/compressor_pb.js";
 import { file_envoy_config_filter_http_compressor_v2_compressor } from "../../compressor/v2/compressor_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

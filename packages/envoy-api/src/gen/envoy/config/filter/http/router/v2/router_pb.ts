@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { AccessLog } from "../../../accesslog/v2/accesslog_pb.js";
 import { file_envoy_config_filter_accesslog_v2_accesslog } from "../../../accesslog/v2/accesslog_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

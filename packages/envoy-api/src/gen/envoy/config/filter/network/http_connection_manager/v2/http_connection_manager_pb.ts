@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { ConfigSource } from "../../../../../api/v2/core/config_source_pb.js";
 import { file_envoy_api_v2_core_config_source } from "../../../../../api/v2/core/config_source_pb.js";
 import type { Http1ProtocolOptions, Http2ProtocolOptions, HttpProtocolOptions } from "../../../../../api/v2/core/protocol_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { RateLimitDescriptor } from "../../../../../api/v2/ratelimit/ratelimit_pb.js";
 import { file_envoy_api_v2_ratelimit_ratelimit } from "../../../../../api/v2/ratelimit/ratelimit_pb.js";
 import type { RateLimitServiceConfig } from "../../../../ratelimit/v2/rls_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { RouteConfiguration } from "./route_pb.js";
 import { file_envoy_config_filter_network_thrift_proxy_v2alpha1_route } from "./route_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { AwsCredentialProvider } from "../../../../common/aws/v3/credential_provider_pb.js";
 import { file_envoy_extensions_common_aws_v3_credential_provider } from "../../../../common/aws/v3/credential_provider_pb.js";
 import type { StringMatcher } from "../../../../../type/matcher/v3/string_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { RegexMatcher } from "../../../../../type/matcher/v3/regex_pb.js";
 import { file_envoy_type_matcher_v3_regex } from "../../../../../type/matcher/v3/regex_pb.js";
 import type { Value } from "@bufbuild/protobuf/wkt";

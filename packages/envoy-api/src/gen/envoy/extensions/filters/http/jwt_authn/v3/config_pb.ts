@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { DataSource, RetryPolicy } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import type { HttpUri } from "../../../../../config/core/v3/http_uri_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { ListStringMatcher } from "../../../../../type/matcher/v3/string_pb.js";
 import { file_envoy_type_matcher_v3_string } from "../../../../../type/matcher/v3/string_pb.js";
 import type { MetadataKey } from "../../../../../type/metadata/v3/metadata_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { ProtocolType, TransportType } from "../../../network/thrift_proxy/v3/thrift_proxy_pb.js";
 import { file_envoy_extensions_filters_network_thrift_proxy_v3_thrift_proxy } from "../../../network/thrift_proxy/v3/thrift_proxy_pb.js";
 import type { Value } from "@bufbuild/protobuf/wkt";

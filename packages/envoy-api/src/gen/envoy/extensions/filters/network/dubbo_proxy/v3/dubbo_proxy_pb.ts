@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { ConfigSource } from "../../../../../config/core/v3/config_source_pb.js";
 import { file_envoy_config_core_v3_config_source } from "../../../../../config/core/v3/config_source_pb.js";
 import type { MultipleRouteConfiguration, RouteConfiguration } from "./route_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { AccessLog, AccessLogFilter } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import { file_envoy_config_accesslog_v3_accesslog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import type { CidrRange } from "../../../../../config/core/v3/address_pb.js";

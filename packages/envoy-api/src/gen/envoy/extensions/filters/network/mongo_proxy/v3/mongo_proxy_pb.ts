@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { FaultDelay } from "../../../common/fault/v3/fault_pb.js";
 import { file_envoy_extensions_filters_common_fault_v3_fault } from "../../../common/fault/v3/fault_pb.js";
 import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { AsyncFileManagerConfig } from "../../../../common/async_files/v3/async_file_manager_pb.js";
 import { file_envoy_extensions_common_async_files_v3_async_file_manager } from "../../../../common/async_files/v3/async_file_manager_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";

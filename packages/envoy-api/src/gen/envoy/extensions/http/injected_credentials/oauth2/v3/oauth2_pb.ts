@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../file-desc.js";
 import type { HttpUri } from "../../../../../config/core/v3/http_uri_pb.js";
 import { file_envoy_config_core_v3_http_uri } from "../../../../../config/core/v3/http_uri_pb.js";
 import type { SdsSecretConfig } from "../../../../transport_sockets/tls/v3/secret_pb.js";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../../file-desc.js";
 import type { DynamicModuleConfig } from "../../../../../dynamic_modules/v3/dynamic_modules_pb.js";
 import { file_envoy_extensions_dynamic_modules_v3_dynamic_modules } from "../../../../../dynamic_modules/v3/dynamic_modules_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";

@@ -3,7 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc } from "../../../../../../../../../file-desc.js";
 import type { RateLimitServiceConfig } from "../../../../../../../config/ratelimit/v3/rls_pb.js";
 import { file_envoy_config_ratelimit_v3_rls } from "../../../../../../../config/ratelimit/v3/rls_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
