@@ -8,7 +8,11 @@ export interface Case {
 	keyFigures: string[];
 	/** Attackers running against the server during the case (the hostile case). */
 	attackers?: number;
+	/** Servers run for this case besides those chosen with --servers (the smoke's worker-group runs). */
+	extraServers?: readonly ServerKey[];
 }
+
+import type { ServerKey } from "./results.js";
 
 function sizes(c: number, k: number, m: number): string[] {
 	return ["--clusters", String(c), "--endpoints", String(k), "--listeners", String(m)];
@@ -56,11 +60,11 @@ export function cases(smoke: boolean): Case[] {
 	if (smoke) {
 		const s = sizes(50, 2, 3);
 		return [
-			fanout("fanout-20", s, 20),
+			{ ...fanout("fanout-20", s, 20), extraServers: ["ours+w2"] },
 			{ name: "idle-20", scenario: "idle", serverArgs: s, loadgenArgs: ["--clients", "20", "--settle", "500ms"], keyFigures: IDLE_KEYS },
-			churn("churn-20", s, 20, 50, 10, 20, "3s"),
+			{ ...churn("churn-20", s, 20, 50, 10, 20, "3s"), extraServers: ["ours+w2"] },
 			{ name: "bytes-5", scenario: "bytes", serverArgs: sizes(10, 10, 0), loadgenArgs: ["--clients", "5", "--churn-fraction", "0.05"], keyFigures: BYTES_KEYS },
-			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: RECONNECT_KEYS },
+			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: RECONNECT_KEYS, extraServers: ["ours+w2"] },
 			fanout("fanout-10000-tiny", s, 40),
 			churn("churn-5000-tiny", s, 50, 50, 10, 20, "3s"),
 			{ name: "validate-42", scenario: "validate", serverArgs: ["--clusters", "20", "--listeners", "2"], loadgenArgs: ["--passes", "3", "--warmup", "1"], keyFigures: VALIDATE_KEYS },

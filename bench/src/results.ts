@@ -17,7 +17,8 @@ export interface Summary {
 	max: number;
 }
 
-export type ServerKey = "go" | "ours" | "ours+obs" | "before";
+/** ours+w2: our server with `--workers 2` (a primary and two node:cluster workers). */
+export type ServerKey = "go" | "ours" | "ours+obs" | "ours+w2" | "before";
 
 export interface CaseResult {
 	name: string;
@@ -26,7 +27,7 @@ export interface CaseResult {
 	loadgenArgs: string[];
 	servers: Partial<Record<ServerKey, { runs: RunResult[]; figures: Record<string, Summary> }>>;
 	ratio: Record<string, number>;
-	/** Our server against itself, per figure, when both ran: `ours+obs/ours`, `ours/before`. */
+	/** Our server against itself (and its worker group against Go), per figure, when both ran: `ours+obs/ours`, `ours/before`, `ours+w2/ours`, `ours+w2/go`. */
 	selfRatio?: Record<string, Record<string, number>>;
 }
 

@@ -4,7 +4,9 @@
 //
 //   pnpm bench                 full run, 3 runs per case
 //   pnpm bench:smoke           1 run, tiny sizes (CI)
-//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|ours+obs|go,ours
+//   flags: --runs N  --only fanout-1000,idle-1000  --skip fanout-5000  --servers go|ours|ours+obs|ours+w2|go,ours
+//          (ours+w2: our server with --workers 2, a primary and two node:cluster workers on one port,
+//          reported as ours+w2/ours and ours+w2/go; the smoke runs it on fanout, churn and reconnect)
 //          (ours+obs: our server with --observe, metrics and client status read: the cost of
 //          observability, reported as ours+obs/ours beside ours/go; runs of the servers alternate)
 //   XDSKIT_BENCH_BEFORE=<command>: a second build of our server (another commit, compiled the same
@@ -163,7 +165,8 @@ let oursCommand = "";
 
 function serverCommand(key: ServerKey): { cmd: string; args: string[] } {
 	if (key === "go") return { cmd: path.join(binDir, "gcp-peer"), args: [] };
-	const line = key === "ours+obs" ? `${oursCommand} --observe` : key === "before" ? (process.env.XDSKIT_BENCH_BEFORE ?? "") : oursCommand;
+	const line =
+		key === "ours+obs" ? `${oursCommand} --observe` : key === "ours+w2" ? `${oursCommand} --workers 2` : key === "before" ? (process.env.XDSKIT_BENCH_BEFORE ?? "") : oursCommand;
 	// exec so that signals reach the server itself, not a wrapping shell
 	return { cmd: "sh", args: ["-c", `exec ${line} "$@"`, "xdskit-bench-server"] };
 }
@@ -355,7 +358,7 @@ function cell(s: Summary | undefined): string {
 }
 
 function printTable(results: CaseResult[], oursAvailable: boolean): void {
-	const extra = (["ours+obs", "before"] as const).filter((k) => results.some((r) => r.servers[k] !== undefined));
+	const extra = (["ours+obs", "ours+w2", "before"] as const).filter((k) => results.some((r) => r.servers[k] !== undefined));
 	const selfRatios = [...new Set(results.flatMap((r) => Object.keys(r.selfRatio ?? {})))].sort();
 	const rows: string[][] = [
 		["case", "figure", "go-control-plane median (min–max)", "ours median (min–max)", "ours/go", ...extra.map((k) => `${k} median (min–max)`), ...selfRatios],
@@ -459,7 +462,7 @@ async function main(): Promise<void> {
 	oursCommand = node === undefined ? (override ?? "").trim() : buildOurs(node);
 	if (node !== undefined) oursNode = node.bin;
 	const oursAvailable = oursCommand !== "";
-	const known: ServerKey[] = oursAvailable ? ["go", "before", "ours", "ours+obs"] : ["go"];
+	const known: ServerKey[] = oursAvailable ? ["go", "before", "ours", "ours+obs", "ours+w2"] : ["go"];
 	if (opts.servers.includes("before") && !process.env.XDSKIT_BENCH_BEFORE) throw new Error("--servers before needs XDSKIT_BENCH_BEFORE (the command of the other build)");
 	const servers = known.filter((k) => (opts.servers.length === 0 ? k === "go" || k === "ours" : opts.servers.includes(k)));
 	if (!oursAvailable) log("ours: not available (XDSKIT_BENCH_SERVER is empty)");
@@ -471,9 +474,10 @@ async function main(): Promise<void> {
 	for (const c of all) {
 		const cr: CaseResult = { name: c.name, scenario: c.scenario, serverArgs: c.serverArgs, loadgenArgs: c.loadgenArgs, servers: {}, ratio: {} };
 		// Runs alternate between the servers (go, ours, go, ours, ...), so that a change in the machine's load hits each alike.
-		const runsOf = new Map<ServerKey, RunResult[]>(servers.map((key) => [key, []]));
+		const caseServers = [...servers, ...(oursAvailable ? (c.extraServers ?? []) : []).filter((key) => !servers.includes(key))];
+		const runsOf = new Map<ServerKey, RunResult[]>(caseServers.map((key) => [key, []]));
 		for (let i = 0; i < opts.runs; i++) {
-			for (const key of servers) {
+			for (const key of caseServers) {
 				log(`${c.name} · ${key} · run ${i + 1}/${opts.runs} · load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 				const before = os.loadavg()[0] ?? 0;
 				let r: RunResult;
@@ -503,6 +507,8 @@ async function main(): Promise<void> {
 		for (const [name, over, under] of [
 			["ours+obs/ours", "ours+obs", "ours"],
 			["ours/before", "ours", "before"],
+			["ours+w2/ours", "ours+w2", "ours"],
+			["ours+w2/go", "ours+w2", "go"],
 		] as const) {
 			const a = cr.servers[over]?.figures;
 			const b = cr.servers[under]?.figures;

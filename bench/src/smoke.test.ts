@@ -29,7 +29,7 @@ test("bench:smoke runs every scenario end to end against the go-control-plane pe
 	const report = JSON.parse(readFileSync(path.join(benchDir, "results/smoke.json"), "utf8")) as {
 		ours: string | null;
 		machine: { node: string };
-		cases: { name: string; servers: Record<"go" | "ours", { runs: { ok: boolean; figures: Record<string, number> }[] } | undefined> }[];
+		cases: { name: string; servers: Record<"go" | "ours" | "ours+w2", { runs: { ok: boolean; figures: Record<string, number> }[] } | undefined> }[];
 		goals: { case: string; status: string }[];
 	};
 	expect(report.cases.map((c) => c.name)).toEqual([
@@ -55,6 +55,16 @@ test("bench:smoke runs every scenario end to end against the go-control-plane pe
 		expect(figures("reconnect-20", server)).toEqual(expect.arrayContaining(["startMs", "recoverMs"]));
 	}
 	expect(report.goals.map((g) => g.case)).toEqual(expect.arrayContaining(["fanout-10000-tiny", "churn-5000-tiny", "reconnect-20"]));
+	// Our server as a worker group (--workers 2: a primary and two node:cluster workers on one port) on
+	// fan-out, churn and reconnect (the primary killed and restarted): every run reaches its state.
+	for (const name of ["fanout-20", "churn-20", "reconnect-20"]) {
+		const runs = report.cases.find((c) => c.name === name)?.servers["ours+w2"]?.runs ?? [];
+		expect(runs.length, `${name} ours+w2`).toBe(1);
+		expect(runs.every((r) => r.ok), `${name} ours+w2`).toBe(true);
+	}
+	expect(Object.keys(report.cases.find((c) => c.name === "churn-20")?.servers["ours+w2"]?.runs[0]?.figures ?? {})).toEqual(
+		expect.arrayContaining(["updatesPerS", "p50Ms", "p99Ms", "serverCpuPct"]),
+	);
 	for (const c of report.cases) {
 		expect(c.servers.go?.runs.every((r) => r.ok), `${c.name} go`).toBe(true);
 		expect(c.servers.ours?.runs.length, `${c.name} ours`).toBe(1);

@@ -20,6 +20,11 @@
 // recorded either way. The driver compares the two as "ours" and "ours+obs".
 // XDSKIT_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot after every /stats?gc=1 (the idle scenario
 // takes one before the clients connect and one after), for `src/heap-diff.ts`.
+// --workers N (not part of the contract): this process is the primary of @xdskit/server's
+// listenWorkers: it holds the leading caches and the control API, N node:cluster workers follow
+// the caches and serve xDS on the one port; /stats sums CPU, memory and counters over every
+// process (see workers.ts), and /eds-update answers once every worker applied the update, as a
+// single process answers once it did. The profiling hooks above then cover the primary only.
 
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -39,14 +44,16 @@ import {
 	prepareResource,
 	ROUTE_TYPE_URL,
 } from "@xdskit/cache-core";
-import { createLinearCache, type LinearCache } from "@xdskit/cache-linear";
+import { createLinearCache, followLinearCache, type LinearCache } from "@xdskit/cache-linear";
 import { createMuxCache } from "@xdskit/cache-mux";
-import { createSnapshot, createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
+import { createSnapshot, createSnapshotCache, followSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
 import { RouteConfigurationSchema } from "@xdskit/envoy-api/envoy/config/route/v3/route_pb";
-import { createXdsServer } from "@xdskit/server";
+import cluster from "node:cluster";
+import { createXdsServer, followPrimary, listenWorkers, type WorkerGroup } from "@xdskit/server";
+import { answerStats, processStats, syncWorkers, workerGroupStats } from "./workers.js";
 import { clusterName, listenerName, makeCla, makeCluster, makeListener, makeRoute, routeName } from "./resources.js";
 
 const SCENARIOS = ["fanout", "idle", "churn", "bytes", "reconnect"] as const;
@@ -61,12 +68,13 @@ interface Config {
 	listeners: number;
 	initialVersion: number;
 	observe: boolean;
+	workers: number;
 }
 
 class UsageError extends Error {}
 
 function parseConfig(argv: readonly string[]): Config {
-	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1, observe: false };
+	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1, observe: false, workers: 0 };
 	const int = (flag: string, value: string | undefined): number => {
 		const n = Number(value);
 		if (value === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a non-negative integer, got ${value}`);
@@ -110,6 +118,9 @@ function parseConfig(argv: readonly string[]): Config {
 			case "observe":
 				cfg.observe = true;
 				break;
+			case "workers":
+				cfg.workers = int(arg, next());
+				break;
 			default:
 				throw new UsageError(`unknown argument ${argv[i]}`);
 		}
@@ -124,6 +135,11 @@ const byNodeCluster: NodeHash = (node) => node?.cluster ?? "";
 
 /** What /stats reports besides process figures. */
 const counters = { encodeCalls: 0, responsesSent: 0, resourcesSent: 0, streams: 0 };
+
+/** The caches a churn server serves: the snapshot cache, and the linear EDS cache behind a mux. */
+function churnMux(snapshots: SnapshotCache, linear: LinearCache): Cache {
+	return createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: linear, [CLUSTER_TYPE_URL]: snapshots, [LISTENER_TYPE_URL]: snapshots, [ROUTE_TYPE_URL]: snapshots } });
+}
 
 /**
  * Prepares a resource and marshals it now, counting the marshal. This is the only place the
@@ -181,7 +197,7 @@ class BenchState {
 		this.snapshots = createSnapshotCache({ ads: true, nodeHash: byNodeCluster });
 		if (cfg.scenario === "churn") {
 			this.linear = createLinearCache({ typeUrl: ENDPOINT_TYPE_URL, initialResources: this.clas });
-			this.cache = createMuxCache({ caches: { [ENDPOINT_TYPE_URL]: this.linear, [CLUSTER_TYPE_URL]: this.snapshots, [LISTENER_TYPE_URL]: this.snapshots, [ROUTE_TYPE_URL]: this.snapshots } });
+			this.cache = churnMux(this.snapshots, this.linear);
 		} else {
 			this.linear = undefined;
 			this.cache = this.snapshots;
@@ -269,26 +285,11 @@ class BenchState {
 		return { version: this.step, cluster: i, updates: u + 1 };
 	}
 
-	stats(gc: boolean): Record<string, unknown> {
+	stats(gc: boolean) {
 		const collect = (globalThis as { gc?: () => void }).gc;
 		const gcForced = gc && typeof collect === "function";
 		if (gcForced) collect();
-		const cpu = process.cpuUsage();
-		const mem = process.memoryUsage();
-		return {
-			server: "xdskit",
-			cpuUserMs: cpu.user / 1000,
-			cpuSystemMs: cpu.system / 1000,
-			rssBytes: mem.rss,
-			heapBytes: mem.heapUsed + mem.external,
-			gcForced,
-			encodeCalls: counters.encodeCalls,
-			encodeCounted: "instrumented",
-			responsesSent: counters.responsesSent,
-			resourcesSent: counters.resourcesSent,
-			streams: counters.streams,
-			version: this.step,
-		};
+		return { server: "xdskit", ...processStats(counters), gcForced, encodeCounted: "instrumented", version: this.step };
 	}
 }
 
@@ -390,7 +391,7 @@ const http: typeof httpTypes = process.getBuiltinModule?.("node:http") ?? (await
 
 const loopStats = process.env.XDSKIT_BENCH_LOOP_STATS ? new LoopStats() : undefined;
 
-function controlServer(state: BenchState, profiler: WindowProfiler | undefined): httpTypes.Server {
+function controlServer(state: BenchState, profiler: WindowProfiler | undefined, group: WorkerGroup | undefined): httpTypes.Server {
 	return http.createServer((req, res) => {
 		const reply = (status: number, body: unknown) => {
 			const text = `${JSON.stringify(body)}\n`;
@@ -405,21 +406,36 @@ function controlServer(state: BenchState, profiler: WindowProfiler | undefined):
 			const f = Number(s);
 			return Number.isFinite(f) ? f : def;
 		};
+		// A change is answered once applied where clients are served: by a worker group, once every worker applied it (see syncWorkers).
+		const applied = (body: unknown): void => {
+			if (group === undefined) return reply(200, body);
+			syncWorkers().then(
+				() => reply(200, body),
+				(error: unknown) => reply(500, { error: String(error) }),
+			);
+		};
 		const route = `${req.method} ${url.pathname}`;
 		// Drain the (empty) request body before answering.
 		req.resume();
 		try {
 			switch (route) {
 				case "POST /step":
-					return reply(200, state.doStep(float("fraction", 0.1)));
+					return applied(state.doStep(float("fraction", 0.1)));
 				case "POST /churn":
-					return reply(200, state.doChurn(q.get("mode") ?? "", float("fraction", 0.01)));
+					return applied(state.doChurn(q.get("mode") ?? "", float("fraction", 0.01)));
 				case "POST /eds-update": {
 					const s = q.get("cluster") ?? "";
 					if (!/^-?\d+$/.test(s)) return reply(400, { error: "cluster must be an integer" });
-					return reply(200, state.doEdsUpdate(Number(s)));
+					return applied(state.doEdsUpdate(Number(s)));
 				}
 				case "GET /stats": {
+					if (group !== undefined) {
+						workerGroupStats(group, state.stats(q.get("gc") === "1"), q.get("gc") === "1").then(
+							(stats) => reply(200, stats),
+							(error: unknown) => reply(500, { error: String(error) }),
+						);
+						return;
+					}
 					const stats = state.stats(q.get("gc") === "1");
 					profiler?.toggle(state.cfg.scenario);
 					loopStats?.toggle(state.cfg.scenario);
@@ -431,7 +447,7 @@ function controlServer(state: BenchState, profiler: WindowProfiler | undefined):
 					return reply(200, stats);
 				}
 				case "POST /quit":
-					res.once("finish", () => setTimeout(() => process.exit(0), 50));
+					res.once("finish", () => setTimeout(() => void (group?.close() ?? Promise.resolve()).finally(() => process.exit(0)), 50));
 					return reply(200, {});
 				default:
 					return reply(404, { error: `no route ${route}` });
@@ -461,10 +477,34 @@ async function main(): Promise<void> {
 		process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
 		process.exit(2);
 	}
+	if (cfg.workers > 0 && cluster.isWorker) return worker(cfg);
 	const state = new BenchState(cfg);
+	if (cfg.workers > 0) {
+		const feeds = state.linear === undefined ? { snapshots: state.snapshots } : { snapshots: state.snapshots, linear: state.linear };
+		const group = await listenWorkers({ workers: cfg.workers, feeds, port: cfg.port, host: "0.0.0.0" });
+		return control(state, group.port, group);
+	}
+	const listener = await serve(state.cache, cfg, cfg.port);
+	return control(state, listener.port, undefined);
+}
+
+/** A worker of --workers: followers of the primary's caches, served as the single process serves its own. */
+async function worker(cfg: Config): Promise<void> {
+	const followed = await followPrimary(
+		cfg.scenario === "churn"
+			? { snapshots: (s: never) => followSnapshotCache(s, { ads: true, nodeHash: byNodeCluster }), linear: followLinearCache }
+			: { snapshots: (s: never) => followSnapshotCache(s, { ads: true, nodeHash: byNodeCluster }) },
+	);
+	const { snapshots, linear } = followed.caches as { snapshots: SnapshotCache; linear?: LinearCache };
+	const listener = await serve(linear === undefined ? snapshots : churnMux(snapshots, linear), cfg, followed.port);
+	followed.onClose(() => listener.close());
+	answerStats(counters);
+}
+
+async function serve(cache: Cache, cfg: Config, port: number) {
 	// Loaded only with --observe: the OpenTelemetry SDK is no part of the plain server's start-up.
 	const observed = cfg.observe ? await observability() : undefined;
-	const xds = createXdsServer(state.cache, {
+	const xds = createXdsServer(cache, {
 		rest: false,
 		csds: cfg.observe,
 		meterProvider: observed?.meterProvider,
@@ -485,7 +525,7 @@ async function main(): Promise<void> {
 			},
 		},
 	});
-	const listener = await xds.listen({ host: "0.0.0.0", port: cfg.port });
+	const listener = await xds.listen({ host: "0.0.0.0", port });
 	if (observed !== undefined) {
 		const { exporter, serializer } = observed;
 		setInterval(() => {
@@ -496,14 +536,19 @@ async function main(): Promise<void> {
 			void xds.context.clientStatus();
 		}, 1000).unref();
 	}
+	return listener;
+}
+
+async function control(state: BenchState, grpcPort: number, group: WorkerGroup | undefined): Promise<void> {
+	const cfg = state.cfg;
 	const profileDir = process.env.XDSKIT_BENCH_CPU_PROFILE;
 	const allocDir = process.env.XDSKIT_BENCH_ALLOC_PROFILE;
 	const profiler = profileDir ? new WindowProfiler(profileDir, false) : allocDir ? new WindowProfiler(allocDir, true) : undefined;
-	const control = controlServer(state, profiler);
-	control.listen(cfg.controlPort, "127.0.0.1");
-	await once(control, "listening");
-	const controlPort = (control.address() as AddressInfo).port;
-	process.stdout.write(`READY ${listener.port} ${controlPort}\n`);
+	const server = controlServer(state, profiler, group);
+	server.listen(cfg.controlPort, "127.0.0.1");
+	await once(server, "listening");
+	const controlPort = (server.address() as AddressInfo).port;
+	process.stdout.write(`READY ${grpcPort} ${controlPort}\n`);
 }
 
 main().catch((error: unknown) => {

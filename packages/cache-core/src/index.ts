@@ -7,6 +7,7 @@ export {
   type PrepareResourceOptions,
   type RawResourceInit,
 } from "./cached-resource.js";
+export type { ChangeFeed, ChangeFollower } from "./change-feed.js";
 export { collectReferences } from "./collect-references.js";
 export type { Cache, Cancel, ConfigFetcher, ConfigWatcher, DeltaResponse, FetchResult, SotwResponse } from "./config-watcher.js";
 export { findInconsistencies, type ConsistencyOptions, type Inconsistency } from "./find-inconsistencies.js";

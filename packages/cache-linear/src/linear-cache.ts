@@ -4,10 +4,13 @@ import {
   type CachedResource,
   type Cache,
   type Cancel,
+  type ChangeFeed,
+  type ChangeFollower,
   type DeltaResponse,
   type FetchResult,
   type Logger,
   normalizeResourceName,
+  prepareRawResource,
   prepareResource,
   type ResourceErrorDetail,
   type ResourceErrorReport,
@@ -22,6 +25,7 @@ import { enforceValidation, type ResolvedValidationPolicy, resolveValidationPoli
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { type DeltaDiff, type DeltaRegistration, type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
 import { LinearCacheError } from "./linear-cache-error.js";
+import type { LinearCacheChange, LinearCacheResourceData, LinearCacheState } from "./linear-cache-feed.js";
 import { MissingNameDiagnostics } from "./missing-name-diagnostics.js";
 import { ResourceStore } from "./resource-store.js";
 import { errorsOf, parseVersion, type SotwWatch, sotwAnswerableAfter, sotwNeedsAnswer, sotwResponse } from "./sotw-watch.js";
@@ -84,7 +88,7 @@ export interface LinearCacheOptions {
  * `xdstp://…/*` glob covers its collection (xRFC TP1, see `xdstpCollectionOf`);
  * any other subscribed name ending in `/*` covers every name under that prefix.
  */
-export interface LinearCache extends Cache {
+export interface LinearCache extends Cache, ChangeFeed<LinearCacheState, LinearCacheChange> {
   /** The type URL served. */
   readonly typeUrl: string;
   /** The current `version_info`: `${versionPrefix}${counter}`. */
@@ -135,12 +139,25 @@ export interface LinearCache extends Cache {
   watchCountFor(name: string): number;
 }
 
+/**
+ * A linear cache that follows another one's change feed (see
+ * {@link followLinearCache}): it serves what the leading cache serves, and
+ * changes only through {@link @xdskit/cache-core#ChangeFollower.applyChange}.
+ */
+export interface LinearCacheFollower extends LinearCache, ChangeFollower<LinearCacheChange> {}
+
+/** Options of {@link followLinearCache}. */
+export interface FollowLinearCacheOptions {
+  /** As {@link LinearCacheOptions.logger}. Default: silent. */
+  readonly logger?: Logger | undefined;
+}
+
 function isCachedResource(input: ResourceInput): input is CachedResource {
   const candidate = input as Partial<CachedResource>;
   return typeof candidate.typeUrl === "string" && typeof candidate.name === "string" && typeof candidate.withTtl === "function";
 }
 
-class LinearCacheImpl implements LinearCache {
+class LinearCacheImpl implements LinearCacheFollower {
   readonly typeUrl: string;
   readonly #prefix: string;
   readonly #schema: DescMessage | undefined;
@@ -162,6 +179,9 @@ class LinearCacheImpl implements LinearCache {
   #releasing = new Map<DeltaRegistration, number>();
   readonly #diagnostics: MissingNameDiagnostics;
   readonly #validation: ResolvedValidationPolicy | undefined;
+  readonly #listeners = new Set<(change: LinearCacheChange) => void>();
+  // A follower changes only through applyChange: its own updates would fork its history.
+  #following = false;
 
   constructor(options: LinearCacheOptions) {
     const typeUrl = options.typeUrl ?? (options.schema === undefined ? undefined : typeUrlOf(options.schema));
@@ -198,6 +218,7 @@ class LinearCacheImpl implements LinearCache {
   }
 
   updateResources(upserts: Iterable<ResourceInput>, deletes: Iterable<string> = []): boolean {
+    this.#checkLeading("updateResources");
     const prepared = new Map<string, CachedResource>();
     for (const resource of this.#prepareAll(upserts)) prepared.set(resource.name, resource);
     const store = this.#store;
@@ -210,6 +231,7 @@ class LinearCacheImpl implements LinearCache {
   }
 
   setResources(resources: Iterable<ResourceInput>): boolean {
+    this.#checkLeading("setResources");
     const prepared = new Map<string, CachedResource>();
     for (const resource of this.#prepareAll(resources)) prepared.set(resource.name, resource);
     const removed: string[] = [];
@@ -218,17 +240,23 @@ class LinearCacheImpl implements LinearCache {
   }
 
   setResourceError(name: string, error: ResourceErrorDetail | undefined): boolean {
+    this.#checkLeading("setResourceError");
+    return this.#setError(name, error === undefined ? undefined : this.#errorReport(name, error));
+  }
+
+  #setError(name: string, report: ResourceErrorReport | undefined): boolean {
     const store = this.#store;
-    const report = error === undefined ? undefined : this.#errorReport(name, error);
     const current = store.error(name);
     if (report?.code === current?.code && report?.message === current?.message) return false;
     // Seen only where the name has no resource: only then a new version, and an answer.
     if (store.has(name)) {
       store.setError(name, report, store.counter);
+      this.#emit({ kind: "error", counter: store.counter, name, error: report });
       return false;
     }
     const at = report === undefined ? store.counter : store.bump();
     store.setError(name, report, at);
+    this.#emit({ kind: "error", counter: store.counter, name, error: report });
     if (report === undefined) return false;
     const answered = this.#notify([name], new Set([name]));
     this.#logger.debug("linear cache error set", { typeUrl: this.typeUrl, version: this.version(), name, code: report.code, answered });
@@ -327,6 +355,79 @@ class LinearCacheImpl implements LinearCache {
     return { kind: "response", response: errors.length === 0 ? response : { ...response, errors } };
   }
 
+  feedState(): LinearCacheState {
+    const store = this.#store;
+    const resources = [];
+    for (const name of store.names()) {
+      const resource = store.get(name);
+      if (resource !== undefined) resources.push({ ...dataOf(resource), changedAt: store.changedAt(name) });
+    }
+    const errors = [...store.errors().entries()].map(([name, report]) => ({ report, setAt: store.errorSetAt(name) }));
+    return { typeUrl: this.typeUrl, versionPrefix: this.#prefix, counter: store.counter, resources, errors };
+  }
+
+  onChange(listener: (change: LinearCacheChange) => void): Cancel {
+    // A wrapper per call, so the same function added twice is called twice and removed once per cancel.
+    const wrapped = (change: LinearCacheChange): void => listener(change);
+    this.#listeners.add(wrapped);
+    return () => this.#listeners.delete(wrapped);
+  }
+
+  /** Starts a follower from `state` (see followLinearCache). */
+  follow(state: LinearCacheState): void {
+    this.#following = true;
+    const store = this.#store;
+    store.startAt(state.counter);
+    for (const resource of state.resources) store.put(this.#rawOf(resource), resource.changedAt);
+    for (const { report, setAt } of state.errors) store.setError(report.name, report, setAt);
+  }
+
+  applyChange(change: LinearCacheChange): void {
+    const store = this.#store;
+    const before = store.counter;
+    if (change.kind === "resources") {
+      if (change.counter !== before + 1) this.#outOfOrder(change.counter, before + 1);
+      const upserts = change.upserts.map((data) => this.#rawOf(data));
+      this.#apply(upserts, change.deletes.filter((name) => store.has(name)));
+    } else {
+      this.#setError(change.name, change.error);
+    }
+    if (store.counter !== change.counter) this.#outOfOrder(change.counter, store.counter);
+  }
+
+  #rawOf(data: LinearCacheResourceData): CachedResource {
+    const resource = prepareRawResource({ typeUrl: this.typeUrl, name: data.name, bytes: data.bytes, ttlMs: data.ttlMs });
+    void resource.hash;
+    return resource;
+  }
+
+  #outOfOrder(given: number, expected: number): never {
+    throw new LinearCacheError(
+      "invalid-options",
+      `the linear cache of "${this.typeUrl}" follows a feed at counter ${expected}, but was given a change at ${given}: a change was lost or applied twice (field "counter")`,
+      { typeUrl: this.typeUrl, servedTypeUrl: this.typeUrl, field: "counter" },
+    );
+  }
+
+  #checkLeading(method: string): void {
+    if (!this.#following) return;
+    throw new LinearCacheError(
+      "invalid-options",
+      `${method} was called on a follower of the linear cache of "${this.typeUrl}": a follower changes only through applyChange`,
+      { typeUrl: this.typeUrl, servedTypeUrl: this.typeUrl, field: method },
+    );
+  }
+
+  #emit(change: LinearCacheChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#logger.error("a change listener threw", { typeUrl: this.typeUrl, error });
+      }
+    }
+  }
+
   #checkType(typeUrl: string): void {
     if (typeUrl !== this.typeUrl) {
       throw new LinearCacheError(
@@ -421,6 +522,7 @@ class LinearCacheImpl implements LinearCache {
       store.setError(resource.name, undefined, at);
       names.push(resource.name);
     }
+    if (this.#listeners.size > 0) this.#emit({ kind: "resources", counter: at, upserts: changed.map(dataOf), deletes: removed });
     const answered = this.#notify(names);
     this.#logger.debug("linear cache updated", {
       typeUrl: this.typeUrl,
@@ -542,6 +644,10 @@ class LinearCacheImpl implements LinearCache {
 
 const noop: Cancel = () => {};
 
+function dataOf(resource: CachedResource): LinearCacheResourceData {
+  return { name: resource.name, bytes: resource.bytes, ttlMs: resource.ttlMs };
+}
+
 /**
  * A linear cache for one type URL.
  *
@@ -550,4 +656,22 @@ const noop: Cancel = () => {};
  */
 export function createLinearCache(options: LinearCacheOptions): LinearCache {
   return new LinearCacheImpl(options);
+}
+
+/**
+ * A follower of a linear cache's change feed, in another process for
+ * example: starts from `state` (the leading cache's
+ * {@link @xdskit/cache-core#ChangeFeed.feedState}) and applies every later change given to
+ * {@link @xdskit/cache-core#ChangeFollower.applyChange} in order, from the
+ * marshalled bytes (nothing is re-marshalled). Its resources, hashes and
+ * versions are the leading cache's; its watches are its own.
+ */
+export function followLinearCache(state: LinearCacheState, options: FollowLinearCacheOptions = {}): LinearCacheFollower {
+  const cache = new LinearCacheImpl({
+    typeUrl: state.typeUrl,
+    versionPrefix: state.versionPrefix,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  cache.follow(state);
+  return cache;
 }

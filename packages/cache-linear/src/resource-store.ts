@@ -59,6 +59,11 @@ export class ResourceStore {
     return ++this.#counter;
   }
 
+  /** Sets the counter: for a follower starting from a leading cache's state, before any {@link put}. */
+  startAt(counter: number): void {
+    this.#counter = counter;
+  }
+
   put(resource: CachedResource, at: number): void {
     const { name } = resource;
     if (!this.#resources.has(name)) {

@@ -9,6 +9,8 @@ import {
   type Cache,
   type CachedResource,
   type Cancel,
+  type ChangeFeed,
+  type ChangeFollower,
   type DeltaResponse,
   type FetchResult,
   type Logger,
@@ -25,6 +27,7 @@ import { NodeDiagnostics } from "./node-diagnostics.js";
 import { NodeStatus, type DeltaWatch, type SotwWatch, type StatusInfo } from "./node-status.js";
 import { internalSnapshot, type Snapshot, type VersionedSnapshot } from "./snapshot.js";
 import { SnapshotError } from "./snapshot-error.js";
+import { FollowedSnapshots, type SnapshotCacheChange, type SnapshotCacheState, SnapshotDataCache } from "./snapshot-cache-feed.js";
 import { answerHeartbeat, answerSotw } from "./sotw-answer.js";
 import type { TypeResources } from "./type-resources.js";
 
@@ -73,7 +76,7 @@ export interface SnapshotCacheOptions {
  * watches and fetches from it. Setting a snapshot answers every open watch
  * of that node the snapshot makes answerable, in ADS response order.
  */
-export interface SnapshotCache extends Cache {
+export interface SnapshotCache extends Cache, ChangeFeed<SnapshotCacheState, SnapshotCacheChange> {
   /**
    * Makes `snapshot` what the node key sees and answers its open watches
    * that are behind: State-of-the-World and delta, in ADS response order by
@@ -101,6 +104,21 @@ export interface SnapshotCache extends Cache {
   close(): void;
 }
 
+/**
+ * A snapshot cache that follows another one's change feed (see
+ * {@link followSnapshotCache}): it serves the leading cache's snapshots,
+ * and changes only through {@link @xdskit/cache-core#ChangeFollower.applyChange}.
+ */
+export interface SnapshotCacheFollower extends SnapshotCache, ChangeFollower<SnapshotCacheChange> {}
+
+/**
+ * Options of {@link followSnapshotCache}: those of the leading cache that
+ * shape answers (`ads`, `nodeHash`, `types`; functions do not cross
+ * processes, so give the same ones), and this cache's own `logger` and
+ * `heartbeatIntervalMs`. No `validate`: the leader validated the snapshots.
+ */
+export type FollowSnapshotCacheOptions = Omit<SnapshotCacheOptions, "validate">;
+
 const noop: Cancel = () => {};
 
 /**
@@ -119,7 +137,7 @@ type Due =
   | { readonly kind: "sotw"; readonly watch: SotwWatch; readonly response: SotwResponse }
   | { readonly kind: "delta"; readonly watch: DeltaWatch; readonly response: DeltaResponse };
 
-class SnapshotCacheImpl implements SnapshotCache {
+class SnapshotCacheImpl implements SnapshotCacheFollower {
   readonly #ads: boolean;
   readonly #nodeHash: NodeHash;
   readonly #logger: Logger;
@@ -131,6 +149,10 @@ class SnapshotCacheImpl implements SnapshotCache {
   // Snapshots already validated (one snapshot is often set for many nodes).
   readonly #validated = new WeakSet<Snapshot>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #listeners = new Set<(change: SnapshotCacheChange) => void>();
+  readonly #data = new SnapshotDataCache();
+  // Set on a follower: it changes only through applyChange.
+  #followed: FollowedSnapshots | undefined;
 
   constructor(options: SnapshotCacheOptions) {
     this.#ads = options.ads ?? false;
@@ -226,10 +248,16 @@ class SnapshotCacheImpl implements SnapshotCache {
   }
 
   setSnapshot(node: string, snapshot: Snapshot): number {
+    this.#checkLeading("setSnapshot");
+    return this.#set(node, snapshot);
+  }
+
+  #set(node: string, snapshot: Snapshot): number {
     const next = internalSnapshot(snapshot);
     if (this.#validation !== undefined) this.#validate(node, snapshot, this.#validation);
     const previous = this.#snapshots.get(node);
     this.#snapshots.set(node, next);
+    if (this.#listeners.size > 0) this.#emit({ kind: "set", node, snapshot: this.#data.of(next) });
     const status = this.#statuses.get(node);
     if (status === undefined || status.idle) {
       this.#diagnostics.snapshotSet(node, 0);
@@ -283,7 +311,13 @@ class SnapshotCacheImpl implements SnapshotCache {
   }
 
   clearSnapshot(node: string): void {
+    this.#checkLeading("clearSnapshot");
+    this.#clear(node);
+  }
+
+  #clear(node: string): void {
     this.#snapshots.delete(node);
+    this.#emit({ kind: "clear", node });
     this.#diagnostics.forget(node);
     if (this.#statuses.get(node)?.idle === true) this.#statuses.delete(node);
   }
@@ -299,6 +333,55 @@ class SnapshotCacheImpl implements SnapshotCache {
   close(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  feedState(): SnapshotCacheState {
+    return { snapshots: [...this.#snapshots].map(([node, snapshot]) => ({ node, snapshot: this.#data.of(snapshot) })) };
+  }
+
+  onChange(listener: (change: SnapshotCacheChange) => void): Cancel {
+    // A wrapper per call, so the same function added twice is called twice and removed once per cancel.
+    const wrapped = (change: SnapshotCacheChange): void => listener(change);
+    this.#listeners.add(wrapped);
+    return () => this.#listeners.delete(wrapped);
+  }
+
+  /** Starts a follower from `state` (see followSnapshotCache). */
+  follow(state: SnapshotCacheState): void {
+    const followed = new FollowedSnapshots(this.#types);
+    this.#followed = followed;
+    for (const { node, snapshot } of state.snapshots) this.#snapshots.set(node, internalSnapshot(followed.set(node, snapshot)));
+  }
+
+  applyChange(change: SnapshotCacheChange): void {
+    const followed = this.#followed;
+    if (followed === undefined) {
+      throw new SnapshotError("invalid-options", "applyChange was called on a snapshot cache that is not a follower (made by followSnapshotCache)", {
+        field: "applyChange",
+      });
+    }
+    if (change.kind === "set") this.#set(change.node, followed.set(change.node, change.snapshot));
+    else {
+      followed.clear(change.node);
+      this.#clear(change.node);
+    }
+  }
+
+  #checkLeading(method: string): void {
+    if (this.#followed === undefined) return;
+    throw new SnapshotError("invalid-options", `${method} was called on a follower snapshot cache: a follower changes only through applyChange`, {
+      field: method,
+    });
+  }
+
+  #emit(change: SnapshotCacheChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.#logger.error("a change listener threw", { error });
+      }
+    }
   }
 
   /** Validates a request and records it; throws before anything changes. */
@@ -411,4 +494,21 @@ function deltaResponse(watch: DeltaWatch, resources: TypeResources): DeltaRespon
  */
 export function createSnapshotCache(options: SnapshotCacheOptions = {}): SnapshotCache {
   return new SnapshotCacheImpl(options);
+}
+
+/**
+ * A follower of a snapshot cache's change feed, in another process for
+ * example: starts from `state` (the leading cache's
+ * {@link @xdskit/cache-core#ChangeFeed.feedState}) and applies every later change given to
+ * {@link @xdskit/cache-core#ChangeFollower.applyChange} in order, rebuilding
+ * each snapshot once from the marshalled bytes (nothing is re-marshalled, so
+ * versions and hashes are the leader's). Its watches, statuses and
+ * heartbeats are its own.
+ *
+ * @throws {SnapshotError} `invalid-options` for a heartbeat interval that is not a positive number.
+ */
+export function followSnapshotCache(state: SnapshotCacheState, options: FollowSnapshotCacheOptions = {}): SnapshotCacheFollower {
+  const cache = new SnapshotCacheImpl(options);
+  cache.follow(state);
+  return cache;
 }

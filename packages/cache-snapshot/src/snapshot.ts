@@ -121,6 +121,11 @@ class VersionedSnapshot implements Snapshot {
     return this.#typeUrls;
   }
 
+  /** The one version of every type, or `undefined` when the snapshot was made with a version per type. */
+  get singleVersion(): string | undefined {
+    return this.#version;
+  }
+
   version(typeUrl: string): string | undefined {
     return this.#byType.get(typeUrl)?.version ?? this.#version;
   }

@@ -31,3 +31,6 @@ export {
 export type { RestOptions } from "./rest-gateway.js";
 export { DEFAULT_STREAM_GUARDS, type StreamGuardOptions } from "./stream-guard.js";
 export type { TlsOptions } from "./tls-material.js";
+export { followPrimary, type FollowedPrimary, type FollowerFactories, type FollowPrimaryOptions } from "./follow-primary.js";
+export { listenWorkers, type ListenWorkersOptions, type WorkerEvent, type WorkerGroup } from "./listen-workers.js";
+export { WorkerGroupError, type WorkerGroupErrorCode, type WorkerGroupErrorDetails } from "./worker-group-error.js";
