@@ -408,7 +408,10 @@ function controlServer(state: BenchState, profiler: WindowProfiler | undefined, 
 		};
 		// A change is answered once applied where clients are served: by a worker group, once every worker applied it (see syncWorkers).
 		const applied = (body: unknown): void => {
-			if (group === undefined) return reply(200, body);
+			if (group === undefined) {
+				reply(200, body);
+				return;
+			}
 			syncWorkers().then(
 				() => reply(200, body),
 				(error: unknown) => reply(500, { error: String(error) }),
