@@ -6,6 +6,7 @@ import { createLinearCache, type LinearCache } from "@xdskit/cache-linear";
 import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import type { DeltaDiscoveryResponse } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+import { PROCESS_START_BOUND_MS } from "@xdskit/test-support";
 import { followPrimary, listenWorkers, type WorkerEvent, WorkerGroupError, type WorkerGroup } from "@xdskit/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, type TestClient } from "./test-clients.test-helper.js";
@@ -16,7 +17,10 @@ import { connectClient, type TestClient } from "./test-clients.test-helper.js";
 const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
 const FIXTURE = fileURLToPath(new URL("../test/worker-fixture.mjs", import.meta.url));
 const NAMES = Array.from({ length: 20 }, (_, i) => `r${i}`);
-const WAIT_MS = 20_000;
+// Bounds on awaited events (never delays): a worker's start and a replacement's are process starts,
+// which take long on a loaded machine (see PROCESS_START_BOUND_MS).
+const WAIT_MS = 60_000;
+const TEST_MS = PROCESS_START_BOUND_MS + 2 * WAIT_MS;
 
 const cla = (name: string, weight: number) =>
   prepareResource(ClusterLoadAssignmentSchema, create(ClusterLoadAssignmentSchema, { clusterName: name, endpoints: [{ loadBalancingWeight: weight }] }));
@@ -139,6 +143,7 @@ describe("listenWorkers / followPrimary", () => {
         args: [],
         execArgv: [],
         closeTimeoutMs: 5_000,
+        startTimeoutMs: PROCESS_START_BOUND_MS,
         feeds: { eds: leader },
         onWorkerEvent: (event) => events.push(event),
       });
@@ -223,7 +228,7 @@ describe("listenWorkers / followPrimary", () => {
       const cpu = process.cpuUsage(started);
       console.log(`workers test: primary CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
     },
-    120_000,
+    TEST_MS + WAIT_MS,
   );
 
   it("a worker applies the changes made right behind its state (one IPC read)", async () => {
@@ -244,6 +249,7 @@ describe("listenWorkers / followPrimary", () => {
       args: [],
       execArgv: [],
       closeTimeoutMs: 5_000,
+      startTimeoutMs: PROCESS_START_BOUND_MS,
       feeds: { eds: leader },
       onWorkerEvent: (e) => events.push(e),
     });
@@ -260,7 +266,7 @@ describe("listenWorkers / followPrimary", () => {
     for (const c of clients) await c.until("at the leader's state", () => c.holds(leader));
     expect(weight).toBe(110);
     expect(events.filter((e) => e.kind === "exit")).toEqual([]);
-  }, 60_000);
+  }, TEST_MS);
 
   it("refuses bad options, and followPrimary outside a worker", async () => {
     const leader = createLinearCache({ typeUrl: ENDPOINT_TYPE_URL });
@@ -284,5 +290,5 @@ describe("listenWorkers / followPrimary", () => {
     await expect(failing).rejects.toMatchObject({ code: "start-failed" });
     expect(events.some((e) => e.kind === "exit" && e.code === 3)).toBe(true);
     for (const e of events) if (e.kind === "exit") expect(alive(e.pid)).toBe(false);
-  }, 60_000);
+  }, TEST_MS);
 });
