@@ -2,10 +2,7 @@ import { fromBinary, type DescMessage, type Message, type Registry } from "@bufb
 import {
   CacheError,
   defaultResourceTypes,
-  findInconsistencies,
-  prepareResource,
   resourceName,
-  resourceReferences,
   TYPE_URL_PREFIX,
   type CachedResource,
   type ConsistencyOptions,
@@ -13,8 +10,10 @@ import {
 } from "@xdskit/cache-core";
 import { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
 import { engineFor } from "./engine.js";
+import { sameBytes } from "./valid-content-cache.js";
 import { canGenerateCode } from "./object-codegen.js";
-import type { ResourceCheck, SnapshotCheck, SnapshotView } from "./semantic-check.js";
+import { checkReferences, referencesOf, type Referrer, type References } from "./reference-check.js";
+import type { ResourceCheck, SnapshotCheck, SnapshotProblem, SnapshotSummary } from "./semantic-check.js";
 import type { ValidationResult, Violation } from "./violation.js";
 import { violationValue, type WalkLimits } from "./walk.js";
 
@@ -80,10 +79,13 @@ export interface ValidatorOptions {
    * a snapshot that keeps most of its resources from one update to the next re-validates them
    * for the cost of a lookup and a byte comparison. Kept per byte array object, weakly, and
    * compared with a copy on reuse, so bytes changed in place are validated again. Likewise a
-   * prepared resource with its message (`CachedResource`, immutable) that `validateSnapshot`
-   * found valid is not walked nor given to the resource checks again when the same object comes
-   * back under the same type URL (the snapshot checks and references still see it). Contents
-   * with violations are always walked. Default: `true`; `false` walks everything every time.
+   * prepared resource (`CachedResource`, immutable) that `validateSnapshot` found valid is not
+   * walked, decoded, nor given to the resource checks again when its bytes (the same array, with
+   * or without its message: a resource prepared again from the same bytes counts) come back
+   * under the same type URL: what the snapshot checks with a {@link SnapshotSummary} and the
+   * reference check need of it is remembered with it, so a snapshot of resources without their
+   * messages is checked without decoding the ones it kept. Contents with violations are always
+   * walked. Default: `true`; `false` walks everything every time.
    */
   readonly rememberValid?: boolean | undefined;
 }
@@ -120,6 +122,21 @@ interface Entry {
   message: Message | undefined;
   readonly bytes: Uint8Array | undefined;
 }
+
+/** What validateSnapshot remembers of a valid prepared resource (see `remembered` below). */
+interface Remembered {
+  readonly typeUrl: string;
+  /** The bytes as they were found valid. */
+  readonly copy: Uint8Array;
+  /** By snapshot check index: the summaries of the checks that look at this type. */
+  readonly summaries: readonly unknown[];
+  readonly references: References;
+  /** Whether it decoded (else it is in no summary view). */
+  readonly decoded: boolean;
+}
+
+const NO_REFERENCES: References = new Map();
+const EMPTY = new Uint8Array(0);
 
 function isCached(r: ResourceInput): r is CachedResource {
   return typeof (r as { typeUrl?: unknown }).typeUrl === "string" && (r as { bytes?: unknown }).bytes !== undefined && !("$typeName" in r);
@@ -179,13 +196,17 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
     }
   };
 
-  // Prepared resources with their message found valid (PGV rules and resource checks), by
-  // object: a CachedResource is immutable (its bytes, encoded before the walk, are what is
-  // served), so the same object under the same type URL with the same bytes is valid again. A
-  // snapshot that keeps most of its resources from one update to the next walks only the new
-  // ones. Resources with violations are always walked (their violations are reported afresh).
-  // Bytes-only resources are remembered by their bytes instead (ValidContentCache compares a copy).
-  const validPrepared = limits.rememberValid ? new WeakMap<CachedResource, { readonly typeUrl: string; readonly bytes: Uint8Array }>() : undefined;
+  // What validateSnapshot learnt of a prepared resource found valid (PGV rules and resource
+  // checks), by its bytes: a CachedResource and its bytes are immutable, and the bytes are what is
+  // served, so the same byte array under the same type URL is the same valid resource again,
+  // whether it comes with its message or without (the same resource prepared again from bytes).
+  // A snapshot that keeps most of its resources from one update to the next walks only the new
+  // ones, and decodes none of the others: their summaries and references are remembered.
+  // Resources with violations are always walked (their violations are reported afresh).
+  const remembered = limits.rememberValid ? new WeakMap<Uint8Array, Remembered>() : undefined;
+  const summaries = snapshotChecks.map((c) => c.summary);
+  // Every snapshot check runs from summaries: no message is needed once they are remembered.
+  const bySummary = summaries.every((s) => s !== undefined);
 
   // PGV rules and resource checks of one entry; decodes a bytes-only entry when a check (or
   // `decode`, for the snapshot checks) needs the message. Returns what it found, adding to `out`
@@ -237,12 +258,23 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
 
     validateSnapshot(resources) {
       const out: Violation[] = [];
-      const byType = new Map<string, Map<string, Message>>();
-      const prepared: CachedResource[] = [];
+      const messages = new Map<string, Map<string, Message>>();
+      const summaryViews = summaries.map(() => new Map<string, Map<string, unknown>>());
+      const referrers: Referrer[] = [];
       for (const [typeUrl, list] of Object.entries(resources)) {
         const schema = schemaOf(typeUrl);
         const named = new Map<string, Message>();
-        byType.set(typeUrl, named);
+        if (!bySummary) messages.set(typeUrl, named);
+        // The summarized checks that look at this type, and where their summaries go.
+        const summarizing: [number, SnapshotSummary, Map<string, unknown>][] = [];
+        for (const [i, summary] of summaries.entries()) {
+          if (summary === undefined || !summary.typeUrls.includes(typeUrl)) continue;
+          const into = new Map<string, unknown>();
+          (summaryViews[i] as Map<string, Map<string, unknown>>).set(typeUrl, into);
+          summarizing.push([i, summary, into]);
+        }
+        const refers = references !== false && types.get(typeUrl)?.referencesOf !== undefined;
+        const needMessage = (!bySummary && snapshotChecks.length > 0) || summarizing.length > 0 || refers;
         const seen = new Set<string>();
         for (const r of list) {
           let entry: Entry;
@@ -264,31 +296,46 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
             out.push(violation(typeUrl, entry.name, "", "resource.duplicate-name", `two resources of this type are named "${entry.name}"`));
           }
           seen.add(entry.name);
-          const cached = validPrepared !== undefined && isCached(r) && r.message !== undefined ? r : undefined;
-          const known = cached === undefined ? undefined : validPrepared?.get(cached);
-          if (cached === undefined || known?.typeUrl !== typeUrl || known.bytes !== cached.bytes) {
+          const bytes = remembered !== undefined && isCached(r) ? r.bytes : undefined;
+          let known = bytes === undefined ? undefined : remembered?.get(bytes);
+          // Bytes changed in place (against the contract) are a new resource: validated again.
+          if (known?.typeUrl !== typeUrl || !sameBytes(known.copy, bytes as Uint8Array)) known = undefined;
+          if (known === undefined) {
             const mark = out.length;
-            validateEntry(entry, out, snapshotChecks.length > 0);
-            if (cached !== undefined && out.length === mark) validPrepared?.set(cached, { typeUrl, bytes: cached.bytes });
-          }
-          if (entry.message !== undefined && entry.name !== "") named.set(entry.name, entry.message);
-          if (references !== false && entry.name !== "") {
-            if (isCached(r)) prepared.push(r);
-            else if (entry.schema !== undefined && entry.message !== undefined && entry.message.$typeName === entry.schema.typeName) {
-              // Not encoded: the reference check reads the message.
-              prepared.push(prepareResource(entry.schema, entry.message, { name: entry.name, typeUrl, types }));
+            validateEntry(entry, out, needMessage);
+            const message = entry.schema !== undefined && entry.message?.$typeName === entry.schema.typeName ? entry.message : undefined;
+            const sums: unknown[] = [];
+            let refs = NO_REFERENCES;
+            if (message !== undefined && entry.schema !== undefined) {
+              for (const [i, summary] of summarizing) sums[i] = summarize(summary, (snapshotChecks[i] as SnapshotCheck).rule, typeUrl, message, entry.name, out);
+              if (refers) refs = referencesOf(entry.schema, message, typeUrl, types);
             }
+            known = { typeUrl, copy: bytes?.slice() ?? EMPTY, summaries: sums, references: refs, decoded: message !== undefined };
+            if (bytes !== undefined && out.length === mark) remembered?.set(bytes, known);
+          } else if (!bySummary && entry.message === undefined && entry.schema !== undefined && entry.bytes !== undefined) {
+            // A check without a summary reads messages: decoded again for it (known valid, so it decodes).
+            entry.message = fromBinary(entry.schema, entry.bytes);
           }
+          if (entry.name === "") continue;
+          if (!bySummary && entry.message !== undefined) named.set(entry.name, entry.message);
+          if (known.decoded) for (const [i, , into] of summarizing) into.set(entry.name, known.summaries[i]);
+          if (references !== false) referrers.push({ typeUrl, name: entry.name, references: known.references });
         }
       }
-      if (references !== false) checkReferences(prepared, references, types, out);
-      const view: SnapshotView = {
-        typeUrls: () => [...byType.keys()],
-        resources: (typeUrl) => byType.get(typeUrl) ?? new Map(),
+      if (references !== false) checkReferences(referrers, references, out);
+      const run = (check: SnapshotCheck, i: number): void => {
+        const report = (p: SnapshotProblem): void => void out.push(violation(p.typeUrl, p.resourceName, p.field, check.rule, p.message, p.value));
+        const summary = summaries[i];
+        if (bySummary && summary !== undefined) {
+          const view = summaryViews[i] as Map<string, Map<string, unknown>>;
+          summary.check({ typeUrls: () => [...view.keys()].filter((t) => (view.get(t)?.size ?? 0) > 0), summaries: (t) => view.get(t) ?? new Map() }, report);
+        } else {
+          check.check({ typeUrls: () => [...messages.keys()], resources: (t) => messages.get(t) ?? new Map() }, report);
+        }
       };
-      for (const check of snapshotChecks) {
+      for (const [i, check] of snapshotChecks.entries()) {
         try {
-          check.check(view, (p) => out.push(violation(p.typeUrl, p.resourceName, p.field, check.rule, p.message, p.value)));
+          run(check, i);
         } catch (error) {
           out.push(violation("", "", "", check.rule, `the check failed: ${error instanceof Error ? error.message : String(error)}`));
         }
@@ -298,58 +345,12 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
   };
 }
 
-/** "type URL \0 name" → the resources that reference it. */
-function referrersOf(resources: readonly CachedResource[], types: ResourceTypeRegistry): Map<string, CachedResource[]> {
-  const by = new Map<string, CachedResource[]>();
-  for (const r of resources) {
-    const schema = r.schema ?? types.get(r.typeUrl)?.schema;
-    if (schema === undefined) continue;
-    let refs: ReturnType<typeof resourceReferences>;
-    try {
-      refs = resourceReferences(schema, r.message ?? fromBinary(schema, r.bytes), { typeUrl: r.typeUrl, types });
-    } catch {
-      continue; // does not decode: a resource.decode violation already
-    }
-    for (const [typeUrl, names] of refs) {
-      for (const name of names) {
-        const key = `${typeUrl}\0${name}`;
-        const list = by.get(key);
-        if (list === undefined) by.set(key, [r]);
-        else list.push(r);
-      }
-    }
-  }
-  return by;
-}
-
-/** References that do not resolve (and, if asked, resources nothing references), as violations. */
-function checkReferences(resources: readonly CachedResource[], options: ReferenceOptions, types: ResourceTypeRegistry, out: Violation[]): void {
-  let found: ReturnType<typeof findInconsistencies>;
+/** A summary of one resource; a summarizer that throws is a violation of the resource, not a crash. */
+function summarize(summary: SnapshotSummary, rule: string, typeUrl: string, message: Message, name: string, out: Violation[]): unknown {
   try {
-    found = findInconsistencies(resources, { types, externalTypes: options.externalTypes, references: options.references });
+    return summary.summarize(typeUrl, message);
   } catch (error) {
-    // A resource that does not decode: already a resource.decode violation.
-    if (error instanceof CacheError) return;
-    throw error;
-  }
-  const referrers = found.some((p) => p.missing.length > 0) ? referrersOf(resources, types) : new Map<string, CachedResource[]>();
-  for (const problem of found) {
-    const kind = problem.typeUrl.slice(problem.typeUrl.lastIndexOf(".") + 1);
-    for (const name of problem.missing) {
-      const by = referrers.get(`${problem.typeUrl}\0${name}`) ?? [];
-      // Pinned to each resource that refers to it, where the fix usually is; a reference given in
-      // `options.references` has no resource of its own.
-      for (const r of by) {
-        out.push({ typeUrl: r.typeUrl, resourceName: r.name, field: "", rule: "reference.missing", message: `refers to ${kind} "${name}", which the snapshot does not hold` });
-      }
-      if (by.length === 0) {
-        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.missing", message: "is referenced but not in the snapshot" });
-      }
-    }
-    if (options.unused === true) {
-      for (const name of problem.extra) {
-        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.unused", message: "is in the snapshot but nothing references it" });
-      }
-    }
+    out.push({ typeUrl, resourceName: name, field: "", rule, message: `the check failed: ${error instanceof Error ? error.message : String(error)}` });
+    return undefined;
   }
 }
