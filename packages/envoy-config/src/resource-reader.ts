@@ -99,8 +99,9 @@ export interface PreparingResourceReader<T> {
 export interface PreparingReaderOptions<T> extends DecodeOptions {
   /**
    * Makes what is kept of a freshly decoded resource (say, its encoding for a cache): called once
-   * per decoded resource, in file order, after unnamed listeners are named. The reader keeps the
-   * value, not the resource: the decoded message need not stay alive.
+   * per decoded resource, as soon as it is decoded (an unnamed listener once the file is read and
+   * it is named). The reader keeps the value, not the resource: the decoded message need not stay
+   * alive.
    */
   readonly prepare: (resource: ConfigResource) => T;
 }
@@ -138,9 +139,9 @@ export function createPreparingResourceReader<T>(options: PreparingReaderOptions
       if (items === undefined) return whole(text, file, format);
       const before = files.get(file) ?? new Map<string, Kept<T>>();
       const now = new Map<string, Kept<T>>();
-      // Each item: what was kept of it, or its resource decoded now (prepared once listeners are named).
-      const found: ({ kept: Kept<T>; key: string; path: string } | { fresh: ConfigResource; key: string })[] = [];
-      const fresh: ConfigResource[] = [];
+      // Each item: what was kept of it, what was made of it now, or (an unnamed listener) its
+      // resource, prepared once every listener of the file is read and it has a name.
+      const found: ({ kept: Kept<T>; key: string; path: string } | { made: PreparedResource<T>; key: string } | { fresh: ConfigResource; key: string })[] = [];
       const problems: ConfigProblem[] = [];
       const notices: ConfigProblem[] = [];
       const places = new Map<ConfigResource, Placed>();
@@ -167,24 +168,30 @@ export function createPreparingResourceReader<T>(options: PreparingReaderOptions
           continue;
         }
         const r = d.resource.path === path ? d.resource : { ...d.resource, path };
-        fresh.push(r);
-        places.set(r, at);
-        found.push({ fresh: r, key });
+        if (r.name === "") {
+          places.set(r, at);
+          found.push({ fresh: r, key });
+        } else {
+          // Prepared at once: the decoded message need not outlive its item.
+          found.push({ made: prepared(r), key });
+        }
       }
-      // An unnamed listener's name depends on the other listeners: not kept, decoded again each time.
-      const wasUnnamed = new Set(fresh.filter((r) => r.name === ""));
-      const keptListeners = found.flatMap((f) => ("kept" in f && f.kept.typeUrl === LISTENER_TYPE_URL ? [f.kept.name] : []));
-      nameUnnamedListeners(fresh, (r) => places.get(r) as Placed, notices, keptListeners);
+      // An unnamed listener's name depends on the other listeners: it is not kept (decoded again each time).
+      const unnamed = found.flatMap((f) => ("fresh" in f ? [f.fresh] : []));
+      const listenerNames = found.flatMap((f) => {
+        const r = "kept" in f ? f.kept : "made" in f ? f.made : undefined;
+        return r?.typeUrl === LISTENER_TYPE_URL ? [r.name] : [];
+      });
+      nameUnnamedListeners(unnamed, (r) => places.get(r) as Placed, notices, listenerNames);
       const resources: PreparedResource<T>[] = [];
       for (const f of found) {
         if ("kept" in f) {
           resources.push({ value: f.kept.value, typeUrl: f.kept.typeUrl, name: f.kept.name, file, path: f.path });
           now.set(f.key, f.kept);
-          continue;
-        }
-        const p = prepared(f.fresh);
-        resources.push(p);
-        if (!wasUnnamed.has(f.fresh)) now.set(f.key, { value: p.value, typeUrl: p.typeUrl, name: p.name });
+        } else if ("made" in f) {
+          resources.push(f.made);
+          now.set(f.key, { value: f.made.value, typeUrl: f.made.typeUrl, name: f.made.name });
+        } else resources.push(prepared(f.fresh));
       }
       files.set(file, now);
       return { resources, problems, notices };

@@ -12,7 +12,8 @@ import { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.j
 import { engineFor } from "./engine.js";
 import { sameBytes } from "./valid-content-cache.js";
 import { canGenerateCode } from "./object-codegen.js";
-import { checkReferences, referencesOf, type Referrer, type References } from "./reference-check.js";
+import { checkReferences, NO_REFERENCES, referencesOf, type Referrer } from "./reference-check.js";
+import { EMPTY, type Remembered, summarize } from "./remembered-resource.js";
 import type { ResourceCheck, SnapshotCheck, SnapshotProblem, SnapshotSummary } from "./semantic-check.js";
 import type { ValidationResult, Violation } from "./violation.js";
 import { violationValue, type WalkLimits } from "./walk.js";
@@ -100,6 +101,15 @@ export interface Validator {
    */
   validateResource(typeUrl: string, name: string, resource: Message | Uint8Array): ValidationResult;
   /**
+   * One prepared resource as {@link Validator.validateSnapshot} validates each of its resources
+   * (PGV rules, resource checks; not the checks across resources). When it is valid (and
+   * `rememberValid` is on) it is remembered with its bytes, and with what the snapshot checks
+   * and the reference check need of it: a snapshot that holds it later (the same bytes, with or
+   * without the message) neither walks nor decodes it again. So a program can validate each
+   * resource as it prepares it and keep only its bytes from then on.
+   */
+  validatePrepared(resource: CachedResource): ValidationResult;
+  /**
    * Every resource of a snapshot (as {@link Validator.validateResource}, plus names that occur twice in a
    * type) and the snapshot checks across them.
    */
@@ -123,20 +133,6 @@ interface Entry {
   readonly bytes: Uint8Array | undefined;
 }
 
-/** What validateSnapshot remembers of a valid prepared resource (see `remembered` below). */
-interface Remembered {
-  readonly typeUrl: string;
-  /** The bytes as they were found valid. */
-  readonly copy: Uint8Array;
-  /** By snapshot check index: the summaries of the checks that look at this type. */
-  readonly summaries: readonly unknown[];
-  readonly references: References;
-  /** Whether it decoded (else it is in no summary view). */
-  readonly decoded: boolean;
-}
-
-const NO_REFERENCES: References = new Map();
-const EMPTY = new Uint8Array(0);
 
 function isCached(r: ResourceInput): r is CachedResource {
   return typeof (r as { typeUrl?: unknown }).typeUrl === "string" && (r as { bytes?: unknown }).bytes !== undefined && !("$typeName" in r);
@@ -239,6 +235,50 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
     return all;
   };
 
+  // Per type URL: the summarized checks that look at it, and whether its resources' references count.
+  interface TypePlan {
+    readonly summarizing: readonly (readonly [number, SnapshotSummary])[];
+    readonly refers: boolean;
+    readonly needMessage: boolean;
+  }
+  const typePlans = new Map<string, TypePlan>();
+  const planOf = (typeUrl: string): TypePlan => {
+    let plan = typePlans.get(typeUrl);
+    if (plan === undefined) {
+      const summarizing: [number, SnapshotSummary][] = [];
+      for (const [i, summary] of summaries.entries()) if (summary?.typeUrls.includes(typeUrl)) summarizing.push([i, summary]);
+      const refers = references !== false && types.get(typeUrl)?.referencesOf !== undefined;
+      plan = { summarizing, refers, needMessage: (!bySummary && snapshotChecks.length > 0) || summarizing.length > 0 || refers };
+      if (typePlans.size < 10_000) typePlans.set(typeUrl, plan);
+    }
+    return plan;
+  };
+
+  // What a prepared resource is remembered as, if `bytes` was found valid; else undefined.
+  const rememberedAs = (typeUrl: string, bytes: Uint8Array | undefined): Remembered | undefined => {
+    const known = bytes === undefined ? undefined : remembered?.get(bytes);
+    // Bytes changed in place (against the contract) are a new resource: validated again.
+    return known?.typeUrl === typeUrl && sameBytes(known.copy, bytes as Uint8Array) ? known : undefined;
+  };
+
+  // Validates an entry not remembered, reads its summaries and references, and remembers them by
+  // `bytes` (a prepared resource's) when it is valid.
+  const learn = (entry: Entry, bytes: Uint8Array | undefined, out: Violation[]): Remembered => {
+    const plan = planOf(entry.typeUrl);
+    const mark = out.length;
+    validateEntry(entry, out, plan.needMessage);
+    const message = entry.schema !== undefined && entry.message?.$typeName === entry.schema.typeName ? entry.message : undefined;
+    const sums: unknown[] = [];
+    let refs = NO_REFERENCES;
+    if (message !== undefined && entry.schema !== undefined) {
+      for (const [i, summary] of plan.summarizing) sums[i] = summarize(summary, (snapshotChecks[i] as SnapshotCheck).rule, entry.typeUrl, message, entry.name, out);
+      if (plan.refers) refs = referencesOf(entry.schema, message, entry.typeUrl, types);
+    }
+    const known = { typeUrl: entry.typeUrl, copy: bytes?.slice() ?? EMPTY, summaries: sums, references: refs, decoded: message !== undefined };
+    if (bytes !== undefined && out.length === mark) remembered?.set(bytes, known);
+    return known;
+  };
+
   const result = (violations: readonly Violation[]): ValidationResult => (violations.length === 0 ? VALID : { ok: false, violations });
 
   return {
@@ -256,6 +296,16 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
       return result(validateEntry({ typeUrl, name, schema: schemaOf(typeUrl), message: bytes ? undefined : resource, bytes: bytes ? resource : undefined }, undefined));
     },
 
+    validatePrepared(resource) {
+      const bytes = remembered === undefined ? undefined : resource.bytes;
+      if (rememberedAs(resource.typeUrl, bytes) !== undefined) return VALID;
+      const schema = resource.schema ?? schemaOf(resource.typeUrl);
+      const entry: Entry = { typeUrl: resource.typeUrl, name: resource.name, schema, message: resource.message, bytes: resource.message === undefined ? resource.bytes : undefined };
+      const out: Violation[] = [];
+      learn(entry, bytes, out);
+      return result(out);
+    },
+
     validateSnapshot(resources) {
       const out: Violation[] = [];
       const messages = new Map<string, Map<string, Message>>();
@@ -265,16 +315,13 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
         const schema = schemaOf(typeUrl);
         const named = new Map<string, Message>();
         if (!bySummary) messages.set(typeUrl, named);
-        // The summarized checks that look at this type, and where their summaries go.
-        const summarizing: [number, SnapshotSummary, Map<string, unknown>][] = [];
-        for (const [i, summary] of summaries.entries()) {
-          if (summary === undefined || !summary.typeUrls.includes(typeUrl)) continue;
+        // Where the summaries of the checks that look at this type go.
+        const plan = planOf(typeUrl);
+        const summarizing = plan.summarizing.map(([i]) => {
           const into = new Map<string, unknown>();
           (summaryViews[i] as Map<string, Map<string, unknown>>).set(typeUrl, into);
-          summarizing.push([i, summary, into]);
-        }
-        const refers = references !== false && types.get(typeUrl)?.referencesOf !== undefined;
-        const needMessage = (!bySummary && snapshotChecks.length > 0) || summarizing.length > 0 || refers;
+          return [i, into] as const;
+        });
         const seen = new Set<string>();
         for (const r of list) {
           let entry: Entry;
@@ -297,28 +344,16 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
           }
           seen.add(entry.name);
           const bytes = remembered !== undefined && isCached(r) ? r.bytes : undefined;
-          let known = bytes === undefined ? undefined : remembered?.get(bytes);
-          // Bytes changed in place (against the contract) are a new resource: validated again.
-          if (known?.typeUrl !== typeUrl || !sameBytes(known.copy, bytes as Uint8Array)) known = undefined;
+          let known = rememberedAs(typeUrl, bytes);
           if (known === undefined) {
-            const mark = out.length;
-            validateEntry(entry, out, needMessage);
-            const message = entry.schema !== undefined && entry.message?.$typeName === entry.schema.typeName ? entry.message : undefined;
-            const sums: unknown[] = [];
-            let refs = NO_REFERENCES;
-            if (message !== undefined && entry.schema !== undefined) {
-              for (const [i, summary] of summarizing) sums[i] = summarize(summary, (snapshotChecks[i] as SnapshotCheck).rule, typeUrl, message, entry.name, out);
-              if (refers) refs = referencesOf(entry.schema, message, typeUrl, types);
-            }
-            known = { typeUrl, copy: bytes?.slice() ?? EMPTY, summaries: sums, references: refs, decoded: message !== undefined };
-            if (bytes !== undefined && out.length === mark) remembered?.set(bytes, known);
+            known = learn(entry, bytes, out);
           } else if (!bySummary && entry.message === undefined && entry.schema !== undefined && entry.bytes !== undefined) {
             // A check without a summary reads messages: decoded again for it (known valid, so it decodes).
             entry.message = fromBinary(entry.schema, entry.bytes);
           }
           if (entry.name === "") continue;
           if (!bySummary && entry.message !== undefined) named.set(entry.name, entry.message);
-          if (known.decoded) for (const [i, , into] of summarizing) into.set(entry.name, known.summaries[i]);
+          if (known.decoded) for (const [i, into] of summarizing) into.set(entry.name, known.summaries[i]);
           if (references !== false) referrers.push({ typeUrl, name: entry.name, references: known.references });
         }
       }
@@ -343,14 +378,4 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
       return result(out);
     },
   };
-}
-
-/** A summary of one resource; a summarizer that throws is a violation of the resource, not a crash. */
-function summarize(summary: SnapshotSummary, rule: string, typeUrl: string, message: Message, name: string, out: Violation[]): unknown {
-  try {
-    return summary.summarize(typeUrl, message);
-  } catch (error) {
-    out.push({ typeUrl, resourceName: name, field: "", rule, message: `the check failed: ${error instanceof Error ? error.message : String(error)}` });
-    return undefined;
-  }
 }

@@ -6,7 +6,8 @@ import type { Violation } from "./violation.js";
 /** What one resource refers to: type URL → names (cache-core's `resourceReferences`). */
 export type References = ReadonlyMap<string, readonly string[]>;
 
-const NO_REFERENCES: References = new Map();
+/** A resource that refers to nothing. */
+export const NO_REFERENCES: References = new Map();
 
 /** A resource as the reference check needs it: where it is, and what it refers to. */
 export interface Referrer {
@@ -58,7 +59,7 @@ export function checkReferences(resources: readonly Referrer[], options: Referen
   const held: CachedResource[] = [];
   for (const r of resources) {
     for (const [typeUrl, names] of r.references) add(typeUrl, names);
-    held.push(nameOnly(r.typeUrl, r.name));
+    held.push(new NameOnly(r.typeUrl, r.name));
   }
   for (const [typeUrl, names] of options.references ?? []) add(typeUrl, names);
   const found = findInconsistencies(held, { types: NO_TYPES, externalTypes: options.externalTypes, references: wanted });
@@ -101,20 +102,20 @@ function referrersOf(resources: readonly Referrer[]): Map<string, Referrer[]> {
 }
 
 // findInconsistencies reads a resource's type URL and name only when its type is not registered.
-function nameOnly(typeUrl: string, name: string): CachedResource {
-  return {
-    typeUrl,
-    name,
-    schema: undefined,
-    message: undefined,
-    bytes: EMPTY,
-    hash: "",
-    get any(): never {
-      throw new Error("a name-only resource has no Any");
-    },
-    ttlMs: undefined,
-    withTtl() {
-      return this;
-    },
-  };
+class NameOnly implements CachedResource {
+  readonly schema = undefined;
+  readonly message = undefined;
+  readonly bytes = EMPTY;
+  readonly hash = "";
+  readonly ttlMs = undefined;
+  constructor(
+    readonly typeUrl: string,
+    readonly name: string,
+  ) {}
+  get any(): never {
+    throw new Error("a name-only resource has no Any");
+  }
+  withTtl(): CachedResource {
+    return this;
+  }
 }
