@@ -178,7 +178,7 @@ export function createConfigLoader(dir: string, registry: Registry, options: Loa
   const prepare = (r: ConfigResource): Held => {
     if (selfSource) resolveSelfConfigSources(r.schema, r.message, selfSource, registry);
     const resource = messageResource(r.typeUrl, r.name, r.schema, r.message);
-    return { resource: validator?.validatePrepared(resource).ok === true ? withoutMessage(resource) : resource };
+    return { resource: validator?.validatePrepared?.(resource).ok === true ? withoutMessage(resource) : resource };
   };
   const reader: PreparingResourceReader<Held> = createPreparingResourceReader({ registry, prepare });
   const files = new Map<string, FileState>();

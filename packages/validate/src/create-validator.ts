@@ -106,9 +106,11 @@ export interface Validator {
    * `rememberValid` is on) it is remembered with its bytes, and with what the snapshot checks
    * and the reference check need of it: a snapshot that holds it later (the same bytes, with or
    * without the message) neither walks nor decodes it again. So a program can validate each
-   * resource as it prepares it and keep only its bytes from then on.
+   * resource as it prepares it and keep only its bytes from then on. Every validator
+   * `createValidator` makes has it (optional so that wrappers written against the earlier
+   * interface still compile).
    */
-  validatePrepared(resource: CachedResource): ValidationResult;
+  validatePrepared?(resource: CachedResource): ValidationResult;
   /**
    * Every resource of a snapshot (as {@link Validator.validateResource}, plus names that occur twice in a
    * type) and the snapshot checks across them.
