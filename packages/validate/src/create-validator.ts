@@ -13,7 +13,7 @@ import { engineFor } from "./engine.js";
 import { sameBytes } from "./valid-content-cache.js";
 import { canGenerateCode } from "./object-codegen.js";
 import { checkReferences, NO_REFERENCES, referencesOf, type Referrer } from "./reference-check.js";
-import { EMPTY, type Remembered, summarize } from "./remembered-resource.js";
+import { type Remembered, summarize } from "./remembered-resource.js";
 import type { ResourceCheck, SnapshotCheck, SnapshotProblem, SnapshotSummary } from "./semantic-check.js";
 import type { ValidationResult, Violation } from "./violation.js";
 import { violationValue, type WalkLimits } from "./walk.js";
@@ -259,8 +259,10 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
   // What a prepared resource is remembered as, if `bytes` was found valid; else undefined.
   const rememberedAs = (typeUrl: string, bytes: Uint8Array | undefined): Remembered | undefined => {
     const known = bytes === undefined ? undefined : remembered?.get(bytes);
-    // Bytes changed in place (against the contract) are a new resource: validated again.
-    return known?.typeUrl === typeUrl && sameBytes(known.copy, bytes as Uint8Array) ? known : undefined;
+    // Bytes given without their message are compared with a copy: changed in place, they are a
+    // new resource, validated again. Bytes a prepared resource encoded from its message are its
+    // own (immutable by cache-core's contract, as the message is): the same array is enough.
+    return known?.typeUrl === typeUrl && (known.copy === undefined || sameBytes(known.copy, bytes as Uint8Array)) ? known : undefined;
   };
 
   // Validates an entry not remembered, reads its summaries and references, and remembers them by
@@ -276,7 +278,8 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
       for (const [i, summary] of plan.summarizing) sums[i] = summarize(summary, (snapshotChecks[i] as SnapshotCheck).rule, entry.typeUrl, message, entry.name, out);
       if (plan.refers) refs = referencesOf(entry.schema, message, entry.typeUrl, types);
     }
-    const known = { typeUrl: entry.typeUrl, copy: bytes?.slice() ?? EMPTY, summaries: sums, references: refs, decoded: message !== undefined };
+    const copy = bytes !== undefined && entry.bytes !== undefined ? bytes.slice() : undefined;
+    const known = { typeUrl: entry.typeUrl, copy, summaries: sums, references: refs, decoded: message !== undefined };
     if (bytes !== undefined && out.length === mark) remembered?.set(bytes, known);
     return known;
   };

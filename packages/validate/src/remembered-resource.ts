@@ -6,8 +6,8 @@ import type { Violation } from "./violation.js";
 /** What a validator remembers of a valid prepared resource, by its bytes (see createValidator). */
 export interface Remembered {
   readonly typeUrl: string;
-  /** The bytes as they were found valid. */
-  readonly copy: Uint8Array;
+  /** The bytes as they were found valid, when they were given without their message. */
+  readonly copy: Uint8Array | undefined;
   /** By snapshot check index: the summaries of the checks that look at this type. */
   readonly summaries: readonly unknown[];
   readonly references: References;
@@ -15,7 +15,6 @@ export interface Remembered {
   readonly decoded: boolean;
 }
 
-export const EMPTY = new Uint8Array(0);
 
 /** A summary of one resource; a summarizer that throws is a violation of the resource, not a crash. */
 export function summarize(summary: SnapshotSummary, rule: string, typeUrl: string, message: Message, name: string, out: Violation[]): unknown {
