@@ -27,7 +27,9 @@ export interface HoldPortOptions {
   readonly host?: string | undefined;
   /**
    * Connections kept while no server serves the port; further ones are
-   * closed at once (their clients retry). Default:
+   * closed at once (their clients retry). Also the port's accept queue
+   * length (where connections wait while the process is busy loading;
+   * Linux caps it at `net.core.somaxconn`). Default:
    * {@link DEFAULT_MAX_HELD_CONNECTIONS}.
    */
   readonly maxHeldConnections?: number | undefined;
@@ -97,7 +99,11 @@ export async function holdPort(options: HoldPortOptions = {}): Promise<HeldPort>
     status: "holding",
   };
   server.on("connection", state.onConnection);
-  server.listen(options.port ?? 0, host);
+  // While the process loads its modules nothing runs to accept connections: they wait in the
+  // kernel's accept queue, which must hold a reconnecting fleet (node's default is 511; a full
+  // queue drops a client's handshake, which it retries after a second). Linux caps it at
+  // net.core.somaxconn.
+  server.listen({ port: options.port ?? 0, host, backlog: Math.max(max, 511) });
   await once(server, "listening");
   const port = (server.address() as net.AddressInfo).port;
   const heldPort: HeldPort = {
