@@ -10,11 +10,14 @@ export interface HeldPortTakeover {
   readonly listening: net.Server;
   /** Connections accepted so far, paused, oldest first. */
   readonly sockets: readonly net.Socket[];
+  /** The accept queue length the port was bound with, kept when the server takes it. */
+  readonly backlog: number;
 }
 
 /** A held port's listening server, its waiting connections, and whether a server took it. */
 export interface HeldState {
   readonly server: net.Server;
+  readonly backlog: number;
   /** Waiting connections, with the close listener that drops each. */
   readonly sockets: Map<net.Socket, () => void>;
   readonly onConnection: (socket: net.Socket) => void;
@@ -57,5 +60,5 @@ export function takeHeldPort(heldPort: HeldPort): HeldPortTakeover {
     socket.off("close", drop);
   }
   state.sockets.clear();
-  return { listening: state.server, sockets };
+  return { listening: state.server, sockets, backlog: state.backlog };
 }

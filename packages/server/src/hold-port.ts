@@ -11,6 +11,7 @@
 import { once } from "node:events";
 import * as net from "node:net";
 import { type HeldState, ignoreError, registerHeldPort } from "./held-port-state.js";
+import { DEFAULT_LISTEN_BACKLOG } from "./listen-backlog.js";
 
 /**
  * Default of `HoldPortOptions.maxHeldConnections`: more than a control plane
@@ -27,10 +28,10 @@ export interface HoldPortOptions {
   readonly host?: string | undefined;
   /**
    * Connections kept while no server serves the port; further ones are
-   * closed at once (their clients retry). Also the port's accept queue
-   * length (where connections wait while the process is busy loading;
-   * Linux caps it at `net.core.somaxconn`). Default:
-   * {@link DEFAULT_MAX_HELD_CONNECTIONS}.
+   * closed at once (their clients retry). The port's accept queue (where
+   * connections wait while the process is busy loading) is the larger of
+   * this and `DEFAULT_LISTEN_BACKLOG`; Linux caps it at
+   * `net.core.somaxconn`. Default: {@link DEFAULT_MAX_HELD_CONNECTIONS}.
    */
   readonly maxHeldConnections?: number | undefined;
 }
@@ -92,18 +93,18 @@ export async function holdPort(options: HoldPortOptions = {}): Promise<HeldPort>
   if (!Number.isInteger(max) || max < 0) throw new RangeError(`holdPort: maxHeldConnections must be a whole number >= 0, got ${max}`);
   const host = options.host ?? "127.0.0.1";
   const server = net.createServer({ pauseOnConnect: true });
+  const backlog = Math.max(max, DEFAULT_LISTEN_BACKLOG);
   const state: HeldState = {
     server,
+    backlog,
     sockets: new Map(),
     onConnection: (socket) => keep(state, socket, max),
     status: "holding",
   };
   server.on("connection", state.onConnection);
   // While the process loads its modules nothing runs to accept connections: they wait in the
-  // kernel's accept queue, which must hold a reconnecting fleet (node's default is 511; a full
-  // queue drops a client's handshake, which it retries after a second). Linux caps it at
-  // net.core.somaxconn.
-  server.listen({ port: options.port ?? 0, host, backlog: Math.max(max, 511) });
+  // kernel's accept queue, which must hold a reconnecting fleet.
+  server.listen({ port: options.port ?? 0, host, backlog });
   await once(server, "listening");
   const port = (server.address() as net.AddressInfo).port;
   const heldPort: HeldPort = {

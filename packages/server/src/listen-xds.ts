@@ -9,6 +9,7 @@ import { type ConnectionGuardOptions, guardConnections, resolveConnectionGuards 
 import { closeGracefully, trackConnections } from "./graceful-close.js";
 import { holdingState, takeHeldPort } from "./held-port-state.js";
 import type { HeldPort } from "./hold-port.js";
+import { DEFAULT_LISTEN_BACKLOG } from "./listen-backlog.js";
 import type { NodeHandler } from "./node-handler.js";
 import { contextOptions, readTlsMaterial, reloadTlsFiles, type TlsOptions, type TlsReloader } from "./tls-material.js";
 
@@ -44,6 +45,12 @@ export interface ListenOptions extends ConnectionGuardOptions {
   readonly heldPort?: HeldPort | undefined;
   /** Serve TLS (h2 and, for REST, HTTP/1.1 over TLS). Default: cleartext. */
   readonly tls?: TlsOptions | undefined;
+  /**
+   * The accept queue length (connections the kernel completes before the
+   * server accepts them; Linux caps it at `net.core.somaxconn`). Default:
+   * {@link DEFAULT_LISTEN_BACKLOG}; with `heldPort`, the held port's.
+   */
+  readonly backlog?: number | undefined;
   /** How long `close()` waits for connections before destroying them, in ms. Default: the server's. */
   readonly closeTimeoutMs?: number | undefined;
   /**
@@ -187,10 +194,11 @@ function checkHeldPort(options: ListenOptions): void {
 }
 
 // The server listens on the held port's handle (node moves the handle to it); the connections that waited come back to be served.
-function listenOnHeld(server: net.Server, heldPort: HeldPort): readonly net.Socket[] {
-  const { listening, sockets } = takeHeldPort(heldPort);
-  server.listen(listening);
-  return sockets;
+function listenOnHeld(server: net.Server, heldPort: HeldPort, backlog: number | undefined): readonly net.Socket[] {
+  const taken = takeHeldPort(heldPort);
+  // Listening again on the handle sets its queue length: node's default would shrink it to 511.
+  server.listen(taken.listening, backlog ?? taken.backlog);
+  return taken.sockets;
 }
 
 // Each waiting connection (paused since it was accepted) goes through the server's own connection handling, then reads.
@@ -210,8 +218,8 @@ export async function listenXds(handler: NodeHandler, options: ListenOptions): P
   const connections = trackConnections(server, h2);
   const logger = options.logger ?? silentLogger;
   guardConnections(server, h2, resolveConnectionGuards(options), options.tls !== undefined, logger);
-  const waiting = options.heldPort === undefined ? [] : listenOnHeld(server, options.heldPort);
-  if (options.heldPort === undefined) server.listen(options.port ?? 0, host);
+  const waiting = options.heldPort === undefined ? [] : listenOnHeld(server, options.heldPort, options.backlog);
+  if (options.heldPort === undefined) server.listen({ port: options.port ?? 0, host, backlog: options.backlog ?? DEFAULT_LISTEN_BACKLOG });
   try {
     await once(server, "listening");
   } catch (error) {

@@ -79,14 +79,14 @@ describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up
     expect(loaded.filter((u) => u.includes("/envoy-api/dist/registry.js") || u.includes("/envoy-api/dist/index.js"))).toEqual([]);
   });
 
-  it("@xdskit/server/hold-port loads node:net and its own two files, nothing else", () => {
+  it("@xdskit/server/hold-port loads node:net and its own three files, nothing else", () => {
     const loaded = loadedBy(`
       import { holdPort } from "@xdskit/server/hold-port";
       const held = await holdPort({ port: 0 });
       await held.release();
     `);
     const ours = loaded.filter((u) => !u.startsWith("node:"));
-    expect(ours.map((u) => u.slice(u.lastIndexOf("/") + 1)).sort()).toEqual(["held-port-state.js", "hold-port.js"]);
+    expect(ours.map((u) => u.slice(u.lastIndexOf("/") + 1)).sort()).toEqual(["held-port-state.js", "hold-port.js", "listen-backlog.js"]);
   });
 
   it("loads neither Connect nor grpc-js nor undici", () => {
