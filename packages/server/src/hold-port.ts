@@ -58,7 +58,6 @@ export interface HeldPort {
   release(): Promise<void>;
 }
 
-
 // A waiting connection is not read (its bytes wait for the server), so a
 // client that leaves is noticed when the server takes it, not before: the
 // bound counts it until then.
