@@ -248,7 +248,45 @@ describe("loadConfig", () => {
       expect(problems()).toEqual(refused);
       writeFileSync(join(d, "c.yaml"), cluster("web") + cluster("api", "3s"));
       expect(problems()).toEqual([]);
-      expect(checked).toEqual(["api", "api", "api"]);
+      // The bad edit: checked as it is read and again for the snapshot's report; then for the
+      // snapshot only while its file is unchanged; the fix once, as it is read (valid, remembered).
+      expect(checked).toEqual(["api", "api", "api", "api"]);
+    });
+
+    it("keeps resources as bytes once validated, and the checks across resources still see the unchanged ones", () => {
+      const validator = createValidator();
+      const d = configDir({ ...good(), "clusters.yaml": cluster("web") + cluster("api"), "endpoints.yml": endpoints("web") + endpoints("api") });
+      const loader = createConfigLoader(d, envoyRegistry, { validate: { validator, mode: "refuse" } });
+      const problems = (): string[] => {
+        try {
+          loader.load();
+        } catch (e) {
+          return (e as ConfigError).problems.map((p) => `${p.file} @ ${p.fieldPath}: ${p.reason}`);
+        }
+        return [];
+      };
+      const groups = loader.load();
+      const all = [...(groups.get("default")?.values() ?? [])].flatMap((byName) => [...byName.values()]);
+      expect(all).toHaveLength(6);
+      expect(all.filter((l) => l.resource.message !== undefined)).toEqual([]);
+      // A second listener, in a new file, on the address of the unchanged (bytes-only) one.
+      const second = listener().replace("name: http", "name: other");
+      writeFileSync(join(d, "more-listeners.yaml"), second);
+      expect(problems()).toEqual([
+        'more-listeners.yaml @ resources[0].address: Listener "other" address: listener "http" is already bound to TCP 0.0.0.0:10000 (listener.duplicate-address)',
+      ]);
+      rmSync(join(d, "more-listeners.yaml"));
+      expect(problems()).toEqual([]);
+      // The unchanged EDS cluster "api" gets host names from the edited endpoints file.
+      writeFileSync(join(d, "endpoints.yml"), endpoints("web") + endpoints("api").replace("127.0.0.1", "api.internal"));
+      expect(problems()).toEqual([
+        'endpoints.yml @ [1].endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address: ClusterLoadAssignment "api" endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address: EDS endpoints must be IP addresses; "api.internal" is not (endpoint.eds-address)',
+      ]);
+      // The unchanged cluster "api" refers to an assignment the edited file no longer holds.
+      writeFileSync(join(d, "endpoints.yml"), endpoints("web"));
+      expect(problems()).toEqual(['clusters.yaml @ [1]: Cluster "api": refers to ClusterLoadAssignment "api", which the snapshot does not hold (reference.missing)']);
+      writeFileSync(join(d, "endpoints.yml"), endpoints("web") + endpoints("api"));
+      expect(problems()).toEqual([]);
     });
 
     it("in warn mode loads and hands every violation to onWarning", () => {

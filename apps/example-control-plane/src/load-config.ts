@@ -2,20 +2,19 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { Registry } from "@bufbuild/protobuf";
 import type { ConfigSource } from "@xdskit/envoy-api/envoy/config/core/v3/config_source_pb";
-import type { Message } from "@bufbuild/protobuf";
 import { ENDPOINT_TYPE_URL, resourceReferences, ROUTE_TYPE_URL, type CachedResource } from "@xdskit/cache-core";
-import { type ConfigProblem as ReadProblem, createResourceReader, type ResourceReader } from "@xdskit/envoy-config";
+import { type ConfigProblem as ReadProblem, type ConfigResource, createPreparingResourceReader, type PreparingResourceReader } from "@xdskit/envoy-config";
 import { resolveValidationPolicy, type ValidationPolicy, type Violation } from "@xdskit/validate/policy";
 import { ConfigError, type ConfigProblem } from "./config-error.js";
-import { messageResource } from "./message-resource.js";
+import { messageResource, withoutMessage } from "./message-resource.js";
 import { resolveSelfConfigSources } from "./resolve-self-config-sources.js";
 
 /** Files directly in the config directory form this group; every other group starts from it. */
 export const DEFAULT_GROUP = "default";
 
 export interface LoadedResource {
-  resource: CachedResource;
-  origin: { file: string; path: string };
+  readonly resource: CachedResource;
+  readonly origin: { readonly file: string; readonly path: string };
 }
 
 /** What one node group is served: resources by type URL, each with where it was written. */
@@ -126,11 +125,30 @@ function validateGroups(groups: Map<string, GroupConfig>, options: LoadConfigOpt
 
 const readProblem = (p: ReadProblem): ConfigProblem => ({ file: p.file, fieldPath: p.path, reason: p.message, line: p.line });
 
+/**
+ * One resource as the loader keeps it, from the read that decoded it until its item changes: with
+ * its message until a load has validated it, then as its bytes only (see createConfigLoader).
+ */
+interface Held {
+  resource: CachedResource;
+}
+
+/** A loaded resource that reads its resource from what is held (released or not). */
+function loadedOf(held: Held, origin: LoadedResource["origin"]): LoadedResource {
+  return {
+    origin,
+    get resource() {
+      return held.resource;
+    },
+  };
+}
+
 /** What one file gave at its last read, kept while the file is unchanged. */
 interface FileState {
   /** Size, modification time and inode: a file with the same three is not read again. */
   readonly stamp: string;
   readonly loaded: LoadedResource[];
+  readonly held: Held[];
   readonly problems: ConfigProblem[];
 }
 
@@ -149,30 +167,39 @@ export interface ConfigLoader {
  * their resources (bytes and hash included) are reused.
  */
 export function createConfigLoader(dir: string, registry: Registry, options: LoadConfigOptions = {}): ConfigLoader {
-  const reader: ResourceReader = createResourceReader({ registry });
+  // What `self` sources of the file being read become (set per file, read by prepare).
+  let selfSource: ConfigSource | undefined;
+  const validator = resolveValidationPolicy(options.validate)?.validator;
+  // Each resource is validated as it is read (the validator then remembers it by its bytes, with
+  // what its snapshot checks and reference check need) and, when valid, kept as its bytes only:
+  // its decoded message is garbage at once, before the next one is decoded, so a large config
+  // never holds all its messages. The group's validateSnapshot then walks only what is not valid.
+  // Without validation the reference check reads the messages: they are kept.
+  const prepare = (r: ConfigResource): Held => {
+    if (selfSource) resolveSelfConfigSources(r.schema, r.message, selfSource, registry);
+    const resource = messageResource(r.typeUrl, r.name, r.schema, r.message);
+    return { resource: validator?.validatePrepared?.(resource).ok === true ? withoutMessage(resource) : resource };
+  };
+  const reader: PreparingResourceReader<Held> = createPreparingResourceReader({ registry, prepare });
   const files = new Map<string, FileState>();
-  const prepared = new WeakMap<Message, CachedResource>();
 
   const readFile = (file: string, stamp: string): FileState => {
     const text = readFileSync(join(dir, file), "utf8");
-    const read = reader.read(text, { file });
     // A `self` source is written as the key `self` (typed_config contents included), or with an
     // escape in a quoted key: a file with neither the word nor a backslash has none, and its
     // resources (50,000 endpoints, say) need no walk.
-    const selfSource = text.includes("self") || text.includes("\\") ? options.selfConfigSource : undefined;
+    selfSource = text.includes("self") || text.includes("\\") ? options.selfConfigSource : undefined;
+    const read = reader.read(text, { file });
     const problems = read.problems.map(readProblem);
     for (const n of read.notices) options.onNotice?.(readProblem(n));
-    const loaded: LoadedResource[] = [];
-    for (const r of read.resources) {
-      let resource = prepared.get(r.message);
-      if (resource === undefined || resource.name !== r.name) {
-        if (selfSource) resolveSelfConfigSources(r.schema, r.message, selfSource, registry);
-        resource = messageResource(r.typeUrl, r.name, r.schema, r.message);
-        prepared.set(r.message, resource);
-      }
-      loaded.push({ resource, origin: { file, path: r.path } });
-    }
-    return { stamp, loaded, problems };
+    const held = read.resources.map((r) => r.value);
+    const loaded = read.resources.map((r) => loadedOf(r.value, { file, path: r.path }));
+    return { stamp, loaded, held, problems };
+  };
+
+  // After a load that validated (in warn mode, with violations), nothing keeps a message either.
+  const release = (): void => {
+    for (const state of files.values()) for (const h of state.held) if (h.resource.message !== undefined) h.resource = withoutMessage(h.resource);
   };
 
   return {
@@ -217,10 +244,12 @@ export function createConfigLoader(dir: string, registry: Registry, options: Loa
         for (const l of base) addTo(group, l, problems);
         if (name !== DEFAULT_GROUP) for (const l of loaded.filter((x) => groupOf(x.origin.file) === name)) addTo(group, l, problems);
       }
-      if (!validateGroups(groups, options, problems)) for (const [name, group] of groups) checkReferences(name, group, problems);
+      const validated = validateGroups(groups, options, problems);
+      if (!validated) for (const [name, group] of groups) checkReferences(name, group, problems);
       // A default resource shared by several groups reports the same problem once.
       const unique = [...new Map(problems.map((p) => [`${p.file}|${p.fieldPath}|${p.reason}`, p])).values()];
       if (unique.length > 0) throw new ConfigError(unique);
+      if (validated) release();
       return groups;
     },
   };

@@ -8,5 +8,13 @@
  * first collections; those 64 MB stay committed. Capped at 2 MB, loading 50,000 endpoints takes
  * about 172 MB of RSS instead of 230–265 MB (185 MB at 8 MB), for the same CPU time; at 1 MB
  * reloads start to pay for full collections (see the README's figures).
+ *
+ * `--heap-growing-percent=100`: after a full collection V8 lets the old generation grow to twice
+ * what survived before the next one (by default by a factor it picks from its collection and
+ * allocation speeds, up to four). The app keeps
+ * little (resources as bytes, ~37 MB of heap for 10,000 resources) and leaves a lot of short-lived
+ * garbage behind a load or a reload; at the default factor that garbage piled up to ~210 MB of RSS
+ * over a load and 5 reloads, at twice what survives it stays under ~170 MB, for about the same CPU
+ * (see the README's figures).
  */
-export const APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2"];
+export const APP_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2", "--heap-growing-percent=100"];

@@ -6,7 +6,15 @@ export { listenerNameOf } from "./listener-name.js";
 export type { ConfigFormat } from "./parse-config-text.js";
 export { readMessage, type ReadMessageResult } from "./read-message.js";
 export { type ConfigResource, type ReadOptions, type ReadResourcesResult, readResources } from "./read-resources.js";
-export { createResourceReader, type ResourceReader } from "./resource-reader.js";
+export {
+  createPreparingResourceReader,
+  createResourceReader,
+  type PreparedReadResult,
+  type PreparedResource,
+  type PreparingReaderOptions,
+  type PreparingResourceReader,
+  type ResourceReader,
+} from "./resource-reader.js";
 export { staticResources, type StaticResourcesOptions, type StaticResourcesResult } from "./static-resources.js";
 export { convertStaticConfig, type ConvertOptions, type ConvertResult } from "./convert-static-config.js";
 export { toYaml } from "./to-yaml.js";

@@ -101,15 +101,20 @@ export function decodeResource(value: unknown, at: Placed, options: DecodeOption
 
 /**
  * Names the unnamed listeners among `resources` (in place, after their address, unique among the
- * listeners given) and says so in `notices`.
+ * listeners given and `otherListenerNames`) and says so in `notices`.
  */
-export function nameUnnamedListeners(resources: ConfigResource[], placesOf: (r: ConfigResource) => Placed, notices: ConfigProblem[]): void {
+export function nameUnnamedListeners(
+  resources: ConfigResource[],
+  placesOf: (r: ConfigResource) => Placed,
+  notices: ConfigProblem[],
+  otherListenerNames: Iterable<string> = [],
+): void {
   const listeners = resources.filter((r) => r.typeUrl === LISTENER_TYPE_URL);
   const unnamed = listeners.filter((r) => r.name === "");
   if (unnamed.length === 0) return;
   const given = nameListeners(
     unnamed.map((r) => r.message as Listener),
-    listeners.filter((r) => r.name !== "").map((r) => r.name),
+    [...listeners.filter((r) => r.name !== "").map((r) => r.name), ...otherListenerNames],
   );
   for (const { index, name } of given) {
     const r = unnamed[index] as ConfigResource;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createResourceReader, lazyEnvoyRegistry, readResources } from "./index.js";
+import { type ConfigResource, createPreparingResourceReader, createResourceReader, lazyEnvoyRegistry, readResources } from "./index.js";
 
 const registry = lazyEnvoyRegistry();
 const cluster = (name: string, port: number) => `- "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
@@ -42,5 +42,48 @@ describe("createResourceReader", () => {
     expect(reader.read(text, { file: "c.yaml" }).resources.map((r) => r.name)).toEqual(["a", "b"]);
     const obj = `resources:\n${cluster("z", 9).replace(/^/gm, "  ").trimEnd()}\n`;
     expect(reader.read(obj, { file: "d.yaml" }).resources.map((r) => r.name)).toEqual(["z"]);
+  });
+});
+
+describe("createPreparingResourceReader", () => {
+  const listener = (name: string, port: number) => `- "@type": type.googleapis.com/envoy.config.listener.v3.Listener
+${name === "" ? "" : `  name: ${name}\n`}  address: {socket_address: {address: 0.0.0.0, port_value: ${port}}}
+`;
+
+  it("prepares each decoded resource once and keeps only what prepare made while the item is unchanged", () => {
+    const prepared: string[] = [];
+    const prepare = (r: ConfigResource) => {
+      prepared.push(r.name);
+      return { name: r.name, at: r.path };
+    };
+    const reader = createPreparingResourceReader({ registry, prepare });
+    const first = reader.read(cluster("a", 1) + cluster("b", 2) + cluster("c", 3), { file: "c.yaml" });
+    expect(prepared).toEqual(["a", "b", "c"]);
+    prepared.length = 0;
+    // b changed, and a new item before a moves every path.
+    const second = reader.read(cluster("z", 9) + cluster("a", 1) + cluster("b", 20) + cluster("c", 3), { file: "c.yaml" });
+    expect(prepared).toEqual(["z", "b"]);
+    expect(second.resources.map((r) => [r.name, r.path])).toEqual([
+      ["z", "[0]"],
+      ["a", "[1]"],
+      ["b", "[2]"],
+      ["c", "[3]"],
+    ]);
+    expect(second.resources[1]?.value).toBe(first.resources[0]?.value);
+    expect(second.resources[3]?.value).toBe(first.resources[2]?.value);
+    expect(second.resources[2]?.value).not.toBe(first.resources[1]?.value);
+  });
+
+  it("names an unnamed listener apart from the kept ones, and prepares it again on every read", () => {
+    const prepared: string[] = [];
+    const reader = createPreparingResourceReader({ registry, prepare: (r: ConfigResource) => prepared.push(r.name) });
+    const text = listener("0.0.0.0_80", 81) + listener("", 80);
+    const first = reader.read(text, { file: "l.yaml" });
+    expect(first.resources.map((r) => r.name)).toEqual(["0.0.0.0_80", "0.0.0.0_80_2"]);
+    expect(first.notices.map((n) => n.path)).toEqual(["[1]"]);
+    prepared.length = 0;
+    const second = reader.read(text, { file: "l.yaml" });
+    expect(prepared).toEqual(["0.0.0.0_80_2"]);
+    expect(second.resources.map((r) => r.name)).toEqual(["0.0.0.0_80", "0.0.0.0_80_2"]);
   });
 });

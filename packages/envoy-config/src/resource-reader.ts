@@ -4,9 +4,9 @@ import type { DecodeOptions } from "./decode-message.js";
 import { parseFastYaml } from "./fast-yaml.js";
 import { createLocator } from "./locate-path.js";
 import { type ConfigFormat, formatOf } from "./parse-config-text.js";
+import { LISTENER_TYPE_URL } from "@xdskit/cache-core";
 import {
   type ConfigResource,
-  type Decoded,
   decodeResource,
   nameUnnamedListeners,
   type Placed,
@@ -63,17 +63,71 @@ export function topLevelItems(text: string): Item[] | undefined {
   return items;
 }
 
-/** What one item decoded to, kept while its text stays the same. */
-interface Kept {
-  readonly decoded: Decoded;
+/** One resource of a {@link PreparingResourceReader}'s read. */
+export interface PreparedResource<T> {
+  /** What `prepare` made of the resource when its item was decoded: the same value while the item's text is unchanged. */
+  readonly value: T;
+  /** The resource's type URL. */
+  readonly typeUrl: string;
+  /** Its xDS name. */
+  readonly name: string;
+  /** The file (or label) it was read from. */
+  readonly file: string;
+  /** Where it is written now: an item that moved keeps its value, and gets its new path here. */
+  readonly path: string;
+}
+
+/** What a {@link PreparingResourceReader} read: the resources that decoded, and every problem of the others. */
+export interface PreparedReadResult<T> {
+  /** The resources read, in the order they were written. */
+  readonly resources: PreparedResource<T>[];
+  /** Every problem found, each pinned to its file, path and line. */
+  readonly problems: ConfigProblem[];
+  /** Worth knowing, not wrong: a listener given a name. */
+  readonly notices: ConfigProblem[];
+}
+
+/** A {@link ResourceReader} that keeps what `prepare` made of each resource instead of the resource; made by {@link createPreparingResourceReader}. */
+export interface PreparingResourceReader<T> {
+  /** Reads a file's text as {@link ResourceReader.read} does; an unchanged item gives the value `prepare` made of it at its last read. */
+  read(text: string, options?: { readonly file?: string | undefined; readonly format?: ConfigFormat | undefined }): PreparedReadResult<T>;
+  /** Forgets what it kept of a file (when the file is gone). */
+  forget(file: string): void;
+}
+
+/** Options of {@link createPreparingResourceReader}. */
+export interface PreparingReaderOptions<T> extends DecodeOptions {
+  /**
+   * Makes what is kept of a freshly decoded resource (say, its encoding for a cache): called once
+   * per decoded resource, as soon as it is decoded (an unnamed listener once the file is read and
+   * it is named). The reader keeps the value, not the resource: the decoded message need not stay
+   * alive.
+   */
+  readonly prepare: (resource: ConfigResource) => T;
+}
+
+/** What one item gave, kept while its text stays the same. */
+interface Kept<T> {
+  readonly value: T;
+  readonly typeUrl: string;
+  readonly name: string;
 }
 
 /**
- * A {@link ResourceReader}: for a config directory that is read again on every change, a change
- * to one resource costs that resource, not the file (nor the directory).
+ * A {@link PreparingResourceReader}: as {@link createResourceReader}, but what is kept of an
+ * unchanged item, and returned for it, is what `options.prepare` made of its resource. For a
+ * program that keeps resources in another form (encoded bytes) and wants the decoded messages
+ * gone once it has them.
  */
-export function createResourceReader(options: DecodeOptions): ResourceReader {
-  const files = new Map<string, Map<string, Kept>>();
+export function createPreparingResourceReader<T>(options: PreparingReaderOptions<T>): PreparingResourceReader<T> {
+  const files = new Map<string, Map<string, Kept<T>>>();
+  const decodeOptions: DecodeOptions = options;
+  const prepared = (r: ConfigResource): PreparedResource<T> => ({ value: options.prepare(r), typeUrl: r.typeUrl, name: r.name, file: r.file, path: r.path });
+  const whole = (text: string, file: string, format: ConfigFormat): PreparedReadResult<T> => {
+    files.delete(file);
+    const read = readResources(text, { ...decodeOptions, file, format });
+    return { resources: read.resources.map(prepared), problems: read.problems, notices: read.notices };
+  };
   return {
     forget(file) {
       files.delete(file);
@@ -82,13 +136,12 @@ export function createResourceReader(options: DecodeOptions): ResourceReader {
       const file = o.file ?? "<config>";
       const format = o.format ?? formatOf(file);
       const items = format === "yaml" ? topLevelItems(text) : undefined;
-      if (items === undefined) {
-        files.delete(file);
-        return readResources(text, { ...options, file, format });
-      }
-      const before = files.get(file) ?? new Map<string, Kept>();
-      const now = new Map<string, Kept>();
-      const resources: ConfigResource[] = [];
+      if (items === undefined) return whole(text, file, format);
+      const before = files.get(file) ?? new Map<string, Kept<T>>();
+      const now = new Map<string, Kept<T>>();
+      // Each item: what was kept of it, what was made of it now, or (an unnamed listener) its
+      // resource, prepared once every listener of the file is read and it has a name.
+      const found: ({ kept: Kept<T>; key: string; path: string } | { made: PreparedResource<T>; key: string } | { fresh: ConfigResource; key: string })[] = [];
       const problems: ConfigProblem[] = [];
       const notices: ConfigProblem[] = [];
       const places = new Map<ConfigResource, Placed>();
@@ -97,34 +150,66 @@ export function createResourceReader(options: DecodeOptions): ResourceReader {
         const chunk = text.slice(item.start, items[i + 1]?.start ?? text.length);
         // Keyed by a digest of the item's text, not the text: a slice would keep the whole file's text alive.
         const key = hash("sha256", chunk, "base64");
-        let kept = before.get(key);
-        const at: Placed = { file, locate: createLocator(chunk), document: 0, keys: [0], lineOffset: item.line - 1, path: `[${i}]` };
-        if (kept === undefined) {
-          const docs = parseFastYaml(chunk);
-          const value = docs?.length === 1 && Array.isArray(docs[0]) && docs[0].length === 1 ? docs[0][0] : undefined;
-          // The fast reader gave up on this item (an alias of another item, a block scalar...): the whole file, by the full parser.
-          if (value === undefined) {
-            files.delete(file);
-            return readResources(text, { ...options, file, format });
-          }
-          kept = { decoded: decodeResource(value, at, options) };
+        const path = `[${i}]`;
+        const kept = before.get(key);
+        if (kept !== undefined) {
+          found.push({ kept, key, path });
+          continue;
         }
-        const d = kept.decoded;
+        const at: Placed = { file, locate: createLocator(chunk), document: 0, keys: [0], lineOffset: item.line - 1, path };
+        const docs = parseFastYaml(chunk);
+        const value = docs?.length === 1 && Array.isArray(docs[0]) && docs[0].length === 1 ? docs[0][0] : undefined;
+        // The fast reader gave up on this item (an alias of another item, a block scalar...): the whole file, by the full parser.
+        if (value === undefined) return whole(text, file, format);
+        const d = decodeResource(value, at, decodeOptions);
         if (d.problems !== undefined) {
           // Not kept: an item with problems is decoded again until it is fixed.
           problems.push(...d.problems);
           continue;
         }
-        const r = d.resource;
-        const resource = r.path === at.path ? r : { ...r, path: at.path };
-        resources.push(resource);
-        places.set(resource, at);
-        // An unnamed listener's name depends on the other listeners: decoded again each time.
-        if (r.name !== "") now.set(key, { decoded: { resource } });
+        const r = d.resource.path === path ? d.resource : { ...d.resource, path };
+        if (r.name === "") {
+          places.set(r, at);
+          found.push({ fresh: r, key });
+        } else {
+          // Prepared at once: the decoded message need not outlive its item.
+          found.push({ made: prepared(r), key });
+        }
+      }
+      // An unnamed listener's name depends on the other listeners: it is not kept (decoded again each time).
+      const unnamed = found.flatMap((f) => ("fresh" in f ? [f.fresh] : []));
+      const listenerNames = found.flatMap((f) => {
+        const r = "kept" in f ? f.kept : "made" in f ? f.made : undefined;
+        return r?.typeUrl === LISTENER_TYPE_URL ? [r.name] : [];
+      });
+      nameUnnamedListeners(unnamed, (r) => places.get(r) as Placed, notices, listenerNames);
+      const resources: PreparedResource<T>[] = [];
+      for (const f of found) {
+        if ("kept" in f) {
+          resources.push({ value: f.kept.value, typeUrl: f.kept.typeUrl, name: f.kept.name, file, path: f.path });
+          now.set(f.key, f.kept);
+        } else if ("made" in f) {
+          resources.push(f.made);
+          now.set(f.key, { value: f.made.value, typeUrl: f.made.typeUrl, name: f.made.name });
+        } else resources.push(prepared(f.fresh));
       }
       files.set(file, now);
-      nameUnnamedListeners(resources, (r) => places.get(r) as Placed, notices);
       return { resources, problems, notices };
+    },
+  };
+}
+
+/**
+ * A {@link ResourceReader}: for a config directory that is read again on every change, a change
+ * to one resource costs that resource, not the file (nor the directory).
+ */
+export function createResourceReader(options: DecodeOptions): ResourceReader {
+  const reader = createPreparingResourceReader<ConfigResource>({ ...options, prepare: (r) => r });
+  return {
+    forget: (file) => reader.forget(file),
+    read(text, o) {
+      const read = reader.read(text, o);
+      return { resources: read.resources.map((r) => (r.value.path === r.path ? r.value : { ...r.value, path: r.path })), problems: read.problems, notices: read.notices };
     },
   };
 }

@@ -8,7 +8,7 @@ import type { ScopedRouteConfiguration } from "@xdskit/envoy-api/envoy/config/ro
 import { checkClusterEndpoints, forEachHostName } from "./cluster-checks.js";
 import { boundAddresses, checkFilterChainMatches, checkHasFilterChains, inlineRouteConfigurations } from "./listener-checks.js";
 import { checkDuplicateDomains, checkWeightedClusters, checkWeightedClustersOfVirtualHost } from "./route-checks.js";
-import type { ResourceCheck, SnapshotCheck } from "./semantic-check.js";
+import type { ResourceCheck, SnapshotCheck, SnapshotProblem, SnapshotSummary, SnapshotView } from "./semantic-check.js";
 
 const DUPLICATE_DOMAIN = "route.duplicate-domain";
 const WEIGHTED_CLUSTERS = "route.weighted-clusters";
@@ -83,40 +83,84 @@ export const builtinResourceChecks: readonly ResourceCheck[] = [
   },
 ];
 
-/** The built-in rules about resources together. */
+// The snapshot checks, written once over summaries: `check` summarizes the messages it is given,
+// `summary` lets validateSnapshot remember the summaries per resource version instead.
+
+type Report = (problem: SnapshotProblem) => void;
+
+/** A listener's bound addresses: [address key, field]. */
+type ListenerAddresses = readonly (readonly [string, string])[];
+
+const duplicateAddress: SnapshotSummary<ListenerAddresses> = {
+  typeUrls: [LISTENER_TYPE_URL],
+  summarize: (_typeUrl, listener) => [...boundAddresses(listener as Listener)],
+  check(snapshot, report) {
+    const owners = new Map<string, string>();
+    const listeners = [...snapshot.summaries(LISTENER_TYPE_URL)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [name, addresses] of listeners) {
+      for (const [key, field] of addresses) {
+        const first = owners.get(key);
+        if (first === undefined) owners.set(key, name);
+        else if (first !== name) report({ typeUrl: LISTENER_TYPE_URL, resourceName: name, field, message: `listener "${first}" is already bound to ${key}`, value: key });
+      }
+    }
+  },
+};
+
+/**
+ * An EDS cluster: the assignment name it asks for; an assignment: its endpoints that are host
+ * names, [host, field]; undefined for everything else.
+ */
+type EdsSummary = { readonly wants: string } | { readonly hostNames: readonly (readonly [string, string])[] } | undefined;
+
+const edsAddress: SnapshotSummary<EdsSummary> = {
+  typeUrls: [CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL],
+  summarize(typeUrl, message) {
+    if (typeUrl === CLUSTER_TYPE_URL) {
+      const cluster = message as Cluster;
+      const eds = cluster.clusterDiscoveryType.case === "type" && cluster.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS;
+      return eds ? { wants: cluster.edsClusterConfig?.serviceName || cluster.name } : undefined;
+    }
+    const hostNames: [string, string][] = [];
+    forEachHostName(message as ClusterLoadAssignment, "", (host, field) => hostNames.push([host, field]));
+    return hostNames.length === 0 ? undefined : { hostNames };
+  },
+  check(snapshot, report) {
+    const wanted = new Set<string>();
+    for (const s of snapshot.summaries(CLUSTER_TYPE_URL).values()) if (s !== undefined && "wants" in s) wanted.add(s.wants);
+    for (const [name, s] of snapshot.summaries(ENDPOINT_TYPE_URL)) {
+      if (s === undefined || !("hostNames" in s) || !wanted.has(name)) continue;
+      for (const [host, field] of s.hostNames) {
+        report({ typeUrl: ENDPOINT_TYPE_URL, resourceName: name, field, message: `EDS endpoints must be IP addresses; "${host}" is not`, value: host });
+      }
+    }
+  },
+};
+
+/** A snapshot check from a summary: `check` summarizes the messages of the view it is given. */
+function summarized<S>(rule: string, description: string, summary: SnapshotSummary<S>): SnapshotCheck {
+  return {
+    rule,
+    description,
+    summary: summary as SnapshotSummary,
+    check(snapshot: SnapshotView, report: Report) {
+      const byType = new Map<string, Map<string, S>>();
+      for (const typeUrl of summary.typeUrls) {
+        const into = new Map<string, S>();
+        for (const [name, message] of snapshot.resources(typeUrl)) into.set(name, summary.summarize(typeUrl, message));
+        byType.set(typeUrl, into);
+      }
+      summary.check({ typeUrls: () => [...byType.keys()], summaries: (typeUrl) => byType.get(typeUrl) ?? new Map() }, report);
+    },
+  };
+}
+
+/** The built-in rules about resources together (each with a {@link SnapshotSummary}). */
 export const builtinSnapshotChecks: readonly SnapshotCheck[] = [
-  {
-    rule: "listener.duplicate-address",
-    description: "Two listeners bound to the same address and port (and protocol), additional addresses included.",
-    check(snapshot, report) {
-      const owners = new Map<string, string>();
-      const listeners = [...snapshot.resources(LISTENER_TYPE_URL)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (const [name, message] of listeners) {
-        for (const [key, field] of boundAddresses(message as Listener)) {
-          const first = owners.get(key);
-          if (first === undefined) owners.set(key, name);
-          else if (first !== name) report({ typeUrl: LISTENER_TYPE_URL, resourceName: name, field, message: `listener "${first}" is already bound to ${key}`, value: key });
-        }
-      }
-    },
-  },
-  {
-    rule: "endpoint.eds-address",
-    description: "Endpoints an EDS cluster gets that are host names: Envoy takes EDS addresses as IP addresses.",
-    check(snapshot, report) {
-      const wanted = new Set<string>();
-      for (const message of snapshot.resources(CLUSTER_TYPE_URL).values()) {
-        const cluster = message as Cluster;
-        if (cluster.clusterDiscoveryType.case === "type" && cluster.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS) {
-          wanted.add(cluster.edsClusterConfig?.serviceName || cluster.name);
-        }
-      }
-      for (const [name, message] of snapshot.resources(ENDPOINT_TYPE_URL)) {
-        if (!wanted.has(name)) continue;
-        forEachHostName(message as ClusterLoadAssignment, "", (host, field) =>
-          report({ typeUrl: ENDPOINT_TYPE_URL, resourceName: name, field, message: `EDS endpoints must be IP addresses; "${host}" is not`, value: host }),
-        );
-      }
-    },
-  },
+  summarized(
+    "listener.duplicate-address",
+    "Two listeners bound to the same address and port (and protocol), additional addresses included.",
+    duplicateAddress,
+  ),
+  summarized("endpoint.eds-address", "Endpoints an EDS cluster gets that are host names: Envoy takes EDS addresses as IP addresses.", edsAddress),
 ];

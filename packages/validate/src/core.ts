@@ -10,7 +10,7 @@ export {
   type Validator,
   type ValidatorOptions,
 } from "./create-validator.js";
-export type { ResourceCheck, ResourceProblem, SnapshotCheck, SnapshotProblem, SnapshotView } from "./semantic-check.js";
+export type { ResourceCheck, ResourceProblem, SnapshotCheck, SnapshotProblem, SnapshotSummary, SnapshotView, SummaryView } from "./semantic-check.js";
 export { ValidationError } from "./validation-error.js";
 export {
   enforceValidation,

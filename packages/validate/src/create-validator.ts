@@ -2,10 +2,7 @@ import { fromBinary, type DescMessage, type Message, type Registry } from "@bufb
 import {
   CacheError,
   defaultResourceTypes,
-  findInconsistencies,
-  prepareResource,
   resourceName,
-  resourceReferences,
   TYPE_URL_PREFIX,
   type CachedResource,
   type ConsistencyOptions,
@@ -13,8 +10,11 @@ import {
 } from "@xdskit/cache-core";
 import { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
 import { engineFor } from "./engine.js";
+import { sameBytes } from "./valid-content-cache.js";
 import { canGenerateCode } from "./object-codegen.js";
-import type { ResourceCheck, SnapshotCheck, SnapshotView } from "./semantic-check.js";
+import { checkReferences, NO_REFERENCES, referencesOf, type Referrer } from "./reference-check.js";
+import { type Remembered, summarize } from "./remembered-resource.js";
+import type { ResourceCheck, SnapshotCheck, SnapshotProblem, SnapshotSummary } from "./semantic-check.js";
 import type { ValidationResult, Violation } from "./violation.js";
 import { violationValue, type WalkLimits } from "./walk.js";
 
@@ -80,10 +80,13 @@ export interface ValidatorOptions {
    * a snapshot that keeps most of its resources from one update to the next re-validates them
    * for the cost of a lookup and a byte comparison. Kept per byte array object, weakly, and
    * compared with a copy on reuse, so bytes changed in place are validated again. Likewise a
-   * prepared resource with its message (`CachedResource`, immutable) that `validateSnapshot`
-   * found valid is not walked nor given to the resource checks again when the same object comes
-   * back under the same type URL (the snapshot checks and references still see it). Contents
-   * with violations are always walked. Default: `true`; `false` walks everything every time.
+   * prepared resource (`CachedResource`, immutable) that `validateSnapshot` found valid is not
+   * walked, decoded, nor given to the resource checks again when its bytes (the same array, with
+   * or without its message: a resource prepared again from the same bytes counts) come back
+   * under the same type URL: what the snapshot checks with a {@link SnapshotSummary} and the
+   * reference check need of it is remembered with it, so a snapshot of resources without their
+   * messages is checked without decoding the ones it kept. Contents with violations are always
+   * walked. Default: `true`; `false` walks everything every time.
    */
   readonly rememberValid?: boolean | undefined;
 }
@@ -97,6 +100,17 @@ export interface Validator {
    * type. `resource` is a message of the type's schema, or its encoding.
    */
   validateResource(typeUrl: string, name: string, resource: Message | Uint8Array): ValidationResult;
+  /**
+   * One prepared resource as {@link Validator.validateSnapshot} validates each of its resources
+   * (PGV rules, resource checks; not the checks across resources). When it is valid (and
+   * `rememberValid` is on) it is remembered with its bytes, and with what the snapshot checks
+   * and the reference check need of it: a snapshot that holds it later (the same bytes, with or
+   * without the message) neither walks nor decodes it again. So a program can validate each
+   * resource as it prepares it and keep only its bytes from then on. Every validator
+   * `createValidator` makes has it (optional so that wrappers written against the earlier
+   * interface still compile).
+   */
+  validatePrepared?(resource: CachedResource): ValidationResult;
   /**
    * Every resource of a snapshot (as {@link Validator.validateResource}, plus names that occur twice in a
    * type) and the snapshot checks across them.
@@ -120,6 +134,7 @@ interface Entry {
   message: Message | undefined;
   readonly bytes: Uint8Array | undefined;
 }
+
 
 function isCached(r: ResourceInput): r is CachedResource {
   return typeof (r as { typeUrl?: unknown }).typeUrl === "string" && (r as { bytes?: unknown }).bytes !== undefined && !("$typeName" in r);
@@ -179,13 +194,17 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
     }
   };
 
-  // Prepared resources with their message found valid (PGV rules and resource checks), by
-  // object: a CachedResource is immutable (its bytes, encoded before the walk, are what is
-  // served), so the same object under the same type URL with the same bytes is valid again. A
-  // snapshot that keeps most of its resources from one update to the next walks only the new
-  // ones. Resources with violations are always walked (their violations are reported afresh).
-  // Bytes-only resources are remembered by their bytes instead (ValidContentCache compares a copy).
-  const validPrepared = limits.rememberValid ? new WeakMap<CachedResource, { readonly typeUrl: string; readonly bytes: Uint8Array }>() : undefined;
+  // What validateSnapshot learnt of a prepared resource found valid (PGV rules and resource
+  // checks), by its bytes: a CachedResource and its bytes are immutable, and the bytes are what is
+  // served, so the same byte array under the same type URL is the same valid resource again,
+  // whether it comes with its message or without (the same resource prepared again from bytes).
+  // A snapshot that keeps most of its resources from one update to the next walks only the new
+  // ones, and decodes none of the others: their summaries and references are remembered.
+  // Resources with violations are always walked (their violations are reported afresh).
+  const remembered = limits.rememberValid ? new WeakMap<Uint8Array, Remembered>() : undefined;
+  const summaries = snapshotChecks.map((c) => c.summary);
+  // Every snapshot check runs from summaries: no message is needed once they are remembered.
+  const bySummary = summaries.every((s) => s !== undefined);
 
   // PGV rules and resource checks of one entry; decodes a bytes-only entry when a check (or
   // `decode`, for the snapshot checks) needs the message. Returns what it found, adding to `out`
@@ -218,6 +237,53 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
     return all;
   };
 
+  // Per type URL: the summarized checks that look at it, and whether its resources' references count.
+  interface TypePlan {
+    readonly summarizing: readonly (readonly [number, SnapshotSummary])[];
+    readonly refers: boolean;
+    readonly needMessage: boolean;
+  }
+  const typePlans = new Map<string, TypePlan>();
+  const planOf = (typeUrl: string): TypePlan => {
+    let plan = typePlans.get(typeUrl);
+    if (plan === undefined) {
+      const summarizing: [number, SnapshotSummary][] = [];
+      for (const [i, summary] of summaries.entries()) if (summary?.typeUrls.includes(typeUrl)) summarizing.push([i, summary]);
+      const refers = references !== false && types.get(typeUrl)?.referencesOf !== undefined;
+      plan = { summarizing, refers, needMessage: (!bySummary && snapshotChecks.length > 0) || summarizing.length > 0 || refers };
+      if (typePlans.size < 10_000) typePlans.set(typeUrl, plan);
+    }
+    return plan;
+  };
+
+  // What a prepared resource is remembered as, if `bytes` was found valid; else undefined.
+  const rememberedAs = (typeUrl: string, bytes: Uint8Array | undefined): Remembered | undefined => {
+    const known = bytes === undefined ? undefined : remembered?.get(bytes);
+    // Bytes given without their message are compared with a copy: changed in place, they are a
+    // new resource, validated again. Bytes a prepared resource encoded from its message are its
+    // own (immutable by cache-core's contract, as the message is): the same array is enough.
+    return known?.typeUrl === typeUrl && (known.copy === undefined || sameBytes(known.copy, bytes as Uint8Array)) ? known : undefined;
+  };
+
+  // Validates an entry not remembered, reads its summaries and references, and remembers them by
+  // `bytes` (a prepared resource's) when it is valid.
+  const learn = (entry: Entry, bytes: Uint8Array | undefined, out: Violation[]): Remembered => {
+    const plan = planOf(entry.typeUrl);
+    const mark = out.length;
+    validateEntry(entry, out, plan.needMessage);
+    const message = entry.schema !== undefined && entry.message?.$typeName === entry.schema.typeName ? entry.message : undefined;
+    const sums: unknown[] = [];
+    let refs = NO_REFERENCES;
+    if (message !== undefined && entry.schema !== undefined) {
+      for (const [i, summary] of plan.summarizing) sums[i] = summarize(summary, (snapshotChecks[i] as SnapshotCheck).rule, entry.typeUrl, message, entry.name, out);
+      if (plan.refers) refs = referencesOf(entry.schema, message, entry.typeUrl, types);
+    }
+    const copy = bytes !== undefined && entry.bytes !== undefined ? bytes.slice() : undefined;
+    const known = { typeUrl: entry.typeUrl, copy, summaries: sums, references: refs, decoded: message !== undefined };
+    if (bytes !== undefined && out.length === mark) remembered?.set(bytes, known);
+    return known;
+  };
+
   const result = (violations: readonly Violation[]): ValidationResult => (violations.length === 0 ? VALID : { ok: false, violations });
 
   return {
@@ -235,14 +301,32 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
       return result(validateEntry({ typeUrl, name, schema: schemaOf(typeUrl), message: bytes ? undefined : resource, bytes: bytes ? resource : undefined }, undefined));
     },
 
+    validatePrepared(resource) {
+      const bytes = remembered === undefined ? undefined : resource.bytes;
+      if (rememberedAs(resource.typeUrl, bytes) !== undefined) return VALID;
+      const schema = resource.schema ?? schemaOf(resource.typeUrl);
+      const entry: Entry = { typeUrl: resource.typeUrl, name: resource.name, schema, message: resource.message, bytes: resource.message === undefined ? resource.bytes : undefined };
+      const out: Violation[] = [];
+      learn(entry, bytes, out);
+      return result(out);
+    },
+
     validateSnapshot(resources) {
       const out: Violation[] = [];
-      const byType = new Map<string, Map<string, Message>>();
-      const prepared: CachedResource[] = [];
+      const messages = new Map<string, Map<string, Message>>();
+      const summaryViews = summaries.map(() => new Map<string, Map<string, unknown>>());
+      const referrers: Referrer[] = [];
       for (const [typeUrl, list] of Object.entries(resources)) {
         const schema = schemaOf(typeUrl);
         const named = new Map<string, Message>();
-        byType.set(typeUrl, named);
+        if (!bySummary) messages.set(typeUrl, named);
+        // Where the summaries of the checks that look at this type go.
+        const plan = planOf(typeUrl);
+        const summarizing = plan.summarizing.map(([i]) => {
+          const into = new Map<string, unknown>();
+          (summaryViews[i] as Map<string, Map<string, unknown>>).set(typeUrl, into);
+          return [i, into] as const;
+        });
         const seen = new Set<string>();
         for (const r of list) {
           let entry: Entry;
@@ -264,31 +348,34 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
             out.push(violation(typeUrl, entry.name, "", "resource.duplicate-name", `two resources of this type are named "${entry.name}"`));
           }
           seen.add(entry.name);
-          const cached = validPrepared !== undefined && isCached(r) && r.message !== undefined ? r : undefined;
-          const known = cached === undefined ? undefined : validPrepared?.get(cached);
-          if (cached === undefined || known?.typeUrl !== typeUrl || known.bytes !== cached.bytes) {
-            const mark = out.length;
-            validateEntry(entry, out, snapshotChecks.length > 0);
-            if (cached !== undefined && out.length === mark) validPrepared?.set(cached, { typeUrl, bytes: cached.bytes });
+          const bytes = remembered !== undefined && isCached(r) ? r.bytes : undefined;
+          let known = rememberedAs(typeUrl, bytes);
+          if (known === undefined) {
+            known = learn(entry, bytes, out);
+          } else if (!bySummary && entry.message === undefined && entry.schema !== undefined && entry.bytes !== undefined) {
+            // A check without a summary reads messages: decoded again for it (known valid, so it decodes).
+            entry.message = fromBinary(entry.schema, entry.bytes);
           }
-          if (entry.message !== undefined && entry.name !== "") named.set(entry.name, entry.message);
-          if (references !== false && entry.name !== "") {
-            if (isCached(r)) prepared.push(r);
-            else if (entry.schema !== undefined && entry.message !== undefined && entry.message.$typeName === entry.schema.typeName) {
-              // Not encoded: the reference check reads the message.
-              prepared.push(prepareResource(entry.schema, entry.message, { name: entry.name, typeUrl, types }));
-            }
-          }
+          if (entry.name === "") continue;
+          if (!bySummary && entry.message !== undefined) named.set(entry.name, entry.message);
+          if (known.decoded) for (const [i, into] of summarizing) into.set(entry.name, known.summaries[i]);
+          if (references !== false) referrers.push({ typeUrl, name: entry.name, references: known.references });
         }
       }
-      if (references !== false) checkReferences(prepared, references, types, out);
-      const view: SnapshotView = {
-        typeUrls: () => [...byType.keys()],
-        resources: (typeUrl) => byType.get(typeUrl) ?? new Map(),
+      if (references !== false) checkReferences(referrers, references, out);
+      const run = (check: SnapshotCheck, i: number): void => {
+        const report = (p: SnapshotProblem): void => void out.push(violation(p.typeUrl, p.resourceName, p.field, check.rule, p.message, p.value));
+        const summary = summaries[i];
+        if (bySummary && summary !== undefined) {
+          const view = summaryViews[i] as Map<string, Map<string, unknown>>;
+          summary.check({ typeUrls: () => [...view.keys()].filter((t) => (view.get(t)?.size ?? 0) > 0), summaries: (t) => view.get(t) ?? new Map() }, report);
+        } else {
+          check.check({ typeUrls: () => [...messages.keys()], resources: (t) => messages.get(t) ?? new Map() }, report);
+        }
       };
-      for (const check of snapshotChecks) {
+      for (const [i, check] of snapshotChecks.entries()) {
         try {
-          check.check(view, (p) => out.push(violation(p.typeUrl, p.resourceName, p.field, check.rule, p.message, p.value)));
+          run(check, i);
         } catch (error) {
           out.push(violation("", "", "", check.rule, `the check failed: ${error instanceof Error ? error.message : String(error)}`));
         }
@@ -296,60 +383,4 @@ export function createValidator(options: ValidatorOptions & { readonly registry:
       return result(out);
     },
   };
-}
-
-/** "type URL \0 name" → the resources that reference it. */
-function referrersOf(resources: readonly CachedResource[], types: ResourceTypeRegistry): Map<string, CachedResource[]> {
-  const by = new Map<string, CachedResource[]>();
-  for (const r of resources) {
-    const schema = r.schema ?? types.get(r.typeUrl)?.schema;
-    if (schema === undefined) continue;
-    let refs: ReturnType<typeof resourceReferences>;
-    try {
-      refs = resourceReferences(schema, r.message ?? fromBinary(schema, r.bytes), { typeUrl: r.typeUrl, types });
-    } catch {
-      continue; // does not decode: a resource.decode violation already
-    }
-    for (const [typeUrl, names] of refs) {
-      for (const name of names) {
-        const key = `${typeUrl}\0${name}`;
-        const list = by.get(key);
-        if (list === undefined) by.set(key, [r]);
-        else list.push(r);
-      }
-    }
-  }
-  return by;
-}
-
-/** References that do not resolve (and, if asked, resources nothing references), as violations. */
-function checkReferences(resources: readonly CachedResource[], options: ReferenceOptions, types: ResourceTypeRegistry, out: Violation[]): void {
-  let found: ReturnType<typeof findInconsistencies>;
-  try {
-    found = findInconsistencies(resources, { types, externalTypes: options.externalTypes, references: options.references });
-  } catch (error) {
-    // A resource that does not decode: already a resource.decode violation.
-    if (error instanceof CacheError) return;
-    throw error;
-  }
-  const referrers = found.some((p) => p.missing.length > 0) ? referrersOf(resources, types) : new Map<string, CachedResource[]>();
-  for (const problem of found) {
-    const kind = problem.typeUrl.slice(problem.typeUrl.lastIndexOf(".") + 1);
-    for (const name of problem.missing) {
-      const by = referrers.get(`${problem.typeUrl}\0${name}`) ?? [];
-      // Pinned to each resource that refers to it, where the fix usually is; a reference given in
-      // `options.references` has no resource of its own.
-      for (const r of by) {
-        out.push({ typeUrl: r.typeUrl, resourceName: r.name, field: "", rule: "reference.missing", message: `refers to ${kind} "${name}", which the snapshot does not hold` });
-      }
-      if (by.length === 0) {
-        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.missing", message: "is referenced but not in the snapshot" });
-      }
-    }
-    if (options.unused === true) {
-      for (const name of problem.extra) {
-        out.push({ typeUrl: problem.typeUrl, resourceName: name, field: "", rule: "reference.unused", message: "is in the snapshot but nothing references it" });
-      }
-    }
-  }
 }

@@ -42,6 +42,29 @@ export interface SnapshotView {
   resources(typeUrl: string): ReadonlyMap<string, Message>;
 }
 
+/** What a {@link SnapshotSummary} sees: the summaries it made, by type URL, then resource name. */
+export interface SummaryView<S = unknown> {
+  /** The type URLs that have resources (of those the summary asked for). */
+  typeUrls(): readonly string[];
+  /** The summaries of a type's resources by name (empty when there are none). */
+  summaries(typeUrl: string): ReadonlyMap<string, S>;
+}
+
+/**
+ * A snapshot check run from a small summary of each resource instead of its decoded message.
+ * `validateSnapshot` remembers the summaries of a prepared resource found valid (per resource
+ * version: its bytes), so a snapshot given as bytes (a `CachedResource` without its message) is
+ * checked without decoding the resources it kept from the last one.
+ */
+export interface SnapshotSummary<S = unknown> {
+  /** The type URLs of the resources it summarizes; it sees no others. */
+  readonly typeUrls: readonly string[];
+  /** What the check needs of one resource (a message of `typeUrl`'s type). Treat the message as read-only. */
+  summarize(typeUrl: string, resource: Message): S;
+  /** Reports every problem among the summaries, as {@link SnapshotCheck.check} does among the messages. */
+  check(snapshot: SummaryView<S>, report: (problem: SnapshotProblem) => void): void;
+}
+
 /**
  * A rule about resources together (two listeners on one address, EDS endpoints that are not IP
  * addresses): `validateSnapshot` runs it once over all resources.
@@ -53,4 +76,11 @@ export interface SnapshotCheck {
   readonly description: string;
   /** Reports every problem among the resources of `snapshot`. */
   check(snapshot: SnapshotView, report: (problem: SnapshotProblem) => void): void;
+  /**
+   * The same check from per-resource summaries (optional). When every snapshot check of a
+   * validator has one, `validateSnapshot` runs those instead of {@link SnapshotCheck.check} and
+   * needs no decoded message of a resource whose summaries it remembers; else it decodes every
+   * resource given as bytes, each time.
+   */
+  readonly summary?: SnapshotSummary | undefined;
 }

@@ -44,7 +44,8 @@ export class ValidContentCache {
 // the time for the 80–150-byte contents of the benchmark).
 const LOOP_BELOW = 32;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Whether two byte arrays hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
   if (n !== b.length) return false;
   if (n >= LOOP_BELOW) return Buffer.compare(a, b) === 0;
