@@ -4,7 +4,7 @@ import type { Registry } from "@bufbuild/protobuf";
 import { typeNameOfUrl } from "@xdskit/cache-core";
 import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
 import { createValidator } from "@xdskit/validate/core";
-import { createXdsServer, type XdsListener, type XdsServer } from "@xdskit/server";
+import { createXdsServer, type HeldPort, type XdsListener, type XdsServer } from "@xdskit/server";
 import { configSource } from "@xdskit/resource-builders";
 import type { Logger as Pino } from "pino";
 import { type AdminServer, startAdminServer } from "./admin-server.js";
@@ -46,6 +46,8 @@ export type ControlPlaneOptions = Pick<CliOptions, "config" | "host" | "port" | 
   adminPort?: number | undefined;
   /** The hostile-client guards of the server (first-request deadline, per-peer budgets, keepalive, connection age, …). Default: the server's. */
   guards?: CliOptions["guards"] | undefined;
+  /** The xDS port, bound earlier by `holdPort` (main.ts does, first thing): served instead of binding `host`:`port`. */
+  heldPort?: HeldPort | undefined;
   /** Fills the cache instead of the config directory (the etcd source); resolves once the cache holds the first state. */
   startSource?: (cache: SnapshotCache) => Promise<ResourceSource>;
 };
@@ -128,7 +130,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
           ...(o.tlsClientCa ? { ca: readFileSync(o.tlsClientCa), requestCert: true, rejectUnauthorized: true } : {}),
         }
       : undefined;
-  const listener: XdsListener = await server.listen({ host: o.host, port: o.port, ...(tls ? { tls } : {}) });
+  const where = o.heldPort === undefined ? { host: o.host, port: o.port } : { heldPort: o.heldPort };
+  const listener: XdsListener = await server.listen({ ...where, ...(tls ? { tls } : {}) });
   let upstream: { server: Server; port: number } | undefined;
   if (o.upstreamPort !== 0) upstream = await startUpstream(o.host, o.upstreamPort);
   const stopWatching = o.watch === false || source ? undefined : await watchConfig(o.config, reload);

@@ -5,20 +5,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommanderError } from "commander";
 import type { EnvoyProcess } from "@xdskit/envoy-tool";
+import { holdPort } from "@xdskit/server/hold-port";
 import { createAppLogger } from "./app-logger.js";
-import { envoyBootstrap } from "./envoy-bootstrap.js";
 import { parseCli } from "./cli-options.js";
-import { startControlPlane } from "./control-plane.js";
-import { createValidator } from "@xdskit/validate/core";
-import { lazyEnvoyRegistry } from "@xdskit/envoy-config";
-import { startEtcdSource } from "./etcd-source.js";
-import { listenerUrls, startLocalEnvoy } from "./local-envoy.js";
-import { toXdsLogger } from "./pino-logger.js";
-import { runStoreCli, STORE_COMMANDS } from "./store-cli.js";
+import { STORE_COMMANDS } from "./store-commands.js";
 import { reportListening, startWorkers } from "./workers.js";
 
+// Only what every start needs is imported above; the control plane, the store CLI, etcd, the
+// Envoy bootstrap builder and the local Envoy load below when used, after the xDS port is held.
+
 const argv = process.argv.slice(2);
-if (argv[0] !== undefined && STORE_COMMANDS.has(argv[0])) process.exit(await runStoreCli(argv));
+if (argv[0] !== undefined && STORE_COMMANDS.has(argv[0])) {
+  const { runStoreCli } = await import("./store-cli.js");
+  process.exit(await runStoreCli(argv));
+}
 
 let options: ReturnType<typeof parseCli>;
 try {
@@ -39,6 +39,8 @@ const sourceText = options.source === "etcd" ? `etcd ${options.etcdEndpoints.joi
 
 /** Writes the Envoy bootstrap, starts Envoy when asked, and says what to try. */
 async function announce(port: number, upstreamPort: number | undefined, groups: string[] | undefined, adminUrl: string | undefined): Promise<EnvoyProcess | undefined> {
+  const { envoyBootstrap } = await import("./envoy-bootstrap.js");
+  const { listenerUrls, startLocalEnvoy } = await import("./local-envoy.js");
   const bootstrap = envoyBootstrap({ ...options, port });
   const file = options.bootstrapOut ?? join(mkdtempSync(join(tmpdir(), "xdskit-envoy-")), "bootstrap.json");
   writeFileSync(file, `${JSON.stringify(bootstrap, null, 2)}\n`);
@@ -116,17 +118,35 @@ if (options.workers > 1 && cluster.isPrimary) {
     process.exit(1);
   }
 } else {
+  // One process: the xDS port is bound first, so that proxies reconnecting while the config loads
+  // (seconds for a big one) wait on it and are served once it is loaded, instead of being refused
+  // and backing off (Envoy: up to 30 s). Workers share the primary's port instead.
+  let heldPort: Awaited<ReturnType<typeof holdPort>> | undefined;
+  if (!cluster.isWorker) {
+    try {
+      heldPort = await holdPort({ host: options.host, port: options.port });
+    } catch (e) {
+      log.fatal({ err: e, host: options.host, port: options.port }, "could not listen");
+      process.exit(1);
+    }
+  }
+  const { startControlPlane } = await import("./control-plane.js");
+  const { lazyEnvoyRegistry } = await import("@xdskit/envoy-config");
   // Every Envoy type (for typed_config @type in the config files), each loaded on first use: the
   // whole registry at once costs about a second and 130 MB, most of it for types no config uses.
   const envoyRegistry = lazyEnvoyRegistry();
   try {
+    const { startEtcdSource } = options.source === "etcd" ? await import("./etcd-source.js") : { startEtcdSource: undefined };
+    const { createValidator } = options.source === "etcd" && options.validate !== "off" ? await import("@xdskit/validate/core") : { createValidator: undefined };
+    const { toXdsLogger } = await import("./pino-logger.js");
     const cp = await startControlPlane({
       ...options,
+      heldPort,
       registry: envoyRegistry,
       log,
       // The admin page shows one process's streams: with workers, each has its own (use CSDS per worker).
       adminPort: options.admin && !cluster.isWorker ? options.adminPort : undefined,
-      ...(options.source === "etcd"
+      ...(startEtcdSource !== undefined
         ? {
             startSource: (cache) =>
               startEtcdSource(cache, {
@@ -135,7 +155,7 @@ if (options.workers > 1 && cluster.isPrimary) {
                 registry: envoyRegistry,
                 log,
                 logger: toXdsLogger(log),
-                ...(options.validate === "off" ? {} : { validate: createValidator({ registry: envoyRegistry }) }),
+                ...(createValidator === undefined ? {} : { validate: createValidator({ registry: envoyRegistry }) }),
               }),
           }
         : {}),

@@ -12,7 +12,7 @@ import { ConfigError, formatProblem } from "./config-error.js";
 import { loadConfig } from "./load-config.js";
 import { createValidator } from "@xdskit/validate";
 
-export const STORE_COMMANDS = new Set(["apply", "get", "delete"]);
+export { STORE_COMMANDS } from "./store-commands.js";
 
 interface Io {
   out(line: string): void;
