@@ -9,16 +9,21 @@ import {
   type ResourceErrorReport,
   type SotwResponse,
   type Subscription,
-  silentLogger,
-  typeUrlOf,
 } from "@xdskit/cache-core";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { ChangeListeners } from "./change-listeners.js";
 import { DeltaRegistrations } from "./delta-registrations.js";
 import { type DeltaDiff, type DeltaRegistration, type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
-import { LinearCacheError, notLeadingError, outOfOrderError, wrongTypeError } from "./linear-cache-error.js";
+import { notLeadingError, outOfOrderError, wrongTypeError } from "./linear-cache-error.js";
 import { type LinearCacheChange, type LinearCacheState, linearCacheStateOf, resourceDataOf } from "./linear-cache-feed.js";
-import type { FollowLinearCacheOptions, LinearCacheOptions, ResourceInput } from "./linear-cache-options.js";
+import {
+  type FollowLinearCacheOptions,
+  type LinearCache,
+  type LinearCacheFollower,
+  type LinearCacheOptions,
+  type ResourceInput,
+  resolveLinearCacheOptions,
+} from "./linear-cache-api.js";
 import { MissingNameDiagnostics } from "./missing-name-diagnostics.js";
 import { ResourcePreparer } from "./resource-preparer.js";
 import { ResourceStore } from "./resource-store.js";
@@ -26,10 +31,7 @@ import { errorsOf, parseVersion, type SotwWatch, sotwAnswerableAfter, sotwNeedsA
 import { WatchesByName } from "./watches-by-name.js";
 import { keysOfNames, watchKeysOf } from "./watch-keys.js";
 
-import type { LinearCache, LinearCacheFollower } from "./linear-cache-interface.js";
-
-export type { LinearCache, LinearCacheFollower } from "./linear-cache-interface.js";
-export type { FollowLinearCacheOptions, LinearCacheOptions, ResourceInput } from "./linear-cache-options.js";
+export type { FollowLinearCacheOptions, LinearCache, LinearCacheFollower, LinearCacheOptions, ResourceInput } from "./linear-cache-api.js";
 
 class LinearCacheImpl implements LinearCacheFollower {
   readonly typeUrl: string;
@@ -47,15 +49,12 @@ class LinearCacheImpl implements LinearCacheFollower {
   #following = false;
 
   constructor(options: LinearCacheOptions) {
-    const typeUrl = options.typeUrl ?? (options.schema === undefined ? undefined : typeUrlOf(options.schema));
-    if (typeUrl === undefined || typeUrl === "") {
-      throw new LinearCacheError("unknown-type", "a linear cache needs a type URL: pass typeUrl or schema", { servedTypeUrl: "", field: "typeUrl" });
-    }
+    const { typeUrl, versionPrefix, logger, validation } = resolveLinearCacheOptions(options);
     this.typeUrl = typeUrl;
-    this.#prefix = options.versionPrefix ?? "";
-    this.#logger = options.logger ?? silentLogger;
-    this.#diagnostics = new MissingNameDiagnostics(this.#logger, typeUrl);
-    this.#preparer = new ResourcePreparer(typeUrl, options, this.#logger);
+    this.#prefix = versionPrefix;
+    this.#logger = logger;
+    this.#diagnostics = new MissingNameDiagnostics(logger, typeUrl);
+    this.#preparer = new ResourcePreparer(typeUrl, options, validation, logger);
     this.#feed = new ChangeListeners(this.#logger, typeUrl);
     for (const resource of this.#preparer.prepareAll(options.initialResources ?? [])) this.#store.put(resource, 0);
   }

@@ -10,10 +10,10 @@ import {
   resourceErrorReport,
   type ResourceTypeRegistry,
 } from "@xdskit/cache-core";
-import { enforceValidation, type ResolvedValidationPolicy, resolveValidationPolicy } from "@xdskit/validate/policy";
+import { enforceValidation, type ResolvedValidationPolicy } from "@xdskit/validate/policy";
 import { LinearCacheError } from "./linear-cache-error.js";
 import type { LinearCacheResourceData } from "./linear-cache-feed.js";
-import type { LinearCacheOptions, ResourceInput } from "./linear-cache-options.js";
+import type { LinearCacheOptions, ResourceInput } from "./linear-cache-api.js";
 
 function isCachedResource(input: ResourceInput): input is CachedResource {
   const candidate = input as Partial<CachedResource>;
@@ -33,13 +33,13 @@ export class ResourcePreparer {
   readonly #logger: Logger;
   readonly #validation: ResolvedValidationPolicy | undefined;
 
-  constructor(typeUrl: string, options: LinearCacheOptions, logger: Logger) {
+  constructor(typeUrl: string, options: LinearCacheOptions, validation: ResolvedValidationPolicy | undefined, logger: Logger) {
     this.#typeUrl = typeUrl;
     this.#schema = options.schema;
     this.#types = options.types;
     this.#registry = options.registry;
     this.#logger = logger;
-    this.#validation = resolveValidationPolicy(options.validate);
+    this.#validation = validation;
   }
 
   prepareAll(inputs: Iterable<ResourceInput>): CachedResource[] {
