@@ -121,7 +121,8 @@ interface Member {
  *
  * Each worker runs `exec`, which calls `followPrimary` and serves its
  * followers with its own `createXdsServer(...).listen({ port, host })`.
- * Client status and CSDS are per worker.
+ * Client status and CSDS are per worker. A worker that does not read the
+ * changes sent to it is replaced before they outgrow `maxPendingBytes`.
  *
  * Resolves once every worker listens.
  *
