@@ -1,5 +1,4 @@
 import cluster from "node:cluster";
-import { deserialize } from "node:v8";
 import { type ChangeFollower, type Logger, silentLogger } from "@xdskit/cache-core";
 import { WorkerGroupError } from "./worker-group-error.js";
 import { isWorkersMessage, type ToPrimary, type ToWorker, WORKERS_CHANNEL } from "./worker-messages.js";
@@ -72,7 +71,7 @@ export async function followPrimary<F extends FollowerFactories>(followers: F, o
   const handle = (m: ToWorker): void => {
     if (m.kind === "change") {
       try {
-        built?.[m.name]?.applyChange(deserialize(m.bytes));
+        built?.[m.name]?.applyChange(m.change);
       } catch (error) {
         logger.error("worker cannot follow its feed: exiting to be replaced", { pid: process.pid, feed: m.name, error });
         process.exit(1);

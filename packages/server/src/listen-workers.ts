@@ -1,7 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
-import { serialize } from "node:v8";
 import { type ChangeFeed, type Logger, silentLogger } from "@xdskit/cache-core";
+import { changeSize } from "./change-size.js";
 import { WorkerGroupError } from "./worker-group-error.js";
 import { isWorkersMessage, type ToPrimary, type ToWorker, WORKERS_CHANNEL } from "./worker-messages.js";
 
@@ -40,7 +40,8 @@ export interface ListenWorkersOptions {
   readonly closeTimeoutMs?: number | undefined;
   /**
    * How many bytes of changes forwarded to one worker may wait in this
-   * process, written to the worker's IPC channel but not yet taken by it.
+   * process, written to the worker's IPC channel but not yet taken by it
+   * (a change's size is that of its data, about what it takes serialized).
    * A worker that does not read them (stuck, or slower than the changes
    * come) would otherwise grow this process's memory without limit: past
    * this bound it is replaced (`lagging` event, logged as a `worker-lagging`
@@ -253,12 +254,12 @@ class Group implements WorkerGroup {
   }
 
   #forward(name: string, change: unknown): void {
-    let message: Extract<ToWorker, { kind: "change" }> | undefined;
+    const message: ToWorker = { channel: WORKERS_CHANNEL, kind: "change", name, change };
+    let size = -1;
     for (const member of this.#members.values()) {
       if (!member.following || !member.worker.isConnected()) continue;
-      // Serialized once for every worker; its size is what waits for each one that has not read it.
-      message ??= { channel: WORKERS_CHANNEL, kind: "change", name, bytes: serialize(change) };
-      const size = message.bytes.byteLength;
+      // What waits for each worker that has not read it: measured once, only when there is a worker.
+      if (size < 0) size = changeSize(change);
       member.pendingBytes += size;
       member.worker.send(message, (error) => {
         member.pendingBytes -= size;

@@ -19,16 +19,7 @@ export type ToWorker =
       readonly port: number;
       readonly host: string;
     }
-  | {
-      readonly channel: typeof WORKERS_CHANNEL;
-      readonly kind: "change";
-      readonly name: string;
-      /**
-       * The change, `v8.serialize`d once in the primary whatever the number of
-       * workers: the bytes waiting for a worker are counted (`maxPendingBytes`).
-       */
-      readonly bytes: Uint8Array;
-    }
+  | { readonly channel: typeof WORKERS_CHANNEL; readonly kind: "change"; readonly name: string; readonly change: unknown }
   | { readonly channel: typeof WORKERS_CHANNEL; readonly kind: "close" };
 
 /** Whether an IPC message is one of ours. */
