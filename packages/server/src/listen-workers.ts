@@ -49,7 +49,8 @@ export interface ListenWorkersOptions {
    * `closeTimeoutMs`: it cannot be asked, as it does not read) and a new worker
    * starts from the current state, whatever `restart` says. Changes made in one
    * go (one job) all wait until it ends, so keep this above the largest such
-   * burst. The state a starting worker is sent is not counted. Default: 128 MiB.
+   * burst. The state a starting worker is sent is not counted. `Infinity`
+   * turns the bound off. Default: 128 MiB.
    */
   readonly maxPendingBytes?: number | undefined;
   /** Called when a worker starts listening, falls behind, and exits (for logs, metrics, tests). Default: none. */
