@@ -22,7 +22,7 @@ const FAN_KEYS = ["convergeMs", "firstAckMs", "serverCpuS", "encodeCalls"];
 const IDLE_KEYS = ["rssPerClientBytes", "heapPerClientBytes"];
 const CHURN_KEYS = ["p50Ms", "p99Ms", "serverCpuPct", "updatesPerS"];
 const BYTES_KEYS = ["sotwConcentratedBytesPerClient", "sotwSpreadBytesPerClient", "deltaConcentratedBytesPerClient", "deltaSpreadBytesPerClient"];
-const RECONNECT_KEYS = ["recoverMs", "serverCpuS", "startMs"];
+const RECONNECT_KEYS = ["recoverMs", "serverCpuS", "startMs", "acceptMs"];
 // validateMs: ours = PGV rules through every Any; go = ValidateAll(), which does not look into Any.
 // validateBestMs: the fastest pass of a run (the least disturbed on a shared machine).
 // validateDeepMs: both look into every Any (go: ValidateAll on each Any's content, found by

@@ -41,6 +41,7 @@ import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import * as net from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type Case, cases } from "./cases.js";
@@ -159,6 +160,38 @@ interface Server {
 	exited: Promise<void>;
 	/** From spawning the process to its READY line (process start → listening), ms. */
 	startMs: number;
+	/** On a restart (named port): from spawning the process to the first TCP connection the port accepted, ms. */
+	acceptMs: number | undefined;
+}
+
+/**
+ * From `spawnedAt` to the first TCP connection `port` accepts: connects every 2 ms until one
+ * succeeds (a restarted server may accept before READY: a held port). The probe connection is
+ * closed at once. Gives up at `until` (resolving undefined).
+ */
+function firstAccept(port: number, spawnedAt: number, until: Promise<unknown>): Promise<number | undefined> {
+	return new Promise((resolve) => {
+		let done = false;
+		void until.then(() => setTimeout(() => finish(undefined), 1000));
+		const finish = (value: number | undefined) => {
+			if (done) return;
+			done = true;
+			resolve(value);
+		};
+		const attempt = () => {
+			if (done) return;
+			const socket = net.connect(port, "127.0.0.1");
+			socket.once("connect", () => {
+				socket.destroy();
+				finish(performance.now() - spawnedAt);
+			});
+			socket.once("error", () => {
+				socket.destroy();
+				setTimeout(attempt, 2);
+			});
+		};
+		attempt();
+	});
 }
 
 let oursCommand = "";
@@ -177,7 +210,12 @@ function startServer(key: ServerKey, scenario: string, extra: string[], ports = 
 	const spawnedAt = performance.now();
 	const proc = spawn(cmd, all, { cwd: benchDir, stdio: ["ignore", "pipe", "inherit"] });
 	const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-	return new Promise((resolve, reject) => {
+	let markReady: () => void = () => {};
+	const ready = new Promise<void>((resolve) => {
+		markReady = resolve;
+	});
+	const accepted = ports.grpc === 0 ? Promise.resolve(undefined) : firstAccept(ports.grpc, spawnedAt, Promise.race([ready, exited]));
+	const started = new Promise<Omit<Server, "acceptMs">>((resolve, reject) => {
 		const timer = setTimeout(() => {
 			proc.kill("SIGKILL");
 			reject(new Error(`${key} server did not print READY within 60 s`));
@@ -196,8 +234,10 @@ function startServer(key: ServerKey, scenario: string, extra: string[], ports = 
 			proc.off("exit", early);
 			rl.close();
 			resolve({ proc, grpcPort: Number(m[1]), controlPort: Number(m[2]), exited, startMs: performance.now() - spawnedAt });
+			markReady();
 		});
 	});
+	return started.then(async (server) => ({ ...server, acceptMs: await accepted }));
 }
 
 async function stopServer(s: Server): Promise<void> {
@@ -272,6 +312,7 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 	if (c.scenario === "validate") return runValidate(key, c, timeoutMs);
 	let server = await startServer(key, c.scenario, c.serverArgs);
 	let restartMs: number | undefined;
+	let restartAcceptMs: number | undefined;
 	const attackers = c.attackers === undefined ? undefined : await startAttackers(server.grpcPort, c.attackers);
 	const args = [
 		"--scenario", c.scenario,
@@ -296,6 +337,7 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 		await server.exited;
 		server = await startServer(key, c.scenario, [...c.serverArgs, "--initial-version", "2"], ports);
 		restartMs = server.startMs;
+		restartAcceptMs = server.acceptMs;
 		lg.stdin.write("GO\n");
 	};
 	createInterface({ input: lg.stderr }).on("line", (line) => {
@@ -317,7 +359,11 @@ async function runOnce(key: ServerKey, c: Case, timeoutMs: number): Promise<RunR
 	try {
 		const result = JSON.parse(last) as RunResult;
 		// Process start → listening: the restart in the reconnect storm (SCENARIOS.md 5.5), the first start otherwise.
-		if (c.scenario === "reconnect" && result.ok) result.figures.startMs = restartMs ?? Number.NaN;
+		if (c.scenario === "reconnect" && result.ok) {
+			result.figures.startMs = restartMs ?? Number.NaN;
+			// Process start → the port accepting connections (before READY when the server holds its port).
+			result.figures.acceptMs = restartAcceptMs ?? Number.NaN;
+		}
 		return attacks === undefined ? result : { ...result, details: { ...result.details, attacks } };
 	} catch {
 		return { scenario: c.scenario, ok: false, error: `loadgen exited ${code} without a result`, figures: {} };

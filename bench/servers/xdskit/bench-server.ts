@@ -54,79 +54,9 @@ import { RouteConfigurationSchema } from "@xdskit/envoy-api/envoy/config/route/v
 import cluster from "node:cluster";
 import { createXdsServer, followPrimary, listenWorkers, type WorkerGroup } from "@xdskit/server";
 import { answerStats, processStats, syncWorkers, workerGroupStats } from "./workers.js";
+import type { HeldPort } from "@xdskit/server/hold-port";
+import { type Config, UsageError } from "./config.js";
 import { clusterName, listenerName, makeCla, makeCluster, makeListener, makeRoute, routeName } from "./resources.js";
-
-const SCENARIOS = ["fanout", "idle", "churn", "bytes", "reconnect"] as const;
-type Scenario = (typeof SCENARIOS)[number];
-
-interface Config {
-	scenario: Scenario;
-	port: number;
-	controlPort: number;
-	clusters: number;
-	endpoints: number;
-	listeners: number;
-	initialVersion: number;
-	observe: boolean;
-	workers: number;
-}
-
-class UsageError extends Error {}
-
-function parseConfig(argv: readonly string[]): Config {
-	const cfg: Config = { scenario: "fanout", port: 18000, controlPort: 18001, clusters: 1000, endpoints: 5, listeners: 10, initialVersion: 1, observe: false, workers: 0 };
-	const int = (flag: string, value: string | undefined): number => {
-		const n = Number(value);
-		if (value === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a non-negative integer, got ${value}`);
-		return n;
-	};
-	for (let i = 0; i < argv.length; i++) {
-		// Go's flag package accepts -flag, --flag and --flag=value; so do we.
-		let arg = argv[i] ?? "";
-		let value: string | undefined;
-		const eq = arg.indexOf("=");
-		if (eq >= 0) {
-			value = arg.slice(eq + 1);
-			arg = arg.slice(0, eq);
-		}
-		const next = (): string | undefined => value ?? argv[++i];
-		switch (arg.replace(/^--?/, "")) {
-			case "scenario": {
-				const s = next();
-				if (!SCENARIOS.includes(s as Scenario)) throw new UsageError(`unknown scenario ${s}`);
-				cfg.scenario = s as Scenario;
-				break;
-			}
-			case "port":
-				cfg.port = int(arg, next());
-				break;
-			case "control-port":
-				cfg.controlPort = int(arg, next());
-				break;
-			case "clusters":
-				cfg.clusters = int(arg, next());
-				break;
-			case "endpoints":
-				cfg.endpoints = int(arg, next());
-				break;
-			case "listeners":
-				cfg.listeners = int(arg, next());
-				break;
-			case "initial-version":
-				cfg.initialVersion = int(arg, next());
-				break;
-			case "observe":
-				cfg.observe = true;
-				break;
-			case "workers":
-				cfg.workers = int(arg, next());
-				break;
-			default:
-				throw new UsageError(`unknown argument ${argv[i]}`);
-		}
-	}
-	return cfg;
-}
 
 const NODE_GROUP = "bench";
 
@@ -472,14 +402,11 @@ async function observability() {
 	return { exporter, serializer: new PrometheusSerializer(), meterProvider: new MeterProvider({ readers: [exporter] }) };
 }
 
-async function main(): Promise<void> {
-	let cfg: Config;
-	try {
-		cfg = parseConfig(process.argv.slice(2));
-	} catch (error) {
-		process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-		process.exit(2);
-	}
+/**
+ * Runs the bench server on `cfg` (parsed by server.ts). `heldPort`: the gRPC port, bound by the
+ * entry point before this module loaded (a single process only; workers listen through the group).
+ */
+export async function main(cfg: Config, heldPort?: HeldPort): Promise<void> {
 	if (cfg.workers > 0 && cluster.isWorker) return worker(cfg);
 	const state = new BenchState(cfg);
 	if (cfg.workers > 0) {
@@ -487,7 +414,7 @@ async function main(): Promise<void> {
 		const group = await listenWorkers({ workers: cfg.workers, feeds, port: cfg.port, host: "0.0.0.0" });
 		return control(state, group.port, group);
 	}
-	const listener = await serve(state.cache, cfg, cfg.port);
+	const listener = await serve(state.cache, cfg, cfg.port, heldPort);
 	return control(state, listener.port, undefined);
 }
 
@@ -504,7 +431,7 @@ async function worker(cfg: Config): Promise<void> {
 	answerStats(counters);
 }
 
-async function serve(cache: Cache, cfg: Config, port: number) {
+async function serve(cache: Cache, cfg: Config, port: number, heldPort?: HeldPort) {
 	// Loaded only with --observe: the OpenTelemetry SDK is no part of the plain server's start-up.
 	const observed = cfg.observe ? await observability() : undefined;
 	const xds = createXdsServer(cache, {
@@ -528,7 +455,7 @@ async function serve(cache: Cache, cfg: Config, port: number) {
 			},
 		},
 	});
-	const listener = await xds.listen({ host: "0.0.0.0", port });
+	const listener = await xds.listen(heldPort === undefined ? { host: "0.0.0.0", port } : { heldPort });
 	if (observed !== undefined) {
 		const { exporter, serializer } = observed;
 		setInterval(() => {
@@ -554,7 +481,3 @@ async function control(state: BenchState, grpcPort: number, group: WorkerGroup |
 	process.stdout.write(`READY ${grpcPort} ${controlPort}\n`);
 }
 
-main().catch((error: unknown) => {
-	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-	process.exit(1);
-});

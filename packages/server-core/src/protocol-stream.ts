@@ -4,7 +4,11 @@ import type { PeerInfo, StreamInfo } from "./callbacks.js";
 export interface StreamInit {
   /** The type URL of a per-type service (such as StreamClusters), or `""` for ADS. */
   readonly typeUrl: string;
-  /** The request headers (no HTTP/2 pseudo-headers): where authorization tokens are. */
+  /**
+   * The request headers (no HTTP/2 pseudo-headers): where authorization
+   * tokens are. Read only when a callback reads `StreamInfo.requestHeader`,
+   * so a transport may make it a getter that builds them then.
+   */
   readonly requestHeader: Headers;
   /** The transport peer, when the transport can tell. */
   readonly peer: PeerInfo | undefined;

@@ -34,7 +34,16 @@ export class StreamLifecycle<Answer> implements TrackedStream {
   constructor(context: ServerContextState, protocol: "sotw" | "delta", init: StreamInit) {
     this.#context = context;
     this.stream = new StreamState(
-      { protocol, typeUrl: init.typeUrl, requestHeader: init.requestHeader, peer: init.peer, signal: init.signal },
+      {
+        protocol,
+        typeUrl: init.typeUrl,
+        // Read when a callback asks (a transport may build the headers lazily).
+        get requestHeader() {
+          return init.requestHeader;
+        },
+        peer: init.peer,
+        signal: init.signal,
+      },
       context.options,
       context.telemetry,
     );

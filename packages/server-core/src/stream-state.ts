@@ -35,8 +35,6 @@ export class StreamState implements StreamInfo {
   readonly protocol: "sotw" | "delta";
   /** The type URL of a per-type service, or `""` for ADS. */
   readonly typeUrl: string;
-  /** The request headers (gRPC metadata). */
-  readonly requestHeader: Headers;
   /** The client, as the transport knows it. */
   readonly peer: PeerInfo | undefined;
   /** Aborted when the client goes away. */
@@ -51,6 +49,7 @@ export class StreamState implements StreamInfo {
   #nonce = 0;
   #closed = false;
   readonly #options: ResolvedServerOptions;
+  readonly #init: StreamStateInit;
   readonly #requests: TokenBucket;
   // Per type: the nonce whose ACK/NACK was let through free.
   readonly #answered = new Map<string, string>();
@@ -63,11 +62,20 @@ export class StreamState implements StreamInfo {
     this.telemetry = telemetry ?? new ServerTelemetry(undefined, () => []);
     this.protocol = init.protocol;
     this.typeUrl = init.typeUrl;
-    this.requestHeader = init.requestHeader;
+    this.#init = init;
     this.peer = init.peer;
     this.signal = init.signal;
     this.#options = options;
     this.#requests = new TokenBucket(options.limits.maxRequestsPerSecond, options.limits.requestBurst);
+  }
+
+  /**
+   * The request headers (gRPC metadata), read from the transport's init
+   * when first asked for: a transport may build them only then (the fast
+   * path does; its first `Headers` would load node's fetch implementation).
+   */
+  get requestHeader(): Headers {
+    return this.#init.requestHeader;
   }
 
   /**

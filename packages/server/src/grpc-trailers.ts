@@ -39,7 +39,8 @@ function isProtocolHeader(name: string): boolean {
 export function grpcTrailers(status: WireStatus, error: unknown): OutgoingHttpHeaders {
   const trailers: OutgoingHttpHeaders = {};
   const metadata: unknown = (error as { metadata?: unknown } | undefined)?.metadata;
-  if (status.status !== 0 && metadata instanceof Headers) {
+  // `metadata` first: naming the global Headers loads node's fetch (undici), which only an error carrying metadata has loaded already.
+  if (status.status !== 0 && metadata !== undefined && metadata !== null && metadata instanceof Headers) {
     metadata.forEach((value, name) => {
       if (!isProtocolHeader(name)) trailers[name] = value;
     });

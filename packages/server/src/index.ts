@@ -8,6 +8,8 @@ export {
 } from "./xds-server-options.js";
 export { type ConnectionGuardOptions, DEFAULT_CONNECTION_GUARDS } from "./connection-guard.js";
 export type { GrpcJsServerLike } from "./grpc-js-services.js";
+export { DEFAULT_MAX_HELD_CONNECTIONS, type HeldPort, type HoldPortOptions, holdPort } from "./hold-port.js";
+export { DEFAULT_LISTEN_BACKLOG } from "./listen-backlog.js";
 export {
   DEFAULT_STREAM_RESET_BURST,
   DEFAULT_STREAM_RESET_RATE,

@@ -7,6 +7,9 @@ import { type Logger, silentLogger } from "@xdskit/cache-core";
 import { cleartextDemux } from "./cleartext-demux.js";
 import { type ConnectionGuardOptions, guardConnections, resolveConnectionGuards } from "./connection-guard.js";
 import { closeGracefully, trackConnections } from "./graceful-close.js";
+import { holdingState, takeHeldPort } from "./held-port-state.js";
+import type { HeldPort } from "./hold-port.js";
+import { DEFAULT_LISTEN_BACKLOG } from "./listen-backlog.js";
 import type { NodeHandler } from "./node-handler.js";
 import { contextOptions, readTlsMaterial, reloadTlsFiles, type TlsOptions, type TlsReloader } from "./tls-material.js";
 
@@ -29,12 +32,25 @@ export const DEFAULT_STREAM_RESET_RATE = 33;
  * `DEFAULT_CONNECTION_GUARDS`.
  */
 export interface ListenOptions extends ConnectionGuardOptions {
-  /** Default: 0 (any free port). */
+  /** Default: 0 (any free port); the held port's with `heldPort`. */
   readonly port?: number | undefined;
-  /** Default: `127.0.0.1`. */
+  /** Default: `127.0.0.1`; the held port's with `heldPort`. */
   readonly host?: string | undefined;
+  /**
+   * Serve a port opened earlier by `holdPort` (from
+   * `@xdskit/server/hold-port`), with the connections that arrived while
+   * the process was loading: they are served first, in the order they came.
+   * `port` and `host`, if given too, must be the held port's.
+   */
+  readonly heldPort?: HeldPort | undefined;
   /** Serve TLS (h2 and, for REST, HTTP/1.1 over TLS). Default: cleartext. */
   readonly tls?: TlsOptions | undefined;
+  /**
+   * The accept queue length (connections the kernel completes before the
+   * server accepts them; Linux caps it at `net.core.somaxconn`). Default:
+   * {@link DEFAULT_LISTEN_BACKLOG}; with `heldPort`, the held port's.
+   */
+  readonly backlog?: number | undefined;
   /** How long `close()` waits for connections before destroying them, in ms. Default: the server's. */
   readonly closeTimeoutMs?: number | undefined;
   /**
@@ -165,20 +181,53 @@ async function createServers(handler: NodeHandler, options: ListenOptions, logge
   return { server: secure, h2: secure, tls: reloadTlsFiles(secure, tls, material, logger) };
 }
 
+function checkHeldPort(options: ListenOptions): void {
+  const held = options.heldPort;
+  if (held === undefined) return;
+  if (options.port !== undefined && options.port !== held.port) {
+    throw new TypeError(`listen: port ${options.port} is not the held port ${held.port}`);
+  }
+  if (options.host !== undefined && options.host !== held.host) {
+    throw new TypeError(`listen: host ${options.host} is not the held port's host ${held.host}`);
+  }
+  holdingState(held);
+}
+
+// The server listens on the held port's handle (node moves the handle to it); the connections that waited come back to be served.
+function listenOnHeld(server: net.Server, heldPort: HeldPort, backlog: number | undefined): readonly net.Socket[] {
+  const taken = takeHeldPort(heldPort);
+  // Listening again on the handle sets its queue length: node's default would shrink it to 511.
+  server.listen(taken.listening, backlog ?? taken.backlog);
+  return taken.sockets;
+}
+
+// Each waiting connection (paused since it was accepted) goes through the server's own connection handling, then reads.
+function serveWaiting(server: net.Server, sockets: readonly net.Socket[]): void {
+  for (const socket of sockets) {
+    if (socket.destroyed) continue;
+    server.emit("connection", socket);
+    socket.resume();
+  }
+}
+
 /** Starts a node HTTP/2 server (HTTP/1.1 allowed, for REST clients) with `handler`. */
 export async function listenXds(handler: NodeHandler, options: ListenOptions): Promise<XdsListener> {
-  const host = options.host ?? "127.0.0.1";
+  checkHeldPort(options);
+  const host = options.heldPort?.host ?? options.host ?? "127.0.0.1";
   const { server, h2, tls } = await createServers(handler, options, options.logger ?? silentLogger);
   const connections = trackConnections(server, h2);
   const logger = options.logger ?? silentLogger;
   guardConnections(server, h2, resolveConnectionGuards(options), options.tls !== undefined, logger);
-  server.listen(options.port ?? 0, host);
+  const waiting = options.heldPort === undefined ? [] : listenOnHeld(server, options.heldPort, options.backlog);
+  if (options.heldPort === undefined) server.listen({ port: options.port ?? 0, host, backlog: options.backlog ?? DEFAULT_LISTEN_BACKLOG });
   try {
     await once(server, "listening");
   } catch (error) {
     tls?.stop();
+    for (const socket of waiting) socket.destroy();
     throw error;
   }
+  serveWaiting(server, waiting);
   const port = (server.address() as AddressInfo).port;
   let markClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => {

@@ -30,9 +30,20 @@ export interface GrpcStreamOptions {
 
 const OK: WireStatus = { status: GrpcStatus.OK, message: "" };
 
-function headersOf(request: Http2ServerRequest): Headers {
+// Web Headers, built on first read: the first `Headers` of a process loads node's fetch
+// implementation (undici: 60-250 ms of compilation on this project's 2-core machine), and most
+// streams' headers are never read by a callback.
+function lazyHeaders(raw: Http2ServerRequest["headers"]): () => Headers {
+  let headers: Headers | undefined;
+  return () => {
+    headers ??= headersOf(raw);
+    return headers;
+  };
+}
+
+function headersOf(raw: Http2ServerRequest["headers"]): Headers {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const [name, value] of Object.entries(raw)) {
     if (name.startsWith(":") || value === undefined) continue;
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.append(name, String(value));
@@ -252,9 +263,12 @@ export async function serveGrpcStream<I extends DescMessage>(
   const gone = () => abort.signal.aborted || stream.destroyed || stream.closed;
   const requestType = request.headers["content-type"];
   const contentType = requestType === "application/grpc+proto" ? requestType : "application/grpc";
+  const requestHeader = lazyHeaders(request.headers);
   const protocolStream = method.open({
     typeUrl: method.typeUrl,
-    requestHeader: headersOf(request),
+    get requestHeader() {
+      return requestHeader();
+    },
     peer: peerOfRequest(request),
     signal: abort.signal,
     headroom: GRPC_PREFIX_BYTES,

@@ -62,6 +62,46 @@ const serverStart = (options: string) => `
   await xds.close();
 `;
 
+// One ADS stream over the fast path, with a node:http2 client: no callback reads the request
+// headers, so nothing builds a Web Headers (whose first use loads undici, node's fetch: 60-250 ms
+// of compilation on a 2-core machine, paid by the first stream after a restart).
+const oneStream = (callbacks: string) => `
+  import * as http2 from "node:http2";
+  import { create, toBinary, fromBinary } from "@bufbuild/protobuf";
+  import { CLUSTER_TYPE_URL, prepareResource } from "@xdskit/cache-core";
+  import { createSnapshot, createSnapshotCache } from "@xdskit/cache-snapshot";
+  import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
+  import { DiscoveryRequestSchema, DiscoveryResponseSchema } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
+  import { createXdsServer } from "@xdskit/server";
+  const cache = createSnapshotCache({ ads: true, nodeHash: (node) => node?.id ?? "" });
+  cache.setSnapshot("n", createSnapshot("v1", { [CLUSTER_TYPE_URL]: [prepareResource(ClusterSchema, { name: "c" })] }));
+  const xds = createXdsServer(cache, { callbacks: ${callbacks} });
+  const bound = await xds.listen({ host: "127.0.0.1", port: 0 });
+  const session = http2.connect(bound.url);
+  const call = session.request({ ":method": "POST", ":path": "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources", "content-type": "application/grpc", te: "trailers", authorization: "Bearer t0ken" });
+  const body = toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, { node: { id: "n" }, typeUrl: CLUSTER_TYPE_URL }));
+  const frame = Buffer.alloc(5 + body.length);
+  frame.writeUInt32BE(body.length, 1);
+  frame.set(body, 5);
+  call.write(frame);
+  const chunks = [];
+  for await (const chunk of call) {
+    chunks.push(chunk);
+    const all = Buffer.concat(chunks);
+    if (all.length >= 5 && all.length >= 5 + all.readUInt32BE(1)) {
+      const response = fromBinary(DiscoveryResponseSchema, all.subarray(5, 5 + all.readUInt32BE(1)));
+      if (response.versionInfo !== "v1") throw new Error("unexpected " + response.versionInfo);
+      break;
+    }
+  }
+  call.close();
+  session.close();
+  await xds.close();
+  // node's own modules (fetch's undici among them) load outside the module hooks: list them too.
+  const { appendFileSync } = await import("node:fs");
+  for (const name of process.moduleLoadList) if (name.includes("undici")) appendFileSync(process.env.LOAD_LOG, "internal:" + name + "\\n");
+`;
+
 describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up", () => {
   const allowed = new Set(generated(loadedBy(ALLOWED_ROOTS.map((p) => `await import("@xdskit/envoy-api/${p}");`).join("\n"))));
 
@@ -77,6 +117,26 @@ describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up
     expect(files.filter((f) => f.startsWith("envoy/service/") && !allowed.has(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith("envoy/admin/"))).toEqual([]);
     expect(loaded.filter((u) => u.includes("/envoy-api/dist/registry.js") || u.includes("/envoy-api/dist/index.js"))).toEqual([]);
+  });
+
+  it("@xdskit/server/hold-port loads node:net and its own three files, nothing else", () => {
+    const loaded = loadedBy(`
+      import { holdPort } from "@xdskit/server/hold-port";
+      const held = await holdPort({ port: 0 });
+      await held.release();
+    `);
+    const ours = loaded.filter((u) => !u.startsWith("node:"));
+    expect(ours.map((u) => u.slice(u.lastIndexOf("/") + 1)).sort()).toEqual(["held-port-state.js", "hold-port.js", "listen-backlog.js"]);
+  });
+
+  it("serves a fast-path stream without loading undici when no callback reads its headers", () => {
+    const loaded = loadedBy(oneStream("{}"));
+    expect(loaded.filter((u) => /undici|\/@connectrpc\//.test(u))).toEqual([]);
+  });
+
+  it("builds the headers when a callback reads them", () => {
+    const loaded = loadedBy(oneStream(`{ onStreamOpen: (stream) => { if (stream.requestHeader.get("authorization") !== "Bearer t0ken") throw new Error("no token"); } }`));
+    expect(loaded.some((u) => u.includes("undici"))).toBe(true);
   });
 
   it("loads neither Connect nor grpc-js nor undici", () => {
