@@ -25,3 +25,30 @@ export class LinearCacheError extends CacheError {
     this.servedTypeUrl = details.servedTypeUrl;
   }
 }
+
+/** A request of another type URL than the one the cache serves. */
+export function wrongTypeError(typeUrl: string, servedTypeUrl: string): LinearCacheError {
+  return new LinearCacheError("unknown-type", `this linear cache serves "${servedTypeUrl}", not "${typeUrl}" (field "type_url")`, {
+    typeUrl,
+    servedTypeUrl,
+    field: "type_url",
+  });
+}
+
+/** An update method called on a follower, which changes only through `applyChange`. */
+export function notLeadingError(method: string, typeUrl: string): LinearCacheError {
+  return new LinearCacheError(
+    "invalid-options",
+    `${method} was called on a follower of the linear cache of "${typeUrl}": a follower changes only through applyChange`,
+    { typeUrl, servedTypeUrl: typeUrl, field: method },
+  );
+}
+
+/** A followed change whose counter is not the next one: a change was lost or applied twice. */
+export function outOfOrderError(typeUrl: string, given: number, expected: number): LinearCacheError {
+  return new LinearCacheError(
+    "invalid-options",
+    `the linear cache of "${typeUrl}" follows a feed at counter ${expected}, but was given a change at ${given}: a change was lost or applied twice (field "counter")`,
+    { typeUrl, servedTypeUrl: typeUrl, field: "counter" },
+  );
+}

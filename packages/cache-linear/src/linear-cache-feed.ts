@@ -1,4 +1,5 @@
-import type { ResourceErrorReport } from "@xdskit/cache-core";
+import type { CachedResource, ResourceErrorReport } from "@xdskit/cache-core";
+import type { ResourceStore } from "./resource-store.js";
 
 /** One resource as it crosses to a follower: its marshalled bytes, never re-marshalled. */
 export interface LinearCacheResourceData {
@@ -63,3 +64,19 @@ export type LinearCacheChange =
       /** The new error, or `undefined` when it was cleared. */
       readonly error: ResourceErrorReport | undefined;
     };
+
+/** A resource as a change or a state carries it. */
+export function resourceDataOf(resource: CachedResource): LinearCacheResourceData {
+  return { name: resource.name, bytes: resource.bytes, ttlMs: resource.ttlMs };
+}
+
+/** The state a follower starts from: every resource and error, with the counter value each is from. */
+export function linearCacheStateOf(store: ResourceStore, typeUrl: string, versionPrefix: string): LinearCacheState {
+  const resources = [];
+  for (const name of store.names()) {
+    const resource = store.get(name);
+    if (resource !== undefined) resources.push({ ...resourceDataOf(resource), changedAt: store.changedAt(name) });
+  }
+  const errors = [...store.errors().entries()].map(([name, report]) => ({ report, setAt: store.errorSetAt(name) }));
+  return { typeUrl, versionPrefix, counter: store.counter, resources, errors };
+}

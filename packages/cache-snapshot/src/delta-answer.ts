@@ -1,4 +1,13 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, isXdstpGlob, type ResourceErrorReport, type Subscription, xdstpCollectionOf } from "@xdskit/cache-core";
+import {
+  ABSENT_RESOURCE_VERSION,
+  type CachedResource,
+  type DeltaResponse,
+  isXdstpGlob,
+  type ResourceErrorReport,
+  type Subscription,
+  xdstpCollectionOf,
+} from "@xdskit/cache-core";
+import type { DeltaWatch } from "./node-status.js";
 import type { TypeResources } from "./type-resources.js";
 
 /** What a delta watch is answered with: the fields of a `DeltaResponse` the cache decides. */
@@ -83,4 +92,11 @@ export function answerDelta(subscription: Subscription, resources: TypeResources
 
   if (changed.length === 0 && removed.length === 0 && !(subscription.isWildcard() && !subscription.answered())) return undefined;
   return errors.length === 0 ? { resources: changed, removed, absent } : { resources: changed, removed, absent, errors };
+}
+
+/** The response to a delta watch from one type of a snapshot, or `undefined` when nothing changed for it. */
+export function deltaResponse(watch: DeltaWatch, resources: TypeResources): DeltaResponse | undefined {
+  const answer = answerDelta(watch.subscription, resources);
+  if (answer === undefined) return undefined;
+  return { request: watch.request, typeUrl: watch.typeUrl, systemVersion: resources.version, ...answer };
 }

@@ -1,16 +1,9 @@
 import {
   compareTypeUrls,
-  defaultResourceTypes,
-  isXdstpGlob,
-  nodeIdHash,
   normalizeResourceName,
-  silentLogger,
   WILDCARD_RESOURCE_NAME,
-  type Cache,
   type CachedResource,
   type Cancel,
-  type ChangeFeed,
-  type ChangeFollower,
   type DeltaResponse,
   type FetchResult,
   type Logger,
@@ -19,119 +12,31 @@ import {
   type SotwResponse,
   type Subscription,
 } from "@xdskit/cache-core";
-import { enforceValidation, type ResolvedValidationPolicy, resolveValidationPolicy, type ValidationPolicy } from "@xdskit/validate/policy";
+import { enforceValidation, type ResolvedValidationPolicy } from "@xdskit/validate/policy";
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { answerDelta } from "./delta-answer.js";
+import { ChangeListeners } from "./change-listeners.js";
+import { deltaResponse } from "./delta-answer.js";
 import { NodeDiagnostics } from "./node-diagnostics.js";
 import { NodeStatus, type DeltaWatch, type SotwWatch, type StatusInfo } from "./node-status.js";
 import { internalSnapshot, type Snapshot, type VersionedSnapshot } from "./snapshot.js";
 import { SnapshotError } from "./snapshot-error.js";
 import { FollowedSnapshots, type SnapshotCacheChange, type SnapshotCacheState, SnapshotDataCache } from "./snapshot-cache-feed.js";
-import { answerHeartbeat, answerSotw } from "./sotw-answer.js";
+import {
+  type FollowSnapshotCacheOptions,
+  resolveSnapshotCacheOptions,
+  type SnapshotCache,
+  type SnapshotCacheFollower,
+  type SnapshotCacheOptions,
+} from "./snapshot-cache-api.js";
+import { answerSotw, fetchPicked, sameSotwAnswers, sotwResponse } from "./sotw-answer.js";
+import { sendHeartbeats, startHeartbeats } from "./ttl-heartbeats.js";
 import type { TypeResources } from "./type-resources.js";
+import { DELTA_THREW, deliver, SOTW_THREW } from "./watch-delivery.js";
 
-/** Options of {@link createSnapshotCache}. */
-export interface SnapshotCacheOptions {
-  /**
-   * ADS mode: hold a SotW response for named resources until every name
-   * exists in the snapshot, so an aggregated stream receives each update
-   * whole. Default: false.
-   */
-  readonly ads?: boolean | undefined;
-  /** Maps a request's node to the key snapshots are set under. Default: `nodeIdHash` (the node id). */
-  readonly nodeHash?: NodeHash | undefined;
-  /**
-   * Where the cache says why a node's requests wait, once per node key: no
-   * snapshot for its key (warn), names it asks for that its snapshot does not
-   * hold (info), a type its snapshot has no version for (info); plus debug
-   * lines per snapshot set. See the README for the exact messages. Default: silent.
-   */
-  readonly logger?: Logger | undefined;
-  /**
-   * Send heartbeats for resources with a TTL every this many milliseconds
-   * (see {@link SnapshotCache.close}). Default: none.
-   */
-  readonly heartbeatIntervalMs?: number | undefined;
-  /**
-   * The types requests may name before the node has a snapshot (afterwards
-   * the snapshot's own types are accepted too). Register custom types here to
-   * accept their watches early. Default: the built-in Envoy types.
-   */
-  readonly types?: ResourceTypeRegistry | undefined;
-  /**
-   * Validates every snapshot before it is served (`@xdskit/validate`; the
-   * validator's `references` option says which types another cache serves):
-   * a `Validator` refuses an invalid snapshot (`setSnapshot` throws a
-   * `ValidationError` listing every violation, and the node keeps its last
-   * good snapshot); `{ validator, mode: "warn" }` logs the violations and
-   * serves it. A snapshot is validated once, however many nodes it is set for.
-   * Default: none.
-   */
-  readonly validate?: ValidationPolicy | undefined;
-}
-
-/**
- * A cache of one {@link Snapshot} per node key, serving SotW and delta
- * watches and fetches from it. Setting a snapshot answers every open watch
- * of that node the snapshot makes answerable, in ADS response order.
- */
-export interface SnapshotCache extends Cache, ChangeFeed<SnapshotCacheState, SnapshotCacheChange> {
-  /**
-   * Makes `snapshot` what the node key sees and answers its open watches
-   * that are behind: State-of-the-World and delta, in ADS response order by
-   * type (clusters before endpoints before listeners before routes), in the
-   * order they were opened within a type. Other nodes are not touched.
-   *
-   * @returns how many watches were answered.
-   * @throws {SnapshotError} `invalid-snapshot` for a snapshot `createSnapshot` did not make.
-   * @throws {ValidationError} (code `invalid-resource`) when `validate` refuses the snapshot;
-   *   the node keeps the snapshot it had.
-   */
-  setSnapshot(node: string, snapshot: Snapshot): number;
-  /** The snapshot of a node key, if one is set. */
-  getSnapshot(node: string): Snapshot | undefined;
-  /**
-   * Forgets a node key's snapshot. Its open watches stay open until a new
-   * snapshot answers them; a node without open watches is forgotten entirely.
-   */
-  clearSnapshot(node: string): void;
-  /** Watch counts and last request time of a node key, or `undefined` when it never made a request. */
-  statusInfo(node: string): StatusInfo | undefined;
-  /** Every node key that made a request and was not forgotten by {@link SnapshotCache.clearSnapshot}. */
-  statusKeys(): string[];
-  /** Stops heartbeats. The cache stays usable. */
-  close(): void;
-}
-
-/**
- * A snapshot cache that follows another one's change feed (see
- * {@link followSnapshotCache}): it serves the leading cache's snapshots,
- * and changes only through {@link @xdskit/cache-core#ChangeFollower.applyChange}.
- */
-export interface SnapshotCacheFollower extends SnapshotCache, ChangeFollower<SnapshotCacheChange> {}
-
-/**
- * Options of {@link followSnapshotCache}: those of the leading cache that
- * shape answers (`ads`, `nodeHash`, `types`; functions do not cross
- * processes, so give the same ones), and this cache's own `logger` and
- * `heartbeatIntervalMs`. No `validate`: the leader validated the snapshots.
- */
-export type FollowSnapshotCacheOptions = Omit<SnapshotCacheOptions, "validate">;
+export type { FollowSnapshotCacheOptions, SnapshotCache, SnapshotCacheFollower, SnapshotCacheOptions } from "./snapshot-cache-api.js";
 
 const noop: Cancel = () => {};
-
-/**
- * Whether every SotW watch gets the same answer from `next` as from `previous`:
- * {@link answerSotw} looks only at the type's version and which names exist.
- */
-function sameSotwAnswers(previous: TypeResources | undefined, next: TypeResources): boolean {
-  if (previous === undefined) return false;
-  if (previous === next) return true;
-  if (previous.version !== next.version || previous.byName.size !== next.byName.size) return false;
-  for (const name of next.byName.keys()) if (!previous.byName.has(name)) return false;
-  return true;
-}
 
 type Due =
   | { readonly kind: "sotw"; readonly watch: SotwWatch; readonly response: SotwResponse }
@@ -149,29 +54,21 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
   // Snapshots already validated (one snapshot is often set for many nodes).
   readonly #validated = new WeakSet<Snapshot>();
   #timer: ReturnType<typeof setInterval> | undefined;
-  readonly #listeners = new Set<(change: SnapshotCacheChange) => void>();
+  readonly #feed: ChangeListeners<SnapshotCacheChange>;
   readonly #data = new SnapshotDataCache();
   // Set on a follower: it changes only through applyChange.
   #followed: FollowedSnapshots | undefined;
 
   constructor(options: SnapshotCacheOptions) {
-    this.#ads = options.ads ?? false;
-    this.#nodeHash = options.nodeHash ?? nodeIdHash;
-    this.#logger = options.logger ?? silentLogger;
-    this.#types = options.types ?? defaultResourceTypes;
+    const resolved = resolveSnapshotCacheOptions(options);
+    this.#ads = resolved.ads;
+    this.#nodeHash = resolved.nodeHash;
+    this.#logger = resolved.logger;
+    this.#types = resolved.types;
     this.#diagnostics = new NodeDiagnostics(this.#logger);
-    this.#validation = resolveValidationPolicy(options.validate);
-    const interval = options.heartbeatIntervalMs;
-    if (interval !== undefined) {
-      if (!(Number.isFinite(interval) && interval > 0)) {
-        throw new SnapshotError("invalid-options", `heartbeatIntervalMs must be a positive number of milliseconds, not ${interval}`, {
-          field: "heartbeatIntervalMs",
-        });
-      }
-      this.#timer = setInterval(() => this.#sendHeartbeats(), interval);
-      // Heartbeats alone must not keep the process alive.
-      this.#timer.unref();
-    }
+    this.#validation = resolved.validation;
+    this.#feed = new ChangeListeners(this.#logger);
+    this.#timer = startHeartbeats(options.heartbeatIntervalMs, () => sendHeartbeats(this.#statuses, this.#snapshots, this.#logger));
   }
 
   createWatch(request: DiscoveryRequest, subscription: Subscription, respond: (response: SotwResponse) => void): Cancel {
@@ -182,7 +79,7 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
     if (resources !== undefined) {
       const picked = answerSotw(request.versionInfo, subscription, resources, this.#ads);
       if (picked !== undefined) {
-        this.#deliverSotw(watch, sotwResponse(watch, resources, picked, false));
+        deliver(watch, sotwResponse(watch, resources, picked, false), this.#logger, SOTW_THREW);
         return noop;
       }
     }
@@ -205,7 +102,7 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
     if (resources !== undefined) {
       const response = deltaResponse(watch, resources);
       if (response !== undefined) {
-        this.#deliverDelta(watch, response);
+        deliver(watch, response, this.#logger, DELTA_THREW);
         return noop;
       }
     }
@@ -226,20 +123,7 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
     if (resources === undefined || request.versionInfo === resources.version) {
       return { kind: "not-modified", request, version: resources?.version ?? request.versionInfo };
     }
-    let picked: readonly CachedResource[] = resources.list;
-    if (!wildcard) {
-      const seen = new Set<string>();
-      const list: CachedResource[] = [];
-      for (const name of names) {
-        const resource = resources.byName.get(name);
-        for (const one of resource !== undefined ? [resource] : isXdstpGlob(name) ? resources.collection(name) : []) {
-          if (seen.has(one.name)) continue;
-          seen.add(one.name);
-          list.push(one);
-        }
-      }
-      picked = list;
-    }
+    const picked: readonly CachedResource[] = wildcard ? resources.list : fetchPicked(resources, names);
     const errors = resources.errorsFor(new Set(names), wildcard);
     return {
       kind: "response",
@@ -257,7 +141,7 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
     if (this.#validation !== undefined) this.#validate(node, snapshot, this.#validation);
     const previous = this.#snapshots.get(node);
     this.#snapshots.set(node, next);
-    if (this.#listeners.size > 0) this.#emit({ kind: "set", node, snapshot: this.#data.of(next) });
+    if (this.#feed.listening) this.#feed.emit({ kind: "set", node, snapshot: this.#data.of(next) });
     const status = this.#statuses.get(node);
     if (status === undefined || status.idle) {
       this.#diagnostics.snapshotSet(node, 0);
@@ -298,7 +182,8 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
     }
     let answered = 0;
     for (const item of due) {
-      const sent = item.kind === "sotw" ? this.#deliverSotw(item.watch, item.response) : this.#deliverDelta(item.watch, item.response);
+      const sent =
+        item.kind === "sotw" ? deliver(item.watch, item.response, this.#logger, SOTW_THREW) : deliver(item.watch, item.response, this.#logger, DELTA_THREW);
       if (sent) answered++;
     }
     this.#logger.debug("snapshot set", { node, answered, open: status.sotw.size + status.delta.size });
@@ -317,7 +202,7 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
 
   #clear(node: string): void {
     this.#snapshots.delete(node);
-    this.#emit({ kind: "clear", node });
+    if (this.#feed.listening) this.#feed.emit({ kind: "clear", node });
     this.#diagnostics.forget(node);
     if (this.#statuses.get(node)?.idle === true) this.#statuses.delete(node);
   }
@@ -340,10 +225,7 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
   }
 
   onChange(listener: (change: SnapshotCacheChange) => void): Cancel {
-    // A wrapper per call, so the same function added twice is called twice and removed once per cancel.
-    const wrapped = (change: SnapshotCacheChange): void => listener(change);
-    this.#listeners.add(wrapped);
-    return () => this.#listeners.delete(wrapped);
+    return this.#feed.add(listener);
   }
 
   /** Starts a follower from `state` (see followSnapshotCache). */
@@ -372,16 +254,6 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
     throw new SnapshotError("invalid-options", `${method} was called on a follower snapshot cache: a follower changes only through applyChange`, {
       field: method,
     });
-  }
-
-  #emit(change: SnapshotCacheChange): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.#logger.error("a change listener threw", { error });
-      }
-    }
   }
 
   /** Validates a request and records it; throws before anything changes. */
@@ -428,60 +300,6 @@ class SnapshotCacheImpl implements SnapshotCacheFollower {
     enforceValidation(validator.validateSnapshot(byType), mode, this.#logger, `the snapshot set for node key "${node}"`);
     this.#validated.add(snapshot);
   }
-
-  #sendHeartbeats(): void {
-    for (const [node, status] of this.#statuses) {
-      if (status.sotw.size === 0) continue;
-      const snapshot = this.#snapshots.get(node);
-      if (snapshot === undefined) continue;
-      const due: [SotwWatch, SotwResponse][] = [];
-      for (const typeUrl of [...status.sotw.typeUrls()].sort(compareTypeUrls)) {
-        const resources = snapshot.typeResources(typeUrl);
-        if (resources === undefined || resources.withTtl.length === 0) continue;
-        for (const watch of status.sotw.of(typeUrl) ?? []) {
-          const picked = answerHeartbeat(watch.request.versionInfo, watch.subscription, resources);
-          if (picked !== undefined) due.push([watch, sotwResponse(watch, resources, picked, true)]);
-        }
-      }
-      for (const [watch] of due) status.sotw.delete(watch);
-      for (const [watch, response] of due) this.#deliverSotw(watch, response);
-      if (due.length > 0) this.#logger.debug("heartbeats sent", { node, watches: due.length });
-    }
-  }
-
-  #deliverSotw(watch: SotwWatch, response: SotwResponse): boolean {
-    if (!watch.open) return false;
-    watch.open = false;
-    try {
-      watch.respond(response);
-    } catch (error) {
-      this.#logger.error("a SotW watch's respond threw", { typeUrl: watch.typeUrl, error });
-    }
-    return true;
-  }
-
-  #deliverDelta(watch: DeltaWatch, response: DeltaResponse): boolean {
-    if (!watch.open) return false;
-    watch.open = false;
-    try {
-      watch.respond(response);
-    } catch (error) {
-      this.#logger.error("a delta watch's respond threw", { typeUrl: watch.typeUrl, error });
-    }
-    return true;
-  }
-}
-
-function sotwResponse(watch: SotwWatch, resources: TypeResources, picked: readonly CachedResource[], heartbeat: boolean): SotwResponse {
-  const response: SotwResponse = { request: watch.request, typeUrl: watch.typeUrl, version: resources.version, resources: picked, heartbeat };
-  const errors = heartbeat ? undefined : resources.errorsFor(watch.subscription.resourceNames(), watch.subscription.isWildcard());
-  return errors === undefined ? response : { ...response, errors };
-}
-
-function deltaResponse(watch: DeltaWatch, resources: TypeResources): DeltaResponse | undefined {
-  const answer = answerDelta(watch.subscription, resources);
-  if (answer === undefined) return undefined;
-  return { request: watch.request, typeUrl: watch.typeUrl, systemVersion: resources.version, ...answer };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { ABSENT_RESOURCE_VERSION, type CachedResource, isXdstpGlob, type ResourceErrorReport, type Subscription } from "@xdskit/cache-core";
+import { ABSENT_RESOURCE_VERSION, type CachedResource, isXdstpGlob, type ResourceErrorReport, type SotwResponse, type Subscription } from "@xdskit/cache-core";
+import type { SotwWatch } from "./node-status.js";
 import type { TypeResources } from "./type-resources.js";
 
 /**
@@ -104,4 +105,38 @@ export function answerHeartbeat(
     }
   }
   return picked.length > 0 ? picked : undefined;
+}
+
+/** The response to a SotW watch: `picked` at the type's version, with the errors of its names (none in a heartbeat). */
+export function sotwResponse(watch: SotwWatch, resources: TypeResources, picked: readonly CachedResource[], heartbeat: boolean): SotwResponse {
+  const response: SotwResponse = { request: watch.request, typeUrl: watch.typeUrl, version: resources.version, resources: picked, heartbeat };
+  const errors = heartbeat ? undefined : resources.errorsFor(watch.subscription.resourceNames(), watch.subscription.isWildcard());
+  return errors === undefined ? response : { ...response, errors };
+}
+
+/**
+ * Whether every SotW watch gets the same answer from `next` as from `previous`:
+ * {@link answerSotw} looks only at the type's version and which names exist.
+ */
+export function sameSotwAnswers(previous: TypeResources | undefined, next: TypeResources): boolean {
+  if (previous === undefined) return false;
+  if (previous === next) return true;
+  if (previous.version !== next.version || previous.byName.size !== next.byName.size) return false;
+  for (const name of next.byName.keys()) if (!previous.byName.has(name)) return false;
+  return true;
+}
+
+/** What a fetch of `names` gets (once each, in the order named; an `xdstp://` glob: its collection). */
+export function fetchPicked(resources: TypeResources, names: readonly string[]): CachedResource[] {
+  const seen = new Set<string>();
+  const picked: CachedResource[] = [];
+  for (const name of names) {
+    const resource = resources.byName.get(name);
+    for (const one of resource !== undefined ? [resource] : isXdstpGlob(name) ? resources.collection(name) : []) {
+      if (seen.has(one.name)) continue;
+      seen.add(one.name);
+      picked.push(one);
+    }
+  }
+  return picked;
 }

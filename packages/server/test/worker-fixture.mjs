@@ -17,3 +17,9 @@ const server = createXdsServer(caches.eds, {
 });
 const listener = await server.listen({ port, host });
 onClose(() => listener.close());
+
+// Test only: a worker that stops reading its IPC channel (its event loop blocked, for at most
+// `ms`), as a stuck worker would; the primary must replace it (maxPendingBytes).
+process.on("message", (message) => {
+  if (message?.test === "stall") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, message.ms);
+});
