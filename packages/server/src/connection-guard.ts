@@ -238,22 +238,24 @@ function guardSession(session: http2.ServerHttp2Session, guards: Resolved, logge
   });
 
   if (Number.isFinite(guards.keepaliveIntervalMs)) {
-    let awaiting = false;
+    // One PING in flight at a time, with its deadline: kept in one variable (not added to `timers`
+    // on every PING, which kept one Timeout per interval for the connection's whole life).
+    let deadline: NodeJS.Timeout | undefined;
+    session.once("close", () => clearTimeout(deadline));
     later(
       guards.keepaliveIntervalMs,
       () => {
-        if (awaiting || session.destroyed) return;
-        awaiting = true;
-        const deadline = setTimeout(() => {
+        if (deadline !== undefined || session.destroyed) return;
+        deadline = setTimeout(() => {
           logger.warn("xds connection closed: keepalive PING unanswered (keepaliveTimeoutMs)", { timeoutMs: guards.keepaliveTimeoutMs });
           session.destroy();
         }, guards.keepaliveTimeoutMs);
         deadline.unref();
-        timers.push(deadline);
         try {
           session.ping((error) => {
-            awaiting = false;
-            if (error === null) clearTimeout(deadline);
+            if (error !== null) return;
+            clearTimeout(deadline);
+            deadline = undefined;
           });
         } catch {
           // A session that cannot take a PING is closing; the deadline ends it if it does not.

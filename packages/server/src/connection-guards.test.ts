@@ -6,6 +6,7 @@
 import { once } from "node:events";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { queryObjects } from "node:v8";
 import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
 import { GrpcStatus } from "@xdskit/server-core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -80,6 +81,24 @@ describe("connection guards", () => {
     } finally {
       await relay.close();
     }
+  });
+
+  it("keeps no Timeout per keepalive PING over a connection's life", async () => {
+    const h = await start({ keepaliveIntervalMs: 5, keepaliveTimeoutMs: 10_000 });
+    const client = await session(h.url);
+    let pings = 0;
+    client.on("ping", () => {
+      pings += 1;
+    });
+    const Timeout = setTimeout(() => {}, 0).constructor as new () => unknown;
+    await until(() => pings >= 5, 10_000);
+    // queryObjects collects garbage first: what it counts is still referenced.
+    const before = queryObjects(Timeout, { format: "count" });
+    await until(() => pings >= 205, 30_000);
+    const after = queryObjects(Timeout, { format: "count" });
+    // One Timeout kept per PING would be 200 more.
+    expect(after - before).toBeLessThan(50);
+    client.close();
   });
 
   it("says GOAWAY ENHANCE_YOUR_CALM to a client that pings too often; other clients are served", async () => {
