@@ -123,6 +123,20 @@ const SENT_SINCE_PING = Symbol("xds sent since the last client ping");
 export function markSent(session: object): void {
   (session as { [SENT_SINCE_PING]?: boolean })[SENT_SINCE_PING] = true;
 }
+// More than a PING ACK (17 bytes, ~46 in a TLS record) and the other frames a client can draw
+// without a response (SETTINGS ACK, WINDOW_UPDATE, RST_STREAM): bytes written between two client
+// PINGs past this mean the server sent data.
+const SENT_DATA_BYTES = 256;
+
+// Bytes the server wrote on the session's connection so far (0 when it has no socket any more).
+function bytesWritten(session: http2.ServerHttp2Session): number {
+  try {
+    return session.socket?.bytesWritten ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 const REFUSED_STREAMS_BURST = 100;
 const REFUSED_SWEEP_MS = 1_000;
 
@@ -267,10 +281,18 @@ function guardSession(session: http2.ServerHttp2Session, guards: Resolved, logge
 
   let lastPing = Number.NEGATIVE_INFINITY;
   let strikes = 0;
+  let writtenAtPing = bytesWritten(session);
   session.on("ping", () => {
     const now = performance.now();
     const marked = session as { [SENT_SINCE_PING]?: boolean };
-    if (marked[SENT_SINCE_PING] === true) {
+    // As gRPC servers do, a PING after data the server sent is no strike: a client measuring its
+    // bandwidth (grpc-go's BDP estimator) PINGs as each large response's DATA frames arrive, several
+    // times per response. "Data" is a response started (markSent) or more written than the PING
+    // ACK a flood gets back.
+    const written = bytesWritten(session);
+    const sentData = written - writtenAtPing > SENT_DATA_BYTES;
+    writtenAtPing = written;
+    if (marked[SENT_SINCE_PING] === true || sentData) {
       marked[SENT_SINCE_PING] = false;
       strikes = 0;
     } else if (now - lastPing < guards.minClientPingIntervalMs) strikes += 1;

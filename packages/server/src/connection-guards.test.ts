@@ -83,6 +83,37 @@ describe("connection guards", () => {
     }
   });
 
+  it("counts no PING strike after data the server sent (grpc-go's BDP PINGs during a large response)", async () => {
+    const h = await start({ minClientPingIntervalMs: 10_000, maxPingStrikes: 2 });
+    // ~400 KB: many DATA frames, each answered by a PING as grpc-go's bandwidth estimator does.
+    h.cache.set(CLUSTER_TYPE_URL, "v2", Array.from({ length: 400 }, (_, i) => cluster(`c-${i}-${"x".repeat(1000)}`)));
+    const client = await session(h.url);
+    let goaway: number | undefined;
+    client.on("goaway", (code: number) => {
+      goaway = code;
+    });
+    const call = rawCall("", ADS_PATH, { session: client });
+    // One PING at a time, sent when data arrives and none is outstanding (grpc-go's BDP estimator).
+    let pings = 0;
+    let outstanding = false;
+    call.stream.on("data", () => {
+      if (outstanding) return;
+      outstanding = true;
+      pings += 1;
+      client.ping(Buffer.alloc(8), () => {
+        outstanding = false;
+      });
+    });
+    call.send(clusterRequest());
+    await until(() => call.messages.length > 0, 10_000);
+    expect(pings).toBeGreaterThan(4);
+    // Still served on the same connection, and never sent away.
+    await served(h.url, { client });
+    expect(goaway).toBeUndefined();
+    expect(client.destroyed).toBe(false);
+    client.close();
+  });
+
   it("keeps no Timeout per keepalive PING over a connection's life", async () => {
     const h = await start({ keepaliveIntervalMs: 5, keepaliveTimeoutMs: 10_000 });
     const client = await session(h.url);
