@@ -1,8 +1,29 @@
-// What a held port keeps (hold-port.ts makes it, listen-xds.ts takes it
-// over), apart from hold-port.ts so that its public entry point
+// A held port and what it keeps (hold-port.ts makes it, listen-xds.ts takes
+// it over), apart from hold-port.ts so that its public entry point
 // (`@xdskit/server/hold-port`) exports only what users call.
 import type * as net from "node:net";
-import type { HeldPort } from "./hold-port.js";
+
+/**
+ * A listening port whose connections wait, unread, for a server: give it to
+ * `XdsServer.listen({ heldPort })`, which takes the port and every waiting
+ * connection. Made by `holdPort`.
+ */
+export interface HeldPort {
+  /** The port it is bound to (the one the system chose, for port 0). */
+  readonly port: number;
+  /** The address it is bound to. */
+  readonly host: string;
+  /** Connections accepted and waiting for a server now. */
+  readonly waiting: number;
+  /** Whether a server has taken the port (`listen({ heldPort })`). */
+  readonly taken: boolean;
+  /**
+   * Closes the port and every waiting connection, for a process that will
+   * not serve it after all. Does nothing once a server has taken the port
+   * (close that server instead).
+   */
+  release(): Promise<void>;
+}
 
 /** What a server takes over from a held port. */
 export interface HeldPortTakeover {

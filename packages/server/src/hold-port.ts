@@ -10,8 +10,10 @@
 // process's entry module, before the rest of xdskit loads.
 import { once } from "node:events";
 import * as net from "node:net";
-import { type HeldState, ignoreError, registerHeldPort } from "./held-port-state.js";
+import { type HeldPort, type HeldState, ignoreError, registerHeldPort } from "./held-port-state.js";
 import { DEFAULT_LISTEN_BACKLOG } from "./listen-backlog.js";
+
+export type { HeldPort };
 
 /**
  * Default of `HoldPortOptions.maxHeldConnections`: more than a control plane
@@ -34,28 +36,6 @@ export interface HoldPortOptions {
    * `net.core.somaxconn`. Default: {@link DEFAULT_MAX_HELD_CONNECTIONS}.
    */
   readonly maxHeldConnections?: number | undefined;
-}
-
-/**
- * A listening port whose connections wait, unread, for a server: give it to
- * `XdsServer.listen({ heldPort })`, which takes the port and every waiting
- * connection. Made by {@link holdPort}.
- */
-export interface HeldPort {
-  /** The port it is bound to (the one the system chose, for port 0). */
-  readonly port: number;
-  /** The address it is bound to. */
-  readonly host: string;
-  /** Connections accepted and waiting for a server now. */
-  readonly waiting: number;
-  /** Whether a server has taken the port (`listen({ heldPort })`). */
-  readonly taken: boolean;
-  /**
-   * Closes the port and every waiting connection, for a process that will
-   * not serve it after all. Does nothing once a server has taken the port
-   * (close that server instead).
-   */
-  release(): Promise<void>;
 }
 
 // A waiting connection is not read (its bytes wait for the server), so a
