@@ -5,14 +5,15 @@ import {
   resourceName,
   TYPE_URL_PREFIX,
   type CachedResource,
-  type ConsistencyOptions,
   type ResourceTypeRegistry,
 } from "@xdskit/cache-core";
 import { builtinResourceChecks, builtinSnapshotChecks } from "./builtin-checks.js";
 import { engineFor } from "./engine.js";
 import { sameBytes } from "./valid-content-cache.js";
 import { canGenerateCode } from "./object-codegen.js";
-import { checkReferences, NO_REFERENCES, referencesOf, type Referrer } from "./reference-check.js";
+import { checkReferences, NO_REFERENCES, type ReferenceOptions, referencesOf, type Referrer } from "./reference-check.js";
+
+export type { ReferenceOptions };
 import { type Remembered, summarize } from "./remembered-resource.js";
 import type { ResourceCheck, SnapshotCheck, SnapshotProblem, SnapshotSummary } from "./semantic-check.js";
 import type { ValidationResult, Violation } from "./violation.js";
@@ -23,19 +24,6 @@ export type ResourceInput = Message | CachedResource;
 
 /** Resources by type URL, as `createSnapshot` takes them. */
 export type ResourcesByType = Readonly<Record<string, Iterable<ResourceInput>>>;
-
-/** How {@link Validator.validateSnapshot} checks references between resources. */
-export interface ReferenceOptions {
-  /** Types another cache serves: references to them are not required to resolve. Default: none. */
-  readonly externalTypes?: ConsistencyOptions["externalTypes"] | undefined;
-  /** References to require beyond those resources declare (type URL → names). Default: none. */
-  readonly references?: ConsistencyOptions["references"] | undefined;
-  /**
-   * Also report endpoint assignments and route configurations nothing references
-   * (`reference.unused`), as go-control-plane's consistency check does. Default: false.
-   */
-  readonly unused?: boolean | undefined;
-}
 
 /** Options of {@link @xdskit/validate#createValidator}. */
 export interface ValidatorOptions {

@@ -1,7 +1,19 @@
 import type { DescMessage, Message } from "@bufbuild/protobuf";
-import { CacheError, findInconsistencies, resourceReferences, type CachedResource, type ResourceTypeRegistry } from "@xdskit/cache-core";
-import type { ReferenceOptions } from "./create-validator.js";
+import { CacheError, type ConsistencyOptions, findInconsistencies, resourceReferences, type CachedResource, type ResourceTypeRegistry } from "@xdskit/cache-core";
 import type { Violation } from "./violation.js";
+
+/** How `Validator.validateSnapshot` checks references between resources. */
+export interface ReferenceOptions {
+  /** Types another cache serves: references to them are not required to resolve. Default: none. */
+  readonly externalTypes?: ConsistencyOptions["externalTypes"] | undefined;
+  /** References to require beyond those resources declare (type URL → names). Default: none. */
+  readonly references?: ConsistencyOptions["references"] | undefined;
+  /**
+   * Also report endpoint assignments and route configurations nothing references
+   * (`reference.unused`), as go-control-plane's consistency check does. Default: false.
+   */
+  readonly unused?: boolean | undefined;
+}
 
 /** What one resource refers to: type URL → names (cache-core's `resourceReferences`). */
 export type References = ReadonlyMap<string, readonly string[]>;
