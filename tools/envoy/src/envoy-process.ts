@@ -94,6 +94,8 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
       res();
     }),
   );
+  // 'close' comes after 'exit', once Envoy's stdout and stderr are drained into the log.
+  const outputClosed = new Promise<void>((res) => child.once("close", () => res()));
   const readLog = (): string => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const fail = (why: string): EnvoyProcessError => new EnvoyProcessError(`${name}: ${why}; log kept at ${logFile}\n${readLog().split("\n").slice(-30).join("\n")}`);
 
@@ -186,6 +188,13 @@ export async function startEnvoy(opts: EnvoyOptions): Promise<EnvoyProcess> {
           await exit;
           clearTimeout(killer);
         }
+        // The log ends after the last output is written to it: at 'exit' the pipes may still hold
+        // some (ending it then was a write after end). Bounded, in case something else holds them.
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([outputClosed, new Promise<void>((res) => (bound = setTimeout(res, 5_000)))]);
+        clearTimeout(bound);
+        child.stdout?.unpipe(log);
+        child.stderr?.unpipe(log);
         await new Promise<void>((res) => log.end(res));
         if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
       })();
