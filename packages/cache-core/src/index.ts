@@ -8,6 +8,7 @@ export {
   type RawResourceInit,
 } from "./cached-resource.js";
 export type { ChangeFeed, ChangeFollower } from "./change-feed.js";
+export { ChangeListeners } from "./change-listeners.js";
 export { collectReferences } from "./collect-references.js";
 export type { Cache, Cancel, ConfigFetcher, ConfigWatcher, DeltaResponse, FetchResult, SotwResponse } from "./config-watcher.js";
 export { findInconsistencies, type ConsistencyOptions, type Inconsistency } from "./find-inconsistencies.js";

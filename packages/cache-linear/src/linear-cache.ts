@@ -1,5 +1,6 @@
 import {
   type CachedResource,
+  ChangeListeners,
   type Cancel,
   type DeltaResponse,
   type FetchResult,
@@ -11,7 +12,6 @@ import {
   type Subscription,
 } from "@xdskit/cache-core";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { ChangeListeners } from "./change-listeners.js";
 import { DeltaRegistrations } from "./delta-registrations.js";
 import { type DeltaDiff, type DeltaRegistration, type DeltaWatch, deltaDiffAll, deltaDiffOf, deltaResponse, isEmptyDiff } from "./delta-watch.js";
 import { notLeadingError, outOfOrderError, wrongTypeError } from "./linear-cache-error.js";
@@ -55,7 +55,7 @@ class LinearCacheImpl implements LinearCacheFollower {
     this.#logger = logger;
     this.#diagnostics = new MissingNameDiagnostics(logger, typeUrl);
     this.#preparer = new ResourcePreparer(typeUrl, options, validation, logger);
-    this.#feed = new ChangeListeners(this.#logger, typeUrl);
+    this.#feed = new ChangeListeners(this.#logger, { typeUrl });
     for (const resource of this.#preparer.prepareAll(options.initialResources ?? [])) this.#store.put(resource, 0);
   }
 

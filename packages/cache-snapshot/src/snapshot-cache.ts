@@ -3,6 +3,7 @@ import {
   normalizeResourceName,
   WILDCARD_RESOURCE_NAME,
   type CachedResource,
+  ChangeListeners,
   type Cancel,
   type DeltaResponse,
   type FetchResult,
@@ -15,7 +16,6 @@ import {
 import { enforceValidation, type ResolvedValidationPolicy } from "@xdskit/validate/policy";
 import type { Node } from "@xdskit/envoy-api/envoy/config/core/v3/base_pb";
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
-import { ChangeListeners } from "./change-listeners.js";
 import { deltaResponse } from "./delta-answer.js";
 import { NodeDiagnostics } from "./node-diagnostics.js";
 import { NodeStatus, type DeltaWatch, type SotwWatch, type StatusInfo } from "./node-status.js";
