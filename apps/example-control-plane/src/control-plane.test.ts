@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfigDir } from "./cli-options.js";
 import { startControlPlane, type ControlPlane } from "./control-plane.js";
+import { loopbackOptions } from "./control-plane.test-helper.js";
 
 let dir = "";
 let cp: ControlPlane;
@@ -27,16 +28,7 @@ beforeEach(async () => {
     },
   });
   cp = await startControlPlane({
-    config: dir,
-    host: "127.0.0.1",
-    port: 0,
-    mode: "ads",
-    upstreamPort: 0,
-    tlsCert: undefined,
-    tlsKey: undefined,
-    tlsClientCa: undefined,
-    registry: envoyRegistry,
-    log: pino({ level: "info" }, sink),
+    ...loopbackOptions(dir, envoyRegistry, pino({ level: "info" }, sink)),
   });
   client = createXdsClient({ transport: createGrpcTransport({ baseUrl: `http://127.0.0.1:${cp.port}` }), node: { id: "envoy-test", cluster: "any" } });
 });

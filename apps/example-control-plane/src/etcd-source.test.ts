@@ -12,6 +12,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfigDir } from "./cli-options.js";
 import { startControlPlane, type ControlPlane } from "./control-plane.js";
+import { loopbackOptions } from "./control-plane.test-helper.js";
 import { startEtcdSource } from "./etcd-source.js";
 import { toXdsLogger } from "./pino-logger.js";
 import { runStoreCli } from "./store-cli.js";
@@ -37,16 +38,7 @@ beforeAll(async () => {
   });
   const log = pino({ level: "info" }, sink);
   cp = await startControlPlane({
-    config: dir,
-    host: "127.0.0.1",
-    port: 0,
-    mode: "ads",
-    upstreamPort: 0,
-    tlsCert: undefined,
-    tlsKey: undefined,
-    tlsClientCa: undefined,
-    registry: envoyRegistry,
-    log,
+    ...loopbackOptions(dir, envoyRegistry, log),
     startSource: (cache) => startEtcdSource(cache, { endpoints: etcd.endpoints, prefix: "/xdskit/", registry: envoyRegistry, log, logger: toXdsLogger(log) }),
   });
   client = createXdsClient({ transport: createGrpcTransport({ baseUrl: `http://127.0.0.1:${cp.port}` }), node: { id: "envoy-test", cluster: "any" } });

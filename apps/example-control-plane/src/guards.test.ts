@@ -7,6 +7,7 @@ import { pino } from "pino";
 import { afterEach, expect, it } from "vitest";
 import { defaultConfigDir, parseCli } from "./cli-options.js";
 import { startControlPlane, type ControlPlane } from "./control-plane.js";
+import { loopbackOptions } from "./control-plane.test-helper.js";
 
 let cp: ControlPlane | undefined;
 
@@ -17,16 +18,7 @@ afterEach(async () => {
 it("--first-request-timeout ends a silent stream with DEADLINE_EXCEEDED", async () => {
   const { guards } = parseCli(["--first-request-timeout", "300"]);
   cp = await startControlPlane({
-    config: defaultConfigDir,
-    host: "127.0.0.1",
-    port: 0,
-    mode: "ads",
-    upstreamPort: 0,
-    tlsCert: undefined,
-    tlsKey: undefined,
-    tlsClientCa: undefined,
-    registry: lazyEnvoyRegistry(),
-    log: pino({ level: "silent" }),
+    ...loopbackOptions(defaultConfigDir, lazyEnvoyRegistry(), pino({ level: "silent" })),
     watch: false,
     guards,
   });

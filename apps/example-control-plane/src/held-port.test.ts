@@ -14,6 +14,7 @@ import { afterAll, afterEach, expect, it } from "vitest";
 import { type AppProcess, mainJs, startCommand } from "./app-process.test-helper.js";
 import { defaultConfigDir } from "./cli-options.js";
 import { type ControlPlane, startControlPlane } from "./control-plane.js";
+import { loopbackOptions } from "./control-plane.test-helper.js";
 
 const dir = mkdtempSync(join(tmpdir(), "app-held-port-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,20 +37,7 @@ it("serves a client that connected to the held port before the control plane sta
   client.subscribe(LISTENER_TYPE_URL);
   const config = mkdtempSync(join(dir, "config-"));
   cpSync(defaultConfigDir, config, { recursive: true });
-  cp = await startControlPlane({
-    config,
-    host: "127.0.0.1",
-    port: 0,
-    heldPort,
-    mode: "ads",
-    upstreamPort: 0,
-    tlsCert: undefined,
-    tlsKey: undefined,
-    tlsClientCa: undefined,
-    registry: envoyRegistry,
-    log: pino({ level: "silent" }),
-    watch: false,
-  });
+  cp = await startControlPlane({ ...loopbackOptions(config, envoyRegistry, pino({ level: "silent" })), heldPort, watch: false });
   expect(cp.port).toBe(heldPort.port);
   expect(heldPort.taken).toBe(true);
   await client.waitFor((c) => c.state(CLUSTER_TYPE_URL).resources.size > 0 && c.state(LISTENER_TYPE_URL).resources.size > 0);

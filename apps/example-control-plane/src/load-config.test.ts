@@ -55,14 +55,26 @@ resources:
 const route = `{"@type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration", "name": "local",
   "virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [{"match": {"prefix": "/"}, "route": {"cluster": "web"}}]}]}`;
 
+const problemLine = (p: ConfigProblem): string => `${p.file} @ ${p.fieldPath}: ${p.reason}`;
+
 function problemsOf(files: Record<string, string>): string[] {
   try {
     loadConfig(configDir(files), envoyRegistry);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.map((p) => `${p.file} @ ${p.fieldPath}: ${p.reason}`);
+    return (e as ConfigError).problems.map(problemLine);
   }
   throw new Error("config loaded without problems");
+}
+
+/** The problems of a load by `loader`, one line each; none when it loads. */
+function reloadProblems(loader: ReturnType<typeof createConfigLoader>): string[] {
+  try {
+    loader.load();
+  } catch (e) {
+    return (e as ConfigError).problems.map(problemLine);
+  }
+  return [];
 }
 
 describe("loadConfig", () => {
@@ -226,14 +238,7 @@ describe("loadConfig", () => {
       const validator = createValidator({ resourceChecks: [...builtinResourceChecks, counting] });
       const d = configDir({ "c.yaml": cluster("web") + cluster("api"), "e.yaml": endpoints("web") + endpoints("api") });
       const loader = createConfigLoader(d, envoyRegistry, { validate: { validator, mode: "refuse" } });
-      const problems = (): string[] => {
-        try {
-          loader.load();
-        } catch (e) {
-          return (e as ConfigError).problems.map((p) => `${p.file} @ ${p.fieldPath}: ${p.reason}`);
-        }
-        return [];
-      };
+      const problems = (): string[] => reloadProblems(loader);
       loader.load();
       expect(checked.sort()).toEqual(["api", "web"]);
       checked.length = 0;
@@ -257,14 +262,7 @@ describe("loadConfig", () => {
       const validator = createValidator();
       const d = configDir({ ...good(), "clusters.yaml": cluster("web") + cluster("api"), "endpoints.yml": endpoints("web") + endpoints("api") });
       const loader = createConfigLoader(d, envoyRegistry, { validate: { validator, mode: "refuse" } });
-      const problems = (): string[] => {
-        try {
-          loader.load();
-        } catch (e) {
-          return (e as ConfigError).problems.map((p) => `${p.file} @ ${p.fieldPath}: ${p.reason}`);
-        }
-        return [];
-      };
+      const problems = (): string[] => reloadProblems(loader);
       const groups = loader.load();
       const all = [...(groups.get("default")?.values() ?? [])].flatMap((byName) => [...byName.values()]);
       expect(all).toHaveLength(6);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommanderError } from "commander";
 import type { EnvoyProcess } from "@xdskit/envoy-tool";
-import { holdPort } from "@xdskit/server/hold-port";
+import { type HeldPort, holdPort } from "@xdskit/server/hold-port";
 import { createAppLogger } from "./app-logger.js";
 import { parseCli } from "./cli-options.js";
 import { STORE_COMMANDS } from "./store-commands.js";
@@ -121,7 +121,7 @@ if (options.workers > 1 && cluster.isPrimary) {
   // One process: the xDS port is bound first, so that proxies reconnecting while the config loads
   // (seconds for a big one) wait on it and are served once it is loaded, instead of being refused
   // and backing off (Envoy: up to 30 s). Workers share the primary's port instead.
-  let heldPort: Awaited<ReturnType<typeof holdPort>> | undefined;
+  let heldPort: HeldPort | undefined;
   if (!cluster.isWorker) {
     try {
       heldPort = await holdPort({ host: options.host, port: options.port });
