@@ -208,7 +208,12 @@ function fields(desc: DescMessage, info: MessageInfo, json: unknown, at: PathLin
       }
       const value = json[key];
       if (value === null) continue; // null leaves a field unset, as in protobuf JSON
-      const out = fieldValue(field, value, link(at, key), ctx);
+      // A scalar's path is made only for a problem: most keys of a large config are scalars.
+      let out: unknown;
+      if (field.fieldKind === "scalar") {
+        const v = scalarValue(field.scalar, value);
+        out = v instanceof Refusal ? report(ctx, link(at, key), v.reason) : v;
+      } else out = fieldValue(field, value, link(at, key), ctx);
       if (out !== value && out !== undefined) json[key] = out;
     }
   } finally {
@@ -233,17 +238,16 @@ function fieldValue(field: DescField, value: unknown, at: PathLink, ctx: Normali
       const list = Array.isArray(value) ? value : [value];
       for (let i = 0; i < list.length; i++) {
         const item: unknown = list[i];
-        const itemAt = link(at, i);
         if (item === null) {
-          report(ctx, itemAt, "a list item cannot be null");
+          report(ctx, link(at, i), "a list item cannot be null");
           continue;
         }
         let out: unknown;
-        if (field.listKind === "message") out = normalizeMessage(field.message, item, itemAt, ctx);
-        else if (field.listKind === "enum") out = enumOf(field.enum, item, itemAt, ctx);
+        if (field.listKind === "message") out = normalizeMessage(field.message, item, link(at, i), ctx);
+        else if (field.listKind === "enum") out = enumOf(field.enum, item, link(at, i), ctx);
         else {
           const v = scalarValue(field.scalar, item);
-          out = v instanceof Refusal ? report(ctx, itemAt, v.reason) : v;
+          out = v instanceof Refusal ? report(ctx, link(at, i), v.reason) : v;
         }
         if (out !== item && out !== undefined) list[i] = out;
       }
