@@ -11,20 +11,30 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
  */
 export function cleartextDemux(h2: http2.Http2Server, h1: http.Server, timeoutMs: number): net.Server {
   return net.createServer((socket) => {
-    let head = Buffer.alloc(0);
+    // What was read until the protocol is known; handed on with the socket, and not kept: a
+    // chunk is a view into a buffer other connections' chunks share (a closure of this
+    // connection holding it would keep that whole buffer for the connection's life).
+    let head: Buffer | undefined;
     // A connection that never says which protocol it speaks is closed.
-    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => socket.destroy(), timeoutMs) : undefined;
+    let timer = Number.isFinite(timeoutMs) ? setTimeout(() => socket.destroy(), timeoutMs) : undefined;
     timer?.unref();
-    socket.once("close", () => clearTimeout(timer));
-    const onData = (chunk: Buffer) => {
-      head = Buffer.concat([head, chunk]);
-      const n = Math.min(head.length, H2_PREFACE.length);
-      const isH2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
-      if (isH2 && head.length < H2_PREFACE.length) return;
+    const onClose = (): void => clearTimeout(timer);
+    socket.once("close", onClose);
+    const onData = (chunk: Buffer): void => {
+      const read = head === undefined ? chunk : Buffer.concat([head, chunk]);
+      const n = Math.min(read.length, H2_PREFACE.length);
+      const isH2 = read.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isH2 && read.length < H2_PREFACE.length) {
+        head = read;
+        return;
+      }
+      head = undefined;
       socket.off("data", onData);
+      socket.off("close", onClose);
       clearTimeout(timer);
+      timer = undefined;
       socket.pause();
-      socket.unshift(head);
+      socket.unshift(read);
       if (isH2) {
         // The HTTP/2 session reads what was put back itself; resuming would drop it.
         h2.emit("connection", socket);
