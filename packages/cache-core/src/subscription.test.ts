@@ -180,3 +180,55 @@ describe("isSubscribed", () => {
     expect(isSubscribed(createSubscription(), "b")).toBe(true);
   });
 });
+
+describe("subscriptions of the same names share one set", () => {
+  const list = Array.from({ length: 100 }, (_, i) => `cluster-${String(i).padStart(3, "0")}`);
+
+  it("SotW and delta subscriptions of the same list share one set; changing one copies it first", () => {
+    const a = createSubscription({ resourceNames: ["x"] });
+    const b = createSubscription();
+    const c = createSubscription({ resourceNames: list });
+    a.setResourceNames(list);
+    b.setResourceNames([...list]);
+    expect(b.resourceNames()).toBe(a.resourceNames());
+    expect(c.resourceNames()).toBe(a.resourceNames());
+    const shared = a.resourceNames();
+
+    // A delta update changes its own copy, never the set the others hold.
+    c.updateResourceNames(["extra"], ["cluster-000"]);
+    expect(c.resourceNames()).not.toBe(shared);
+    expect(c.resourceNames().has("extra")).toBe(true);
+    expect(c.resourceNames().has("cluster-000")).toBe(false);
+    expect(shared.size).toBe(100);
+    expect(shared.has("extra")).toBe(false);
+    expect(names(a)).toEqual(list);
+    expect(names(b)).toEqual(list);
+
+    // A new list of names for one SotW subscription leaves the others' set as it was.
+    a.setResourceNames(list.slice(1));
+    expect(a.resourceNames().size).toBe(99);
+    expect(b.resourceNames()).toBe(shared);
+    expect(shared.size).toBe(100);
+  });
+
+  it("lists that differ, or that join to the same text, are not confused", () => {
+    const split = [...list.slice(0, 20), "a", "b"];
+    const joined = [...list.slice(0, 20), "a\nb"];
+    const s1 = createSubscription({ resourceNames: split });
+    const s2 = createSubscription({ resourceNames: joined });
+    expect(s2.resourceNames()).not.toBe(s1.resourceNames());
+    expect(s1.resourceNames().has("a")).toBe(true);
+    expect(s2.resourceNames().has("a")).toBe(false);
+    expect(s2.resourceNames().has("a\nb")).toBe(true);
+    const other = createSubscription({ resourceNames: list.slice(0, 50) });
+    expect(other.resourceNames()).not.toBe(createSubscription({ resourceNames: list }).resourceNames());
+  });
+
+  it("a short list is a set of the subscription's own", () => {
+    const s1 = createSubscription({ resourceNames: ["a", "b"] });
+    const s2 = createSubscription({ resourceNames: ["a", "b"] });
+    expect(s2.resourceNames()).not.toBe(s1.resourceNames());
+    s2.updateResourceNames(["c"], []);
+    expect(names(s1)).toEqual(["a", "b"]);
+  });
+});

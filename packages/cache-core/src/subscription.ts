@@ -1,4 +1,5 @@
 import type { CachedResource } from "./cached-resource.js";
+import { isSharedNameSet, sharedNameSet } from "./shared-name-sets.js";
 import { normalizeResourceName, xdstpCollectionOf } from "./xdstp-name.js";
 
 /** The resource name a client uses to subscribe to every resource of a type. */
@@ -134,7 +135,10 @@ function isStrictlyIncreasing(list: readonly string[]): boolean {
 class StreamSubscription implements MutableSubscription {
   #wildcard = false;
   #legacy: boolean;
-  #names = new Set<string>();
+  // Shared with other subscriptions of the same names once set from a whole list (see
+  // sharedNameSet): never changed in place while #namesShared; a delta update copies it first.
+  #names: Set<string> = new Set<string>();
+  #namesShared = false;
   #revision = 0;
   #returned: ReadonlyMap<string, string>;
   // Whether #returned is this subscription's own map, which it may change in
@@ -146,7 +150,10 @@ class StreamSubscription implements MutableSubscription {
     const names = [...(options.resourceNames ?? [])];
     this.#legacy = names.length === 0 && (options.allowLegacyWildcard ?? true);
     if (this.#legacy) this.#wildcard = true;
-    else this.#subscribe(names);
+    else {
+      this.#subscribe(names);
+      this.#share();
+    }
     const returned = options.returnedResources;
     if (returned === undefined) {
       this.#returned = NO_VERSIONS;
@@ -192,7 +199,9 @@ class StreamSubscription implements MutableSubscription {
     this.#legacy = false;
     this.#wildcard = false;
     this.#names = new Set();
+    this.#namesShared = false;
     this.#subscribe(list);
+    this.#share();
     this.#revision++;
   }
 
@@ -202,6 +211,10 @@ class StreamSubscription implements MutableSubscription {
     if (add.length === 0 && remove.length === 0) return;
     // Legacy wildcard turns into an explicit "*" that later requests can unsubscribe.
     this.#legacy = false;
+    if (this.#namesShared) {
+      this.#names = new Set(this.#names);
+      this.#namesShared = false;
+    }
     this.#subscribe(add);
     for (const name of remove) {
       if (name === WILDCARD_RESOURCE_NAME) this.#wildcard = false;
@@ -253,6 +266,12 @@ class StreamSubscription implements MutableSubscription {
     if (wildcard !== this.#wildcard || count !== names.size) return false;
     // Every name of the list is subscribed and there are as many: equal unless the list repeats one.
     return isStrictlyIncreasing(list) || new Set(list).size === list.length;
+  }
+
+  // The names just set from a whole list, as the Set other subscriptions of the same list share.
+  #share(): void {
+    this.#names = sharedNameSet(this.#names) as Set<string>;
+    this.#namesShared = isSharedNameSet(this.#names);
   }
 
   #subscribe(names: Iterable<string>): void {
