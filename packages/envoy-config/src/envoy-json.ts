@@ -61,9 +61,9 @@ interface MessageInfo {
  * object read while another of its type is being read (a recursive type) gets a fresh one.
  */
 class SeenKeys {
-  private static reads = 0;
   private readonly mark: Int32Array;
   private readonly keys: string[];
+  // The number of the object being read; a slot is set in it when its mark is this number.
   private current = 0;
   busy = false;
 
@@ -74,12 +74,12 @@ class SeenKeys {
 
   /** Starts an object: no slot set. */
   begin(): void {
-    // Read numbers wrap after 2^31 objects: a mark left from that long ago is then taken for the current one; cleared instead.
-    if (SeenKeys.reads === 0x7fffffff) {
-      SeenKeys.reads = 0;
+    // After 2^31 objects the numbers start again, from marks cleared.
+    if (this.current === 0x7fffffff) {
+      this.current = 0;
       this.mark.fill(0);
     }
-    this.current = ++SeenKeys.reads;
+    this.current++;
   }
 
   /** The key that set `slot` in this object, or undefined; then records `key` as setting it. */
