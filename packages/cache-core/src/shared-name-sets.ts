@@ -13,6 +13,23 @@ const forget = new FinalizationRegistry<string>((key) => {
   if (sets.get(key)?.deref() === undefined) sets.delete(key);
 });
 
+/** Two 32-bit FNV-1a hashes (different offsets) of the names in order, each ended by a separator, and the count. */
+function digestOf(names: ReadonlySet<string>): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (const name of names) {
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x01000193);
+    }
+    // The separator: a character no 16-bit code unit of a name can be taken for.
+    a = Math.imul(a ^ 0x10000, 0x01000193);
+    b = Math.imul(b ^ 0x10001, 0x01000193);
+  }
+  return `${names.size}:${(a >>> 0).toString(36)}:${(b >>> 0).toString(36)}`;
+}
+
 function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size !== b.size) return false;
   for (const name of a) if (!b.has(name)) return false;
@@ -25,9 +42,10 @@ function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
  */
 export function sharedNameSet(names: Set<string>): ReadonlySet<string> {
   if (names.size < MIN_SHARED_NAMES) return names;
-  // Keyed by the names in order; a key two different lists could make (a name holding the
-  // separator) is told apart by comparing members, and the newer list is then not shared.
-  const key = [...names].join("\n");
+  // Keyed by a digest of the names in order, not by the names: a table of every distinct list's
+  // names joined would double what unshared lists cost. Two lists with one digest (rare) are told
+  // apart by comparing members, and the newer one is then not shared.
+  const key = digestOf(names);
   const found = sets.get(key)?.deref();
   if (found !== undefined) return sameMembers(found, names) ? found : names;
   sets.set(key, new WeakRef(names));
