@@ -11,6 +11,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { queryObjects } from "node:v8";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleartextDemux } from "./cleartext-demux.js";
+import { until } from "./test-fixtures.test-helper.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 // A SETTINGS frame with no settings: length 0, type 4, no flags, stream 0.
@@ -21,12 +22,18 @@ afterEach(() => {
   for (const o of open.splice(0)) o.close();
 });
 
-/** A demux on a loopback port whose two "servers" record the sockets handed to them and what was put back. */
-async function startDemux(): Promise<{ port: number; handed: { protocol: "h2" | "h1"; socket: net.Socket; data: WeakRef<Buffer>; text: string }[] }> {
-  const handed: { protocol: "h2" | "h1"; socket: net.Socket; data: WeakRef<Buffer>; text: string }[] = [];
+/** A connection handed to one of the demux's two "servers", with what was put back for it to read. */
+interface Handed {
+  readonly protocol: "h2" | "h1";
+  readonly socket: net.Socket;
+  readonly text: string;
+}
+
+/** A demux on a loopback port whose two "servers" record the connections handed to them. */
+async function startDemux(): Promise<{ port: number; handed: Handed[] }> {
+  const handed: Handed[] = [];
   const take = (protocol: "h2" | "h1") => (socket: net.Socket) => {
-    const data = socket.read() as Buffer;
-    handed.push({ protocol, socket, data: new WeakRef(data), text: data.toString("latin1") });
+    handed.push({ protocol, socket, text: (socket.read() as Buffer).toString("latin1") });
   };
   const h2 = new EventEmitter().on("connection", take("h2")) as unknown as http2.Http2Server;
   const h1 = new EventEmitter().on("connection", take("h1")) as unknown as http.Server;
@@ -46,20 +53,12 @@ async function connect(port: number, writes: Buffer[]): Promise<net.Socket> {
   return socket;
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 describe("cleartext protocol sniffing", () => {
   it("hands h2c and HTTP/1.1 to their servers with every byte read put back, a preface cut in two included", async () => {
     const { port, handed } = await startDemux();
     await connect(port, [Buffer.concat([PREFACE, EMPTY_SETTINGS])]);
     await until(() => handed.length === 1);
-    // A preface cut in two reads: handed on once the second part is read, with both parts.
+    // A preface written in two parts (read in two chunks when the second arrives later): handed on with both.
     const split = await connect(port, []);
     split.write(PREFACE.subarray(0, 5));
     await nextTurn();
