@@ -39,61 +39,11 @@ function report(ctx: NormalizeContext, path: PathLink | undefined, message: stri
   return undefined;
 }
 
-/** A key of a message's JSON: the field it sets, and the slots of that field and of its oneof in {@link SeenKeys}. */
-interface KeyEntry {
-  readonly field: DescField;
-  readonly slot: number;
-  /** -1 for a field in no oneof. */
-  readonly oneofSlot: number;
-}
-
 interface MessageInfo {
-  readonly byKey: ReadonlyMap<string, KeyEntry>;
+  readonly byKey: ReadonlyMap<string, DescField>;
   readonly kind: "plain" | "any" | "duration" | "string" | "struct" | "value" | "list-value" | "wrapper" | "empty";
-  /** Set when two keys can set one field or one oneof (JSON and proto names, oneof members). */
-  readonly seen: SeenKeys | undefined;
-}
-
-/**
- * Which key set each field and each oneof (by slot) in the object of a type being read, to report
- * a field or a oneof set twice. One per type, reused by each object of it (marked with a number per
- * object) instead of a map per object: a large config has hundreds of thousands of objects. An
- * object read while another of its type is being read (a recursive type) gets a fresh one.
- */
-class SeenKeys {
-  private readonly mark: Int32Array;
-  private readonly keys: string[];
-  // The number of the object being read; a slot is set in it when its mark is this number.
-  private current = 0;
-  busy = false;
-
-  constructor(readonly slots: number) {
-    this.mark = new Int32Array(slots);
-    this.keys = new Array<string>(slots).fill("");
-  }
-
-  /** Starts an object: no slot set. */
-  begin(): void {
-    // After 2^31 objects the numbers start again, from marks cleared.
-    if (this.current === 0x7fffffff) {
-      this.current = 0;
-      this.mark.fill(0);
-    }
-    this.current++;
-  }
-
-  /** The key that set `slot` in this object, or undefined; then records `key` as setting it. */
-  set(slot: number, key: string): string | undefined {
-    const before = this.mark[slot] === this.current ? this.keys[slot] : undefined;
-    this.mark[slot] = this.current;
-    this.keys[slot] = key;
-    return before;
-  }
-
-  /** The key that set `slot` in this object, or undefined. */
-  get(slot: number): string | undefined {
-    return this.mark[slot] === this.current ? this.keys[slot] : undefined;
-  }
+  /** Whether two keys can set one field or one oneof (JSON and proto names, oneof members). */
+  readonly needsSeen: boolean;
 }
 
 const infos = new WeakMap<DescMessage, MessageInfo>();
@@ -123,13 +73,10 @@ function kindOf(desc: DescMessage): MessageInfo["kind"] {
 function infoOf(desc: DescMessage): MessageInfo {
   let info = infos.get(desc);
   if (info === undefined) {
-    const byKey = new Map<string, KeyEntry>();
-    desc.fields.forEach((field, slot) => {
-      const entry = { field, slot, oneofSlot: field.oneof === undefined ? -1 : desc.fields.length + desc.oneofs.indexOf(field.oneof) };
-      byKey.set(field.name, entry).set(field.jsonName, entry);
-    });
+    const byKey = new Map<string, DescField>();
+    for (const f of desc.fields) byKey.set(f.name, f).set(f.jsonName, f);
     const needsSeen = desc.oneofs.length > 0 || desc.fields.some((f) => f.jsonName !== f.name);
-    info = { byKey, kind: kindOf(desc), seen: needsSeen ? new SeenKeys(desc.fields.length + desc.oneofs.length) : undefined };
+    info = { byKey, kind: kindOf(desc), needsSeen };
     infos.set(desc, info);
   }
   return info;
@@ -179,45 +126,31 @@ function fields(desc: DescMessage, info: MessageInfo, json: unknown, at: PathLin
   if (!isObject(json)) return report(ctx, at, `expected an object (${desc.typeName}), got ${show(json)}`);
   if (ctx.depth >= MAX_DEPTH) return report(ctx, at, `nested deeper than ${MAX_DEPTH} messages`);
   ctx.depth++;
-  // A recursive type's object inside another of its type: marks of its own (rare).
-  const shared = info.seen;
-  const seen = shared === undefined ? undefined : shared.busy ? new SeenKeys(shared.slots) : shared;
-  if (seen !== undefined) {
-    seen.begin();
-    seen.busy = true;
-  }
-  try {
-    for (const key in json) {
-      if (ctx.problems.length >= ctx.maxProblems) break;
-      if (inAny && key === "@type") continue;
-      const entry = info.byKey.get(key);
-      if (entry === undefined) {
-        const near = closestName(key, desc.fields.map((f) => f.name));
-        report(ctx, link(at, key), `unknown field "${key}" in ${desc.typeName}${near === undefined ? "" : ` (did you mean "${near}"?)`}`);
-        continue;
-      }
-      const field = entry.field;
-      if (seen !== undefined) {
-        const again = seen.set(entry.slot, key);
-        if (again !== undefined) report(ctx, link(at, key), `"${key}" sets ${field.name} again (also set as "${again}")`);
-        if (entry.oneofSlot >= 0 && json[key] !== null) {
-          const other = seen.get(entry.oneofSlot);
-          if (other !== undefined) report(ctx, link(at, key), `"${key}" and "${other}" are both set, but only one of ${(field.oneof as DescOneof).name} can be`);
-          else seen.set(entry.oneofSlot, key);
-        }
-      }
-      const value = json[key];
-      if (value === null) continue; // null leaves a field unset, as in protobuf JSON
-      // A scalar's path is made only for a problem: most keys of a large config are scalars.
-      let out: unknown;
-      if (field.fieldKind === "scalar") {
-        const v = scalarValue(field.scalar, value);
-        out = v instanceof Refusal ? report(ctx, link(at, key), v.reason) : v;
-      } else out = fieldValue(field, value, link(at, key), ctx);
-      if (out !== value && out !== undefined) json[key] = out;
+  let seen: Map<DescField | DescOneof, string> | undefined;
+  for (const key in json) {
+    if (ctx.problems.length >= ctx.maxProblems) break;
+    if (inAny && key === "@type") continue;
+    const field = info.byKey.get(key);
+    if (field === undefined) {
+      const near = closestName(key, desc.fields.map((f) => f.name));
+      report(ctx, link(at, key), `unknown field "${key}" in ${desc.typeName}${near === undefined ? "" : ` (did you mean "${near}"?)`}`);
+      continue;
     }
-  } finally {
-    if (seen === shared && seen !== undefined) seen.busy = false;
+    if (info.needsSeen) {
+      seen ??= new Map();
+      const again = seen.get(field);
+      if (again !== undefined) report(ctx, link(at, key), `"${key}" sets ${field.name} again (also set as "${again}")`);
+      seen.set(field, key);
+      if (field.oneof !== undefined && json[key] !== null) {
+        const other = seen.get(field.oneof);
+        if (other !== undefined) report(ctx, link(at, key), `"${key}" and "${other}" are both set, but only one of ${field.oneof.name} can be`);
+        else seen.set(field.oneof, key);
+      }
+    }
+    const value = json[key];
+    if (value === null) continue; // null leaves a field unset, as in protobuf JSON
+    const out = fieldValue(field, value, link(at, key), ctx);
+    if (out !== value && out !== undefined) json[key] = out;
   }
   ctx.depth--;
   return json;
@@ -238,16 +171,17 @@ function fieldValue(field: DescField, value: unknown, at: PathLink, ctx: Normali
       const list = Array.isArray(value) ? value : [value];
       for (let i = 0; i < list.length; i++) {
         const item: unknown = list[i];
+        const itemAt = link(at, i);
         if (item === null) {
-          report(ctx, link(at, i), "a list item cannot be null");
+          report(ctx, itemAt, "a list item cannot be null");
           continue;
         }
         let out: unknown;
-        if (field.listKind === "message") out = normalizeMessage(field.message, item, link(at, i), ctx);
-        else if (field.listKind === "enum") out = enumOf(field.enum, item, link(at, i), ctx);
+        if (field.listKind === "message") out = normalizeMessage(field.message, item, itemAt, ctx);
+        else if (field.listKind === "enum") out = enumOf(field.enum, item, itemAt, ctx);
         else {
           const v = scalarValue(field.scalar, item);
-          out = v instanceof Refusal ? report(ctx, link(at, i), v.reason) : v;
+          out = v instanceof Refusal ? report(ctx, itemAt, v.reason) : v;
         }
         if (out !== item && out !== undefined) list[i] = out;
       }
