@@ -1,10 +1,10 @@
 // Type-checks and runs every marked example in the package READMEs and in
 // docs/, so a README or guide that drifts from the API fails the test command.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runBounded } from "./bounded-run.js";
 import { extractExamples } from "./extract.js";
 
 const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
@@ -62,20 +62,23 @@ for (const { markdown: readme, work, env } of documents) {
     JSON.stringify({ extends: relative(work, join(root, "tsconfig.base.json")), compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ["*.ts"] }),
   );
   const label = relative(root, readme);
-  const check = spawnSync(process.execPath, [tsc, "-p", join(work, "tsconfig.json")], { encoding: "utf8" });
+  // tsc takes seconds here; the bound is for a child that stops making progress, tried once more.
+  const check = runBounded([tsc, "-p", join(work, "tsconfig.json")], { label: `tsc -p ${relative(root, work)}`, timeoutMs: 300_000, attempts: 2 });
+  for (const t of check.timeouts) console.error(`slow ${t}`);
   if (check.status !== 0) {
     failed += files.length;
-    failures.push(`${label}: type errors\n${check.stdout}${check.stderr}`);
+    failures.push(`${label}: ${check.status === null ? "type check did not finish" : "type errors"}\n${check.output}`);
     continue;
   }
   for (const f of files) {
-    const r = spawnSync(process.execPath, [tsx, f], { cwd: work, env: { ...process.env, ...env }, encoding: "utf8", timeout: 120_000 });
+    const name = `${label} ${relative(work, f)}`;
+    const r = runBounded([tsx, f], { label: name, timeoutMs: 120_000, attempts: 1, cwd: work, env: { ...process.env, ...env } });
     if (r.status === 0) {
       passed++;
-      console.log(`ok   ${label} ${relative(work, f)}`);
+      console.log(`ok   ${name}`);
     } else {
       failed++;
-      failures.push(`${label} ${relative(work, f)} exited ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
+      failures.push(`${name} ${r.status === null ? r.timeouts.join("; ") : `exited ${r.status}`}\n${r.output}`);
     }
   }
 }
