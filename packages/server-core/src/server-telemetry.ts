@@ -1,11 +1,4 @@
-import {
-  type Attributes,
-  type BatchObservableResult,
-  type Histogram,
-  type MeterProvider,
-  metrics,
-  type Observable,
-} from "@opentelemetry/api";
+import type { Attributes, BatchObservableResult, Histogram, Meter, MeterProvider, Observable } from "@opentelemetry/api";
 import type { StreamState } from "./stream-state.js";
 
 /** The name of the meter the server's instruments come from. */
@@ -48,6 +41,28 @@ const OTHER_TYPE = "other";
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const COUNTS = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
 
+// Where `@opentelemetry/api` (major version 1) keeps what an application registers with
+// `metrics.setGlobalMeterProvider`: every copy of the API in a process shares this object, and
+// `metrics.getMeterProvider()` returns its `metrics` entry (a no-op provider when there is none).
+const OTEL_API_GLOBAL = Symbol.for("opentelemetry.js.api.1");
+
+/** A histogram that records nothing: what the server uses when no meter provider is registered. */
+const NO_HISTOGRAM: Pick<Histogram, "record"> = { record() {} };
+
+/**
+ * The meter of the server's instruments: from the provider given in the options, else from the
+ * globally registered one, else none. Read from the API's global rather than through its
+ * `metrics` object, so that a server in a process without OpenTelemetry does not load the API's
+ * ~50 modules at start (~20 ms); a provider registered after the server is made is not seen,
+ * as with the API itself (its metrics have no proxy provider).
+ */
+function serverMeter(provider: MeterProvider | undefined): Meter | undefined {
+  if (provider !== undefined) return provider.getMeter(METER_NAME);
+  const api = (globalThis as { [OTEL_API_GLOBAL]?: { metrics?: Partial<MeterProvider> } })[OTEL_API_GLOBAL];
+  const registered = api?.metrics;
+  return typeof registered?.getMeter === "function" ? registered.getMeter(METER_NAME) : undefined;
+}
+
 /** The type attribute of a type URL: its message name. */
 export function typeAttribute(typeUrl: string): string {
   const slash = typeUrl.lastIndexOf("/");
@@ -55,7 +70,7 @@ export function typeAttribute(typeUrl: string): string {
 }
 
 /**
- * One server's metrics (through `@opentelemetry/api`: no-op until the
+ * One server's metrics (through `@opentelemetry/api`: none until the
  * application registers a meter provider, or one given in the options) and
  * its client-status revision. The instruments and their names are in the
  * `@xdskit/server` README.
@@ -65,13 +80,14 @@ export class ServerTelemetry {
   revision = 0;
   readonly #counters = new Map<string, TypeCounters>();
   readonly #rejections = new Map<RejectionReason, number>();
-  readonly #pushDuration: Histogram;
-  readonly #convergence: Histogram;
-  readonly #resourcesPerResponse: Histogram;
+  readonly #pushDuration: Pick<Histogram, "record"> = NO_HISTOGRAM;
+  readonly #convergence: Pick<Histogram, "record"> = NO_HISTOGRAM;
+  readonly #resourcesPerResponse: Pick<Histogram, "record"> = NO_HISTOGRAM;
 
   /** @param streams the open streams, read when metrics are collected. */
   constructor(provider: MeterProvider | undefined, streams: () => Iterable<StreamState>) {
-    const meter = (provider ?? metrics.getMeterProvider()).getMeter(METER_NAME);
+    const meter = serverMeter(provider);
+    if (meter === undefined) return;
     this.#pushDuration = meter.createHistogram("xds.server.push.duration", {
       unit: "s",
       description: "From the cache's answer to the response handed to the transport",

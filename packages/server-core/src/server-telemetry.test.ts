@@ -1,0 +1,84 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { metrics } from "@opentelemetry/api";
+import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
+import { afterEach, describe, expect, it } from "vitest";
+import { METER_NAME, ServerTelemetry } from "./server-telemetry.js";
+
+class TestReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+
+  /** The server's metrics: name → the value of each data point (a histogram's count). */
+  async serverMetrics(): Promise<Map<string, number[]>> {
+    const { resourceMetrics } = await this.collect();
+    const out = new Map<string, number[]>();
+    for (const scope of resourceMetrics.scopeMetrics) {
+      if (scope.scope.name !== METER_NAME) continue;
+      for (const metric of scope.metrics) {
+        out.set(
+          metric.descriptor.name,
+          metric.dataPoints.map((p) => (typeof p.value === "number" ? p.value : (p.value as { count: number }).count)),
+        );
+      }
+    }
+    return out;
+  }
+}
+
+/** One response of three resources and its ACK, counted by a telemetry made now. */
+function oneAckedResponse(): ServerTelemetry {
+  const telemetry = new ServerTelemetry(undefined, () => []);
+  const counters = telemetry.countersOf("sotw", CLUSTER_TYPE_URL);
+  telemetry.responseSent(counters, 3, 120, 0.002);
+  telemetry.acked(counters, 0.01);
+  return telemetry;
+}
+
+describe("ServerTelemetry without a meter provider in the options", () => {
+  afterEach(() => metrics.disable());
+
+  it("records into the provider the application registered globally", async () => {
+    const reader = new TestReader();
+    expect(metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }))).toBe(true);
+    oneAckedResponse();
+    const seen = await reader.serverMetrics();
+    expect(seen.get("xds.server.responses")).toEqual([1]);
+    expect(seen.get("xds.server.acks")).toEqual([1]);
+    expect(seen.get("xds.server.response.bytes")).toEqual([120]);
+    expect(seen.get("xds.server.push.duration")).toEqual([1]);
+    expect(seen.get("xds.server.convergence.duration")).toEqual([1]);
+    expect(seen.get("xds.server.response.resources")).toEqual([1]);
+  });
+
+  it("records nothing when no provider was registered when it was made, as the API's own meters", async () => {
+    const telemetry = oneAckedResponse();
+    const reader = new TestReader();
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    telemetry.responseSent(telemetry.countersOf("sotw", CLUSTER_TYPE_URL), 1, 10, 0.001);
+    expect((await reader.serverMetrics()).size).toBe(0);
+    // Its counters still count: client status and CSDS read them, not the meter.
+    expect(telemetry.countersOf("sotw", CLUSTER_TYPE_URL).responses).toBe(2);
+  });
+
+  it("does not load @opentelemetry/api in a process that registered no provider", () => {
+    // A fresh process imports the built package, makes a telemetry and lists the modules it loaded.
+    const internal = new URL("../dist/internal.js", import.meta.url).href;
+    const script = `
+      import { registerHooks } from "node:module";
+      const urls = [];
+      registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
+      const { ServerTelemetry } = await import(${JSON.stringify(internal)});
+      new ServerTelemetry(undefined, () => []).countersOf("sotw", "t");
+      console.log(JSON.stringify({ modules: urls.length, otel: urls.filter((u) => u.includes("@opentelemetry")) }));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: fileURLToPath(new URL("..", import.meta.url)), encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout) as { modules: number; otel: string[] };
+    expect(out.modules).toBeGreaterThan(10);
+    expect(out.otel).toEqual([]);
+  });
+});
