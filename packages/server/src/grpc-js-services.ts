@@ -11,6 +11,7 @@ import { type ProtocolStream, type ResponseChunks, type StreamInit, statusOf } f
 import { serveStream } from "./serve-stream.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import { CSDS_METHODS, grpcPath, localNameOf, SOTW_METHODS, streamMethods, type XdsMethod } from "./xds-methods.js";
+import { endStreamSignal } from "./stream-over.js";
 
 /**
  * The part of a `@grpc/grpc-js` `Server` that `XdsServer.addToGrpcServer`
@@ -129,7 +130,7 @@ function streamHandler<I extends DescMessage>(
 ): (call: ServerDuplexStream<Buffer, ResponseChunks>) => void {
   return (call) => {
     const abort = new AbortController();
-    const onGone = () => abort.abort();
+    const onGone = () => endStreamSignal(abort);
     call.once("cancelled", onGone);
     const stream = open({ typeUrl, requestHeader: headersOf(call), peer: peerOfCall(call), signal: abort.signal });
     const requests = (async function* () {
@@ -155,7 +156,7 @@ function streamHandler<I extends DescMessage>(
       )
       .finally(() => {
         call.off("cancelled", onGone);
-        abort.abort();
+        endStreamSignal(abort);
       });
   };
 }

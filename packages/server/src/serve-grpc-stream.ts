@@ -11,6 +11,7 @@ import { type PushedRequests, serveStream } from "./serve-stream.js";
 import { calmDown, markSent } from "./connection-guard.js";
 import { type EndableStream, trackOnSession } from "./session-streams.js";
 import { WriteStallWatch } from "./write-stall-watch.js";
+import { endStreamSignal } from "./stream-over.js";
 
 /** What one fast-path method needs: how to open its protocol stream, and its request schema. */
 export interface GrpcStreamMethod<I extends DescMessage> {
@@ -256,7 +257,7 @@ export async function serveGrpcStream<I extends DescMessage>(
 ): Promise<void> {
   const stream = request.stream;
   const abort = new AbortController();
-  const onGone = () => abort.abort();
+  const onGone = () => endStreamSignal(abort);
   stream.once("close", onGone);
   stream.once("aborted", onGone);
   // The client reset or the stream closed: nothing more can be written.
@@ -326,5 +327,5 @@ export async function serveGrpcStream<I extends DescMessage>(
     response.end();
   }
   // The stream is over for callbacks (StreamInfo.signal), however it ended.
-  abort.abort();
+  endStreamSignal(abort);
 }
