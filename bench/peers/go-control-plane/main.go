@@ -59,6 +59,8 @@ type peer struct {
 	listeners   []types.Resource
 	routes      []types.Resource
 	current     *cache.Snapshot
+	// versionMapCounted: the current snapshot's version-map marshal is counted in encodeCalls.
+	versionMapCounted bool
 
 	snapshots cache.SnapshotCache
 	linear    *cache.LinearCache // churn only
@@ -137,8 +139,14 @@ func (p *peer) publishLocked() {
 	snap.Resources[types.Listener] = cache.NewResources(strconv.Itoa(p.typeVer[tLDS]), p.listeners)
 	snap.Resources[types.Route] = cache.NewResources(strconv.Itoa(p.typeVer[tRDS]), p.routes)
 	p.current = snap
+	p.versionMapCounted = false
 	if p.n.deltaStreams.Load() > 0 {
-		p.buildVersionMapLocked()
+		// Not yet shared with the cache: safe to fill in here.
+		if err := snap.ConstructVersionMap(); err != nil {
+			fmt.Fprintln(os.Stderr, "version map:", err)
+			os.Exit(1)
+		}
+		p.countVersionMapLocked()
 	}
 	if err := p.snapshots.SetSnapshot(context.Background(), nodeGroup, snap); err != nil {
 		fmt.Fprintln(os.Stderr, "setSnapshot:", err)
@@ -146,16 +154,18 @@ func (p *peer) publishLocked() {
 	}
 }
 
-// buildVersionMapLocked does, and counts, the per-snapshot marshal the snapshot cache would
-// otherwise do lazily (and invisibly) for delta streams: one marshal of every resource.
-func (p *peer) buildVersionMapLocked() {
-	if p.current == nil || p.current.VersionMap != nil {
+// countVersionMapLocked counts, once per snapshot, the per-snapshot marshal the snapshot cache
+// does for delta streams (one marshal of every resource, to build the version map). A snapshot
+// published while delta streams exist gets its map built by publishLocked before the cache sees
+// it; one already in the cache when the first delta stream opens gets it from the cache itself,
+// in its next delta watch, under the cache's lock. The peer must not build that one: the cache's
+// streams read the snapshot concurrently, and ConstructVersionMap has no lock of its own (doing
+// it here was a data race that crashed the peer with "concurrent map read and map write").
+func (p *peer) countVersionMapLocked() {
+	if p.current == nil || p.versionMapCounted {
 		return
 	}
-	if err := p.current.ConstructVersionMap(); err != nil {
-		fmt.Fprintln(os.Stderr, "version map:", err)
-		os.Exit(1)
-	}
+	p.versionMapCounted = true
 	total := 0
 	for _, r := range p.current.Resources {
 		total += len(r.Items)
@@ -174,7 +184,7 @@ func (p *peer) callbacks() server.Callbacks {
 			p.n.streams.Add(1)
 			if p.n.deltaStreams.Add(1) == 1 {
 				p.mu.Lock()
-				p.buildVersionMapLocked()
+				p.countVersionMapLocked()
 				p.mu.Unlock()
 			}
 			return nil
