@@ -1,33 +1,21 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { metrics } from "@opentelemetry/api";
-import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
+import { PullMetricReader } from "@xdskit/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { METER_NAME, ServerTelemetry } from "./server-telemetry.js";
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+/** The server's metrics: name → the value of each data point (a histogram's count). */
+async function serverMetrics(reader: PullMetricReader): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const point of await reader.points()) {
+    if (point.scope !== METER_NAME) continue;
+    const value = typeof point.value === "number" ? point.value : (point.value as { count: number }).count;
+    out.set(point.name, [...(out.get(point.name) ?? []), value]);
   }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-
-  /** The server's metrics: name → the value of each data point (a histogram's count). */
-  async serverMetrics(): Promise<Map<string, number[]>> {
-    const { resourceMetrics } = await this.collect();
-    const out = new Map<string, number[]>();
-    for (const scope of resourceMetrics.scopeMetrics) {
-      if (scope.scope.name !== METER_NAME) continue;
-      for (const metric of scope.metrics) {
-        out.set(
-          metric.descriptor.name,
-          metric.dataPoints.map((p) => (typeof p.value === "number" ? p.value : (p.value as { count: number }).count)),
-        );
-      }
-    }
-    return out;
-  }
+  return out;
 }
 
 /** One response of three resources and its ACK, counted by a telemetry made now. */
@@ -43,10 +31,10 @@ describe("ServerTelemetry without a meter provider in the options", () => {
   afterEach(() => metrics.disable());
 
   it("records into the provider the application registered globally", async () => {
-    const reader = new TestReader();
+    const reader = new PullMetricReader();
     expect(metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }))).toBe(true);
     oneAckedResponse();
-    const seen = await reader.serverMetrics();
+    const seen = await serverMetrics(reader);
     expect(seen.get("xds.server.responses")).toEqual([1]);
     expect(seen.get("xds.server.acks")).toEqual([1]);
     expect(seen.get("xds.server.response.bytes")).toEqual([120]);
@@ -57,10 +45,10 @@ describe("ServerTelemetry without a meter provider in the options", () => {
 
   it("records nothing when no provider was registered when it was made, as the API's own meters", async () => {
     const telemetry = oneAckedResponse();
-    const reader = new TestReader();
+    const reader = new PullMetricReader();
     metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
     telemetry.responseSent(telemetry.countersOf("sotw", CLUSTER_TYPE_URL), 1, 10, 0.001);
-    expect((await reader.serverMetrics()).size).toBe(0);
+    expect((await serverMetrics(reader)).size).toBe(0);
     // Its counters still count: client status and CSDS read them, not the meter.
     expect(telemetry.countersOf("sotw", CLUSTER_TYPE_URL).responses).toBe(2);
   });

@@ -1,13 +1,14 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL } from "@xdskit/cache-core";
 import { ClientResourceStatus } from "@xdskit/envoy-api/envoy/admin/v3/config_dump_shared_pb";
 import { ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { ClientStatusDiscoveryService, ConfigStatus } from "@xdskit/envoy-api/envoy/service/status/v3/csds_pb";
 import { STATUS_LIMITS } from "@xdskit/server";
+import { PullMetricReader } from "@xdskit/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, type TestClient } from "./test-clients.test-helper.js";
 import { cluster, endpoints, type Harness, NODE, SERVING, startServer, until } from "./test-fixtures.test-helper.js";
@@ -15,25 +16,9 @@ import { cluster, endpoints, type Harness, NODE, SERVING, startServer, until } f
 const ADS = AggregatedDiscoveryService.method.streamAggregatedResources;
 const CSDS = ClientStatusDiscoveryService.method.streamClientStatus;
 
-/** A pull reader: metrics are read when the test collects. */
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-  /** Every data point of the instrument `name`, as [attributes, value]. */
-  async points(name: string): Promise<Array<[Record<string, unknown>, unknown]>> {
-    const { resourceMetrics } = await this.collect();
-    const out: Array<[Record<string, unknown>, unknown]> = [];
-    for (const scope of resourceMetrics.scopeMetrics) {
-      for (const metric of scope.metrics) {
-        if (metric.descriptor.name !== name) continue;
-        for (const point of metric.dataPoints) out.push([point.attributes, point.value]);
-      }
-    }
-    return out;
-  }
+/** Every data point of the instrument `name`, as [attributes, value]. */
+async function points(reader: PullMetricReader, name: string): Promise<Array<[Record<string, unknown>, unknown]>> {
+  return (await reader.points()).filter((p) => p.name === name).map((p) => [p.attributes, p.value]);
 }
 
 describe.each(SERVING.map((s) => [s.name, s.serve] as const))("client status and CSDS over %s", (_name, serve) => {
@@ -47,7 +32,7 @@ describe.each(SERVING.map((s) => [s.name, s.serve] as const))("client status and
   });
 
   it("tracks sent, ACKed and NACKed per type, answers CSDS per resource, and counts in metrics", async () => {
-    const reader = new TestReader();
+    const reader = new PullMetricReader();
     harness = await startServer({ ...serve, csds: true, meterProvider: new MeterProvider({ readers: [reader] }) });
     const { cache, server } = harness;
     client = connectClient(harness.url);
@@ -126,24 +111,24 @@ describe.each(SERVING.map((s) => [s.name, s.serve] as const))("client status and
     expect(server.context.clientStatus()[0]?.types[0]?.nack?.current).toBe(false);
 
     const type = (name: string) => ({ "xds.protocol": "sotw", "xds.type": name });
-    expect(await reader.points("xds.server.nacks")).toEqual([
+    expect(await points(reader, "xds.server.nacks")).toEqual([
       [type("envoy.config.cluster.v3.Cluster"), 1],
       [type("envoy.config.endpoint.v3.ClusterLoadAssignment"), 0],
     ]);
-    expect(await reader.points("xds.server.acks")).toEqual([
+    expect(await points(reader, "xds.server.acks")).toEqual([
       [type("envoy.config.cluster.v3.Cluster"), 2],
       [type("envoy.config.endpoint.v3.ClusterLoadAssignment"), 1],
     ]);
-    expect(await reader.points("xds.server.responses")).toEqual([
+    expect(await points(reader, "xds.server.responses")).toEqual([
       [type("envoy.config.cluster.v3.Cluster"), 3],
       [type("envoy.config.endpoint.v3.ClusterLoadAssignment"), 1],
     ]);
-    expect(await reader.points("xds.server.streams")).toEqual([[{ "xds.protocol": "sotw", "xds.service": "ads" }, 1]]);
-    expect(await reader.points("xds.server.nodes")).toEqual([
+    expect(await points(reader, "xds.server.streams")).toEqual([[{ "xds.protocol": "sotw", "xds.service": "ads" }, 1]]);
+    expect(await points(reader, "xds.server.nodes")).toEqual([
       [type("envoy.config.cluster.v3.Cluster"), 1],
       [type("envoy.config.endpoint.v3.ClusterLoadAssignment"), 1],
     ]);
-    const [[, sent]] = (await reader.points("xds.server.response.bytes")) as [[unknown, number]];
+    const [[, sent]] = (await points(reader, "xds.server.response.bytes")) as [[unknown, number]];
     // Connect serializes its messages itself: no bytes are counted there.
     if (serve.fastPath || serve.grpcJs === true) expect(sent).toBeGreaterThan(0);
     else expect(sent).toBe(0);
@@ -221,7 +206,7 @@ describe("CSDS and metrics", () => {
   });
 
   it("FetchClientStatus answers on Connect routes; rejections are counted by reason", async () => {
-    const reader = new TestReader();
+    const reader = new PullMetricReader();
     const harness = await startServer({ csds: true, meterProvider: new MeterProvider({ readers: [reader] }) });
     const client = connectClient(harness.url);
     try {
@@ -231,7 +216,7 @@ describe("CSDS and metrics", () => {
       const csds = createClient(ClientStatusDiscoveryService, createGrpcTransport({ baseUrl: harness.url }));
       expect((await csds.fetchClientStatus({})).config).toEqual([]);
       await until(() => harness.server.context.openStreams === 0);
-      expect(await reader.points("xds.server.rejections")).toEqual([[{ "xds.rejection.reason": "bad-input" }, 1]]);
+      expect(await points(reader, "xds.server.rejections")).toEqual([[{ "xds.rejection.reason": "bad-input" }, 1]]);
     } finally {
       client.close();
       await harness.close();

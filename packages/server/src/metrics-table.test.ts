@@ -3,10 +3,11 @@
 // here until the table says so.
 import { readFileSync } from "node:fs";
 import { createNoopMeter, type Meter, type MeterProvider } from "@opentelemetry/api";
-import { AggregationTemporality, MeterProvider as SdkMeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { MeterProvider as SdkMeterProvider } from "@opentelemetry/sdk-metrics";
 import { CLUSTER_TYPE_URL } from "@xdskit/cache-core";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { createXdsServer } from "@xdskit/server";
+import { PullMetricReader } from "@xdskit/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestCache } from "./test-cache.test-helper.js";
 import { connectClient, type TestClient } from "./test-clients.test-helper.js";
@@ -67,26 +68,15 @@ function recordingProvider(into: Array<{ meter: string; name: string; kind: stri
   };
 }
 
-/** A pull reader: metrics are read when the test collects. */
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+/** Per instrument with data, the attribute names its points carry. */
+async function attributeNames(reader: PullMetricReader): Promise<Map<string, string[]>> {
+  const names = new Map<string, Set<string>>();
+  for (const point of await reader.points()) {
+    const set = names.get(point.name) ?? new Set<string>();
+    for (const key of Object.keys(point.attributes)) set.add(key);
+    names.set(point.name, set);
   }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-  /** Per instrument with data, the attribute names its points carry. */
-  async attributeNames(): Promise<Map<string, string[]>> {
-    const { resourceMetrics } = await this.collect();
-    const out = new Map<string, string[]>();
-    for (const scope of resourceMetrics.scopeMetrics) {
-      for (const metric of scope.metrics) {
-        const names = new Set<string>();
-        for (const point of metric.dataPoints) for (const key of Object.keys(point.attributes)) names.add(key);
-        if (metric.dataPoints.length > 0) out.set(metric.descriptor.name, [...names].sort());
-      }
-    }
-    return out;
-  }
+  return new Map([...names].map(([name, set]) => [name, [...set].sort()]));
 }
 
 describe("the README's metrics table", () => {
@@ -113,7 +103,7 @@ describe("the README's metrics table", () => {
   });
 
   it("gives each instrument the attributes the table says, once there is traffic", async () => {
-    const reader = new TestReader();
+    const reader = new PullMetricReader();
     harness = await startServer({ fastPath: true, meterProvider: new SdkMeterProvider({ readers: [reader] }) });
     const { cache, server } = harness;
     client = connectClient(harness.url);
@@ -131,7 +121,7 @@ describe("the README's metrics table", () => {
     bad.send({ typeUrl: CLUSTER_TYPE_URL });
     expect((await bad.status).code).toBe(3);
 
-    const seen = await reader.attributeNames();
+    const seen = await attributeNames(reader);
     expect(Object.fromEntries([...seen].sort(([a], [b]) => a.localeCompare(b)))).toEqual(
       Object.fromEntries(documented().map((row) => [row.name, row.attributes] as const).sort(([a], [b]) => a.localeCompare(b))),
     );

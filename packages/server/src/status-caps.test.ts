@@ -1,12 +1,13 @@
 // A hostile client against the client status: however many names, types and bytes of NACK text it
 // sends, what the status (and so CSDS and the admin page) keeps and shows stays within STATUS_LIMITS.
 import { toBinary } from "@bufbuild/protobuf";
-import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL } from "@xdskit/cache-core";
 import { ClientResourceStatus } from "@xdskit/envoy-api/envoy/admin/v3/config_dump_shared_pb";
 import { AggregatedDiscoveryService } from "@xdskit/envoy-api/envoy/service/discovery/v3/ads_pb";
 import { ClientStatusDiscoveryService, ClientStatusResponseSchema, ConfigStatus } from "@xdskit/envoy-api/envoy/service/status/v3/csds_pb";
 import { STATUS_LIMITS } from "@xdskit/server";
+import { PullMetricReader } from "@xdskit/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, type TestClient } from "./test-clients.test-helper.js";
 import { cluster, type Harness, NODE, startServer, until } from "./test-fixtures.test-helper.js";
@@ -16,20 +17,9 @@ const DELTA_ADS = AggregatedDiscoveryService.method.deltaAggregatedResources;
 const CSDS = ClientStatusDiscoveryService.method.streamClientStatus;
 const MB = "m".repeat(1024 * 1024);
 
-/** A pull reader: metrics are read when the test collects. */
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-  /** The `xds.type` of every data point of the instrument `name`. */
-  async typesOf(name: string): Promise<unknown[]> {
-    const { resourceMetrics } = await this.collect();
-    return resourceMetrics.scopeMetrics.flatMap((scope) =>
-      scope.metrics.filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints.map((p) => p.attributes["xds.type"])),
-    );
-  }
+/** The `xds.type` of every data point of the instrument `name`. */
+async function typesOf(reader: PullMetricReader, name: string): Promise<unknown[]> {
+  return (await reader.points()).filter((p) => p.name === name).map((p) => p.attributes["xds.type"]);
 }
 
 describe("the client status against a hostile client", () => {
@@ -80,7 +70,7 @@ describe("the client status against a hostile client", () => {
   });
 
   it("ADS: 150 made-up types with 10 kB type URLs: 64 listed, the count whole, each URL capped; metrics count the rest as other", async () => {
-    const reader = new TestReader();
+    const reader = new PullMetricReader();
     harness = await startServer({ csds: true, meterProvider: new MeterProvider({ readers: [reader] }) });
     const { server } = harness;
     client = connectClient(harness.url);
@@ -95,7 +85,7 @@ describe("the client status against a hostile client", () => {
     // The whole status of the stream: 64 capped type URLs and little else.
     expect(JSON.stringify(stream).length).toBeLessThan(STATUS_LIMITS.maxTypesPerStream * (STATUS_LIMITS.maxTextLength + 200));
     // Metrics: 64 protocol/type pairs, then one "other" for the rest (once, a stack overflow ended the stream here).
-    const types = await reader.typesOf("xds.server.nodes");
+    const types = await typesOf(reader, "xds.server.nodes");
     expect({ series: types.length, other: types.filter((t) => t === "other").length }).toEqual({ series: 65, other: 1 });
   });
 
