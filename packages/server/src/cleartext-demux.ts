@@ -19,7 +19,7 @@ export function cleartextDemux(h2: http2.Http2Server, h1: http.Server, timeoutMs
     let timer = Number.isFinite(timeoutMs) ? setTimeout(() => socket.destroy(), timeoutMs) : undefined;
     timer?.unref();
     const onClose = (): void => clearTimeout(timer);
-    socket.once("close", onClose);
+    socket.on("close", onClose); // "close" comes once: on() keeps no wrapper closure per connection
     const onData = (chunk: Buffer): void => {
       const read = head === undefined ? chunk : Buffer.concat([head, chunk]);
       const n = Math.min(read.length, H2_PREFACE.length);

@@ -182,7 +182,9 @@ export function guardConnections(
       return;
     }
     perPeer.set(key, count + 1);
-    socket.once("close", () => {
+    // on, not once: "close" comes once, and once() wraps each listener in another closure (~180 B a
+    // listener, kept for the connection's life).
+    socket.on("close", () => {
       const left = (perPeer.get(key) ?? 1) - 1;
       if (left <= 0) perPeer.delete(key);
       else perPeer.set(key, left);
@@ -205,7 +207,7 @@ export function guardConnections(
     session.on("stream", () => {
       watch.seen += 1;
     });
-    session.once("close", () => {
+    session.on("close", () => {
       watched.delete(session);
       if (watched.size === 0 && sweep !== undefined) {
         clearInterval(sweep);
@@ -242,20 +244,21 @@ function sweepRefusedStreams(watched: ReadonlyMap<http2.ServerHttp2Session, Sess
 
 function guardSession(session: http2.ServerHttp2Session, guards: Resolved, logger: Logger): void {
   const timers: NodeJS.Timeout[] = [];
+  // The keepalive PING in flight's deadline: one at a time, kept in one variable (not added to
+  // `timers` on every PING, which kept one Timeout per interval for the connection's whole life).
+  let deadline: NodeJS.Timeout | undefined;
   const later = (ms: number, run: () => void, repeat = false): void => {
     const timer = repeat ? setInterval(run, ms) : setTimeout(run, ms);
     timer.unref();
     timers.push(timer);
   };
-  session.once("close", () => {
+  // on, not once (as above): one listener per session for every timer of its guards.
+  session.on("close", () => {
     for (const timer of timers) clearTimeout(timer);
+    clearTimeout(deadline);
   });
 
   if (Number.isFinite(guards.keepaliveIntervalMs)) {
-    // One PING in flight at a time, with its deadline: kept in one variable (not added to `timers`
-    // on every PING, which kept one Timeout per interval for the connection's whole life).
-    let deadline: NodeJS.Timeout | undefined;
-    session.once("close", () => clearTimeout(deadline));
     later(
       guards.keepaliveIntervalMs,
       () => {

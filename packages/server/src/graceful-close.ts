@@ -13,11 +13,12 @@ export function trackConnections(server: net.Server, h2: http2.Http2Server | htt
   const sockets = new Set<net.Socket>();
   h2.on("session", (session: http2.ServerHttp2Session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    // on, not once: "close" comes once, and once() would keep a wrapper closure per connection.
+    session.on("close", () => sessions.delete(session));
   });
   server.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.on("close", () => sockets.delete(socket));
   });
   return { sessions, sockets };
 }

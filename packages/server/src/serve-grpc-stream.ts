@@ -103,9 +103,11 @@ class GrpcRequests<I extends DescMessage> implements PushedRequests<MessageShape
     this.#splitter = new GrpcMessageSplitter(maxBytes);
     this.#gone = gone;
     stream.on("data", this.#onData);
-    stream.once("end", this.#onEnd);
-    stream.once("close", this.#onClose);
-    stream.once("error", this.#fail);
+    // on, not once: each of these comes once on an HTTP/2 stream (a second "error" is handled too),
+    // and once() would wrap each listener in another closure (~180 B, for the stream's life).
+    stream.on("end", this.#onEnd);
+    stream.on("close", this.#onClose);
+    stream.on("error", this.#fail);
   }
 
   drive(receive: (request: MessageShape<I>) => MaybePromise<void>): Promise<void> {
@@ -258,8 +260,8 @@ export async function serveGrpcStream<I extends DescMessage>(
   const stream = request.stream;
   const abort = new AbortController();
   const onGone = () => endStreamSignal(abort);
-  stream.once("close", onGone);
-  stream.once("aborted", onGone);
+  stream.on("close", onGone);
+  stream.on("aborted", onGone);
   // The client reset or the stream closed: nothing more can be written.
   const gone = () => abort.signal.aborted || stream.destroyed || stream.closed;
   const requestType = request.headers["content-type"];
