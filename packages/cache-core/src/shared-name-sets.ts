@@ -14,7 +14,7 @@ const forget = new FinalizationRegistry<string>((key) => {
 });
 
 /** Two 32-bit FNV-1a hashes (different offsets) of the names in order, each ended by a separator, and the count. */
-function digestOf(names: ReadonlySet<string>): string {
+function digestOf(names: Iterable<string>, size: number): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
   for (const name of names) {
@@ -27,7 +27,7 @@ function digestOf(names: ReadonlySet<string>): string {
     a = Math.imul(a ^ 0x10000, 0x01000193);
     b = Math.imul(b ^ 0x10001, 0x01000193);
   }
-  return `${names.size}:${(a >>> 0).toString(36)}:${(b >>> 0).toString(36)}`;
+  return `${size}:${(a >>> 0).toString(36)}:${(b >>> 0).toString(36)}`;
 }
 
 function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -45,7 +45,7 @@ export function sharedNameSet(names: Set<string>): ReadonlySet<string> {
   // Keyed by a digest of the names in order, not by the names: a table of every distinct list's
   // names joined would double what unshared lists cost. Two lists with one digest (rare) are told
   // apart by comparing members, and the newer one is then not shared.
-  const key = digestOf(names);
+  const key = digestOf(names, names.size);
   const found = sets.get(key)?.deref();
   if (found !== undefined) return sameMembers(found, names) ? found : names;
   sets.set(key, new WeakRef(names));
@@ -56,4 +56,20 @@ export function sharedNameSet(names: Set<string>): ReadonlySet<string> {
 /** Whether a Set came from {@link sharedNameSet} (and must not be changed). */
 export function isSharedNameSet(names: ReadonlySet<string>): boolean {
   return names.size >= MIN_SHARED_NAMES;
+}
+
+/**
+ * The shared Set whose members are exactly `list`, in its order, or undefined when there is none
+ * (then the caller builds a Set of its own and offers it to {@link sharedNameSet}). A thousand
+ * proxies asking for one hundred names each then build no Set at all: the list is compared with
+ * the shared Set's members in order, which also proves it canonical, without repeats and without
+ * the wildcard (a shared Set holds none of those).
+ */
+export function findSharedNameSet(list: readonly string[]): ReadonlySet<string> | undefined {
+  if (list.length < MIN_SHARED_NAMES) return undefined;
+  const found = sets.get(digestOf(list, list.length))?.deref();
+  if (found === undefined || found.size !== list.length) return undefined;
+  let i = 0;
+  for (const name of found) if (name !== list[i++]) return undefined;
+  return found;
 }

@@ -224,6 +224,40 @@ describe("subscriptions of the same names share one set", () => {
     expect(other.resourceNames()).not.toBe(createSubscription({ resourceNames: list }).resourceNames());
   });
 
+  it("a list that is not the shared set's members in order gets its own names, spelled as caches hold them", () => {
+    const held = createSubscription({ resourceNames: list });
+    const shared = held.resourceNames();
+    const T = "envoy.config.cluster.v3.Cluster";
+    const xdstp = Array.from({ length: 20 }, (_, i) => `xdstp://auth/${T}/c${i}?k1=v&k2=v`);
+    createSubscription({ resourceNames: xdstp }); // shares the canonical spelling
+    const spelledOtherwise = createSubscription({ resourceNames: xdstp.map((n) => n.replace("?k1=v&k2=v", "?k2=v&k1=v")) });
+    expect(names(spelledOtherwise)).toEqual([...xdstp].sort());
+    const repeated = createSubscription({ resourceNames: [...list, "cluster-000"] });
+    expect(repeated.resourceNames().size).toBe(100);
+    expect(repeated.resourceNames()).toBe(shared);
+    const withWildcard = createSubscription({ resourceNames: [...list.slice(0, 99), "*"] });
+    expect(withWildcard.isWildcard()).toBe(true);
+    expect(withWildcard.resourceNames().size).toBe(99);
+    const reordered = createSubscription({ resourceNames: [...list].reverse() });
+    expect(names(reordered)).toEqual(list);
+    expect(shared.size).toBe(100);
+  });
+
+  it("an ACK repeating the names, in their order or another, changes nothing; a changed name does", () => {
+    const s = createSubscription({ resourceNames: list });
+    const r0 = s.namesRevision();
+    s.setResourceNames([...list]);
+    s.setResourceNames([...list].reverse());
+    expect(s.namesRevision()).toBe(r0);
+    s.setResourceNames([...list.slice(0, 99), "cluster-100"]);
+    expect(s.namesRevision()).toBe(r0 + 1);
+    expect(s.resourceNames().has("cluster-100")).toBe(true);
+    expect(s.resourceNames().has("cluster-099")).toBe(false);
+    s.setResourceNames([...list.slice(0, 99), "cluster-100", "*"]);
+    expect(s.isWildcard()).toBe(true);
+    expect(s.namesRevision()).toBe(r0 + 2);
+  });
+
   it("a short list is a set of the subscription's own", () => {
     const s1 = createSubscription({ resourceNames: ["a", "b"] });
     const s2 = createSubscription({ resourceNames: ["a", "b"] });

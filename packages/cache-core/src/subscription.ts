@@ -1,5 +1,5 @@
 import type { CachedResource } from "./cached-resource.js";
-import { isSharedNameSet, sharedNameSet } from "./shared-name-sets.js";
+import { findSharedNameSet, isSharedNameSet, sharedNameSet } from "./shared-name-sets.js";
 import { normalizeResourceName, xdstpCollectionOf } from "./xdstp-name.js";
 
 /** The resource name a client uses to subscribe to every resource of a type. */
@@ -150,10 +150,7 @@ class StreamSubscription implements MutableSubscription {
     const names = [...(options.resourceNames ?? [])];
     this.#legacy = names.length === 0 && (options.allowLegacyWildcard ?? true);
     if (this.#legacy) this.#wildcard = true;
-    else {
-      this.#subscribe(names);
-      this.#share();
-    }
+    else this.#setNames(names);
     const returned = options.returnedResources;
     if (returned === undefined) {
       this.#returned = NO_VERSIONS;
@@ -198,10 +195,7 @@ class StreamSubscription implements MutableSubscription {
     if (!this.#legacy && this.#sameNames(list)) return;
     this.#legacy = false;
     this.#wildcard = false;
-    this.#names = new Set();
-    this.#namesShared = false;
-    this.#subscribe(list);
-    this.#share();
+    this.#setNames(list);
     this.#revision++;
   }
 
@@ -255,9 +249,21 @@ class StreamSubscription implements MutableSubscription {
 
   // Whether `list` (a SotW request's names) subscribes to exactly what is subscribed now.
   #sameNames(list: readonly string[]): boolean {
+    const names = this.#names;
+    // The usual ACK: the names in the order they were set, each as the Set holds it.
+    if (!this.#wildcard && list.length === names.size) {
+      let i = 0;
+      let inOrder = true;
+      for (const name of names) {
+        if (name !== list[i++]) {
+          inOrder = false;
+          break;
+        }
+      }
+      if (inOrder) return true;
+    }
     let wildcard = false;
     let count = 0;
-    const names = this.#names;
     for (const name of list) {
       if (name === WILDCARD_RESOURCE_NAME) wildcard = true;
       else if (names.has(normalizeResourceName(name))) count++;
@@ -268,8 +274,18 @@ class StreamSubscription implements MutableSubscription {
     return isStrictlyIncreasing(list) || new Set(list).size === list.length;
   }
 
-  // The names just set from a whole list, as the Set other subscriptions of the same list share.
-  #share(): void {
+  // The names of a whole list (the wildcard aside), in the Set other subscriptions of the same
+  // list share: the one they hold when the list names exactly its members in order, else a Set
+  // built from the list and offered for sharing.
+  #setNames(list: readonly string[]): void {
+    const found = findSharedNameSet(list);
+    if (found !== undefined) {
+      this.#names = found as Set<string>;
+      this.#namesShared = true;
+      return;
+    }
+    this.#names = new Set();
+    this.#subscribe(list);
     this.#names = sharedNameSet(this.#names) as Set<string>;
     this.#namesShared = isSharedNameSet(this.#names);
   }
