@@ -249,21 +249,13 @@ class StreamSubscription implements MutableSubscription {
 
   // Whether `list` (a SotW request's names) subscribes to exactly what is subscribed now.
   #sameNames(list: readonly string[]): boolean {
-    const names = this.#names;
-    // The usual ACK: the names in the order they were set, each as the Set holds it.
-    if (!this.#wildcard && list.length === names.size) {
-      let i = 0;
-      let inOrder = true;
-      for (const name of names) {
-        if (name !== list[i++]) {
-          inOrder = false;
-          break;
-        }
-      }
-      if (inOrder) return true;
-    }
+    // Looked up one by one, not compared in order with the Set's members, which costs less but
+    // keeps more: V8 turns a string it looks up into a reference to an equal internalized string
+    // when there is one, so the ACK a watch keeps holds no copy of its names (compared in order,
+    // idle-1000 kept 110 more strings, 3.5 KB, per client).
     let wildcard = false;
     let count = 0;
+    const names = this.#names;
     for (const name of list) {
       if (name === WILDCARD_RESOURCE_NAME) wildcard = true;
       else if (names.has(normalizeResourceName(name))) count++;
