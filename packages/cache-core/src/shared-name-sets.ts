@@ -36,16 +36,38 @@ function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   return true;
 }
 
+// Whether a Set's members are the list's names, in its order.
+function holdsInOrder(names: ReadonlySet<string>, list: readonly string[]): boolean {
+  if (names.size !== list.length) return false;
+  let i = 0;
+  for (const name of names) if (name !== list[i++]) return false;
+  return true;
+}
+
 /**
- * The shared Set with the members of `names` (in the same order), or `names` itself, which is then
- * shared from now on: the caller must not change the Set it gets (or `names`) afterwards.
+ * The shared Set of the names of a whole list, or the Set `build` makes of them, which is then
+ * shared from now on: the caller must not change the Set it gets afterwards.
+ *
+ * When the list names exactly a shared Set's members in order (a thousand proxies asking for the
+ * same hundred EDS names) no Set is built: comparing the list with those members also proves it
+ * canonical, without repeats and without the wildcard, which a shared Set holds none of. The
+ * list's digest is computed once: it is the built Set's too when that Set holds the list's names
+ * as they are.
  */
-export function sharedNameSet(names: Set<string>): ReadonlySet<string> {
+export function sharedNamesOf(list: readonly string[], build: () => Set<string>): ReadonlySet<string> {
+  if (list.length < MIN_SHARED_NAMES) return build();
+  const listKey = digestOf(list, list.length);
+  const found = sets.get(listKey)?.deref();
+  if (found !== undefined && holdsInOrder(found, list)) return found;
+  const names = build();
   if (names.size < MIN_SHARED_NAMES) return names;
-  // Keyed by a digest of the names in order, not by the names: a table of every distinct list's
-  // names joined would double what unshared lists cost. Two lists with one digest (rare) are told
-  // apart by comparing members, and the newer one is then not shared.
-  const key = digestOf(names, names.size);
+  return share(names, holdsInOrder(names, list) ? listKey : digestOf(names, names.size));
+}
+
+// Keyed by a digest of the names in order, not by the names: a table of every distinct list's
+// names joined would double what unshared lists cost. Two lists with one digest (rare) are told
+// apart by comparing members, and the newer one is then not shared.
+function share(names: Set<string>, key: string): ReadonlySet<string> {
   const found = sets.get(key)?.deref();
   if (found !== undefined) return sameMembers(found, names) ? found : names;
   sets.set(key, new WeakRef(names));
@@ -53,23 +75,7 @@ export function sharedNameSet(names: Set<string>): ReadonlySet<string> {
   return names;
 }
 
-/** Whether a Set came from {@link sharedNameSet} (and must not be changed). */
+/** Whether a Set came from {@link sharedNamesOf} (and must not be changed). */
 export function isSharedNameSet(names: ReadonlySet<string>): boolean {
   return names.size >= MIN_SHARED_NAMES;
-}
-
-/**
- * The shared Set whose members are exactly `list`, in its order, or undefined when there is none
- * (then the caller builds a Set of its own and offers it to {@link sharedNameSet}). A thousand
- * proxies asking for one hundred names each then build no Set at all: the list is compared with
- * the shared Set's members in order, which also proves it canonical, without repeats and without
- * the wildcard (a shared Set holds none of those).
- */
-export function findSharedNameSet(list: readonly string[]): ReadonlySet<string> | undefined {
-  if (list.length < MIN_SHARED_NAMES) return undefined;
-  const found = sets.get(digestOf(list, list.length))?.deref();
-  if (found === undefined || found.size !== list.length) return undefined;
-  let i = 0;
-  for (const name of found) if (name !== list[i++]) return undefined;
-  return found;
 }

@@ -1,5 +1,5 @@
 import type { CachedResource } from "./cached-resource.js";
-import { findSharedNameSet, isSharedNameSet, sharedNameSet } from "./shared-name-sets.js";
+import { isSharedNameSet, sharedNamesOf } from "./shared-name-sets.js";
 import { normalizeResourceName, xdstpCollectionOf } from "./xdstp-name.js";
 
 /** The resource name a client uses to subscribe to every resource of a type. */
@@ -136,7 +136,7 @@ class StreamSubscription implements MutableSubscription {
   #wildcard = false;
   #legacy: boolean;
   // Shared with other subscriptions of the same names once set from a whole list (see
-  // sharedNameSet): never changed in place while #namesShared; a delta update copies it first.
+  // sharedNamesOf): never changed in place while #namesShared; a delta update copies it first.
   #names: Set<string> = new Set<string>();
   #namesShared = false;
   #revision = 0;
@@ -267,18 +267,13 @@ class StreamSubscription implements MutableSubscription {
   }
 
   // The names of a whole list (the wildcard aside), in the Set other subscriptions of the same
-  // list share: the one they hold when the list names exactly its members in order, else a Set
-  // built from the list and offered for sharing.
+  // list share (see sharedNamesOf).
   #setNames(list: readonly string[]): void {
-    const found = findSharedNameSet(list);
-    if (found !== undefined) {
-      this.#names = found as Set<string>;
-      this.#namesShared = true;
-      return;
-    }
-    this.#names = new Set();
-    this.#subscribe(list);
-    this.#names = sharedNameSet(this.#names) as Set<string>;
+    this.#names = sharedNamesOf(list, () => {
+      this.#names = new Set();
+      this.#subscribe(list);
+      return this.#names;
+    }) as Set<string>;
     this.#namesShared = isSharedNameSet(this.#names);
   }
 
