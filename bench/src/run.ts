@@ -30,9 +30,10 @@
 //
 // Our server is bench/servers/xdskit, compiled into bench/dist by this driver (tsc -p
 // tsconfig.build.json; the @xdskit packages it imports must be built) and run with
-// `node --expose-gc` on the pinned current LTS Node (scripts/node.sh, fetched into .cache/node
-// when missing), whatever node runs the driver; `--node` picks another pinned line, the driver's
-// own node (`self`) or a binary. The report names the Node version our server ran on.
+// `node --expose-gc --max-semi-space-size=16` (OURS_NODE_FLAGS) on the pinned current LTS Node
+// (scripts/node.sh, fetched into .cache/node when missing), whatever node runs the driver;
+// `--node` picks another pinned line, the driver's own node (`self`) or a binary. The report names
+// the Node version and flags our server ran with.
 // XDSKIT_BENCH_SERVER overrides the command (the server arguments of SCENARIOS.md section 3 are
 // appended); set it to "" to run the go-control-plane peer alone.
 
@@ -107,6 +108,12 @@ function chooseNode(choice: string): NodeChoice {
 	return { bin, version, how };
 }
 
+// V8 flags our server runs with, as a deployment holding thousands of streams would (the server
+// README's "Node flags" section). `--max-semi-space-size=16` caps the young generation at two 16 MB
+// semi-spaces: Node 26 lets it grow to two 32 MB ones on a machine with this much memory, and a
+// thousand connecting proxies grow it there and it stays, ~33 KiB of RSS per client of idle-1000.
+const OURS_NODE_FLAGS = ["--expose-gc", "--max-semi-space-size=16"];
+
 // Compiles our bench server and returns the command that starts it on `node`.
 function buildOurs(node: NodeChoice): string {
 	const t = Date.now();
@@ -117,7 +124,7 @@ function buildOurs(node: NodeChoice): string {
 		throw new Error("building bench/servers/xdskit failed; are the @xdskit packages built? (pnpm exec turbo run build --filter @xdskit/bench...)");
 	}
 	log(`built dist/servers/xdskit in ${Date.now() - t} ms`);
-	return `'${node.bin}' --expose-gc '${path.join(benchDir, "dist/servers/xdskit/server.js")}'`;
+	return `'${node.bin}' ${OURS_NODE_FLAGS.join(" ")} '${path.join(benchDir, "dist/servers/xdskit/server.js")}'`;
 }
 
 // The code measured: the commit, and whether packages/ or bench/ differ from it. A copy without
@@ -497,7 +504,7 @@ async function main(): Promise<void> {
 	const opts = parseArgs(process.argv.slice(2));
 	const override = process.env.XDSKIT_BENCH_SERVER;
 	const node = override === undefined ? chooseNode(opts.node) : undefined;
-	const nodeLabel = node ? `node ${node.version} (${node.how})` : "node: set by XDSKIT_BENCH_SERVER";
+	const nodeLabel = node ? `node ${node.version} (${node.how}) ${OURS_NODE_FLAGS.join(" ")}` : "node: set by XDSKIT_BENCH_SERVER";
 	const m = machine(node?.version ?? "set by XDSKIT_BENCH_SERVER");
 	log(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.go}; our server on ${nodeLabel}`);
 	mkdirSync(binDir, { recursive: true });

@@ -27,11 +27,7 @@
 // single process answers once it did. The profiling hooks above then cover the primary only.
 
 import { once } from "node:events";
-import { mkdirSync, writeFileSync } from "node:fs";
 import type * as httpTypes from "node:http";
-import { Session } from "node:inspector";
-import { type IntervalHistogram, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
-import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 import type { AddressInfo } from "node:net";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import {
@@ -223,105 +219,21 @@ class BenchState {
 	}
 }
 
-/**
- * XDSKIT_BENCH_LOOP_STATS=1: from one /stats call to the next, the event loop's delay and the
- * garbage collector's pauses, written to stderr when the window closes (for latency analysis).
- */
-class LoopStats {
-	#delay: IntervalHistogram | undefined;
-	#pauses: number[] = [];
-	#byKind = new Map<number, [number, number]>();
-	readonly #observer = new PerformanceObserver((list) => {
-		for (const entry of list.getEntries()) {
-			this.#pauses.push(entry.duration);
-			const kind = ((entry as { detail?: { kind?: number } }).detail)?.kind ?? 0;
-			const [count, total] = this.#byKind.get(kind) ?? [0, 0];
-			this.#byKind.set(kind, [count + 1, total + entry.duration]);
-		}
-	});
-
-	toggle(scenario: string): void {
-		if (this.#delay === undefined) {
-			this.#delay = monitorEventLoopDelay({ resolution: 1 });
-			this.#delay.enable();
-			this.#pauses = [];
-			this.#byKind = new Map();
-			this.#observer.observe({ entryTypes: ["gc"] });
-			return;
-		}
-		const delay = this.#delay;
-		delay.disable();
-		this.#observer.disconnect();
-		this.#delay = undefined;
-		const pauses = [...this.#pauses].sort((a, b) => a - b);
-		const ms = (ns: number) => (ns / 1e6).toFixed(1);
-		const at = (q: number) => (pauses[Math.min(pauses.length - 1, Math.floor(q * pauses.length))] ?? 0).toFixed(1);
-		const total = pauses.reduce((a, b) => a + b, 0);
-		process.stderr.write(
-			`loop-stats ${scenario}: event-loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} ms; ` +
-				`gc ${pauses.length} pauses, ${total.toFixed(0)} ms, p50 ${at(0.5)} p99 ${at(0.99)} max ${at(1)} ms; by kind (1 minor, 2 major, 4 incremental, 8 weak callbacks): ` +
-				`${[...this.#byKind].map(([k, [n, t]]) => `${k}: ${n} × ${(t / n).toFixed(1)} ms`).join(", ")}; new space ${((getHeapSpaceStatistics().find((x) => x.space_name === "new_space")?.space_size ?? 0) / 2 ** 20).toFixed(0)} MiB\n`,
-		);
-	}
-}
-
-/**
- * Profiles from one /stats call to the next (see the header): CPU, or with `allocations` every
- * allocation (sampled, including objects the GC collected since), as a .heapprofile.
- */
-class WindowProfiler {
-	readonly #dir: string;
-	readonly #allocations: boolean;
-	readonly #session = new Session();
-	#running = false;
-	#count = 0;
-
-	constructor(dir: string, allocations: boolean) {
-		this.#dir = dir;
-		this.#allocations = allocations;
-		mkdirSync(dir, { recursive: true });
-		this.#session.connect();
-		if (!allocations) {
-			this.#session.post("Profiler.enable");
-			this.#session.post("Profiler.setSamplingInterval", { interval: 200 });
-		}
-	}
-
-	toggle(scenario: string): void {
-		if (!this.#running) {
-			this.#running = true;
-			if (this.#allocations) {
-				this.#session.post("HeapProfiler.startSampling", { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-			} else {
-				this.#session.post("Profiler.start");
-			}
-			return;
-		}
-		this.#running = false;
-		const base = `${this.#dir}/${scenario}-${process.pid}-${++this.#count}`;
-		if (this.#allocations) {
-			this.#session.post("HeapProfiler.stopSampling", (error, result) => {
-				if (error) process.stderr.write(`profile: ${error.message}\n`);
-				else writeFileSync(`${base}.heapprofile`, JSON.stringify(result.profile));
-			});
-			return;
-		}
-		this.#session.post("Profiler.stop", (error, result) => {
-			if (error) process.stderr.write(`profile: ${error.message}\n`);
-			else writeFileSync(`${base}.cpuprofile`, JSON.stringify(result.profile));
-		});
-	}
-}
-
-let heapSnapshots = 0;
-
 // Not `import * as http`: on Node 26 importing node:http as an ES module evaluates undici's
 // lazy exports (see @xdskit/server's listen-xds.ts), which would count as our start-up.
 const http: typeof httpTypes = process.getBuiltinModule?.("node:http") ?? (await import("node:http"));
 
-const loopStats = process.env.XDSKIT_BENCH_LOOP_STATS ? new LoopStats() : undefined;
+// The diagnostics module only when a variable asks for one of its tools (see the header).
+/** A LoopStats or WindowProfiler of diagnostics.ts: toggled by each /stats call. */
+interface WindowToggle {
+	toggle(scenario: string): void;
+}
 
-function controlServer(state: BenchState, profiler: WindowProfiler | undefined, group: WorkerGroup | undefined): httpTypes.Server {
+const wantsDiagnostics = ["XDSKIT_BENCH_LOOP_STATS", "XDSKIT_BENCH_CPU_PROFILE", "XDSKIT_BENCH_ALLOC_PROFILE", "XDSKIT_BENCH_HEAP_SNAPSHOT"].some((v) => process.env[v]);
+const diagnostics = wantsDiagnostics ? await import("./diagnostics.js") : undefined;
+const loopStats = process.env.XDSKIT_BENCH_LOOP_STATS ? (diagnostics && new diagnostics.LoopStats()) : undefined;
+
+function controlServer(state: BenchState, profiler: WindowToggle | undefined, group: WorkerGroup | undefined): httpTypes.Server {
 	return http.createServer((req, res) => {
 		const reply = (status: number, body: unknown) => {
 			const text = `${JSON.stringify(body)}\n`;
@@ -374,8 +286,7 @@ function controlServer(state: BenchState, profiler: WindowProfiler | undefined, 
 					loopStats?.toggle(state.cfg.scenario);
 					const heapDir = process.env.XDSKIT_BENCH_HEAP_SNAPSHOT;
 					if (heapDir && q.get("gc") === "1") {
-						mkdirSync(heapDir, { recursive: true });
-						writeHeapSnapshot(`${heapDir}/${state.cfg.scenario}-${process.pid}-${++heapSnapshots}.heapsnapshot`);
+						diagnostics?.heapSnapshot(heapDir, state.cfg.scenario);
 					}
 					return reply(200, stats);
 				}
@@ -473,7 +384,7 @@ async function control(state: BenchState, grpcPort: number, group: WorkerGroup |
 	const cfg = state.cfg;
 	const profileDir = process.env.XDSKIT_BENCH_CPU_PROFILE;
 	const allocDir = process.env.XDSKIT_BENCH_ALLOC_PROFILE;
-	const profiler = profileDir ? new WindowProfiler(profileDir, false) : allocDir ? new WindowProfiler(allocDir, true) : undefined;
+	const profiler = diagnostics && (profileDir || allocDir) ? new diagnostics.WindowProfiler(profileDir || (allocDir as string), !profileDir) : undefined;
 	const server = controlServer(state, profiler, group);
 	server.listen(cfg.controlPort, "127.0.0.1");
 	await once(server, "listening");
