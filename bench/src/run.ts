@@ -30,7 +30,7 @@
 //
 // Our server is bench/servers/xdskit, compiled into bench/dist by this driver (tsc -p
 // tsconfig.build.json; the @xdskit packages it imports must be built) and run with
-// `node --expose-gc --max-semi-space-size=16` (OURS_NODE_FLAGS) on the pinned current LTS Node
+// `node --expose-gc` (OURS_NODE_FLAGS) on the pinned current LTS Node
 // (scripts/node.sh, fetched into .cache/node when missing), whatever node runs the driver;
 // `--node` picks another pinned line, the driver's own node (`self`) or a binary. The report names
 // the Node version and flags our server ran with.
@@ -108,11 +108,11 @@ function chooseNode(choice: string): NodeChoice {
 	return { bin, version, how };
 }
 
-// V8 flags our server runs with, as a deployment holding thousands of streams would (the server
-// README's "Node flags" section). `--max-semi-space-size=16` caps the young generation at two 16 MB
-// semi-spaces: Node 26 lets it grow to two 32 MB ones on a machine with this much memory, and a
-// thousand connecting proxies grow it there and it stays, ~33 KiB of RSS per client of idle-1000.
-const OURS_NODE_FLAGS = ["--expose-gc", "--max-semi-space-size=16"];
+// V8 flags our server runs with: Node's defaults. `--max-semi-space-size=16` (a young generation
+// of two 16 MB semi-spaces instead of Node 26's two 32 MB here) took idle-1000's RSS per client
+// from ~85 to ~57–65 KiB, but cost churn-1000 ~30 % more CPU and twice the p99 in 2 runs of 3 and
+// churn-3000 its 100 updates/s (bench README, "Idle memory": the young generation); not adopted.
+const OURS_NODE_FLAGS = ["--expose-gc"];
 
 // Compiles our bench server and returns the command that starts it on `node`.
 function buildOurs(node: NodeChoice): string {
