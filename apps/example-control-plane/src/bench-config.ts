@@ -33,7 +33,7 @@ async function child(dir: string): Promise<void> {
   const { lazyEnvoyRegistry } = await import("@xdskit/envoy-config");
   const { createSnapshotCache } = await import("@xdskit/cache-snapshot");
   const { createValidator } = await import("@xdskit/validate/core");
-  const { configSource } = await import("@xdskit/resource-builders");
+  const { configSource } = await import("@xdskit/resource-builders/config-source");
   const { ConfigStore } = await import("./config-store.js");
   const { bigConfigCluster } = await import("./big-config.js");
   const registry = lazyEnvoyRegistry();

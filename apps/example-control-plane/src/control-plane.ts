@@ -5,7 +5,7 @@ import { typeNameOfUrl } from "@xdskit/cache-core";
 import { createSnapshotCache, type SnapshotCache } from "@xdskit/cache-snapshot";
 import { createValidator } from "@xdskit/validate/core";
 import { createXdsServer, type HeldPort, type XdsListener, type XdsServer } from "@xdskit/server";
-import { configSource } from "@xdskit/resource-builders";
+import { configSource } from "@xdskit/resource-builders/config-source";
 import type { Logger as Pino } from "pino";
 import { type AdminServer, startAdminServer } from "./admin-server.js";
 import { type AppMetrics, createAppMetrics } from "./app-metrics.js";

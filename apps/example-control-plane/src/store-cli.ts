@@ -3,7 +3,7 @@
 // (parse, decode, references, duplicates) and writes it in one etcd transaction.
 import { toJson, type Registry } from "@bufbuild/protobuf";
 import { defaultResourceTypes, type CachedResource } from "@xdskit/cache-core";
-import { configSource } from "@xdskit/resource-builders";
+import { configSource } from "@xdskit/resource-builders/config-source";
 import { createEtcdClient, createEtcdWriter, EtcdStoreError, type EtcdWriter, type StoredResources } from "@xdskit/store-etcd";
 import { Command, CommanderError, Option } from "commander";
 import { stringify } from "yaml";
