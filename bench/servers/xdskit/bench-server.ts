@@ -20,6 +20,8 @@
 // recorded either way. The driver compares the two as "ours" and "ours+obs".
 // XDSKIT_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot after every /stats?gc=1 (the idle scenario
 // takes one before the clients connect and one after), for `src/heap-diff.ts`.
+// These tools live in diagnostics.ts, loaded only when one of these variables is set, so that
+// node:inspector, node:perf_hooks and node:v8 are not part of a measured start.
 // --workers N (not part of the contract): this process is the primary of @xdskit/server's
 // listenWorkers: it holds the leading caches and the control API, N node:cluster workers follow
 // the caches and serve xDS on the one port; /stats sums CPU, memory and counters over every
@@ -52,6 +54,7 @@ import { createXdsServer, followPrimary, listenWorkers, type WorkerGroup } from 
 import { answerStats, processStats, syncWorkers, workerGroupStats } from "./workers.js";
 import type { HeldPort } from "@xdskit/server/hold-port";
 import { type Config, UsageError } from "./config.js";
+import type { WindowProfiler } from "./diagnostics.js";
 import { clusterName, listenerName, makeCla, makeCluster, makeListener, makeRoute, routeName } from "./resources.js";
 
 const NODE_GROUP = "bench";
@@ -224,16 +227,11 @@ class BenchState {
 const http: typeof httpTypes = process.getBuiltinModule?.("node:http") ?? (await import("node:http"));
 
 // The diagnostics module only when a variable asks for one of its tools (see the header).
-/** A LoopStats or WindowProfiler of diagnostics.ts: toggled by each /stats call. */
-interface WindowToggle {
-	toggle(scenario: string): void;
-}
-
 const wantsDiagnostics = ["XDSKIT_BENCH_LOOP_STATS", "XDSKIT_BENCH_CPU_PROFILE", "XDSKIT_BENCH_ALLOC_PROFILE", "XDSKIT_BENCH_HEAP_SNAPSHOT"].some((v) => process.env[v]);
 const diagnostics = wantsDiagnostics ? await import("./diagnostics.js") : undefined;
 const loopStats = process.env.XDSKIT_BENCH_LOOP_STATS ? (diagnostics && new diagnostics.LoopStats()) : undefined;
 
-function controlServer(state: BenchState, profiler: WindowToggle | undefined, group: WorkerGroup | undefined): httpTypes.Server {
+function controlServer(state: BenchState, profiler: WindowProfiler | undefined, group: WorkerGroup | undefined): httpTypes.Server {
 	return http.createServer((req, res) => {
 		const reply = (status: number, body: unknown) => {
 			const text = `${JSON.stringify(body)}\n`;
