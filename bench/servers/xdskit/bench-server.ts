@@ -382,7 +382,14 @@ async function control(state: BenchState, grpcPort: number, group: WorkerGroup |
 	const cfg = state.cfg;
 	const profileDir = process.env.XDSKIT_BENCH_CPU_PROFILE;
 	const allocDir = process.env.XDSKIT_BENCH_ALLOC_PROFILE;
-	const profiler = diagnostics && (profileDir || allocDir) ? new diagnostics.WindowProfiler(profileDir || (allocDir as string), !profileDir) : undefined;
+	const profiler =
+		diagnostics === undefined
+			? undefined
+			: profileDir
+				? new diagnostics.WindowProfiler(profileDir, false)
+				: allocDir
+					? new diagnostics.WindowProfiler(allocDir, true)
+					: undefined;
 	const server = controlServer(state, profiler, group);
 	server.listen(cfg.controlPort, "127.0.0.1");
 	await once(server, "listening");
