@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -249,12 +250,31 @@ type result struct {
 var out = &result{Figures: map[string]float64{}, Details: map[string]any{}}
 
 func emit() {
+	stopProfile()
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	out.Details["loadgenCpuTotalS"] = float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
 	b, _ := json.Marshal(out)
 	fmt.Println(string(b))
 }
+
+// startProfile writes a CPU profile of the whole run to $LOADGEN_CPU_PROFILE when it is set,
+// to see what the load generator itself spends (it shares the machine with the server).
+func startProfile() {
+	path := os.Getenv("LOADGEN_CPU_PROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "loadgen: no CPU profile: %v\n", err)
+	}
+}
+
+func stopProfile() { pprof.StopCPUProfile() }
 
 func fail(lg *loadgen, format string, args ...any) {
 	out.OK = false
@@ -296,6 +316,7 @@ func main() {
 	flag.DurationVar(&cfg.settle, "settle", 3*time.Second, "idle: quiet time before measuring")
 	flag.Parse()
 	raiseFDLimit()
+	startProfile()
 
 	lg := &loadgen{cfg: cfg, start: time.Now()}
 	out.Scenario, out.Clients = cfg.scenario, cfg.clients
