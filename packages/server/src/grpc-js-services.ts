@@ -1,6 +1,6 @@
 // The xDS services as a @grpc/grpc-js service implementation. Only grpc-js
 // types are imported: nothing here loads @grpc/grpc-js, the user's server does.
-import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall } from "@grpc/grpc-js";
 import {
   DeltaDiscoveryRequestSchema,
@@ -8,6 +8,7 @@ import {
 } from "@xdskit/envoy-api/envoy/service/discovery/v3/discovery_pb";
 import { GrpcStatus, type PeerInfo, ServerError } from "@xdskit/server-core";
 import { type ProtocolStream, type ResponseChunks, type StreamInit, statusOf } from "@xdskit/server-core/internal";
+import { decodeRequest } from "./discovery-request-reader.js";
 import { serveStream } from "./serve-stream.js";
 import type { XdsProtocols } from "./xds-protocols.js";
 import { CSDS_METHODS, grpcPath, localNameOf, SOTW_METHODS, streamMethods, type XdsMethod } from "./xds-methods.js";
@@ -54,7 +55,7 @@ function definitionOf(method: XdsMethod): MethodDefinition {
   };
 }
 
-function decodeRequest<I extends DescMessage>(schema: I, bytes: Uint8Array, maxBytes: number): MessageShape<I> {
+function decodeLimited<I extends DescMessage>(schema: I, bytes: Uint8Array, maxBytes: number): MessageShape<I> {
   // grpc-js has its own limit (`grpc.max_receive_message_length`, 4 MiB by
   // default); the server's own applies on every transport.
   if (bytes.length > maxBytes) {
@@ -63,7 +64,7 @@ function decodeRequest<I extends DescMessage>(schema: I, bytes: Uint8Array, maxB
     });
   }
   try {
-    return fromBinary(schema, bytes);
+    return decodeRequest(schema, bytes);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ServerError("invalid-request", `malformed ${schema.name}: parse binary: ${reason}`, { cause: error });
@@ -134,7 +135,7 @@ function streamHandler<I extends DescMessage>(
     call.once("cancelled", onGone);
     const stream = open({ typeUrl, requestHeader: headersOf(call), peer: peerOfCall(call), signal: abort.signal });
     const requests = (async function* () {
-      for await (const bytes of readCall(call)) yield decodeRequest(schema, bytes, maxBytes);
+      for await (const bytes of readCall(call)) yield decodeLimited(schema, bytes, maxBytes);
     })();
     // Resolves once grpc-js handed the response to HTTP/2, which holds it while
     // the client's flow-control window is full: one response in flight at a
@@ -168,7 +169,7 @@ function fetchHandler(
 ): (call: ServerUnaryCall<Buffer, ResponseChunks>, callback: sendUnaryData<ResponseChunks>) => void {
   return (call, callback) => {
     const answer = async (): Promise<ResponseChunks> => {
-      const request = decodeRequest(DiscoveryRequestSchema, call.request, maxBytes);
+      const request = decodeLimited(DiscoveryRequestSchema, call.request, maxBytes);
       const outcome = await protocols.sotw.fetch({ typeUrl, requestHeader: headersOf(call), peer: peerOfCall(call) }, request);
       if (outcome.kind === "response") return [outcome.bytes()];
       throw new ServerError("not-modified", `not modified: the client is current at version "${outcome.version}"`, { typeUrl });
@@ -186,7 +187,7 @@ let csds: Promise<typeof import("./client-status-answer.js")> | undefined;
 async function csdsAnswer(protocols: XdsProtocols, bytes: Buffer, maxBytes: number): Promise<ResponseChunks> {
   csds ??= import("./client-status-answer.js");
   const { answerClientStatus } = await csds;
-  return [answerClientStatus(protocols.context, (schema) => decodeRequest(schema, bytes, maxBytes))];
+  return [answerClientStatus(protocols.context, (schema) => decodeLimited(schema, bytes, maxBytes))];
 }
 
 function csdsFetchHandler(

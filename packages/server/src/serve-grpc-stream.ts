@@ -1,7 +1,8 @@
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "node:http2";
-import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { GrpcStatus, ServerError } from "@xdskit/server-core";
 import { type MaybePromise, type ProtocolStream, type StreamInit, statusOf, type WireStatus } from "@xdskit/server-core/internal";
+import { decodeRequest } from "./discovery-request-reader.js";
 import { fillGrpcPrefix, GRPC_PREFIX_BYTES } from "./grpc-frame.js";
 import { GrpcMessageSplitter } from "./grpc-message-reader.js";
 import { whenDeadlinePasses } from "./grpc-timeout.js";
@@ -130,7 +131,7 @@ class GrpcRequests<I extends DescMessage> implements PushedRequests<MessageShape
     if (this.#ended) return;
     let message: MessageShape<I>;
     try {
-      message = fromBinary(this.#schema, bytes);
+      message = decodeRequest(this.#schema, bytes);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ServerError("invalid-request", `malformed ${this.#schema.name}: parse binary: ${reason}`, { cause: error });
