@@ -1,7 +1,7 @@
 // The app binds its xDS port before it loads (main.ts: holdPort), so a proxy that connects while
 // the config loads waits and is then served; and a start loads only what serving needs (not the
 // store CLI's etcd client and YAML, not the Envoy bootstrap builder before the port is up).
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -9,6 +9,7 @@ import { CLUSTER_TYPE_URL, LISTENER_TYPE_URL } from "@xdskit/cache-core";
 import { createXdsClient, type XdsClient } from "@xdskit/client";
 import { envoyRegistry } from "@xdskit/envoy-api";
 import { holdPort } from "@xdskit/server/hold-port";
+import { LOG_LOADS_PRELOAD } from "@xdskit/test-support";
 import { pino } from "pino";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { type AppProcess, mainJs, startCommand } from "./app-process.test-helper.js";
@@ -45,15 +46,9 @@ it("serves a client that connected to the held port before the control plane sta
 
 it("starts without loading the store CLI, etcd or YAML", async () => {
   const log = join(dir, "loaded.txt");
-  const preload = join(dir, "log-loads.mjs");
-  writeFileSync(
-    preload,
-    `import { appendFileSync } from "node:fs";
-import { registerHooks } from "node:module";
-registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + "\\n"); return next(url, context); } });
-`,
-  );
-  app = startCommand(process.execPath, ["--import", preload, mainJs, "--port", "0", "--no-envoy", "--no-admin", "--upstream-port", "0", "--log-format", "json"]);
+  app = startCommand(process.execPath, ["--import", LOG_LOADS_PRELOAD, mainJs, "--port", "0", "--no-envoy", "--no-admin", "--upstream-port", "0", "--log-format", "json"], {
+    env: { LOAD_LOG: log },
+  });
   await app.waitForOutput(/Ctrl-C stops everything\./, 60_000);
   const loaded = readFileSync(log, "utf8").trim().split("\n");
   expect(loaded.some((url) => url.endsWith("/dist/control-plane.js"))).toBe(true);

@@ -2,9 +2,8 @@ import { equals, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { BuilderError, configSource } from "@xdskit/resource-builders";
 import { ApiConfigSource_ApiType, ApiVersion, ConfigSourceSchema } from "@xdskit/envoy-api/envoy/config/core/v3/config_source_pb";
 import { configSource as harnessConfigSource } from "@xdskit/envoy-tool";
-import { execFile } from "node:child_process";
+import { modulesLoadedBy } from "@xdskit/test-support";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 describe("configSource", () => {
@@ -62,19 +61,8 @@ describe("@xdskit/resource-builders/config-source", () => {
     expect(sub.configSource).toBe(configSource);
     // Modules of this package and generated Envoy files one import loads, in a fresh process.
     const loads = async (specifier: string): Promise<{ own: number; generated: number }> => {
-      const script = `
-        import * as m from "node:module";
-        const n = { own: 0, generated: 0 };
-        m.registerHooks({ load(url, context, next) {
-          if (url.includes("/resource-builders/dist/")) n.own++;
-          if (url.includes("/envoy-api/dist/gen/")) n.generated++;
-          return next(url, context);
-        } });
-        await import(${JSON.stringify(specifier)});
-        console.log(JSON.stringify(n));`;
-      const cwd = fileURLToPath(new URL("..", import.meta.url));
-      const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd });
-      return JSON.parse(stdout.trim()) as { own: number; generated: number };
+      const loaded = await modulesLoadedBy(`await import(${JSON.stringify(specifier)});`, { cwd: fileURLToPath(new URL("..", import.meta.url)) });
+      return { own: loaded.filter((u) => u.includes("/resource-builders/dist/")).length, generated: loaded.filter((u) => u.includes("/envoy-api/dist/gen/")).length };
     };
     const [light, root] = await Promise.all([loads("@xdskit/resource-builders/config-source"), loads("@xdskit/resource-builders")]);
     expect(light.own).toBeLessThanOrEqual(3);

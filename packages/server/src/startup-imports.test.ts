@@ -6,32 +6,17 @@
 // descriptors, CSDS's admin and matcher types and the full Envoy registry
 // load when first used. Counts modules, not time: a timing assertion would
 // only measure the machine's load.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as nodeModule from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { modulesLoadedBy } from "@xdskit/test-support";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 
 const pkgDir = fileURLToPath(new URL("..", import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), "server-startup-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-let runs = 0;
+// Each test starts a Node process, which takes seconds on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 /** Runs an ES module `script` in a fresh Node process (from this package) and returns every module URL it loaded. */
-function loadedBy(script: string): string[] {
-  const log = join(tmp, `${++runs}.log`);
-  const r = spawnSync(process.execPath, ["--import", "./test/log-loads.mjs", "--input-type=module", "-e", script], {
-    cwd: pkgDir,
-    env: { ...process.env, LOAD_LOG: log },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return readFileSync(log, "utf8").trim().split("\n");
-}
+const loadedBy = (script: string): Promise<string[]> => modulesLoadedBy(script, { cwd: pkgDir });
 
 const generated = (urls: readonly string[]) =>
   urls.filter((u) => u.includes("/envoy-api/dist/gen/")).map((u) => u.slice(u.indexOf("/dist/gen/") + "/dist/gen/".length));
@@ -103,13 +88,16 @@ const oneStream = (callbacks: string) => `
 `;
 
 describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up", () => {
-  const allowed = new Set(generated(loadedBy(ALLOWED_ROOTS.map((p) => `await import("@xdskit/envoy-api/${p}");`).join("\n"))));
+  let allowed = new Set<string>();
+  beforeAll(async () => {
+    allowed = new Set(generated(await loadedBy(ALLOWED_ROOTS.map((p) => `await import("@xdskit/envoy-api/${p}");`).join("\n"))));
+  });
 
   it.each([
     ["defaults", "{}"],
     ["CSDS and REST on", `{ csds: true, rest: { preload: "first-request" } }`],
-  ])("loads no generated file beyond the discovery messages and the resource types (%s)", (_name, options) => {
-    const loaded = loadedBy(serverStart(options));
+  ])("loads no generated file beyond the discovery messages and the resource types (%s)", async (_name, options) => {
+    const loaded = await loadedBy(serverStart(options));
     const files = generated(loaded);
     expect(files).toContain("envoy/service/discovery/v3/discovery_pb.js");
     expect(files.filter((f) => !allowed.has(f))).toEqual([]);
@@ -119,8 +107,8 @@ describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up
     expect(loaded.filter((u) => u.includes("/envoy-api/dist/registry.js") || u.includes("/envoy-api/dist/index.js"))).toEqual([]);
   });
 
-  it("@xdskit/server/hold-port loads node:net and its own three files, nothing else", () => {
-    const loaded = loadedBy(`
+  it("@xdskit/server/hold-port loads node:net and its own three files, nothing else", async () => {
+    const loaded = await loadedBy(`
       import { holdPort } from "@xdskit/server/hold-port";
       const held = await holdPort({ port: 0 });
       await held.release();
@@ -129,18 +117,18 @@ describe.skipIf(typeof nodeModule.registerHooks !== "function")("server start-up
     expect(ours.map((u) => u.slice(u.lastIndexOf("/") + 1)).sort()).toEqual(["held-port-state.js", "hold-port.js", "listen-backlog.js"]);
   });
 
-  it("serves a fast-path stream without loading undici when no callback reads its headers", () => {
-    const loaded = loadedBy(oneStream("{}"));
+  it("serves a fast-path stream without loading undici when no callback reads its headers", async () => {
+    const loaded = await loadedBy(oneStream("{}"));
     expect(loaded.filter((u) => /undici|\/@connectrpc\//.test(u))).toEqual([]);
   });
 
-  it("builds the headers when a callback reads them", () => {
-    const loaded = loadedBy(oneStream(`{ onStreamOpen: (stream) => { if (stream.requestHeader.get("authorization") !== "Bearer t0ken") throw new Error("no token"); } }`));
+  it("builds the headers when a callback reads them", async () => {
+    const loaded = await loadedBy(oneStream(`{ onStreamOpen: (stream) => { if (stream.requestHeader.get("authorization") !== "Bearer t0ken") throw new Error("no token"); } }`));
     expect(loaded.some((u) => u.includes("undici"))).toBe(true);
   });
 
-  it("loads neither Connect nor grpc-js nor undici", () => {
-    const loaded = loadedBy(serverStart("{}"));
+  it("loads neither Connect nor grpc-js nor undici", async () => {
+    const loaded = await loadedBy(serverStart("{}"));
     expect(loaded.filter((u) => /\/(@connectrpc|@grpc|undici)\//.test(u))).toEqual([]);
   });
 });
@@ -181,8 +169,8 @@ const restPoll = `
 `;
 
 describe.skipIf(typeof nodeModule.registerHooks !== "function")("a REST poll on the defaults", () => {
-  it("loads the packages of the types in its answer, not the whole Envoy API", () => {
-    const loaded = loadedBy(restPoll);
+  it("loads the packages of the types in its answer, not the whole Envoy API", async () => {
+    const loaded = await loadedBy(restPoll);
     const files = generated(loaded);
     expect(files).toContain("envoy/extensions/filters/http/router/v3/router_pb.js");
     expect(loaded.filter((u) => u.includes("/envoy-api/dist/registry.js"))).toEqual([]);

@@ -1,7 +1,6 @@
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { LogFields, Logger } from "@xdskit/cache-core";
+import { modulesLoadedBy } from "@xdskit/test-support";
 import { describe, expect, it } from "vitest";
 import { createValidator, enforceValidation, resolveValidationPolicy, ValidationError, type Violation } from "./index.js";
 
@@ -44,16 +43,8 @@ describe("validation policy", () => {
   it("@xdskit/validate/policy and /core load far less of the Envoy API than the root, which loads the whole registry", async () => {
     const pkgDir = fileURLToPath(new URL("..", import.meta.url));
     // Counts modules under envoy-api's generated tree loaded by one import, in a fresh process.
-    const count = async (specifier: string): Promise<number> => {
-      const script = `
-        import * as m from "node:module";
-        let n = 0;
-        m.registerHooks({ load(url, context, next) { if (url.includes("/envoy-api/dist/gen/")) n++; return next(url, context); } });
-        await import(${JSON.stringify(specifier)});
-        console.log(n);`;
-      const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: pkgDir });
-      return Number(stdout.trim());
-    };
+    const count = async (specifier: string): Promise<number> =>
+      (await modulesLoadedBy(`await import(${JSON.stringify(specifier)});`, { cwd: pkgDir })).filter((u) => u.includes("/envoy-api/dist/gen/")).length;
     const [light, core, cacheCore, full] = await Promise.all([
       count("@xdskit/validate/policy"),
       count("@xdskit/validate/core"),
