@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -29,6 +30,7 @@ import (
 type config struct {
 	target, control, scenario, protocol string
 	clients, clusters, subscribe        int
+	clientsPerSource                    int
 	connectConcurrency                  int
 	fraction, churnFraction, rate       float64
 	duration, timeout, settle           time.Duration
@@ -159,12 +161,19 @@ func (lg *loadgen) connect(mode func(i int) clientMode) {
 		Backoff:           backoff.Config{BaseDelay: 50 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
 		MinConnectTimeout: 5 * time.Second,
 	}
-	for _, c := range lg.clients {
-		conn, err := grpc.NewClient("passthrough:///"+lg.cfg.target,
+	for i, c := range lg.clients {
+		opts := []grpc.DialOption{
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithConnectParams(params),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20)),
-		)
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256 << 20)),
+		}
+		if source := lg.sourceAddress(i); source != nil {
+			opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+				d := net.Dialer{LocalAddr: &net.TCPAddr{IP: source}}
+				return d.DialContext(ctx, "tcp", addr)
+			}))
+		}
+		conn, err := grpc.NewClient("passthrough:///"+lg.cfg.target, opts...)
 		if err != nil {
 			fail(lg, "dial: %v", err)
 		}
@@ -176,6 +185,24 @@ func (lg *loadgen) connect(mode func(i int) clientMode) {
 			c.run(ctx, func() { <-sem })
 		}()
 	}
+}
+
+// sourceAddress is the loopback address client i connects from, or nil for the system's choice.
+// A fleet of proxies comes from many hosts, and a server may cap the connections of one peer
+// address (ours: 5,000 by default, against connection floods): past --clients-per-source clients
+// on a loopback target, clients are spread over 127.0.0.10, .11, ... (127.0.0.2 is the hostile
+// case's attackers'). Nothing leaves the machine: every 127.0.0.0/8 address is the loopback
+// interface.
+func (lg *loadgen) sourceAddress(i int) net.IP {
+	per := lg.cfg.clientsPerSource
+	if per <= 0 || len(lg.clients) <= per {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(lg.cfg.target)
+	if err != nil || !net.ParseIP(host).IsLoopback() {
+		return nil
+	}
+	return net.IPv4(127, 0, 0, byte(10+i/per))
 }
 
 func (lg *loadgen) disconnect() {
@@ -307,6 +334,7 @@ func main() {
 	flag.IntVar(&cfg.clients, "clients", 1000, "simulated clients, one HTTP/2 connection each")
 	flag.IntVar(&cfg.clusters, "clusters", 1000, "clusters the server was started with (churn)")
 	flag.IntVar(&cfg.subscribe, "subscribe", 100, "churn: assignments each client subscribes to")
+	flag.IntVar(&cfg.clientsPerSource, "clients-per-source", 4000, "clients per loopback source address when there are more clients than this (0: all from the system's choice)")
 	flag.IntVar(&cfg.connectConcurrency, "connect-concurrency", 200, "clients connecting at once")
 	flag.Float64Var(&cfg.fraction, "fraction", 0.1, "fanout: fraction of clusters one step changes")
 	flag.Float64Var(&cfg.churnFraction, "churn-fraction", 0.01, "bytes: fraction of endpoints one churn changes")

@@ -30,12 +30,12 @@ const RECONNECT_KEYS = ["recoverMs", "serverCpuS", "startMs", "acceptMs"];
 // firstValidateMs (the first pass, which compiles the rules) on top.
 const VALIDATE_KEYS = ["validateMs", "validateBestMs", "validateCpuMs", "validateDeepMs", "marshalMs"];
 
-function fanout(name: string, serverArgs: string[], clients: number, timeout = "180s"): Case {
+function fanout(name: string, serverArgs: string[], clients: number, timeout = "180s", extraArgs: string[] = []): Case {
 	return {
 		name,
 		scenario: "fanout",
 		serverArgs,
-		loadgenArgs: ["--clients", String(clients), "--fraction", "0.1", "--timeout", timeout],
+		loadgenArgs: ["--clients", String(clients), "--fraction", "0.1", "--timeout", timeout, ...extraArgs],
 		keyFigures: FAN_KEYS,
 	};
 }
@@ -65,7 +65,8 @@ export function cases(smoke: boolean): Case[] {
 			{ ...churn("churn-20", s, 20, 50, 10, 20, "3s"), extraServers: ["ours+w2"] },
 			{ name: "bytes-5", scenario: "bytes", serverArgs: sizes(10, 10, 0), loadgenArgs: ["--clients", "5", "--churn-fraction", "0.05"], keyFigures: BYTES_KEYS },
 			{ name: "reconnect-20", scenario: "reconnect", serverArgs: s, loadgenArgs: ["--clients", "20"], keyFigures: RECONNECT_KEYS, extraServers: ["ours+w2"] },
-			fanout("fanout-10000-tiny", s, 40),
+			// Spread over three loopback source addresses, as fanout-8000 and fanout-10000 are.
+			fanout("fanout-10000-tiny", s, 40, "180s", ["--clients-per-source", "16"]),
 			churn("churn-5000-tiny", s, 50, 50, 10, 20, "3s"),
 			{ name: "validate-42", scenario: "validate", serverArgs: ["--clusters", "20", "--listeners", "2"], loadgenArgs: ["--passes", "3", "--warmup", "1"], keyFigures: VALIDATE_KEYS },
 		];
