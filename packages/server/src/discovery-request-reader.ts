@@ -18,8 +18,8 @@ const DELTA_RESPONSE_NONCE = (6 << 3) | 2;
  * Decodes a request message of a gRPC method.
  *
  * A discovery request in the form clients send after their first one (an
- * ACK or NACK-free re-request: type URL, nonce, version, names; every string
- * ASCII) is read by {@link readSotwRequest} / {@link readDeltaRequest},
+ * ACK, or a request that changes names, without an error detail: type URL,
+ * nonce, version, names; every string ASCII) is read by {@link readSotwRequest} / {@link readDeltaRequest},
  * which build the message protobuf-es's `fromBinary` builds (the same
  * properties, in the same order) at a fraction of its cost: ACKs are most of
  * what a server reads. Anything else (a node, an error detail, locators,
@@ -50,6 +50,7 @@ export function readSotwRequest(bytes: Uint8Array): DiscoveryRequest | undefined
   const resourceNames: string[] = [];
   while (reader.more()) {
     const tag = reader.tag();
+    if (tag < 0) return undefined;
     const value = reader.string();
     if (value === undefined) return undefined;
     if (tag === SOTW_RESOURCE_NAMES) resourceNames.push(value);
@@ -73,6 +74,7 @@ export function readDeltaRequest(bytes: Uint8Array): DeltaDiscoveryRequest | und
   const resourceNamesUnsubscribe: string[] = [];
   while (reader.more()) {
     const tag = reader.tag();
+    if (tag < 0) return undefined;
     const value = reader.string();
     if (value === undefined) return undefined;
     if (tag === DELTA_TYPE_URL) typeUrl = value;
@@ -111,10 +113,10 @@ class WireStrings {
     return this.#at < this.#bytes.length;
   }
 
-  /** The next field's tag when it is one byte, else -1 (which no field of the readers matches). */
+  /** The next field's tag when it is one byte and length-delimited (wire type 2), else -1. */
   tag(): number {
     const tag = this.#bytes[this.#at++] as number;
-    return tag < 0x80 ? tag : -1;
+    return tag < 0x80 && (tag & 7) === 2 ? tag : -1;
   }
 
   /** The next length-delimited value as a string if it lies within the message and is ASCII. */
