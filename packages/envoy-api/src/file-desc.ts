@@ -1,5 +1,7 @@
 // Every generated file of this package calls this `fileDesc` (tools/proto-sync points their
-// import here) instead of protobuf-es' own, which it wraps.
+// import here) instead of protobuf-es' own, which it wraps, and takes protobuf-es' other codegen
+// helpers from here too (re-exported below): a relative import that Node resolves in one step,
+// where `@bufbuild/protobuf/codegenv2` searched node_modules directories up from each file.
 //
 // Why: protobuf-es (2.17) hydrates a file's descriptor in a registry that it fills with the
 // file's imports *and, recursively, their imports*, with no visited check. The Envoy API is a
@@ -11,6 +13,9 @@
 // pointing at the imported files themselves, as protobuf-es makes it.
 import type { DescFile } from "@bufbuild/protobuf";
 import { type GenFile, fileDesc as hydrateFileDesc } from "@bufbuild/protobuf/codegenv2";
+
+/** @internal */
+export { enumDesc, extDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 
 // The face of an imported file that name resolution sees: the file itself (by prototype), with
 // `dependencies` cut down to the files it imports publicly (each again such a face).

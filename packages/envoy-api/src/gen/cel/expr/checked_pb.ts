@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../file-desc.js";
 import type { Constant, Expr, SourceInfo } from "./syntax_pb.js";
 import { file_cel_expr_syntax } from "./syntax_pb.js";
 import type { Empty, NullValue } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_empty, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_empty, file_google_protobuf_struct } from "../../../wkt.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**

@@ -3,10 +3,9 @@
 /* eslint-disable */
 
 import type { GenExtension, GenFile } from "@bufbuild/protobuf/codegenv2";
-import { extDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../file-desc.js";
+import { extDesc, fileDesc } from "../../../file-desc.js";
 import type { EnumValueOptions, FieldOptions } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_descriptor } from "../../../wkt.js";
 
 /**
  * Describes the file envoy/annotations/deprecation.proto.

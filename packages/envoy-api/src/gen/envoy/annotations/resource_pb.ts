@@ -3,10 +3,9 @@
 /* eslint-disable */
 
 import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { extDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../file-desc.js";
+import { extDesc, fileDesc, messageDesc } from "../../../file-desc.js";
 import type { ServiceOptions } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_descriptor } from "../../../wkt.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**

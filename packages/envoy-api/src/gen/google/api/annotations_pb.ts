@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenExtension, GenFile } from "@bufbuild/protobuf/codegenv2";
-import { extDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../file-desc.js";
+import { extDesc, fileDesc } from "../../../file-desc.js";
 import type { HttpRule } from "./http_pb.js";
 import { file_google_api_http } from "./http_pb.js";
 import type { MethodOptions } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_descriptor } from "../../../wkt.js";
 
 /**
  * Describes the file google/api/annotations.proto.

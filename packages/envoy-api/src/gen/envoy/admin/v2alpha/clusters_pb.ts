@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { SimpleMetric } from "./metrics_pb.js";
 import { file_envoy_admin_v2alpha_metrics } from "./metrics_pb.js";
 import type { Address } from "../../api/v2/core/address_pb.js";

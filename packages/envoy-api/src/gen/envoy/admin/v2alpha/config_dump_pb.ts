@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { Bootstrap } from "../../config/bootstrap/v2/bootstrap_pb.js";
 import { file_envoy_config_bootstrap_v2_bootstrap } from "../../config/bootstrap/v2/bootstrap_pb.js";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_timestamp } from "../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../udpa/annotations/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 

@@ -3,10 +3,9 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../udpa/annotations/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";

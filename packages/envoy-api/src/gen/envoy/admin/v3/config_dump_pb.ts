@@ -3,14 +3,13 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { ClientResourceStatus, UpdateFailureState } from "./config_dump_shared_pb.js";
 import { file_envoy_admin_v3_config_dump_shared } from "./config_dump_shared_pb.js";
 import type { Bootstrap } from "../../config/bootstrap/v3/bootstrap_pb.js";
 import { file_envoy_config_bootstrap_v3_bootstrap } from "../../config/bootstrap/v3/bootstrap_pb.js";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_timestamp } from "../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../udpa/annotations/versioning_pb.js";
 import type { Message } from "@bufbuild/protobuf";

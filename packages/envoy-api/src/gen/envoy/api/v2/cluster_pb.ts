@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { UpstreamTlsContext } from "./auth/tls_pb.js";
 import { file_envoy_api_v2_auth_tls } from "./auth/tls_pb.js";
 import type { CircuitBreakers } from "./cluster/circuit_breaker_pb.js";
@@ -28,7 +27,7 @@ import { file_envoy_api_v2_endpoint } from "./endpoint_pb.js";
 import type { Percent } from "../../type/percent_pb.js";
 import { file_envoy_type_percent } from "../../type/percent_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_migrate } from "../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../udpa/annotations/status_pb.js";

@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { ControlPlane, Node } from "./core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "./core/base_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any } from "../../../../wkt.js";
 import type { Status } from "../../../google/rpc/status_pb.js";
 import { file_google_rpc_status } from "../../../google/rpc/status_pb.js";
 import { file_udpa_annotations_migrate } from "../../../udpa/annotations/migrate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { Address } from "./core/address_pb.js";
 import { file_envoy_api_v2_core_address } from "./core/address_pb.js";
 import type { Metadata, TrafficDirection } from "./core/base_pb.js";
@@ -20,7 +19,7 @@ import { file_envoy_config_filter_accesslog_v2_accesslog } from "../../config/fi
 import type { ApiListener } from "../../config/listener/v2/api_listener_pb.js";
 import { file_envoy_config_listener_v2_api_listener } from "../../config/listener/v2/api_listener_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc, serviceDesc } from "../../../../file-desc.js";
 import type { DeltaDiscoveryRequestSchema, DeltaDiscoveryResponseSchema, DiscoveryRequestSchema, DiscoveryResponseSchema } from "./discovery_pb.js";
 import { file_envoy_api_v2_discovery } from "./discovery_pb.js";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { RateLimitUnit } from "./ratelimit_unit_pb.js";
 import { file_envoy_type_v3_ratelimit_unit } from "./ratelimit_unit_pb.js";
 import type { TokenBucket } from "./token_bucket_pb.js";

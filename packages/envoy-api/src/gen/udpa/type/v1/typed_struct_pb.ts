@@ -3,9 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
+import { file_google_protobuf_struct } from "../../../../wkt.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**

@@ -3,10 +3,9 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import { file_xds_annotations_v3_status } from "../../annotations/v3/status_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../wkt.js";
 import { file_validate_validate } from "../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 

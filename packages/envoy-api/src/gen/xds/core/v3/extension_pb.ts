@@ -3,11 +3,10 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import { file_validate_validate } from "../../../validate/validate_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any } from "../../../../wkt.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**

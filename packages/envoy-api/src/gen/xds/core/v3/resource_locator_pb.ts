@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../file-desc.js";
 import { file_xds_annotations_v3_status } from "../../annotations/v3/status_pb.js";
 import type { ContextParams } from "./context_params_pb.js";
 import { file_xds_core_v3_context_params } from "./context_params_pb.js";

@@ -3,10 +3,9 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any } from "../../../../wkt.js";
 import { file_xds_annotations_v3_status } from "../../annotations/v3/status_pb.js";
 import type { ResourceName } from "./resource_name_pb.js";
 import { file_xds_core_v3_resource_name } from "./resource_name_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../file-desc.js";
 import type { CheckedExpr } from "../../../google/api/expr/v1alpha1/checked_pb.js";
 import { file_google_api_expr_v1alpha1_checked } from "../../../google/api/expr/v1alpha1/checked_pb.js";
 import type { ParsedExpr } from "../../../google/api/expr/v1alpha1/syntax_pb.js";
@@ -13,7 +12,7 @@ import type { CheckedExpr as CheckedExpr$1 } from "../../../cel/expr/checked_pb.
 import { file_cel_expr_checked } from "../../../cel/expr/checked_pb.js";
 import type { ParsedExpr as ParsedExpr$1 } from "../../../cel/expr/syntax_pb.js";
 import { file_cel_expr_syntax } from "../../../cel/expr/syntax_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../wkt.js";
 import { file_xds_annotations_v3_status } from "../../annotations/v3/status_pb.js";
 import { file_validate_validate } from "../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";

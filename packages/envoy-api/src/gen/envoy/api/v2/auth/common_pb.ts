@@ -3,14 +3,13 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { DataSource } from "../core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../core/base_pb.js";
 import type { StringMatcher } from "../../../type/matcher/string_pb.js";
 import { file_envoy_type_matcher_string } from "../../../type/matcher/string_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_sensitive } from "../../../../udpa/annotations/sensitive_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";

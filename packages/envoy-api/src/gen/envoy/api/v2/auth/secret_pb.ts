@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { CertificateValidationContext, TlsCertificate, TlsSessionTicketKeys } from "./common_pb.js";
 import { file_envoy_api_v2_auth_common } from "./common_pb.js";
 import type { DataSource } from "../core/base_pb.js";

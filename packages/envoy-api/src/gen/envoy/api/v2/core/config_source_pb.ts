@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { GrpcService } from "./grpc_service_pb.js";
 import { file_envoy_api_v2_core_grpc_service } from "./grpc_service_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { GrpcService } from "./grpc_service_pb.js";
 import { file_envoy_api_v2_core_grpc_service } from "./grpc_service_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../udpa/annotations/migrate_pb.js";

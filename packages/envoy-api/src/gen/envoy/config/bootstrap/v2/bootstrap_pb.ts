@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { Secret } from "../../../api/v2/auth/secret_pb.js";
 import { file_envoy_api_v2_auth_secret } from "../../../api/v2/auth/secret_pb.js";
 import type { Cluster } from "../../../api/v2/cluster_pb.js";
@@ -28,7 +27,7 @@ import { file_envoy_config_overload_v2alpha_overload } from "../../overload/v2al
 import type { Tracing } from "../../trace/v2/http_tracer_pb.js";
 import { file_envoy_config_trace_v2_http_tracer } from "../../trace/v2/http_tracer_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { CircuitBreakers } from "./circuit_breaker_pb.js";
 import { file_envoy_config_cluster_v3_circuit_breaker } from "./circuit_breaker_pb.js";
 import type { Filter } from "./filter_pb.js";
@@ -36,7 +35,7 @@ import { file_envoy_type_metadata_v3_metadata } from "../../../type/metadata/v3/
 import type { Percent } from "../../../type/v3/percent_pb.js";
 import { file_envoy_type_v3_percent } from "../../../type/v3/percent_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import type { CollectionEntry } from "../../../../xds/core/v3/collection_entry_pb.js";
 import { file_xds_core_v3_collection_entry } from "../../../../xds/core/v3/collection_entry_pb.js";
 import type { Matcher } from "../../../../xds/type/matcher/v3/matcher_pb.js";

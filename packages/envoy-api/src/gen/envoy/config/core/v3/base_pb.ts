@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { Address } from "./address_pb.js";
 import { file_envoy_config_core_v3_address } from "./address_pb.js";
 import type { BackoffStrategy } from "./backoff_pb.js";
@@ -16,7 +15,7 @@ import { file_envoy_type_v3_percent } from "../../../type/v3/percent_pb.js";
 import type { SemanticVersion } from "../../../type/v3/semantic_version_pb.js";
 import { file_envoy_type_v3_semantic_version } from "../../../type/v3/semantic_version_pb.js";
 import type { Any, Value } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import type { ContextParams } from "../../../../xds/core/v3/context_params_pb.js";
 import { file_xds_core_v3_context_params } from "../../../../xds/core/v3/context_params_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";

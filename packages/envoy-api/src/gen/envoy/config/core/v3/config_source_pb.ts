@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { WatchedDirectory } from "./base_pb.js";
 import { file_envoy_config_core_v3_base } from "./base_pb.js";
 import type { TypedExtensionConfig } from "./extension_pb.js";
@@ -12,7 +11,7 @@ import { file_envoy_config_core_v3_extension } from "./extension_pb.js";
 import type { GrpcService } from "./grpc_service_pb.js";
 import { file_envoy_config_core_v3_grpc_service } from "./grpc_service_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import type { Authority } from "../../../../xds/core/v3/authority_pb.js";
 import { file_xds_core_v3_authority } from "../../../../xds/core/v3/authority_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";

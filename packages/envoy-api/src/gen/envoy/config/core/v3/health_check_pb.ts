@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { HeaderValueOption, RequestMethod } from "./base_pb.js";
 import { file_envoy_config_core_v3_base } from "./base_pb.js";
 import type { EventServiceConfig } from "./event_service_config_pb.js";
@@ -20,7 +19,7 @@ import { file_envoy_type_v3_http } from "../../../type/v3/http_pb.js";
 import type { Int64Range } from "../../../type/v3/range_pb.js";
 import { file_envoy_type_v3_range } from "../../../type/v3/range_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../udpa/annotations/versioning_pb.js";

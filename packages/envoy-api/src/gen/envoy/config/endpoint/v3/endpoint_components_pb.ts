@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { Address } from "../../core/v3/address_pb.js";
 import { file_envoy_config_core_v3_address } from "../../core/v3/address_pb.js";
 import type { Locality, Metadata } from "../../core/v3/base_pb.js";
@@ -13,7 +12,7 @@ import type { ConfigSource } from "../../core/v3/config_source_pb.js";
 import { file_envoy_config_core_v3_config_source } from "../../core/v3/config_source_pb.js";
 import type { HealthStatus } from "../../core/v3/health_check_pb.js";
 import { file_envoy_config_core_v3_health_check } from "../../core/v3/health_check_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import type { CollectionEntry } from "../../../../xds/core/v3/collection_entry_pb.js";
 import { file_xds_core_v3_collection_entry } from "../../../../xds/core/v3/collection_entry_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";

@@ -3,14 +3,13 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { Endpoint, LocalityLbEndpoints } from "./endpoint_components_pb.js";
 import { file_envoy_config_endpoint_v3_endpoint_components } from "./endpoint_components_pb.js";
 import type { FractionalPercent } from "../../../type/v3/percent_pb.js";
 import { file_envoy_type_v3_percent } from "../../../type/v3/percent_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { AccessLog } from "../../accesslog/v3/accesslog_pb.js";
 import { file_envoy_config_accesslog_v3_accesslog } from "../../accesslog/v3/accesslog_pb.js";
 import type { Address, TcpKeepalive } from "../../core/v3/address_pb.js";
@@ -26,7 +25,7 @@ import { file_envoy_config_listener_v3_udp_listener_config } from "./udp_listene
 import type { StatsMatcher } from "../../metrics/v3/stats_pb.js";
 import { file_envoy_config_metrics_v3_stats } from "../../metrics/v3/stats_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import type { CollectionEntry } from "../../../../xds/core/v3/collection_entry_pb.js";
 import { file_xds_core_v3_collection_entry } from "../../../../xds/core/v3/collection_entry_pb.js";
 import type { Matcher } from "../../../../xds/type/matcher/v3/matcher_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { TypedExtensionConfig } from "../../core/v3/extension_pb.js";
 import { file_envoy_config_core_v3_extension } from "../../core/v3/extension_pb.js";
 import type { UdpSocketConfig } from "../../core/v3/udp_socket_config_pb.js";

@@ -3,13 +3,12 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { ApiVersion } from "../../core/v3/config_source_pb.js";
 import { file_envoy_config_core_v3_config_source } from "../../core/v3/config_source_pb.js";
 import type { GrpcService } from "../../core/v3/grpc_service_pb.js";
 import { file_envoy_config_core_v3_grpc_service } from "../../core/v3/grpc_service_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { CidrRange } from "../../../api/v2/core/address_pb.js";
 import { file_envoy_api_v2_core_address } from "../../../api/v2/core/address_pb.js";
 import type { HeaderMatcher } from "../../../api/v2/route/route_components_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { CidrRange } from "../../core/v3/address_pb.js";
 import { file_envoy_config_core_v3_address } from "../../core/v3/address_pb.js";
 import type { CelExpressionConfig } from "../../core/v3/cel_pb.js";

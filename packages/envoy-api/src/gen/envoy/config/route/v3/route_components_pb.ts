@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { HeaderMutation } from "../../common/mutation_rules/v3/mutation_rules_pb.js";
 import { file_envoy_config_common_mutation_rules_v3_mutation_rules } from "../../common/mutation_rules/v3/mutation_rules_pb.js";
 import type { DataSource, HeaderValueOption, Metadata, RoutingPriority, RuntimeFractionalPercent } from "../../core/v3/base_pb.js";
@@ -36,7 +35,7 @@ import { file_envoy_type_v3_range } from "../../../type/v3/range_pb.js";
 import type { RateLimitUnit } from "../../../type/v3/ratelimit_unit_pb.js";
 import { file_envoy_type_v3_ratelimit_unit } from "../../../type/v3/ratelimit_unit_pb.js";
 import type { Any, BoolValue, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import type { Matcher } from "../../../../xds/type/matcher/v3/matcher_pb.js";
 import { file_xds_type_matcher_v3_matcher } from "../../../../xds/type/matcher/v3/matcher_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { HeaderValueOption, Metadata } from "../../core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../core/v3/base_pb.js";
 import type { ConfigSource } from "../../core/v3/config_source_pb.js";
@@ -14,7 +13,7 @@ import { file_envoy_config_core_v3_extension } from "../../core/v3/extension_pb.
 import type { ClusterSpecifierPlugin, RouteAction_RequestMirrorPolicy, VirtualHost } from "./route_components_pb.js";
 import { file_envoy_config_route_v3_route_components } from "./route_components_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { MatchPredicate as MatchPredicate$1 } from "../../common/matcher/v3/matcher_pb.js";
 import { file_envoy_config_common_matcher_v3_matcher } from "../../common/matcher/v3/matcher_pb.js";
 import type { RuntimeFractionalPercent } from "../../core/v3/base_pb.js";
@@ -16,7 +15,7 @@ import { file_envoy_config_core_v3_grpc_service } from "../../core/v3/grpc_servi
 import type { HeaderMatcher } from "../../route/v3/route_components_pb.js";
 import { file_envoy_config_route_v3_route_components } from "../../route/v3/route_components_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../udpa/annotations/versioning_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { SocketAddress } from "../../../api/v2/core/address_pb.js";
 import { file_envoy_api_v2_core_address } from "../../../api/v2/core/address_pb.js";
 import type { DataSource } from "../../../api/v2/core/base_pb.js";

@@ -3,15 +3,14 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { TypedExtensionConfig } from "../../core/v3/extension_pb.js";
 import { file_envoy_config_core_v3_extension } from "../../core/v3/extension_pb.js";
 import type { GrpcService } from "../../core/v3/grpc_service_pb.js";
 import { file_envoy_config_core_v3_grpc_service } from "../../core/v3/grpc_service_pb.js";
 import type { HttpService } from "../../core/v3/http_service_pb.js";
 import { file_envoy_config_core_v3_http_service } from "../../core/v3/http_service_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";

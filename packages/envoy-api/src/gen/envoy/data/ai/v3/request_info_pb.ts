@@ -3,11 +3,10 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { LLMProtocol } from "../../../type/ai/v3/llm_protocol_pb.js";
 import { file_envoy_type_ai_v3_llm_protocol } from "../../../type/ai/v3/llm_protocol_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../wkt.js";
 import { file_xds_annotations_v3_status } from "../../../../xds/annotations/v3/status_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";

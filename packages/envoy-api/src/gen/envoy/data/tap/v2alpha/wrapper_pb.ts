@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { HttpBufferedTrace, HttpStreamedTraceSegment } from "./http_pb.js";
 import { file_envoy_data_tap_v2alpha_http } from "./http_pb.js";
 import type { SocketBufferedTrace, SocketStreamedTraceSegment } from "./transport_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { Node } from "../../../api/v2/core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../../../api/v2/core/base_pb.js";
 import type { HTTPAccessLogEntry, TCPAccessLogEntry } from "../../../data/accesslog/v2/accesslog_pb.js";

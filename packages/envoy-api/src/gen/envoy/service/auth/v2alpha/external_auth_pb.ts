@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
-import { serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { CheckRequestSchema, CheckResponseSchema } from "../v2/external_auth_pb.js";
 import { file_envoy_service_auth_v2_external_auth } from "../v2/external_auth_pb.js";
 

@@ -3,15 +3,14 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { HeaderValueOption, QueryParameter } from "../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../config/core/v3/base_pb.js";
 import type { AttributeContext } from "./attribute_context_pb.js";
 import { file_envoy_service_auth_v3_attribute_context } from "./attribute_context_pb.js";
 import type { HttpStatus } from "../../../type/v3/http_status_pb.js";
 import { file_envoy_type_v3_http_status } from "../../../type/v3/http_status_pb.js";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct } from "../../../../../wkt.js";
 import type { Status } from "../../../../google/rpc/status_pb.js";
 import { file_google_rpc_status } from "../../../../google/rpc/status_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { Locality, Node } from "../../../api/v2/core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../../../api/v2/core/base_pb.js";
 import type { HealthCheck, HealthStatus } from "../../../api/v2/core/health_check_pb.js";
@@ -13,7 +12,7 @@ import type { Endpoint } from "../../../api/v2/endpoint/endpoint_components_pb.j
 import { file_envoy_api_v2_endpoint_endpoint_components } from "../../../api/v2/endpoint/endpoint_components_pb.js";
 import { file_google_api_annotations } from "../../../../google/api/annotations_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { DeltaDiscoveryRequestSchema, DeltaDiscoveryResponseSchema } from "../../discovery/v3/discovery_pb.js";
 import { file_envoy_service_discovery_v3_discovery } from "../../discovery/v3/discovery_pb.js";
 import { file_envoy_annotations_resource } from "../../../annotations/resource_pb.js";

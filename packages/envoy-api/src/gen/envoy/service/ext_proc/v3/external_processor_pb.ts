@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { HeaderMap, HeaderValueOption, Metadata } from "../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../config/core/v3/base_pb.js";
 import type { ProcessingMode, ProcessingMode_BodySendMode } from "../../../extensions/filters/http/ext_proc/v3/processing_mode_pb.js";
@@ -12,7 +11,7 @@ import { file_envoy_extensions_filters_http_ext_proc_v3_processing_mode } from "
 import type { HttpStatus } from "../../../type/v3/http_status_pb.js";
 import { file_envoy_type_v3_http_status } from "../../../type/v3/http_status_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct } from "../../../../../wkt.js";
 import { file_xds_annotations_v3_status } from "../../../../xds/annotations/v3/status_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { Cluster_TransportSocketMatch } from "../../../config/cluster/v3/cluster_pb.js";
 import { file_envoy_config_cluster_v3_cluster } from "../../../config/cluster/v3/cluster_pb.js";
 import type { BindConfig } from "../../../config/core/v3/address_pb.js";
@@ -17,7 +16,7 @@ import type { Endpoint } from "../../../config/endpoint/v3/endpoint_components_p
 import { file_envoy_config_endpoint_v3_endpoint_components } from "../../../config/endpoint/v3/endpoint_components_pb.js";
 import { file_google_api_annotations } from "../../../../google/api/annotations_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct } from "../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../udpa/annotations/versioning_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { Node } from "../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../config/core/v3/base_pb.js";
 import type { MetricFamily } from "../../../../io/prometheus/client/metrics_pb.js";

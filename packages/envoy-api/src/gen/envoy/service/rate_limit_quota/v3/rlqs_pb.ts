@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { RateLimitStrategy } from "../../../type/v3/ratelimit_strategy_pb.js";
 import { file_envoy_type_v3_ratelimit_strategy } from "../../../type/v3/ratelimit_strategy_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";

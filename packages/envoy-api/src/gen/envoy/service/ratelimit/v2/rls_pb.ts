@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { HeaderValue } from "../../../api/v2/core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../../../api/v2/core/base_pb.js";
 import type { RateLimitDescriptor } from "../../../api/v2/ratelimit/ratelimit_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { ClustersConfigDump, ListenersConfigDump, RoutesConfigDump, ScopedRoutesConfigDump } from "../../../admin/v2alpha/config_dump_pb.js";
 import { file_envoy_admin_v2alpha_config_dump } from "../../../admin/v2alpha/config_dump_pb.js";
 import type { Node } from "../../../api/v2/core/base_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { ClientResourceStatus, ClustersConfigDump, EndpointsConfigDump, ListenersConfigDump, RoutesConfigDump, ScopedRoutesConfigDump, UpdateFailureState } from "../../../admin/v3/config_dump_shared_pb.js";
 import { file_envoy_admin_v3_config_dump_shared } from "../../../admin/v3/config_dump_shared_pb.js";
 import type { Node } from "../../../config/core/v3/base_pb.js";
@@ -13,7 +12,7 @@ import type { NodeMatcher } from "../../../type/matcher/v3/node_pb.js";
 import { file_envoy_type_matcher_v3_node } from "../../../type/matcher/v3/node_pb.js";
 import { file_google_api_annotations } from "../../../../google/api/annotations_pb.js";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_timestamp } from "../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../udpa/annotations/versioning_pb.js";

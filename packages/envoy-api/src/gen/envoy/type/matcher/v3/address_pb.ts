@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { CidrRange } from "../../../../xds/core/v3/cidr_pb.js";
 import { file_xds_core_v3_cidr } from "../../../../xds/core/v3/cidr_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { RegexMatcher } from "./regex_pb.js";
 import { file_envoy_type_matcher_v3_regex } from "./regex_pb.js";
 import type { TypedExtensionConfig } from "../../../../xds/core/v3/extension_pb.js";

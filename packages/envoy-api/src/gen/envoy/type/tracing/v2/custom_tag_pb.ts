@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { MetadataKey, MetadataKind } from "../../metadata/v2/metadata_pb.js";
 import { file_envoy_type_metadata_v2_metadata } from "../../metadata/v2/metadata_pb.js";
 import { file_udpa_annotations_status } from "../../../../udpa/annotations/status_pb.js";

@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc, serviceDesc } from "../../../../../file-desc.js";
 import type { OrcaLoadReportSchema } from "../../../data/orca/v1/orca_load_report_pb.js";
 import { file_udpa_data_orca_v1_orca_load_report } from "../../../data/orca/v1/orca_load_report_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "../../../../../wkt.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { CelExpression } from "../../v3/cel_pb.js";
 import { file_xds_type_v3_cel } from "../../v3/cel_pb.js";
 import { file_validate_validate } from "../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import { file_xds_annotations_v3_status } from "../../../annotations/v3/status_pb.js";
 import type { Matcher_OnMatch } from "./matcher_pb.js";
 import { file_xds_type_matcher_v3_matcher } from "./matcher_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../file-desc.js";
 import type { DoubleRange, Int32Range, Int64Range } from "../../v3/range_pb.js";
 import { file_xds_type_v3_range } from "../../v3/range_pb.js";
 import type { Matcher_OnMatch } from "./matcher_pb.js";

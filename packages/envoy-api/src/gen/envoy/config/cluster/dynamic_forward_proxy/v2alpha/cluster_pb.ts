@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { DnsCacheConfig } from "../../../common/dynamic_forward_proxy/v2alpha/dns_cache_pb.js";
 import { file_envoy_config_common_dynamic_forward_proxy_v2alpha_dns_cache } from "../../../common/dynamic_forward_proxy/v2alpha/dns_cache_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../../udpa/annotations/migrate_pb.js";

@@ -3,15 +3,14 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { HeaderValueOption } from "../../../core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../core/v3/base_pb.js";
 import type { RegexMatcher } from "../../../../type/matcher/v3/regex_pb.js";
 import { file_envoy_type_matcher_v3_regex } from "../../../../type/matcher/v3/regex_pb.js";
 import type { StringMatcher } from "../../../../type/matcher/v3/string_pb.js";
 import { file_envoy_type_matcher_v3_string } from "../../../../type/matcher/v3/string_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";

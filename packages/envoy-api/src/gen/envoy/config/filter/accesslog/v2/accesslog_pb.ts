@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { RuntimeUInt32 } from "../../../../api/v2/core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../../../../api/v2/core/base_pb.js";
 import type { HeaderMatcher } from "../../../../api/v2/route/route_components_pb.js";
@@ -12,7 +11,7 @@ import { file_envoy_api_v2_route_route_components } from "../../../../api/v2/rou
 import type { FractionalPercent } from "../../../../type/percent_pb.js";
 import { file_envoy_type_percent } from "../../../../type/percent_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_struct } from "../../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../validate/validate_pb.js";

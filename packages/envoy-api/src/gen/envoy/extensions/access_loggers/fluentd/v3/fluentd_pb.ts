@@ -3,14 +3,13 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { BackoffStrategy } from "../../../../config/core/v3/backoff_pb.js";
 import { file_envoy_config_core_v3_backoff } from "../../../../config/core/v3/backoff_pb.js";
 import type { TypedExtensionConfig } from "../../../../config/core/v3/extension_pb.js";
 import { file_envoy_config_core_v3_extension } from "../../../../config/core/v3/extension_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../validate/validate_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { RetryPolicy } from "../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../config/core/v3/base_pb.js";
 import type { ApiVersion } from "../../../../config/core/v3/config_source_pb.js";
@@ -14,7 +13,7 @@ import { file_envoy_config_core_v3_grpc_service } from "../../../../config/core/
 import type { CustomTag } from "../../../../type/tracing/v3/custom_tag_pb.js";
 import { file_envoy_type_tracing_v3_custom_tag } from "../../../../type/tracing/v3/custom_tag_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { TypedExtensionConfig } from "../../../../config/core/v3/extension_pb.js";
 import { file_envoy_config_core_v3_extension } from "../../../../config/core/v3/extension_pb.js";
 import type { GrpcService } from "../../../../config/core/v3/grpc_service_pb.js";
@@ -16,7 +15,7 @@ import { file_envoy_extensions_access_loggers_grpc_v3_als } from "../../grpc/v3/
 import type { CustomTag } from "../../../../type/tracing/v3/custom_tag_pb.js";
 import { file_envoy_type_tracing_v3_custom_tag } from "../../../../type/tracing/v3/custom_tag_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import type { AnyValue, KeyValueList } from "../../../../../opentelemetry/proto/common/v1/common_pb.js";
 import { file_opentelemetry_proto_common_v1_common } from "../../../../../opentelemetry/proto/common/v1/common_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../../annotations/deprecation_pb.js";

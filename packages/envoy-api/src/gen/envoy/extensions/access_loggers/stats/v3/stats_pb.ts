@@ -3,13 +3,12 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { AccessLogType } from "../../../../data/accesslog/v3/accesslog_pb.js";
 import { file_envoy_data_accesslog_v3_accesslog } from "../../../../data/accesslog/v3/accesslog_pb.js";
 import type { Scope } from "../../../../type/v3/scope_pb.js";
 import { file_envoy_type_v3_scope } from "../../../../type/v3/scope_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import type { Matcher } from "../../../../../xds/type/matcher/v3/matcher_pb.js";
 import { file_xds_type_matcher_v3_matcher } from "../../../../../xds/type/matcher/v3/matcher_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../../annotations/deprecation_pb.js";

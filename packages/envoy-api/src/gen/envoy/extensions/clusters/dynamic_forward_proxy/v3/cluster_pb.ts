@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { Cluster_LbPolicy } from "../../../../config/cluster/v3/cluster_pb.js";
 import { file_envoy_config_cluster_v3_cluster } from "../../../../config/cluster/v3/cluster_pb.js";
 import type { SocketAddress } from "../../../../config/core/v3/address_pb.js";
@@ -14,7 +13,7 @@ import { file_envoy_extensions_clusters_dns_v3_dns_cluster } from "../../dns/v3/
 import type { DnsCacheConfig } from "../../../common/dynamic_forward_proxy/v3/dns_cache_pb.js";
 import { file_envoy_extensions_common_dynamic_forward_proxy_v3_dns_cache } from "../../../common/dynamic_forward_proxy/v3/dns_cache_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { Cluster_DnsLookupFamily, Cluster_RefreshRate } from "../../../../config/cluster/v3/cluster_pb.js";
 import { file_envoy_config_cluster_v3_cluster } from "../../../../config/cluster/v3/cluster_pb.js";
 import type { KeyValueStoreConfig } from "../../../../config/common/key_value/v3/config_pb.js";
@@ -18,7 +17,7 @@ import { file_envoy_config_core_v3_resolver } from "../../../../config/core/v3/r
 import type { AddressMatcher } from "../../../../type/matcher/v3/address_pb.js";
 import { file_envoy_type_matcher_v3_address } from "../../../../type/matcher/v3/address_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../udpa/annotations/versioning_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { Matcher } from "../../../../config/common/matcher/v3/matcher_pb.js";
 import { file_envoy_config_common_matcher_v3_matcher } from "../../../../config/common/matcher/v3/matcher_pb.js";
 import type { TypedExtensionConfig } from "../../../../config/core/v3/extension_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { JsonToMetadata_Rule } from "../../../filters/http/json_to_metadata/v3/json_to_metadata_pb.js";
 import { file_envoy_extensions_filters_http_json_to_metadata_v3_json_to_metadata } from "../../../filters/http/json_to_metadata/v3/json_to_metadata_pb.js";
 import { file_xds_annotations_v3_status } from "../../../../../xds/annotations/v3/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { SdsSecretConfig } from "../../../transport_sockets/tls/v3/secret_pb.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_secret } from "../../../transport_sockets/tls/v3/secret_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { CommonGeoipProviderConfig } from "../../common/v3/common_pb.js";
 import { file_envoy_extensions_geoip_providers_common_v3_common } from "../../common/v3/common_pb.js";
 import { file_xds_annotations_v3_status } from "../../../../../xds/annotations/v3/status_pb.js";

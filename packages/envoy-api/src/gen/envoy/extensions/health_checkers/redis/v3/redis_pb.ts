@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { AwsIam } from "../../../filters/network/redis_proxy/v3/redis_proxy_pb.js";
 import { file_envoy_extensions_filters_network_redis_proxy_v3_redis_proxy } from "../../../filters/network/redis_proxy/v3/redis_proxy_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { ProtocolType, TransportType } from "../../../filters/network/thrift_proxy/v3/thrift_proxy_pb.js";
 import { file_envoy_extensions_filters_network_thrift_proxy_v3_thrift_proxy } from "../../../filters/network/thrift_proxy/v3/thrift_proxy_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { RuntimeDouble } from "../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../config/core/v3/base_pb.js";
 import type { RouteAction_HashPolicy } from "../../../../config/route/v3/route_components_pb.js";
@@ -12,7 +11,7 @@ import { file_envoy_config_route_v3_route_components } from "../../../../config/
 import type { Percent } from "../../../../type/v3/percent_pb.js";
 import { file_envoy_type_v3_percent } from "../../../../type/v3/percent_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../validate/validate_pb.js";

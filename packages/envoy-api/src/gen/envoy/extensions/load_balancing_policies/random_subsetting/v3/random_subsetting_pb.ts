@@ -3,11 +3,10 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { LoadBalancingPolicy } from "../../../../config/cluster/v3/cluster_pb.js";
 import { file_envoy_config_cluster_v3_cluster } from "../../../../config/cluster/v3/cluster_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { Expr } from "../../../../../google/api/expr/v1alpha1/syntax_pb.js";
 import { file_google_api_expr_v1alpha1_syntax } from "../../../../../google/api/expr/v1alpha1/syntax_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";

@@ -3,15 +3,14 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { TypedExtensionConfig } from "../../../../config/core/v3/extension_pb.js";
 import { file_envoy_config_core_v3_extension } from "../../../../config/core/v3/extension_pb.js";
 import type { GrpcService } from "../../../../config/core/v3/grpc_service_pb.js";
 import { file_envoy_config_core_v3_grpc_service } from "../../../../config/core/v3/grpc_service_pb.js";
 import type { HttpService } from "../../../../config/core/v3/http_service_pb.js";
 import { file_envoy_config_core_v3_http_service } from "../../../../config/core/v3/http_service_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import type { KeyValue } from "../../../../../opentelemetry/proto/common/v1/common_pb.js";
 import { file_opentelemetry_proto_common_v1_common } from "../../../../../opentelemetry/proto/common/v1/common_pb.js";
 import type { Matcher } from "../../../../../xds/type/matcher/v3/matcher_pb.js";

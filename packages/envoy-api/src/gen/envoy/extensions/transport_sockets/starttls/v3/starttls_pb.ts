@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { RawBuffer } from "../../raw_buffer/v3/raw_buffer_pb.js";
 import { file_envoy_extensions_transport_sockets_raw_buffer_v3_raw_buffer } from "../../raw_buffer/v3/raw_buffer_pb.js";
 import type { DownstreamTlsContext, UpstreamTlsContext } from "../../tls/v3/tls_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { DataSource, WatchedDirectory } from "../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../config/core/v3/base_pb.js";
 import type { TypedExtensionConfig } from "../../../../config/core/v3/extension_pb.js";
@@ -12,7 +11,7 @@ import { file_envoy_config_core_v3_extension } from "../../../../config/core/v3/
 import type { StringMatcher } from "../../../../type/matcher/v3/string_pb.js";
 import { file_envoy_type_matcher_v3_string } from "../../../../type/matcher/v3/string_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_sensitive } from "../../../../../udpa/annotations/sensitive_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../file-desc.js";
 import type { CidrRange } from "../../../../config/core/v3/address_pb.js";
 import { file_envoy_config_core_v3_address } from "../../../../config/core/v3/address_pb.js";
 import type { TypedExtensionConfig } from "../../../../config/core/v3/extension_pb.js";
@@ -14,7 +13,7 @@ import { file_envoy_extensions_transport_sockets_tls_v3_common } from "./common_
 import type { SdsSecretConfig } from "./secret_pb.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_secret } from "./secret_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../udpa/annotations/versioning_pb.js";

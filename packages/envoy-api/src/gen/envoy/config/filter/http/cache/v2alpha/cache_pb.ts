@@ -3,14 +3,13 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { QueryParameterMatcher } from "../../../../../api/v2/route/route_components_pb.js";
 import { file_envoy_api_v2_route_route_components } from "../../../../../api/v2/route/route_components_pb.js";
 import type { StringMatcher } from "../../../../../type/matcher/string_pb.js";
 import { file_envoy_type_matcher_string } from "../../../../../type/matcher/string_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

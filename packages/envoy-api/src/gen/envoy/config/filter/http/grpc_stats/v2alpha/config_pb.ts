@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { GrpcMethodList } from "../../../../../api/v2/core/grpc_method_list_pb.js";
 import { file_envoy_api_v2_core_grpc_method_list } from "../../../../../api/v2/core/grpc_method_list_pb.js";
 import type { BoolValue } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { DataSource } from "../../../../../api/v2/core/base_pb.js";
 import { file_envoy_api_v2_core_base } from "../../../../../api/v2/core/base_pb.js";
 import type { HttpUri } from "../../../../../api/v2/core/http_uri_pb.js";
@@ -12,7 +11,7 @@ import { file_envoy_api_v2_core_http_uri } from "../../../../../api/v2/core/http
 import type { RouteMatch } from "../../../../../api/v2/route/route_components_pb.js";
 import { file_envoy_api_v2_route_route_components } from "../../../../../api/v2/route/route_components_pb.js";
 import type { Duration, Empty } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_empty } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_empty } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

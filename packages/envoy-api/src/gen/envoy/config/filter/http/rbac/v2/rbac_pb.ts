@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { RBAC as RBAC$1 } from "../../../../rbac/v2/rbac_pb.js";
 import { file_envoy_config_rbac_v2_rbac } from "../../../../rbac/v2/rbac_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { ConfigSource } from "../../../../../api/v2/core/config_source_pb.js";
 import { file_envoy_api_v2_core_config_source } from "../../../../../api/v2/core/config_source_pb.js";
 import type { Http1ProtocolOptions, Http2ProtocolOptions, HttpProtocolOptions } from "../../../../../api/v2/core/protocol_pb.js";
@@ -22,7 +21,7 @@ import { file_envoy_type_percent } from "../../../../../type/percent_pb.js";
 import type { CustomTag } from "../../../../../type/tracing/v2/custom_tag_pb.js";
 import { file_envoy_type_tracing_v2_custom_tag } from "../../../../../type/tracing/v2/custom_tag_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";

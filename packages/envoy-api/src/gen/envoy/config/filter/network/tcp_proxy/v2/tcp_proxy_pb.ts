@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { CidrRange } from "../../../../../api/v2/core/address_pb.js";
 import { file_envoy_api_v2_core_address } from "../../../../../api/v2/core/address_pb.js";
 import type { Metadata } from "../../../../../api/v2/core/base_pb.js";
@@ -14,7 +13,7 @@ import { file_envoy_config_filter_accesslog_v2_accesslog } from "../../../access
 import type { HashPolicy } from "../../../../../type/hash_policy_pb.js";
 import { file_envoy_type_hash_policy } from "../../../../../type/hash_policy_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

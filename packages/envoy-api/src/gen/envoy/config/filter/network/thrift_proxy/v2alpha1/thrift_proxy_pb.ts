@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { RouteConfiguration } from "./route_pb.js";
 import { file_envoy_config_filter_network_thrift_proxy_v2alpha1_route } from "./route_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_struct } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

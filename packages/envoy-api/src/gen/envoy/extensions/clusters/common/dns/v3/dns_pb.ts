@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc } from "../../../../../../../file-desc.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 
 /**

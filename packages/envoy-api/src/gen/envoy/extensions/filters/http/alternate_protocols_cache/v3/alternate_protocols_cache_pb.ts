@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { AlternateProtocolsCacheOptions } from "../../../../../config/core/v3/protocol_pb.js";
 import { file_envoy_config_core_v3_protocol } from "../../../../../config/core/v3/protocol_pb.js";
 import { file_envoy_annotations_deprecation } from "../../../../../annotations/deprecation_pb.js";

@@ -3,9 +3,8 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
+import { file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { HeaderMutationRules } from "../../../../../config/common/mutation_rules/v3/mutation_rules_pb.js";
 import { file_envoy_config_common_mutation_rules_v3_mutation_rules } from "../../../../../config/common/mutation_rules/v3/mutation_rules_pb.js";
 import type { HeaderValue, RetryPolicy, RuntimeFeatureFlag, RuntimeFractionalPercent } from "../../../../../config/core/v3/base_pb.js";
@@ -21,7 +20,7 @@ import type { ListStringMatcher } from "../../../../../type/matcher/v3/string_pb
 import { file_envoy_type_matcher_v3_string } from "../../../../../type/matcher/v3/string_pb.js";
 import type { HttpStatus } from "../../../../../type/v3/http_status_pb.js";
 import { file_envoy_type_v3_http_status } from "../../../../../type/v3/http_status_pb.js";
-import { file_google_protobuf_struct, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_sensitive } from "../../../../../../udpa/annotations/sensitive_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { AsyncFileManagerConfig } from "../../../../common/async_files/v3/async_file_manager_pb.js";
 import { file_envoy_extensions_common_async_files_v3_async_file_manager } from "../../../../common/async_files/v3/async_file_manager_pb.js";
 import { file_xds_annotations_v3_status } from "../../../../../../xds/annotations/v3/status_pb.js";

@@ -3,14 +3,13 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { RetryPolicy } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import type { HttpUri } from "../../../../../config/core/v3/http_uri_pb.js";
 import { file_envoy_config_core_v3_http_uri } from "../../../../../config/core/v3/http_uri_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { HeaderMutation as HeaderMutation$1 } from "../../../../../config/common/mutation_rules/v3/mutation_rules_pb.js";
 import { file_envoy_config_common_mutation_rules_v3_mutation_rules } from "../../../../../config/common/mutation_rules/v3/mutation_rules_pb.js";
 import type { KeyValueMutation } from "../../../../../config/core/v3/base_pb.js";

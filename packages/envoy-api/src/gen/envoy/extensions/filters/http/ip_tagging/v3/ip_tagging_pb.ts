@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { CidrRange } from "../../../../../config/core/v3/address_pb.js";
 import { file_envoy_config_core_v3_address } from "../../../../../config/core/v3/address_pb.js";
 import type { DataSource } from "../../../../../config/core/v3/base_pb.js";

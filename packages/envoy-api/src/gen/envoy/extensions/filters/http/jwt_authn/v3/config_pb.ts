@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { DataSource, RetryPolicy } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import type { HttpUri } from "../../../../../config/core/v3/http_uri_pb.js";
@@ -14,7 +13,7 @@ import { file_envoy_config_route_v3_route_components } from "../../../../../conf
 import type { StringMatcher } from "../../../../../type/matcher/v3/string_pb.js";
 import { file_envoy_type_matcher_v3_string } from "../../../../../type/matcher/v3/string_pb.js";
 import type { Duration, Empty } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_empty } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_empty } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { HeaderValueOption, RuntimeFractionalPercent } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import type { RateLimit } from "../../../../../config/route/v3/route_components_pb.js";
@@ -15,7 +14,7 @@ import type { HttpStatus } from "../../../../../type/v3/http_status_pb.js";
 import { file_envoy_type_v3_http_status } from "../../../../../type/v3/http_status_pb.js";
 import type { TokenBucket } from "../../../../../type/v3/token_bucket_pb.js";
 import { file_envoy_type_v3_token_bucket } from "../../../../../type/v3/token_bucket_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { DataSource } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import { file_xds_annotations_v3_status } from "../../../../../../xds/annotations/v3/status_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { HeaderValueOption, RuntimeFractionalPercent } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import type { TypedExtensionConfig } from "../../../../../config/core/v3/extension_pb.js";
@@ -16,7 +15,7 @@ import { file_envoy_type_v3_http_status } from "../../../../../type/v3/http_stat
 import type { RateLimitStrategy } from "../../../../../type/v3/ratelimit_strategy_pb.js";
 import { file_envoy_type_v3_ratelimit_strategy } from "../../../../../type/v3/ratelimit_strategy_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import type { Status } from "../../../../../../google/rpc/status_pb.js";
 import { file_google_rpc_status } from "../../../../../../google/rpc/status_pb.js";
 import type { Matcher } from "../../../../../../xds/type/matcher/v3/matcher_pb.js";

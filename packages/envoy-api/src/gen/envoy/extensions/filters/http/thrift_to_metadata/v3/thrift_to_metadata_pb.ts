@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { ProtocolType, TransportType } from "../../../network/thrift_proxy/v3/thrift_proxy_pb.js";
 import { file_envoy_extensions_filters_network_thrift_proxy_v3_thrift_proxy } from "../../../network/thrift_proxy/v3/thrift_proxy_pb.js";
 import type { Value } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct } from "../../../../../../../wkt.js";
 import { file_xds_annotations_v3_status } from "../../../../../../xds/annotations/v3/status_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

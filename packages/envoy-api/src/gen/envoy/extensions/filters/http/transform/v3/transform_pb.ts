@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { HeaderMutation } from "../../../../../config/common/mutation_rules/v3/mutation_rules_pb.js";
 import { file_envoy_config_common_mutation_rules_v3_mutation_rules } from "../../../../../config/common/mutation_rules/v3/mutation_rules_pb.js";
 import type { SubstitutionFormatString } from "../../../../../config/core/v3/substitution_format_string_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { ProxyProtocolConfig_Version, ProxyProtocolPassThroughTLVs } from "../../../../../config/core/v3/proxy_protocol_pb.js";
 import { file_envoy_config_core_v3_proxy_protocol } from "../../../../../config/core/v3/proxy_protocol_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";

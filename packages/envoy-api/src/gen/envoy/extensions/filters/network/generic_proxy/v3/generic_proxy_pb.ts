@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { AccessLog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import { file_envoy_config_accesslog_v3_accesslog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import type { ConfigSource } from "../../../../../config/core/v3/config_source_pb.js";

@@ -3,14 +3,13 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { RateLimitServiceConfig } from "../../../../../config/ratelimit/v3/rls_pb.js";
 import { file_envoy_config_ratelimit_v3_rls } from "../../../../../config/ratelimit/v3/rls_pb.js";
 import type { RateLimitDescriptor } from "../../../../common/ratelimit/v3/ratelimit_pb.js";
 import { file_envoy_extensions_common_ratelimit_v3_ratelimit } from "../../../../common/ratelimit/v3/ratelimit_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../../udpa/annotations/versioning_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

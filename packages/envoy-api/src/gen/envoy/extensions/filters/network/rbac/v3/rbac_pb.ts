@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { RBAC as RBAC$1 } from "../../../../../config/rbac/v3/rbac_pb.js";
 import { file_envoy_config_rbac_v3_rbac } from "../../../../../config/rbac/v3/rbac_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "../../../../../../../wkt.js";
 import type { Matcher } from "../../../../../../xds/type/matcher/v3/matcher_pb.js";
 import { file_xds_type_matcher_v3_matcher } from "../../../../../../xds/type/matcher/v3/matcher_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { Address } from "../../../../../config/core/v3/address_pb.js";
 import { file_envoy_config_core_v3_address } from "../../../../../config/core/v3/address_pb.js";
 import type { DataSource, RuntimeFractionalPercent } from "../../../../../config/core/v3/base_pb.js";
@@ -16,7 +15,7 @@ import { file_envoy_extensions_common_aws_v3_credential_provider } from "../../.
 import type { DnsCacheConfig } from "../../../../common/dynamic_forward_proxy/v3/dns_cache_pb.js";
 import { file_envoy_extensions_common_dynamic_forward_proxy_v3_dns_cache } from "../../../../common/dynamic_forward_proxy/v3/dns_cache_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_migrate } from "../../../../../../udpa/annotations/migrate_pb.js";
 import { file_udpa_annotations_sensitive } from "../../../../../../udpa/annotations/sensitive_pb.js";

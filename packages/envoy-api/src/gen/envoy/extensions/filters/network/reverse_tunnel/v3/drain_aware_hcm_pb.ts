@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { HttpConnectionManager } from "../../http_connection_manager/v3/http_connection_manager_pb.js";
 import { file_envoy_extensions_filters_network_http_connection_manager_v3_http_connection_manager } from "../../http_connection_manager/v3/http_connection_manager_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";

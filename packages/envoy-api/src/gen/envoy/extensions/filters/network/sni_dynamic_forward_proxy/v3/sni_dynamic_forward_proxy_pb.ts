@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { DnsCacheConfig } from "../../../../common/dynamic_forward_proxy/v3/dns_cache_pb.js";
 import { file_envoy_extensions_common_dynamic_forward_proxy_v3_dns_cache } from "../../../../common/dynamic_forward_proxy/v3/dns_cache_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";

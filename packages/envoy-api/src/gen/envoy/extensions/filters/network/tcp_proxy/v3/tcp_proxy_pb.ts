@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { AccessLog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import { file_envoy_config_accesslog_v3_accesslog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import type { BackoffStrategy } from "../../../../../config/core/v3/backoff_pb.js";
@@ -24,7 +23,7 @@ import { file_envoy_type_v3_hash_policy } from "../../../../../type/v3/hash_poli
 import type { Percent } from "../../../../../type/v3/percent_pb.js";
 import { file_envoy_type_v3_percent } from "../../../../../type/v3/percent_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_udpa_annotations_versioning } from "../../../../../../udpa/annotations/versioning_pb.js";

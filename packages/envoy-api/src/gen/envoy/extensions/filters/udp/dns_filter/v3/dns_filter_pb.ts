@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { AccessLog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import { file_envoy_config_accesslog_v3_accesslog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import type { Address } from "../../../../../config/core/v3/address_pb.js";
@@ -18,7 +17,7 @@ import { file_envoy_config_core_v3_resolver } from "../../../../../config/core/v
 import type { DnsTable } from "../../../../../data/dns/v3/dns_table_pb.js";
 import { file_envoy_data_dns_v3_dns_table } from "../../../../../data/dns/v3/dns_table_pb.js";
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration } from "../../../../../../../wkt.js";
 import { file_envoy_annotations_deprecation } from "../../../../../annotations/deprecation_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

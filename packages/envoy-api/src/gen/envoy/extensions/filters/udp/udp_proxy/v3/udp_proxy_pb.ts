@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { AccessLog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import { file_envoy_config_accesslog_v3_accesslog } from "../../../../../config/accesslog/v3/accesslog_pb.js";
 import type { BackoffStrategy } from "../../../../../config/core/v3/backoff_pb.js";
@@ -18,7 +17,7 @@ import { file_envoy_config_core_v3_extension } from "../../../../../config/core/
 import type { UdpSocketConfig } from "../../../../../config/core/v3/udp_socket_config_pb.js";
 import { file_envoy_config_core_v3_udp_socket_config } from "../../../../../config/core/v3/udp_socket_config_pb.js";
 import type { Any, Duration } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_xds_annotations_v3_status } from "../../../../../../xds/annotations/v3/status_pb.js";
 import type { Matcher } from "../../../../../../xds/type/matcher/v3/matcher_pb.js";
 import { file_xds_type_matcher_v3_matcher } from "../../../../../../xds/type/matcher/v3/matcher_pb.js";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { LLMProtocol } from "../../../../../type/ai/v3/llm_protocol_pb.js";
 import { file_envoy_type_ai_v3_llm_protocol } from "../../../../../type/ai/v3/llm_protocol_pb.js";
 import { file_xds_annotations_v3_status } from "../../../../../../xds/annotations/v3/status_pb.js";

@@ -3,13 +3,12 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { DataSource, HeaderValueOption } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import type { SubstitutionFormatString } from "../../../../../config/core/v3/substitution_format_string_pb.js";
 import { file_envoy_config_core_v3_substitution_format_string } from "../../../../../config/core/v3/substitution_format_string_pb.js";
-import { file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_xds_annotations_v3_status } from "../../../../../../xds/annotations/v3/status_pb.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";

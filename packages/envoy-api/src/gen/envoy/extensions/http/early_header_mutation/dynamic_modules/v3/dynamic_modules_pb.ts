@@ -3,12 +3,11 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { DynamicModuleConfig } from "../../../../dynamic_modules/v3/dynamic_modules_pb.js";
 import { file_envoy_extensions_dynamic_modules_v3_dynamic_modules } from "../../../../dynamic_modules/v3/dynamic_modules_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";

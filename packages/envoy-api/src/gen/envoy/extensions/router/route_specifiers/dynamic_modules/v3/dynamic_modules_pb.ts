@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../file-desc.js";
+import { enumDesc, fileDesc, messageDesc } from "../../../../../../../file-desc.js";
 import type { Metadata, RuntimeFractionalPercent } from "../../../../../config/core/v3/base_pb.js";
 import { file_envoy_config_core_v3_base } from "../../../../../config/core/v3/base_pb.js";
 import type { CorsPolicy, HedgePolicy, RateLimit, RetryPolicy, Route, RouteAction_HashPolicy, RouteAction_RequestMirrorPolicy, Tracing } from "../../../../../config/route/v3/route_components_pb.js";
@@ -14,7 +13,7 @@ import { file_envoy_extensions_dynamic_modules_v3_dynamic_modules } from "../../
 import type { RegexMatchAndSubstitute } from "../../../../../type/matcher/v3/regex_pb.js";
 import { file_envoy_type_matcher_v3_regex } from "../../../../../type/matcher/v3/regex_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_any, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_wrappers } from "../../../../../../../wkt.js";
 import { file_udpa_annotations_status } from "../../../../../../udpa/annotations/status_pb.js";
 import { file_validate_validate } from "../../../../../../validate/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";

@@ -3,8 +3,7 @@
 /* eslint-disable */
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { messageDesc } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc } from "../../../../../../../../file-desc.js";
+import { fileDesc, messageDesc } from "../../../../../../../../file-desc.js";
 import type { StringMatcher } from "../../../../../../type/matcher/v3/string_pb.js";
 import { file_envoy_type_matcher_v3_string } from "../../../../../../type/matcher/v3/string_pb.js";
 import { file_xds_annotations_v3_status } from "../../../../../../../xds/annotations/v3/status_pb.js";
