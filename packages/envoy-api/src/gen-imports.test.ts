@@ -23,11 +23,7 @@ describe("generated files' imports", () => {
   it("take protobuf-es through the package's own modules, never by a package specifier", () => {
     const bare = files.filter((f) => /^import [^;]* from "@bufbuild\/protobuf[^"]*";$/m.test(readFileSync(f, "utf8")));
     expect(bare.slice(0, 5)).toEqual([]);
-  });
-
-  it("import fileDesc from file-desc.js", () => {
-    const source = readFileSync(join(genDir, "envoy/config/cluster/v3/cluster_pb.js"), "utf8");
-    expect(source).toMatch(/^import \{ enumDesc, fileDesc, messageDesc \} from "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/file-desc\.js";$/m);
-    expect(source).toMatch(/^import \{ [^}]*file_google_protobuf_duration[^}]* \} from "\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/wkt\.js";$/m);
+    const cluster = readFileSync(join(genDir, "envoy/config/cluster/v3/cluster_pb.js"), "utf8");
+    expect(cluster).toMatch(/^import \{ [^}]*file_google_protobuf_duration[^}]* \} from "(\.\.\/)+wkt\.js";$/m);
   });
 });
