@@ -30,6 +30,8 @@ async function child(dir: string): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   // What the app does at start for a config directory (main.ts, control-plane.ts), timed from before its imports.
+  const { registerImportHook } = await import("@xdskit/server/import-hook");
+  registerImportHook();
   const { lazyEnvoyRegistry } = await import("@xdskit/envoy-config");
   const { createSnapshotCache } = await import("@xdskit/cache-snapshot");
   const { createValidator } = await import("@xdskit/validate/core");

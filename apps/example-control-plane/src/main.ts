@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { CommanderError } from "commander";
 import type { EnvoyProcess } from "@xdskit/envoy-tool";
 import { type HeldPort, holdPort } from "@xdskit/server/hold-port";
+import { registerImportHook } from "@xdskit/server/import-hook";
 import { createAppLogger } from "./app-logger.js";
 import { parseCli } from "./cli-options.js";
 import { STORE_COMMANDS } from "./store-commands.js";
@@ -130,6 +131,9 @@ if (options.workers > 1 && cluster.isPrimary) {
       process.exit(1);
     }
   }
+  // Before the control plane's modules load: their relative imports (the generated Envoy API's
+  // above all) are resolved without a file-system check each (see @xdskit/server's README).
+  registerImportHook();
   const { startControlPlane } = await import("./control-plane.js");
   const { lazyEnvoyRegistry } = await import("@xdskit/envoy-config");
   // Every Envoy type (for typed_config @type in the config files), each loaded on first use: the
