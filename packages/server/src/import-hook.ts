@@ -2,12 +2,12 @@
 // API and protobuf-es. Node resolves every `import "./x.js"` of every module it loads with
 // file-system calls: a stat of the target, the real path of its directories, the nearest
 // package.json for its module type. A server loads ~280 modules joined by ~1,000 such imports
-// (the generated Envoy files import one another): about a quarter of its start-up on the 2-core
+// (the generated Envoy files import one another): about a fifth of its start-up on the 2-core
 // machine of `bench/`. Inside these packages' built files none of those checks can change the
 // answer: each package is `"type": "module"` (protobuf-es: its `dist/esm` build), has no links
 // inside its build, and a relative import names a file of the same tree. So the hook computes the
 // URL of such an import itself; anything else (bare specifiers, other packages, your own modules,
-// `require`) goes to Node's resolver as before.
+// a `require` of a path) goes to Node's resolver as before.
 //
 // This module imports nothing but `node:module`, so that an entry module can register the hook
 // before the rest of xdskit loads.
