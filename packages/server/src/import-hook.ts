@@ -70,10 +70,11 @@ export function registerImportHook(): readonly string[] {
   registerHooks({
     resolve(specifier, context, nextResolve) {
       const parent = context.parentURL;
-      if (parent !== undefined && specifier.endsWith(".js") && (specifier.startsWith("./") || specifier.startsWith("../")) && roots.some((root) => parent.startsWith(root))) {
-        const url = new URL(specifier, parent).href;
+      if (parent !== undefined && specifier.endsWith(".js") && (specifier.startsWith("./") || specifier.startsWith("../"))) {
+        const root = roots.find((r) => parent.startsWith(r));
+        const url = root === undefined ? "" : new URL(specifier, parent).href;
         // A `..` that climbs out of the package is left to Node.
-        if (roots.some((root) => url.startsWith(root) && parent.startsWith(root))) return { url, format: "module", shortCircuit: true };
+        if (root !== undefined && url.startsWith(root)) return { url, format: "module", shortCircuit: true };
       }
       return nextResolve(specifier, context);
     },
