@@ -292,13 +292,21 @@ function guardSession(session: http2.ServerHttp2Session, guards: Resolved, logge
     // bandwidth (grpc-go's BDP estimator) PINGs as each large response's DATA frames arrive, several
     // times per response. "Data" is a response started (markSent) or more written than the PING
     // ACK a flood gets back.
+    if (marked[SENT_SINCE_PING] === true) {
+      // The common case under load (a PING per response received): no strike, and no byte count
+      // read (through the session's socket proxy: most of this handler's cost). The byte mark stays where
+      // it was, so the next PING also counts this response's bytes as data sent, as it should
+      // when the response's later DATA frames draw it.
+      marked[SENT_SINCE_PING] = false;
+      strikes = 0;
+      lastPing = now;
+      return;
+    }
     const written = bytesWritten(session);
     const sentData = written - writtenAtPing > SENT_DATA_BYTES;
     writtenAtPing = written;
-    if (marked[SENT_SINCE_PING] === true || sentData) {
-      marked[SENT_SINCE_PING] = false;
-      strikes = 0;
-    } else if (now - lastPing < guards.minClientPingIntervalMs) strikes += 1;
+    if (sentData) strikes = 0;
+    else if (now - lastPing < guards.minClientPingIntervalMs) strikes += 1;
     else strikes = 0;
     lastPing = now;
     if (strikes > guards.maxPingStrikes) {
