@@ -292,19 +292,17 @@ function guardSession(session: http2.ServerHttp2Session, guards: Resolved, logge
     // bandwidth (grpc-go's BDP estimator) PINGs as each large response's DATA frames arrive, several
     // times per response. "Data" is a response started (markSent) or more written than the PING
     // ACK a flood gets back.
-    if (marked[SENT_SINCE_PING] === true) {
-      // The common case under load (a PING per response received): no strike, and no byte count
-      // read (through the session's socket proxy: most of this handler's cost). The byte mark stays where
-      // it was, so the next PING also counts this response's bytes as data sent, as it should
-      // when the response's later DATA frames draw it.
-      marked[SENT_SINCE_PING] = false;
-      strikes = 0;
-      lastPing = now;
-      return;
+    let sentData = marked[SENT_SINCE_PING] === true;
+    if (sentData) marked[SENT_SINCE_PING] = false;
+    else {
+      // The byte count is read only when no response marks the session (it goes through the
+      // session's socket proxy: most of this handler's cost under load, where a PING follows each
+      // response). A marked PING leaves the byte mark where it was, so the next PING also counts
+      // that response's bytes as data sent, as it should when its later DATA frames draw it.
+      const written = bytesWritten(session);
+      sentData = written - writtenAtPing > SENT_DATA_BYTES;
+      writtenAtPing = written;
     }
-    const written = bytesWritten(session);
-    const sentData = written - writtenAtPing > SENT_DATA_BYTES;
-    writtenAtPing = written;
     if (sentData) strikes = 0;
     else if (now - lastPing < guards.minClientPingIntervalMs) strikes += 1;
     else strikes = 0;
