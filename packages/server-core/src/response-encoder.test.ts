@@ -232,6 +232,18 @@ describe("the response encoder", () => {
     expect(sotwResponseMessage(response, "a").resources).toBe(sotwResponseMessage(response, "b").resources);
   });
 
+  it("builds the response messages with the fields protobuf-es's create() gives them, in its order", () => {
+    // The messages are literals (one shape, no reflection): a field added upstream must be added there too.
+    letters = ALPHABET.length - 2;
+    const random = rng(5);
+    const sotw = sotwResponseMessage(randomSotwResponse(random), "n");
+    const delta = deltaResponseMessage(randomDeltaResponse(random), "n");
+    expect(Object.keys(sotw)).toEqual(Object.keys(create(DiscoveryResponseSchema)));
+    expect(Object.keys(delta)).toEqual(Object.keys(create(DeltaDiscoveryResponseSchema)));
+    expect(sotw.$typeName).toBe(DiscoveryResponseSchema.typeName);
+    expect(delta.$typeName).toBe(DeltaDiscoveryResponseSchema.typeName);
+  });
+
   it("VHDS: names that do not exist go out as Resources without body naming them (name and alias), not as removals", () => {
     const absentResponse = (typeUrl: string): DeltaResponse => ({
       request: create(DeltaDiscoveryRequestSchema),

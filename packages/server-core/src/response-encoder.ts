@@ -203,7 +203,7 @@ export function encodeSotwResponse(response: SotwResponse, nonce: string, headro
   const tailEnd = headEnd + (typeUrlSize > 0 ? smallFieldSize(typeUrlSize) : 0) + (nonceSize > 0 ? smallFieldSize(nonceSize) : 0);
   const end = tailEnd + (errors === undefined ? 0 : errors.length);
   const out = allocateUnsafe(end);
-  out.fill(0, 0, headroom);
+  zeroHeadroom(out, headroom);
   if (versionSize > 0) writeStringField(out, headroom, TAG_VERSION, version, versionSize);
   let at = headEnd;
   if (typeUrlSize > 0) at = writeStringField(out, at, TAG_TYPE_URL, typeUrl, typeUrlSize);
@@ -213,6 +213,11 @@ export function encodeSotwResponse(response: SotwResponse, nonce: string, headro
 }
 
 const NO_BODILESS: readonly Uint8Array[] = [];
+
+// The transport's few bytes of headroom, zeroed: a loop, as Buffer#fill checks its arguments on every call.
+function zeroHeadroom(out: Uint8Array, headroom: number): void {
+  for (let i = 0; i < headroom; i++) out[i] = 0;
+}
 
 /**
  * The `DeltaDiscoveryResponse` of a cache answer, written in field order
@@ -239,7 +244,7 @@ export function encodeDeltaResponse(response: DeltaResponse, nonce: string, head
   if (nonceSize > 0) size += smallFieldSize(nonceSize);
   for (const name of removed) if (unresolved?.has(name) !== true) size += smallFieldSize(utf8Size(name));
   const out = allocateUnsafe(size);
-  out.fill(0, 0, headroom);
+  zeroHeadroom(out, headroom);
   let at = headroom;
   if (versionSize > 0) at = writeStringField(out, at, TAG_VERSION, systemVersion, versionSize);
   for (const resource of resources) at = writeBytesField(out, at, TAG_RESOURCES, deltaResourceBytes(resource));

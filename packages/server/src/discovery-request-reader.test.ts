@@ -99,6 +99,19 @@ describe("decodeRequest", () => {
     expect(readSotwRequest(toBinary(DiscoveryRequestSchema, create(DiscoveryRequestSchema, { typeUrl: "type.googleapis.com/é" })))).toBeUndefined();
   });
 
+  it("reads each type URL as itself, however many of the same length come and go (the reader keeps the last few it made)", () => {
+    // Twelve type URLs of one length that differ in one byte, each read several times in turn: more than the reader keeps.
+    const typeUrls = Array.from({ length: 12 }, (_, i) => `type.googleapis.com/x.T${String.fromCharCode(65 + i)}`);
+    for (let round = 0; round < 3; round++) {
+      for (const typeUrl of [...typeUrls, ...[...typeUrls].reverse()]) {
+        const delta = create(DeltaDiscoveryRequestSchema, { typeUrl, responseNonce: "7" });
+        const sotw = create(DiscoveryRequestSchema, { typeUrl, responseNonce: "7", versionInfo: "1" });
+        expect(readDeltaRequest(toBinary(DeltaDiscoveryRequestSchema, delta))).toStrictEqual(delta);
+        expect(readSotwRequest(toBinary(DiscoveryRequestSchema, sotw))).toStrictEqual(sotw);
+      }
+    }
+  });
+
   it("throws protobuf-es's error for malformed bytes", () => {
     expect(() => decodeRequest(DeltaDiscoveryRequestSchema, new Uint8Array([0x12, 0x05, 0x61]))).toThrow(/premature EOF|out of range/i);
   });

@@ -51,7 +51,7 @@ export function readSotwRequest(bytes: Uint8Array): DiscoveryRequest | undefined
   while (reader.more()) {
     const tag = reader.tag();
     if (tag < 0) return undefined;
-    const value = reader.string();
+    const value = tag === SOTW_TYPE_URL ? reader.typeUrl() : reader.string();
     if (value === undefined) return undefined;
     if (tag === SOTW_RESOURCE_NAMES) resourceNames.push(value);
     else if (tag === SOTW_TYPE_URL) typeUrl = value;
@@ -75,7 +75,7 @@ export function readDeltaRequest(bytes: Uint8Array): DeltaDiscoveryRequest | und
   while (reader.more()) {
     const tag = reader.tag();
     if (tag < 0) return undefined;
-    const value = reader.string();
+    const value = tag === DELTA_TYPE_URL ? reader.typeUrl() : reader.string();
     if (value === undefined) return undefined;
     if (tag === DELTA_TYPE_URL) typeUrl = value;
     else if (tag === DELTA_RESPONSE_NONCE) responseNonce = value;
@@ -94,6 +94,11 @@ export function readDeltaRequest(bytes: Uint8Array): DeltaDiscoveryRequest | und
     responseNonce,
   };
 }
+
+/** How many type URLs read lately are kept (an ADS stream asks for up to eight types). */
+const RECENT_TYPE_URLS = 8;
+const recentTypeUrls: string[] = [];
+let nextRecent = 0;
 
 /**
  * Reads a message made only of length-delimited fields with one-byte tags
@@ -121,20 +126,52 @@ class WireStrings {
 
   /** The next length-delimited value as a string if it lies within the message and is ASCII. */
   string(): string | undefined {
+    const end = this.#valueEnd();
+    if (end < 0) return undefined;
+    const start = this.#at;
+    this.#at = end;
+    return end === start ? "" : this.#bytes.toString("latin1", start, end);
+  }
+
+  /**
+   * As {@link WireStrings.string}, for a type URL: the same few come on every request, so one
+   * seen lately is returned as the string made then (compared byte for byte), not made again.
+   */
+  typeUrl(): string | undefined {
+    const end = this.#valueEnd();
+    if (end < 0) return undefined;
+    const bytes = this.#bytes;
+    const start = this.#at;
+    this.#at = end;
+    const length = end - start;
+    for (const known of recentTypeUrls) {
+      if (known.length !== length) continue;
+      let i = 0;
+      while (i < length && known.charCodeAt(i) === bytes[start + i]) i++;
+      if (i === length) return known;
+    }
+    const value = length === 0 ? "" : bytes.toString("latin1", start, end);
+    recentTypeUrls[nextRecent] = value;
+    nextRecent = (nextRecent + 1) % RECENT_TYPE_URLS;
+    return value;
+  }
+
+  // Reads a value's length; the offset where the value ends if it lies within the message and is
+  // ASCII (the read position is then at its start), else -1.
+  #valueEnd(): number {
     const bytes = this.#bytes;
     let length = 0;
     // A length of at most four varint bytes (256 MiB), far past any request limit.
     for (let shift = 0; ; shift += 7) {
-      if (shift > 21 || this.#at >= bytes.length) return undefined;
+      if (shift > 21 || this.#at >= bytes.length) return -1;
       const byte = bytes[this.#at++] as number;
       length |= (byte & 0x7f) << shift;
       if (byte < 0x80) break;
     }
     const start = this.#at;
     const end = start + length;
-    if (end > bytes.length) return undefined;
-    for (let i = start; i < end; i++) if ((bytes[i] as number) > 0x7f) return undefined;
-    this.#at = end;
-    return length === 0 ? "" : bytes.toString("latin1", start, end);
+    if (end > bytes.length) return -1;
+    for (let i = start; i < end; i++) if ((bytes[i] as number) > 0x7f) return -1;
+    return end;
   }
 }
