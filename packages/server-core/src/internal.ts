@@ -11,7 +11,7 @@ export {
   type ResolvedIdentityBinding,
   resolveIdentityBinding,
 } from "./node-identity.js";
-export { isPromise, joinChunks, type MaybePromise, type ProtocolStream, type ResponseChunks, type StreamInit } from "./protocol-stream.js";
+export { isPromise, joinChunks, type MaybePromise, nextByPolling, type ProtocolStream, type ResponseChunks, type StreamInit } from "./protocol-stream.js";
 export {
   encodeDeltaResponse,
   encodeSotwResponse,

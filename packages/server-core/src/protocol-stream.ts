@@ -79,6 +79,12 @@ export function joinChunks(chunks: ResponseChunks): Uint8Array {
  *   `ServerError` "shutdown" when the server shuts down. Ask for the next
  *   response only once the previous one is written: a stream holds at most
  *   one unsent answer per type.
+ * - `poll(wake)` is `next()` without the wait: the response when one is
+ *   ready (a promise only while an asynchronous response callback runs),
+ *   else `null`, and `wake` is called once, later, when asking again may
+ *   give one (an answer came, the stream ended or failed). Throws what
+ *   `next()` rejects with. A transport that writes many streams uses it to
+ *   wait on one promise of its own per response instead of a chain.
  * - `close(reason?)` last, however the stream ended: cancels every watch,
  *   gives back its place and runs `onStreamClosed` once (when it opened).
  *   Idempotent; `reason` is what ended it, for the log.
@@ -92,8 +98,34 @@ export interface ProtocolStream<Request, Response> {
   receive(request: Request): MaybePromise<void>;
   /** The next response, encoded (see above); not a promise when one was ready. */
   next(): MaybePromise<ResponseChunks | undefined>;
+  /** The next response if one is ready, else `null` and `wake` is called once when it may be (see above). */
+  poll(wake: () => void): MaybePromise<ResponseChunks | undefined> | null;
   /** The next response as a message, for transports that serialize themselves (see above). */
   nextMessage(): Promise<Response | undefined>;
   /** Ends the stream, however it ended (see above). */
   close(reason?: unknown): Promise<void>;
+}
+
+/**
+ * `next()` made of `poll()`: the response now when one is ready, else a
+ * promise of the next one (polled again after each wake). A failure rejects,
+ * as `next()` does.
+ */
+export function nextByPolling<T>(poll: (wake: () => void) => MaybePromise<T> | null): MaybePromise<T> {
+  let woke = false;
+  let woken: (() => void) | undefined;
+  let now: MaybePromise<T> | null;
+  try {
+    now = poll(() => {
+      woke = true;
+      woken?.();
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (now !== null) return now;
+  return new Promise<void>((resolve) => {
+    woken = resolve;
+    if (woke) resolve();
+  }).then(() => nextByPolling(poll));
 }

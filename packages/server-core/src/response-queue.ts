@@ -89,12 +89,29 @@ export class ResponseQueue<T> {
    * for a turn got one (kept for the next `poll`).
    */
   ready(): Promise<void> {
-    if (this.#failed || this.#ended || this.#admitted) return Promise.resolve();
-    const turns = this.#turns;
-    if (this.#pick() !== undefined) return turns === undefined ? Promise.resolve() : turns.next().then(this.#admit);
-    return new Promise<void>((resolve) => {
-      this.#wake = resolve;
-    });
+    return new Promise<void>((resolve) => this.wait(resolve));
+  }
+
+  /**
+   * Calls `wake` once when {@link ResponseQueue.poll} is worth asking again
+   * (as {@link ResponseQueue.ready} resolves): later, for a writer that just
+   * polled `null`; at once when it already is. Replaces the wake given before.
+   */
+  wait(wake: () => void): void {
+    const ready = this.#pick() !== undefined;
+    if (this.#failed || this.#ended || this.#admitted || (ready && this.#turns === undefined)) {
+      wake();
+      return;
+    }
+    if (ready && this.#turns !== undefined) {
+      // A response waits for a turn: the turn is kept for the next poll.
+      this.#turns.call(() => {
+        this.#admitted = true;
+        wake();
+      });
+      return;
+    }
+    this.#wake = wake;
   }
 
   /**
@@ -109,10 +126,6 @@ export class ResponseQueue<T> {
       await this.ready();
     }
   }
-
-  readonly #admit = (): void => {
-    this.#admitted = true;
-  };
 
   #pick(): string | undefined {
     let best: string | undefined;

@@ -20,6 +20,32 @@ describe("ResponseTurns", () => {
     expect(taken).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it("wait: a writer that polled null is woken once, when a response is put, or in a later turn with the turn kept for it", async () => {
+    const turns = new ResponseTurns(1);
+    const first = new ResponseQueue<string>(false, turns);
+    const second = new ResponseQueue<string>(false, turns);
+    const woken: string[] = [];
+    // Nothing queued: woken by the put, at once.
+    expect(first.poll()).toBeNull();
+    first.wait(() => woken.push("first"));
+    first.put("t", "a");
+    expect(woken).toEqual(["first"]);
+    expect(first.poll()).toEqual(["t", "a"]);
+    // The turn's one place is taken: the second queue's response waits for the next turn, which is kept for it.
+    second.put("t", "b");
+    expect(second.poll()).toBeNull();
+    second.wait(() => woken.push("second"));
+    expect(woken).toEqual(["first"]);
+    await turn();
+    expect(woken).toEqual(["first", "second"]);
+    expect(second.poll()).toEqual(["t", "b"]);
+    // Ended: woken at once, and poll says so.
+    second.end();
+    second.wait(() => woken.push("ended"));
+    expect(woken).toEqual(["first", "second", "ended"]);
+    expect(second.poll()).toBeUndefined();
+  });
+
   it("does not hold a queue's response once the queue ended or failed while it waited", async () => {
     const turns = new ResponseTurns(1);
     const first = new ResponseQueue<string>(false, turns);

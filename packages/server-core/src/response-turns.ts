@@ -33,10 +33,13 @@ export class ResponseTurns {
 
   /** Resolves in a later turn, with a place in it taken for the caller. */
   next(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#waiting.push(resolve);
-      this.#schedule();
-    });
+    return new Promise((resolve) => this.call(resolve));
+  }
+
+  /** Calls `run` in a later turn, with a place in it taken for it: {@link ResponseTurns.next} without a promise. */
+  call(run: () => void): void {
+    this.#waiting.push(run);
+    this.#schedule();
   }
 
   #schedule(): void {

@@ -1,7 +1,7 @@
 import { CacheError, type CachedResource, type Cancel } from "@xdskit/cache-core";
 import { observe } from "./call-hook.js";
 import { GrpcStatus } from "./grpc-status.js";
-import type { MaybePromise, StreamInit } from "./protocol-stream.js";
+import { type MaybePromise, nextByPolling, type StreamInit } from "./protocol-stream.js";
 import { ResponseQueue } from "./response-queue.js";
 import type { ServerContextState, TrackedStream } from "./server-context.js";
 import { ServerError, statusOf } from "./server-error.js";
@@ -135,16 +135,28 @@ export class StreamLifecycle<Answer> implements TrackedStream {
    */
   nextAnswer(): MaybePromise<readonly [TypeStreamState, Answer] | undefined> {
     // An answer ready now is returned as it is; only waiting costs a promise.
+    return nextByPolling(this.#pollAnswer);
+  }
+
+  /**
+   * {@link StreamLifecycle.nextAnswer} without the wait: the answer when one
+   * is ready, `undefined` once the stream ended, else `null` and `wake` is
+   * called once when asking again may give one. Throws once it failed.
+   */
+  pollAnswer(wake: () => void): readonly [TypeStreamState, Answer] | undefined | null {
     for (;;) {
       const next = this.#answers.poll();
-      if (next === null) return this.#answers.ready().then(this.#nextAnswer);
+      if (next === null) {
+        this.#answers.wait(wake);
+        return null;
+      }
       if (next === undefined) return undefined;
       const state = this.stream.types.get(next[0]);
       if (state !== undefined) return [state, next[1]];
     }
   }
 
-  readonly #nextAnswer = () => this.nextAnswer();
+  readonly #pollAnswer = (wake: () => void) => this.pollAnswer(wake);
 
   /** Ends the stream with `error`: the waiting and later {@link StreamLifecycle.nextAnswer} calls reject with it. */
   fail(error: unknown): void {

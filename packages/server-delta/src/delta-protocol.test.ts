@@ -117,6 +117,35 @@ describe("delta protocol stream", () => {
     expect(second.nonce).not.toBe(first.nonce);
   });
 
+  it("poll: null and one wake while nothing is ready, the response once it is, and undefined or the failure at the end", async () => {
+    const { cache, open } = setup();
+    const s = await open();
+    let wakes = 0;
+    const wake = () => {
+      wakes += 1;
+    };
+    expect(s.stream.poll(wake)).toBeNull();
+    await s.send({ node: NODE, typeUrl: CLUSTER_TYPE_URL });
+    expect(wakes).toBe(0);
+    cache.setSnapshot(NODE.id, createSnapshot("1", { [CLUSTER_TYPE_URL]: [cluster("a")] }));
+    expect(wakes).toBe(1);
+    const chunks = s.stream.poll(wake);
+    if (chunks === null || chunks instanceof Promise || chunks === undefined) throw new Error(`expected a response, got ${String(chunks)}`);
+    const response = fromBinary(DeltaDiscoveryResponseSchema, Buffer.concat(chunks));
+    expect(response.resources.map((r) => r.name)).toEqual(["a"]);
+    // Nothing more is ready: null again, and the stream's end wakes the poller, who then reads undefined.
+    expect(s.stream.poll(wake)).toBeNull();
+    s.abort.abort();
+    expect(wakes).toBe(2);
+    expect(s.stream.poll(wake)).toBeUndefined();
+    // A failed stream's poll throws the failure, as next() rejects with it.
+    const failing = await open();
+    expect(failing.stream.poll(wake)).toBeNull();
+    await expect(failing.send({ typeUrl: CLUSTER_TYPE_URL })).rejects.toMatchObject({ code: "missing-node" });
+    expect(wakes).toBe(3);
+    expect(() => failing.stream.poll(wake)).toThrow(expect.objectContaining({ code: "missing-node" }));
+  });
+
   it("gives the same response as a message (nextMessage) as encoded (next)", async () => {
     const { cache, open } = setup();
     cache.setSnapshot(NODE.id, createSnapshot("1", { [CLUSTER_TYPE_URL]: [cluster("a")] }, { ttlMs: { [CLUSTER_TYPE_URL]: { a: 2500 } } }));

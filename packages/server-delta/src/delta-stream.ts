@@ -8,9 +8,9 @@ import {
   classifyRequest,
   deltaResponseMessage,
   encodeDeltaResponse,
-  isPromise,
   type MaybePromise,
   nackLogFields,
+  nextByPolling,
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
@@ -69,15 +69,15 @@ export class DeltaStream implements ProtocolStream<DeltaDiscoveryRequest, DeltaD
 
   // Synchronous unless it has to wait: for an answer, or for an asynchronous onStreamDeltaResponse.
   next(): MaybePromise<ResponseChunks | undefined> {
-    try {
-      const next = this.#lifecycle.nextAnswer();
-      if (isPromise(next)) return next.then((ready) => this.#send(ready));
-      return this.#send(next);
-    } catch (error) {
-      // A failed stream rejects, as it always did: only the ready path skips the promise.
-      return Promise.reject(error);
-    }
+    return nextByPolling(this.#poll);
   }
+
+  poll(wake: () => void): MaybePromise<ResponseChunks | undefined> | null {
+    const next = this.#lifecycle.pollAnswer(wake);
+    return next === null ? null : this.#send(next);
+  }
+
+  readonly #poll = (wake: () => void) => this.poll(wake);
 
   #send(next: readonly [TypeStreamState, DeltaResponse] | undefined): MaybePromise<ResponseChunks | undefined> {
     if (next === undefined) return undefined;

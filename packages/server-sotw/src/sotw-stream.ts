@@ -4,7 +4,9 @@ import type { StreamInfo } from "@xdskit/server-core";
 import {
   classifyRequest,
   encodeSotwResponse,
+  type MaybePromise,
   nackLogFields,
+  nextByPolling,
   observe,
   type ProtocolStream,
   type ResolvedServerOptions,
@@ -56,8 +58,19 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
     }
   }
 
-  async next(): Promise<ResponseChunks | undefined> {
-    const next = await this.#lifecycle.nextAnswer();
+  // Synchronous unless it has to wait: for an answer, or for an asynchronous onStreamResponse.
+  next(): MaybePromise<ResponseChunks | undefined> {
+    return nextByPolling(this.#poll);
+  }
+
+  poll(wake: () => void): MaybePromise<ResponseChunks | undefined> | null {
+    const next = this.#lifecycle.pollAnswer(wake);
+    return next === null ? null : this.#send(next);
+  }
+
+  readonly #poll = (wake: () => void) => this.poll(wake);
+
+  #send(next: readonly [TypeStreamState, SotwResponse] | undefined): MaybePromise<ResponseChunks | undefined> {
     if (next === undefined) return undefined;
     const nonce = this.#recordSent(next[0], next[1]);
     const response = withoutResourceErrors(next[1], this.#options.resourceErrors);
@@ -66,12 +79,16 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
       // Synchronous hooks (the usual kind) are run without a promise.
       const stream = this.#lifecycle.stream;
       const pending = observe(this.#options.logger, "onStreamResponse", () => hook(stream, response.request, sotwResponseMessage(response, nonce)));
-      if (pending !== undefined) await pending;
+      if (pending !== undefined) return pending.then(() => this.#encode(next[0], response, nonce));
     }
+    return this.#encode(next[0], response, nonce);
+  }
+
+  #encode(state: TypeStreamState, response: SotwResponse, nonce: string): ResponseChunks {
     const chunks = encodeSotwResponse(response, nonce, this.#headroom);
     let bytes = -this.#headroom;
     for (const chunk of chunks) bytes += chunk.length;
-    this.#lifecycle.sent(next[0], response.resources, bytes);
+    this.#lifecycle.sent(state, response.resources, bytes);
     return chunks;
   }
 

@@ -59,6 +59,16 @@ export async function serveStream<Request>(
   write: (response: ResponseChunks) => void | Promise<void>,
 ): Promise<void> {
   let failure: { readonly error: unknown } | undefined;
+  // Waiting for an answer is one promise of this loop's, resolved by the stream's wake (not a
+  // chain of promises through the stream's layers): a busy server waits once per response.
+  let woke = false;
+  let resume: (() => void) | undefined;
+  const wake = (): void => {
+    woke = true;
+    const waiting = resume;
+    resume = undefined;
+    waiting?.();
+  };
   try {
     await stream.open();
     pump(stream, requests, (error) => {
@@ -66,7 +76,16 @@ export async function serveStream<Request>(
     });
     for (;;) {
       // A response ready now is written now: a promise only when there is none yet.
-      let response = stream.next();
+      woke = false;
+      let response = stream.poll(wake);
+      if (response === null) {
+        if (!woke) {
+          await new Promise<void>((resolve) => {
+            resume = resolve;
+          });
+        }
+        continue;
+      }
       if (isPromise(response)) response = await response;
       if (response === undefined) break;
       const written = write(response);

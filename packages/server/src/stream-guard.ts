@@ -1,6 +1,6 @@
 import type { StreamInfo } from "@xdskit/server-core";
 import { GrpcStatus, ServerError } from "@xdskit/server-core";
-import { isPromise, type MaybePromise, type ProtocolStream, type ResponseChunks, type StreamInit } from "@xdskit/server-core/internal";
+import { isPromise, type MaybePromise, nextByPolling, type ProtocolStream, type ResponseChunks, type StreamInit } from "@xdskit/server-core/internal";
 import { peerKey } from "./peer-key.js";
 
 /** The per-stream guards of `createXdsServer`: every transport's streams go through them. */
@@ -148,10 +148,17 @@ export class GuardedStream<Request, Response> implements ProtocolStream<Request,
   }
 
   next(): MaybePromise<ResponseChunks | undefined> {
-    const response = this.#inner.next();
+    return nextByPolling(this.#poll);
+  }
+
+  poll(wake: () => void): MaybePromise<ResponseChunks | undefined> | null {
+    const response = this.#inner.poll(wake);
+    if (response === null) return null;
     if (isPromise(response)) return response.then((ready) => this.#orEnded(ready));
     return this.#orEnded(response);
   }
+
+  readonly #poll = (wake: () => void) => this.poll(wake);
 
   nextMessage(): Promise<Response | undefined> {
     return this.#inner.nextMessage().then((response) => this.#orEnded(response));
