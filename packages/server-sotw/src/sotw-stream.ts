@@ -60,15 +60,13 @@ export class SotwStream implements ProtocolStream<DiscoveryRequest, DiscoveryRes
 
   // Synchronous unless it has to wait: for an answer, or for an asynchronous onStreamResponse.
   next(): MaybePromise<ResponseChunks | undefined> {
-    return nextByPolling(this.#poll);
+    return nextByPolling((wake) => this.poll(wake));
   }
 
   poll(wake: () => void): MaybePromise<ResponseChunks | undefined> | null {
     const next = this.#lifecycle.pollAnswer(wake);
     return next === null ? null : this.#send(next);
   }
-
-  readonly #poll = (wake: () => void) => this.poll(wake);
 
   #send(next: readonly [TypeStreamState, SotwResponse] | undefined): MaybePromise<ResponseChunks | undefined> {
     if (next === undefined) return undefined;

@@ -148,7 +148,7 @@ export class GuardedStream<Request, Response> implements ProtocolStream<Request,
   }
 
   next(): MaybePromise<ResponseChunks | undefined> {
-    return nextByPolling(this.#poll);
+    return nextByPolling((wake) => this.poll(wake));
   }
 
   poll(wake: () => void): MaybePromise<ResponseChunks | undefined> | null {
@@ -157,8 +157,6 @@ export class GuardedStream<Request, Response> implements ProtocolStream<Request,
     if (isPromise(response)) return response.then((ready) => this.#orEnded(ready));
     return this.#orEnded(response);
   }
-
-  readonly #poll = (wake: () => void) => this.poll(wake);
 
   nextMessage(): Promise<Response | undefined> {
     return this.#inner.nextMessage().then((response) => this.#orEnded(response));
