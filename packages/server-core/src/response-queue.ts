@@ -99,7 +99,9 @@ export class ResponseQueue<T> {
    */
   wait(wake: () => void): void {
     const ready = this.#pick() !== undefined;
-    if (this.#failed || this.#ended || this.#admitted || (ready && this.#turns === undefined)) {
+    // A turn kept for a response that was dropped since waits for the next put: waking now would
+    // only poll null again, and again.
+    if (this.#failed || this.#ended || (ready && (this.#admitted || this.#turns === undefined))) {
       wake();
       return;
     }

@@ -46,6 +46,29 @@ describe("ResponseTurns", () => {
     expect(second.poll()).toBeUndefined();
   });
 
+  it("wait: a turn granted to a response dropped meanwhile wakes its writer once, then waits for the next put (no wake per poll)", async () => {
+    const turns = new ResponseTurns(1);
+    const first = new ResponseQueue<string>(false, turns);
+    const second = new ResponseQueue<string>(false, turns);
+    first.put("t", "a");
+    expect(first.poll()).toEqual(["t", "a"]);
+    second.put("t", "b");
+    expect(second.poll()).toBeNull();
+    let wakes = 0;
+    second.wait(() => wakes++);
+    // The watch is replaced before the turn comes: its answer is dropped.
+    second.drop("t");
+    await turn();
+    expect(wakes).toBe(1);
+    expect(second.poll()).toBeNull();
+    // Nothing to send: the writer waits again, and is not woken until a response is put.
+    second.wait(() => wakes++);
+    expect(wakes).toBe(1);
+    second.put("t", "c");
+    expect(wakes).toBe(2);
+    expect(second.poll()).toEqual(["t", "c"]);
+  });
+
   it("does not hold a queue's response once the queue ended or failed while it waited", async () => {
     const turns = new ResponseTurns(1);
     const first = new ResponseQueue<string>(false, turns);
