@@ -1,8 +1,10 @@
 import { create, createRegistry, equals, fromBinary, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { anyPack, StructSchema } from "@bufbuild/protobuf/wkt";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CacheError, marshalDeterministic } from "@xdskit/cache-core";
 import { Cluster_DiscoveryType, ClusterSchema } from "@xdskit/envoy-api/envoy/config/cluster/v3/cluster_pb";
+import { ClusterLoadAssignmentSchema } from "@xdskit/envoy-api/envoy/config/endpoint/v3/endpoint_pb";
 import { ListenerSchema } from "@xdskit/envoy-api/envoy/config/listener/v3/listener_pb";
 import { MethodMatchSchema } from "@xdskit/envoy-api/envoy/extensions/filters/network/dubbo_proxy/v3/route_pb";
 import { HttpConnectionManagerSchema } from "@xdskit/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb";
@@ -118,6 +120,62 @@ describe("marshalDeterministic", () => {
     const ca = marshalDeterministic(ListenerSchema, a, { registry });
     expect(ca).toEqual(marshalDeterministic(ListenerSchema, b, { registry }));
     expect(equals(ListenerSchema, fromBinary(ListenerSchema, ca), b, { registry, unpackAny: true })).toBe(true);
+  });
+
+  it("writes string keys in code-unit order, whatever order JavaScript enumerates them in", () => {
+    // Integer-like keys enumerate first and numerically ("2" before "10"): not the sorted order.
+    const m = create(StructSchema, { fields: { b: { kind: { case: "boolValue", value: true } }, "10": { kind: { case: "boolValue", value: true } }, "2": { kind: { case: "boolValue", value: true } } } });
+    expect(Object.keys(m.fields)).toEqual(["2", "10", "b"]);
+    const text = new TextDecoder().decode(marshalDeterministic(StructSchema, m));
+    expect(text.indexOf("10")).toBeLessThan(text.indexOf("2"));
+    expect(text.indexOf("2")).toBeLessThan(text.indexOf("b"));
+  });
+
+  // Maps deep in repeated and oneof fields, empty, with one entry or many, filled in any order:
+  // the bytes depend on the content only, decode back to it, and are toBinary's once every map is
+  // filled in key order (keys that do not enumerate as integers, so that insertion order is the
+  // enumeration order).
+  describe("property: order-independent bytes for assignments with endpoint metadata", () => {
+    const key = fc.stringMatching(/^[a-z][a-z0-9.]{0,6}$/);
+    const json: fc.Arbitrary<JsonObject> = fc.dictionary(key, fc.oneof(fc.string({ maxLength: 4 }), fc.boolean(), fc.dictionary(key, fc.integer({ min: 0, max: 9 }), { maxKeys: 3 })), { maxKeys: 4 });
+    const metadata = fc.dictionary(key, json, { maxKeys: 3 });
+    const assignment = fc.array(fc.array(fc.option(metadata, { nil: undefined }), { maxLength: 4 }), { minLength: 1, maxLength: 3 });
+    type Shape = (Record<string, JsonObject> | undefined)[][];
+    type Order = "as-given" | "reversed" | "sorted";
+    // The same content with every object's keys inserted in `order`.
+    const reorder = <T>(value: T, order: Order): T => {
+      if (Array.isArray(value)) return value.map((v) => reorder(v, order)) as T;
+      if (typeof value !== "object" || value === null) return value;
+      const keys = Object.keys(value);
+      if (order === "reversed") keys.reverse();
+      if (order === "sorted") keys.sort();
+      const out: Record<string, unknown> = {};
+      for (const k of keys) out[k] = reorder((value as Record<string, unknown>)[k], order);
+      return out as T;
+    };
+    const make = (shape: Shape, order: Order) =>
+      create(ClusterLoadAssignmentSchema, {
+        clusterName: "c",
+        endpoints: shape.map((locality, i) => ({
+          priority: i,
+          lbEndpoints: locality.map((meta, j) => ({
+            hostIdentifier: { case: "endpoint" as const, value: { address: { address: { case: "socketAddress" as const, value: { address: `10.0.${i}.${j}`, portSpecifier: { case: "portValue" as const, value: 80 } } } } } },
+            ...(meta === undefined ? {} : { metadata: { filterMetadata: reorder(meta, order) } }),
+          })),
+        })),
+      });
+    it("holds for 300 generated assignments", () => {
+      fc.assert(
+        fc.property(assignment, (shape) => {
+          const given = make(shape, "as-given");
+          const bytes = marshalDeterministic(ClusterLoadAssignmentSchema, given);
+          expect(marshalDeterministic(ClusterLoadAssignmentSchema, make(shape, "reversed"))).toEqual(bytes);
+          expect(bytes).toEqual(toBinary(ClusterLoadAssignmentSchema, make(shape, "sorted")));
+          expect(equals(ClusterLoadAssignmentSchema, fromBinary(ClusterLoadAssignmentSchema, bytes), given)).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
   });
 
   it("throws type-mismatch for a message of another schema", () => {

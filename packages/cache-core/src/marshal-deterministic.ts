@@ -52,7 +52,7 @@ export function marshalDeterministic<Desc extends DescMessage>(
     });
   }
   const registry = options.registry;
-  if (!needsSorting(schema, registry !== undefined)) {
+  if (writtenAsIs(schema, message, registry !== undefined)) {
     return toBinary(schema, message);
   }
   const writer = new BinaryWriter();
@@ -93,8 +93,85 @@ function needsSorting(root: DescMessage, withAny: boolean): boolean {
   return result;
 }
 
+// What the value check below looks at in a message of a type that can contain a map (or an Any):
+// its map fields, and its message fields whose type can too. Per type, computed once.
+interface Inspected {
+  readonly field: DescField;
+  /** Where the value is: the field's own property, or its oneof's. */
+  readonly key: string;
+  readonly oneofCase: string | undefined;
+  /** The message type to look into (of the field, its items, or its map values), when it can contain a map. */
+  readonly child: DescMessage | undefined;
+}
+
+const inspectedMemo = [new WeakMap<DescMessage, readonly Inspected[]>(), new WeakMap<DescMessage, readonly Inspected[]>()] as const;
+
+function inspectedFields(desc: DescMessage, withAny: boolean): readonly Inspected[] {
+  const memo = inspectedMemo[withAny ? 1 : 0];
+  let fields = memo.get(desc);
+  if (fields === undefined) {
+    const found: Inspected[] = [];
+    for (const field of desc.fields) {
+      const message = field.fieldKind === "scalar" || field.fieldKind === "enum" ? undefined : field.message;
+      const child = message !== undefined && needsSorting(message, withAny) ? message : undefined;
+      if (field.fieldKind !== "map" && child === undefined) continue;
+      const key = field.oneof === undefined ? field.localName : field.oneof.localName;
+      found.push({ field, key, oneofCase: field.oneof === undefined ? undefined : field.localName, child });
+    }
+    fields = found;
+    memo.set(desc, fields);
+  }
+  return fields;
+}
+
+/**
+ * Whether `toBinary` writes this message value deterministically already: every
+ * map in it (transitively) has string keys in ascending order or fewer than
+ * two entries, and, when Any contents are canonicalized, it holds no Any.
+ * Most messages of types that can hold a map hold none (an endpoint without
+ * metadata), and `toBinary` is several times faster than the reflective walk.
+ * A value of an unexpected shape answers false: the walk then does what it does.
+ */
+function writtenAsIs(desc: DescMessage, message: Message, withAny: boolean): boolean {
+  if (!needsSorting(desc, withAny)) return true;
+  if (withAny && desc.typeName === AnySchema.typeName) return false;
+  const record = message as unknown as Record<string, unknown>;
+  for (const { field, key, oneofCase, child } of inspectedFields(desc, withAny)) {
+    let value = record[key];
+    if (oneofCase !== undefined) {
+      const oneof = value as { case?: string; value?: unknown } | undefined;
+      if (oneof?.case !== oneofCase) continue;
+      value = oneof.value;
+    }
+    if (value === undefined) continue;
+    if (field.fieldKind === "map") {
+      if (typeof value !== "object" || value === null) return false;
+      const entries = value as Record<string, unknown>;
+      const keys = Object.keys(entries);
+      if (keys.length > 1 && (field.mapKey !== ScalarType.STRING || !ascending(keys))) return false;
+      if (child !== undefined) for (const k of keys) if (!childAsIs(child, entries[k], withAny)) return false;
+    } else if (field.fieldKind === "list") {
+      if (!Array.isArray(value)) return false;
+      for (const item of value) if (!childAsIs(child as DescMessage, item, withAny)) return false;
+    } else if (!childAsIs(child as DescMessage, value, withAny)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function childAsIs(desc: DescMessage, value: unknown, withAny: boolean): boolean {
+  return typeof value === "object" && value !== null && (value as Message).$typeName === desc.typeName && writtenAsIs(desc, value as Message, withAny);
+}
+
+// Object keys in ascending UTF-16 order, as compareKeys sorts string keys.
+function ascending(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!((keys[i - 1] as string) < (keys[i] as string))) return false;
+  return true;
+}
+
 function writeBody(writer: BinaryWriter, msg: ReflectMessage, registry: Registry | undefined): void {
-  if (!needsSorting(msg.desc, registry !== undefined)) {
+  if (writtenAsIs(msg.desc, msg.message, registry !== undefined)) {
     writer.raw(toBinary(msg.desc, msg.message));
     return;
   }
