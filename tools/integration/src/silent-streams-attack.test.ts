@@ -31,7 +31,10 @@ describe("10 connections × 1,000 silent ADS streams, on the defaults", () => {
   let attackers: http2.ClientHttp2Session[] = [];
   let silent: SilentStream[] = [];
   let attackStartedAt = 0;
+  // At Envoy's first request: streams open on the server, the attacker's silent ones among them, and when.
   let openAtEnvoyRequest = -1;
+  let heldAtEnvoyRequest = -1;
+  let envoyRequestAfterMs = -1;
   // Server side: streams that sent no request, when each opened, how long each lived, the most at once.
   const silentOpenedAt = new Map<number, number>();
   const silentLifetimes: number[] = [];
@@ -50,7 +53,11 @@ describe("10 connections × 1,000 silent ADS streams, on the defaults", () => {
         },
         onStreamRequest: (stream) => {
           silentOpenedAt.delete(stream.id);
-          if (stream.node?.id === nodeId && openAtEnvoyRequest < 0) openAtEnvoyRequest = xds.context.openStreams;
+          if (stream.node?.id === nodeId && openAtEnvoyRequest < 0) {
+            openAtEnvoyRequest = xds.context.openStreams;
+            heldAtEnvoyRequest = silentOpenedAt.size;
+            envoyRequestAfterMs = performance.now() - attackStartedAt;
+          }
         },
         onStreamClosed: (stream) => {
           const openedAt = silentOpenedAt.get(stream.id);
@@ -92,9 +99,15 @@ describe("10 connections × 1,000 silent ADS streams, on the defaults", () => {
     keeper.ready();
     const ports = await keeper.envoy.waitForListenerPorts(["ingress"]);
     await eventually("traffic reaches upstream-1 through Envoy", async () => expect((await get(ports.ingress, "/hello")).body).toBe("upstream-1 GET /hello"));
-    // Envoy's first request came while the attacker's silent streams were held.
-    expect(openAtEnvoyRequest).toBeGreaterThanOrEqual(1_000);
-    console.log(`Envoy converged ${(performance.now() - attackStartedAt).toFixed(0)} ms after the attack began (${openAtEnvoyRequest} streams open at its first request)`);
+    // Envoy's first request came while the attacker's silent streams were held: all 1,000 of its
+    // budget when it came before the first of them could reach its 5 s deadline (none can end
+    // sooner). On a loaded machine the server may read it later, while they expire and the refused
+    // ones take the places freed: some are held still (the last end ~7–12 s after the attack began).
+    if (envoyRequestAfterMs < 5_000) expect(openAtEnvoyRequest).toBeGreaterThanOrEqual(1_000);
+    else expect(heldAtEnvoyRequest).toBeGreaterThan(0);
+    console.log(
+      `Envoy converged ${(performance.now() - attackStartedAt).toFixed(0)} ms after the attack began (its first request at ${envoyRequestAfterMs.toFixed(0)} ms: ${openAtEnvoyRequest} streams open, ${heldAtEnvoyRequest} of them the attacker's)`,
+    );
   });
 
   it("serves a second legitimate client during the attack", async () => {
