@@ -161,12 +161,12 @@ function writtenAsIs(desc: DescMessage, message: Message, withAny: boolean): boo
 }
 
 function childAsIs(desc: DescMessage, value: unknown, withAny: boolean): boolean {
-  return typeof value === "object" && value !== null && (value as Message).$typeName === desc.typeName && writtenAsIs(desc, value as Message, withAny);
+  return isMessage(value, desc) && writtenAsIs(desc, value, withAny);
 }
 
-// Object keys in ascending UTF-16 order, as compareKeys sorts string keys.
+// Object keys already in the order the walk sorts them in (compareKeys).
 function ascending(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (!((keys[i - 1] as string) < (keys[i] as string))) return false;
+  for (let i = 1; i < keys.length; i++) if (compareKeys(keys[i - 1], keys[i]) >= 0) return false;
   return true;
 }
 
