@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=100
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=100 --no-allocation-site-pretenuring
 import cluster from "node:cluster";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
