@@ -19,5 +19,5 @@ if [ "${XDSKIT_START_BUILT:-}" != 1 ]; then
 fi
 # --envoy first: a --no-envoy among the arguments comes later and wins.
 # exec: Ctrl-C and SIGTERM reach the control plane, which stops Envoy before it exits.
-# --max-semi-space-size=2 --heap-growing-percent=100 --no-allocation-site-pretenuring: the app's V8 flags (apps/example-control-plane/src/node-flags.ts says why).
+# The V8 flags are the app's (apps/example-control-plane/src/node-flags.ts lists them and says why; its test keeps this line equal).
 exec "$node_bin" --max-semi-space-size=2 --heap-growing-percent=100 --no-allocation-site-pretenuring apps/example-control-plane/dist/main.js --envoy "$@"
