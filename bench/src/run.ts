@@ -299,6 +299,7 @@ function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
 					validateBestMs: minimum(out.validateAllMs),
 					validateCpuMs: median(out.validateAllCpuMs),
 					validateDeepMs: median(out.validateAllAnyMs),
+					validateFreshCpuMs: median(out.validateFreshCpuMs),
 					marshalMs: median(out.marshalMs),
 				}
 			: {
@@ -306,11 +307,15 @@ function runValidate(key: ServerKey, c: Case, timeoutMs: number): RunResult {
 					validateBestMs: minimum(out.validateMs),
 					validateCpuMs: median(out.validateCpuMs),
 					validateDeepMs: median(out.validateMs),
+					validateFreshCpuMs: median(out.validateFreshCpuMs),
 					marshalMs: median(out.marshalMs),
 					snapshotMs: median(out.snapshotMs),
 					firstValidateMs: Number(out.firstValidateMs),
 				};
-	const failures = key === "go" ? Number(out.validateAllMsFailures) : Number(out.validateFailures);
+	const failures =
+		key === "go"
+			? Number(out.validateAllMsFailures) + Number(out.validateFreshMsFailures)
+			: Number(out.validateFailures) + Number(out.validateFreshFailures);
 	const ok = failures === 0 && Object.values(figures).every((v) => Number.isFinite(v));
 	return { scenario: c.scenario, ok, ...(ok ? {} : { error: `${failures} resources failed validation` }), figures, details: { resources: out.resources, passes: out.passes } };
 }

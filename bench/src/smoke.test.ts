@@ -53,6 +53,8 @@ test("bench:smoke runs every scenario end to end against the go-control-plane pe
 		expect(figures("fanout-10000-tiny", server)).toEqual(expect.arrayContaining(["firstAckMs", "convergeMs", "serverCpuS"]));
 		expect(figures("churn-5000-tiny", server)).toEqual(expect.arrayContaining(["updatesPerS", "p50Ms", "p99Ms"]));
 		expect(figures("reconnect-20", server)).toEqual(expect.arrayContaining(["startMs", "recoverMs"]));
+		// Validation over the same objects again and over objects decoded anew before each pass.
+		expect(figures("validate-42", server)).toEqual(expect.arrayContaining(["validateCpuMs", "validateFreshCpuMs"]));
 	}
 	expect(report.goals.map((g) => g.case)).toEqual(expect.arrayContaining(["fanout-10000-tiny", "churn-5000-tiny", "reconnect-20"]));
 	// Our server as a worker group (--workers 2: a primary and two node:cluster workers on one port) on
